@@ -1,0 +1,97 @@
+import jwt from "jsonwebtoken"
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ApiKeyType, Modules } from "@medusajs/framework/utils"
+import {
+  createApiKeysWorkflow,
+  createProductsWorkflow,
+  createRegionsWorkflow,
+  createSalesChannelsWorkflow,
+  linkSalesChannelsToApiKeyWorkflow,
+} from "@medusajs/core-flows"
+
+export const JWT_SECRET = "test-jwt-secret"
+
+export type StoreFixture = {
+  adminHeaders: { headers: Record<string, string> }
+  storeHeaders: { headers: Record<string, string> }
+  regionId: string
+  variantId: string
+  productTitle: string
+}
+
+/** A store that can sell: region with the system payment provider, a channel, a key, a product. */
+export async function createStoreFixture(container: MedusaContainer): Promise<StoreFixture> {
+  const userModule = container.resolve(Modules.USER)
+  const authModule = container.resolve(Modules.AUTH)
+  const user = await userModule.createUsers({ email: "admin@example.com", first_name: "Ada", last_name: "Admin" })
+  const authIdentity = await authModule.createAuthIdentities({
+    provider_identities: [{ provider: "emailpass", entity_id: "admin@example.com" }],
+    app_metadata: { user_id: user.id },
+  })
+  const token = jwt.sign(
+    { actor_id: user.id, actor_type: "user", auth_identity_id: authIdentity.id },
+    JWT_SECRET,
+    { expiresIn: "1d" }
+  )
+
+  const { result: [channel] } = await createSalesChannelsWorkflow(container).run({
+    input: { salesChannelsData: [{ name: "Web" }] },
+  })
+  const { result: [apiKey] } = await createApiKeysWorkflow(container).run({
+    input: { api_keys: [{ title: "Storefront", type: ApiKeyType.PUBLISHABLE, created_by: user.id }] },
+  })
+  await linkSalesChannelsToApiKeyWorkflow(container).run({ input: { id: apiKey.id, add: [channel.id] } })
+  const { result: [region] } = await createRegionsWorkflow(container).run({
+    input: {
+      regions: [{ name: "US", currency_code: "usd", countries: ["us"], payment_providers: ["pp_system_default"] }],
+    },
+  })
+  const productTitle = "Canvas Tote"
+  const { result: [product] } = await createProductsWorkflow(container).run({
+    input: {
+      products: [
+        {
+          title: productTitle,
+          thumbnail: "https://cdn.example.com/tote.png",
+          status: "published",
+          options: [{ title: "Size", values: ["One size"] }],
+          sales_channels: [{ id: channel.id }],
+          variants: [
+            {
+              title: "One size",
+              options: { Size: "One size" },
+              manage_inventory: false,
+              prices: [{ amount: 25, currency_code: "usd" }],
+            },
+          ],
+        },
+      ],
+    },
+  })
+
+  return {
+    adminHeaders: { headers: { authorization: `Bearer ${token}` } },
+    storeHeaders: { headers: { "x-publishable-api-key": apiKey.token } },
+    regionId: region.id,
+    variantId: product.variants[0].id,
+    productTitle,
+  }
+}
+
+/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const value = await check()
+      if (value !== undefined) {
+        return value
+      }
+    } catch (error) {
+      last = error
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ""}`)
+}

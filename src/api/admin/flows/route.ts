@@ -1,0 +1,14 @@
+import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { flowsService, listArgs } from "./helpers"
+import type { CreateFlowBody } from "./validators"
+
+export async function GET(req: MedusaRequest, res: MedusaResponse) {
+  const { filters, config, limit, offset } = listArgs(req)
+  const [flows, count] = await flowsService(req).listAndCountFlows(filters, config)
+  res.json({ flows, count, limit, offset })
+}
+
+export async function POST(req: MedusaRequest<CreateFlowBody>, res: MedusaResponse) {
+  const flow = await flowsService(req).createFlowWithDefinition(req.validatedBody)
+  res.status(201).json({ flow })
+}

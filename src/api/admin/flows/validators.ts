@@ -1,0 +1,66 @@
+import { z } from "zod"
+import { flowDefinitionSchema } from "../../../engine"
+
+const pagination = {
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  offset: z.coerce.number().int().min(0).default(0),
+}
+
+export const CreateFlowSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).nullish(),
+  definition: flowDefinitionSchema,
+})
+export type CreateFlowBody = z.infer<typeof CreateFlowSchema>
+
+export const UpdateFlowSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(2000).nullish(),
+    definition: flowDefinitionSchema.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: "nothing to update" })
+export type UpdateFlowBody = z.infer<typeof UpdateFlowSchema>
+
+export const ListFlowsQuery = z.object({
+  ...pagination,
+  status: z.enum(["draft", "active", "paused"]).optional(),
+  trigger_event: z.string().optional(),
+})
+
+export const ListRunsQuery = z.object({
+  ...pagination,
+  flow_id: z.string().optional(),
+  status: z.enum(["active", "completed", "exited", "failed"]).optional(),
+  subject_id: z.string().optional(),
+  email: z.string().optional(),
+})
+
+export const ListMessagesQuery = z.object({
+  ...pagination,
+  flow_id: z.string().optional(),
+  run_id: z.string().optional(),
+  channel: z.enum(["email", "sms"]).optional(),
+  status: z.enum(["queued", "sending", "sent", "delivered", "failed", "skipped"]).optional(),
+  provider: z.string().optional(),
+  to: z.string().optional(),
+})
+
+export const PreviewSchema = z.discriminatedUnion("channel", [
+  z.object({
+    channel: z.literal("email"),
+    template: z.object({
+      subject: z.string(),
+      preheader: z.string().optional(),
+      html: z.string(),
+      text: z.string().optional(),
+    }),
+    sample: z.enum(["cart", "order", "customer"]).default("cart"),
+  }),
+  z.object({
+    channel: z.literal("sms"),
+    template: z.object({ body: z.string() }),
+    sample: z.enum(["cart", "order", "customer"]).default("cart"),
+  }),
+])
+export type PreviewBody = z.infer<typeof PreviewSchema>

@@ -1,0 +1,22 @@
+import { defineMiddlewares, validateAndTransformBody, validateAndTransformQuery } from "@medusajs/framework/http"
+import {
+  CreateFlowSchema,
+  ListFlowsQuery,
+  ListMessagesQuery,
+  ListRunsQuery,
+  PreviewSchema,
+  UpdateFlowSchema,
+} from "./admin/flows/validators"
+
+const listConfig = { isList: true, defaults: ["id"] }
+
+export default defineMiddlewares({
+  routes: [
+    { matcher: "/admin/flows", method: "GET", middlewares: [validateAndTransformQuery(ListFlowsQuery, listConfig)] },
+    { matcher: "/admin/flows", method: "POST", middlewares: [validateAndTransformBody(CreateFlowSchema)] },
+    { matcher: "/admin/flows/runs", method: "GET", middlewares: [validateAndTransformQuery(ListRunsQuery, listConfig)] },
+    { matcher: "/admin/flows/messages", method: "GET", middlewares: [validateAndTransformQuery(ListMessagesQuery, listConfig)] },
+    { matcher: "/admin/flows/preview", method: "POST", middlewares: [validateAndTransformBody(PreviewSchema)] },
+    { matcher: "/admin/flows/:id", method: "POST", middlewares: [validateAndTransformBody(UpdateFlowSchema)] },
+  ],
+})

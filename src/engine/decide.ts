@@ -1,0 +1,105 @@
+import { evaluate, type Facts } from "./conditions"
+import type { FlowDefinition, SendStep, Step, WaitStep } from "./definition"
+import { addDuration, nextLocalTime } from "./durations"
+import { assignVariant } from "./split"
+import { findStep, firstStepOf, nextStepId } from "./step-index"
+
+export type RunState = {
+  id: string
+  started_at: Date
+  /** Null before the first step. */
+  step_id: string | null
+  step_entered_at: Date
+  timezone?: string | null
+}
+
+export type TrailEntry = { step_id: string; type: Step["type"]; outcome: string }
+
+export type Decision =
+  | { type: "wait"; step_id: string; step_entered_at: Date; until: Date; trail: TrailEntry[] }
+  | { type: "send"; step_id: string; step: SendStep; trail: TrailEntry[] }
+  | { type: "exit"; reason: string; step_id: string | null; trail: TrailEntry[] }
+  | { type: "complete"; trail: TrailEntry[] }
+
+const DEFAULT_CHECK_EVERY = { amount: 5, unit: "minutes" } as const
+
+function waitDue(step: WaitStep, enteredAt: Date, timezone: string): Date {
+  const afterDuration = step.duration ? addDuration(enteredAt, step.duration) : enteredAt
+  return step.until_time ? nextLocalTime(afterDuration, step.until_time, timezone) : afterDuration
+}
+
+/**
+ * Decides what a run does now. It passes through every step that takes no time (conditions,
+ * splits, elapsed waits) and stops at the first thing the adapter must act on: a wait that is
+ * not over, a message to send, an exit or the end. It never has side effects.
+ */
+export function decide(definition: FlowDefinition, run: RunState, facts: Facts, now: Date): Decision {
+  const trail: TrailEntry[] = []
+  if (definition.exit?.conditions && evaluate(definition.exit.conditions, facts)) {
+    return { type: "exit", reason: "exit_condition", step_id: run.step_id, trail }
+  }
+  const timezone = run.timezone || "UTC"
+  let stepId: string | null = run.step_id ?? definition.steps[0].id
+  // The moment the current step began. After an elapsed wait it is the wait's due time, not now,
+  // so a late poll does not stretch the waits that follow.
+  let enteredAt = run.step_entered_at
+
+  while (stepId !== null) {
+    const step = findStep(definition, stepId)
+    if (!step) {
+      return { type: "exit", reason: "unknown_step", step_id: stepId, trail }
+    }
+    switch (step.type) {
+      case "wait": {
+        const due = waitDue(step, enteredAt, timezone)
+        if (now < due) {
+          return { type: "wait", step_id: step.id, step_entered_at: enteredAt, until: due, trail }
+        }
+        trail.push({ step_id: step.id, type: step.type, outcome: "elapsed" })
+        stepId = nextStepId(definition, step.id)
+        enteredAt = due
+        break
+      }
+      case "wait_until": {
+        const timeoutAt = addDuration(enteredAt, step.timeout)
+        if (evaluate(step.condition, facts)) {
+          trail.push({ step_id: step.id, type: step.type, outcome: "met" })
+          enteredAt = now
+        } else if (now >= timeoutAt) {
+          trail.push({ step_id: step.id, type: step.type, outcome: "timed_out" })
+          if (step.on_timeout === "exit") {
+            return { type: "exit", reason: "wait_until_timeout", step_id: step.id, trail }
+          }
+          enteredAt = timeoutAt
+        } else {
+          const nextCheck = addDuration(now, step.check_every ?? DEFAULT_CHECK_EVERY)
+          const until = nextCheck < timeoutAt ? nextCheck : timeoutAt
+          return { type: "wait", step_id: step.id, step_entered_at: enteredAt, until, trail }
+        }
+        stepId = nextStepId(definition, step.id)
+        break
+      }
+      case "send_email":
+      case "send_sms":
+        if (definition.trigger.filters && !evaluate(definition.trigger.filters, facts)) {
+          return { type: "exit", reason: "filters_no_longer_match", step_id: step.id, trail }
+        }
+        return { type: "send", step_id: step.id, step, trail }
+      case "condition": {
+        const branch = evaluate(step.if, facts) ? "then" : "else"
+        trail.push({ step_id: step.id, type: step.type, outcome: branch })
+        stepId = firstStepOf(definition, step[branch], step.id)
+        break
+      }
+      case "split": {
+        const variant = assignVariant(run.id, step.id, step.variants)
+        trail.push({ step_id: step.id, type: step.type, outcome: variant.key })
+        stepId = firstStepOf(definition, variant.steps, step.id)
+        break
+      }
+      case "exit":
+        return { type: "exit", reason: "exit_step", step_id: step.id, trail }
+    }
+  }
+  return { type: "complete", trail }
+}

@@ -1,0 +1,180 @@
+import { z } from "zod"
+
+export const durationSchema = z.strictObject({
+  amount: z.number().positive(),
+  unit: z.enum(["seconds", "minutes", "hours", "days"]),
+})
+export type Duration = z.infer<typeof durationSchema>
+
+const OPERATORS = ["eq", "neq", "gt", "gte", "lt", "lte", "exists", "not_exists", "contains", "in", "not_in"] as const
+
+export const conditionSchema = z.strictObject({
+  field: z.string().min(1),
+  op: z.enum(OPERATORS),
+  value: z.unknown().optional(),
+})
+export type Condition = z.infer<typeof conditionSchema>
+
+export type ConditionGroup = { all: ConditionNode[] } | { any: ConditionNode[] }
+export type ConditionNode = Condition | ConditionGroup
+
+export const conditionGroupSchema: z.ZodType<ConditionGroup> = z.lazy(() =>
+  z.union([
+    z.strictObject({ all: z.array(z.union([conditionSchema, conditionGroupSchema])) }),
+    z.strictObject({ any: z.array(z.union([conditionSchema, conditionGroupSchema])) }),
+  ])
+)
+
+const stepId = z.string().regex(/^[a-z0-9_-]{1,64}$/, "use 1-64 lowercase letters, digits, - or _")
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM (24-hour)")
+
+export const emailTemplateSchema = z.strictObject({
+  subject: z.string().min(1),
+  preheader: z.string().optional(),
+  html: z.string().min(1),
+  text: z.string().optional(),
+})
+export const smsTemplateSchema = z.strictObject({ body: z.string().min(1) })
+
+const waitStep = z.strictObject({
+  id: stepId,
+  type: z.literal("wait"),
+  duration: durationSchema.optional(),
+  /** After the duration, wait on until this wall-clock time in the recipient's timezone. */
+  until_time: timeOfDay.optional(),
+})
+const waitUntilStep = z.strictObject({
+  id: stepId,
+  type: z.literal("wait_until"),
+  condition: conditionGroupSchema,
+  timeout: durationSchema,
+  check_every: durationSchema.optional(),
+  on_timeout: z.enum(["continue", "exit"]).optional(),
+})
+const sendEmailStep = z.strictObject({ id: stepId, type: z.literal("send_email"), template: emailTemplateSchema })
+const sendSmsStep = z.strictObject({ id: stepId, type: z.literal("send_sms"), template: smsTemplateSchema })
+const exitStep = z.strictObject({ id: stepId, type: z.literal("exit") })
+
+export type WaitStep = z.infer<typeof waitStep>
+export type WaitUntilStep = z.infer<typeof waitUntilStep>
+export type SendEmailStep = z.infer<typeof sendEmailStep>
+export type SendSmsStep = z.infer<typeof sendSmsStep>
+export type SendStep = SendEmailStep | SendSmsStep
+export type ExitStep = z.infer<typeof exitStep>
+export type ConditionStep = { id: string; type: "condition"; if: ConditionGroup; then: Step[]; else: Step[] }
+export type SplitVariant = { key: string; weight: number; steps: Step[] }
+export type SplitStep = { id: string; type: "split"; variants: SplitVariant[] }
+export type Step = WaitStep | WaitUntilStep | SendEmailStep | SendSmsStep | ExitStep | ConditionStep | SplitStep
+
+export const stepSchema: z.ZodType<Step> = z.lazy(() =>
+  z.discriminatedUnion("type", [
+    waitStep,
+    waitUntilStep,
+    sendEmailStep,
+    sendSmsStep,
+    exitStep,
+    z.strictObject({
+      id: stepId,
+      type: z.literal("condition"),
+      if: conditionGroupSchema,
+      then: z.array(stepSchema),
+      else: z.array(stepSchema),
+    }),
+    z.strictObject({
+      id: stepId,
+      type: z.literal("split"),
+      variants: z
+        .array(z.strictObject({ key: z.string().min(1).max(64), weight: z.number().positive(), steps: z.array(stepSchema) }))
+        .min(2, "a split needs at least 2 variants"),
+    }),
+  ])
+)
+
+export const TRIGGER_EVENTS = [
+  "cart.updated",
+  "order.placed",
+  "customer.created",
+  "shipment.created",
+  "delivery.created",
+  "order.fulfillment_created",
+] as const
+
+export const EXIT_EVENTS = ["order.placed", "order.canceled", "customer.deleted"] as const
+export const MATCH_KEYS = ["cart_id", "order_id", "customer_id", "email"] as const
+export type MatchKey = (typeof MATCH_KEYS)[number]
+
+const reentrySchema = z.discriminatedUnion("mode", [
+  z.strictObject({ mode: z.literal("once") }),
+  z.strictObject({ mode: z.literal("cooldown"), cooldown: durationSchema }),
+  z.strictObject({ mode: z.literal("always") }),
+])
+export type Reentry = z.infer<typeof reentrySchema>
+
+export const flowDefinitionSchema = z
+  .object({
+    trigger: z.strictObject({ event: z.enum(TRIGGER_EVENTS), filters: conditionGroupSchema.optional() }),
+    exit: z
+      .object({
+        events: z
+          .array(z.strictObject({ event: z.enum(EXIT_EVENTS), match: z.array(z.enum(MATCH_KEYS)).min(1).optional() }))
+          .optional(),
+        conditions: conditionGroupSchema.optional(),
+      })
+      .optional(),
+    reentry: reentrySchema.optional(),
+    steps: z.array(stepSchema).min(1, "a flow needs at least one step"),
+  })
+  .superRefine((definition, ctx) => {
+    const seen = new Set<string>()
+    walkSteps(definition.steps, (step, path) => {
+      if (seen.has(step.id)) {
+        ctx.addIssue({ code: "custom", path: [...path, "id"], message: `duplicate step id "${step.id}"` })
+      }
+      seen.add(step.id)
+      if (step.type === "wait" && !step.duration && !step.until_time) {
+        ctx.addIssue({ code: "custom", path, message: "a wait needs a duration or an until_time" })
+      }
+    })
+  })
+
+export type FlowDefinition = {
+  trigger: { event: (typeof TRIGGER_EVENTS)[number]; filters?: ConditionGroup }
+  exit?: { events?: { event: (typeof EXIT_EVENTS)[number]; match?: MatchKey[] }[]; conditions?: ConditionGroup }
+  reentry?: Reentry
+  steps: Step[]
+}
+
+type StepPath = (string | number)[]
+
+/** Visits every step of the tree, branches included, in order, with its path in the definition. */
+export function walkSteps(steps: Step[], visit: (step: Step, path: StepPath) => void, path: StepPath = ["steps"]) {
+  steps.forEach((step, index) => {
+    const here = [...path, index]
+    visit(step, here)
+    if (step.type === "condition") {
+      walkSteps(step.then, visit, [...here, "then"])
+      walkSteps(step.else, visit, [...here, "else"])
+    }
+    if (step.type === "split") {
+      step.variants.forEach((variant, v) => walkSteps(variant.steps, visit, [...here, "variants", v, "steps"]))
+    }
+  })
+}
+
+export type DefinitionIssue = { path: string; message: string }
+
+export class FlowDefinitionError extends Error {
+  constructor(readonly issues: DefinitionIssue[]) {
+    super(`Invalid flow definition: ${issues.map((i) => `${i.path || "(definition)"}: ${i.message}`).join("; ")}`)
+  }
+}
+
+export function parseFlowDefinition(input: unknown): FlowDefinition {
+  const result = flowDefinitionSchema.safeParse(input)
+  if (!result.success) {
+    throw new FlowDefinitionError(
+      result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }))
+    )
+  }
+  return result.data as FlowDefinition
+}

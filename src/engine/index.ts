@@ -1,0 +1,13 @@
+// The flow engine: pure functions, no Medusa imports. Adapters in src/lib and src/modules call it.
+export * from "./conditions"
+export * from "./decide"
+export * from "./definition"
+export * from "./durations"
+export * from "./exit-events"
+export * from "./reentry"
+export * from "./sample-data"
+export * from "./split"
+export { findStep, nextStepId } from "./step-index"
+export * from "./step-templates"
+export * from "./template-variables"
+export * from "./templates"

@@ -1,0 +1,139 @@
+/** Money, already formatted for the reader: "$1,234.50", "12,00 €". */
+export type Money = string
+
+export type LineItemVariables = {
+  title: string
+  product_title: string | null
+  variant_title: string | null
+  quantity: number
+  thumbnail: string | null
+  unit_price: Money
+  total: Money
+  product_id: string | null
+  variant_id: string | null
+}
+
+export type TemplateVariables = {
+  customer: { first_name: string | null; last_name: string | null; email: string | null; phone: string | null }
+  cart: null | {
+    id: string
+    email: string | null
+    item_count: number
+    items: LineItemVariables[]
+    subtotal: Money
+    total: Money
+    currency_code: string
+  }
+  order: null | {
+    id: string
+    display_id: number | string | null
+    email: string | null
+    item_count: number
+    items: LineItemVariables[]
+    subtotal: Money
+    shipping_total: Money
+    tax_total: Money
+    total: Money
+    currency_code: string
+    created_at: string | null
+  }
+  store: { name: string; url: string }
+  links: { recovery: string | null; unsubscribe: string | null; preferences: string | null }
+  flow: { name: string }
+}
+
+type Raw = Record<string, any> | null | undefined
+
+/** Medusa amounts are numbers, numeric strings or BigNumber objects, in major units (10.5 = $10.50). */
+function amountOf(value: unknown): number {
+  if (value && typeof value === "object") {
+    const big = value as { numeric?: unknown; value?: unknown }
+    return amountOf(big.numeric ?? big.value)
+  }
+  const number = Number(value ?? 0)
+  return Number.isFinite(number) ? number : 0
+}
+
+function moneyFormatter(currency: string, locale: string) {
+  try {
+    const format = new Intl.NumberFormat(locale, { style: "currency", currency: currency.toUpperCase() })
+    return (value: unknown) => format.format(amountOf(value))
+  } catch {
+    return (value: unknown) => `${amountOf(value).toFixed(2)} ${currency.toUpperCase()}`.trim()
+  }
+}
+
+const text = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null)
+
+function itemsOf(record: Raw, money: (value: unknown) => Money): LineItemVariables[] {
+  return ((record?.items as Raw[]) ?? []).map((item) => {
+    const quantity = amountOf(item?.quantity)
+    const unitPrice = amountOf(item?.unit_price)
+    return {
+      title: text(item?.title) ?? text(item?.product_title) ?? "",
+      product_title: text(item?.product_title),
+      variant_title: text(item?.variant_title),
+      quantity,
+      thumbnail: text(item?.thumbnail),
+      unit_price: money(unitPrice),
+      total: money(item?.total ?? unitPrice * quantity),
+      product_id: text(item?.product_id),
+      variant_id: text(item?.variant_id),
+    }
+  })
+}
+
+const itemCount = (record: Raw) => ((record?.items as Raw[]) ?? []).reduce((n, item) => n + amountOf(item?.quantity), 0)
+
+/** Builds what templates see from loosely typed Medusa records. Missing pieces become null, never errors. */
+export function buildTemplateVariables(input: {
+  customer?: Raw
+  cart?: Raw
+  order?: Raw
+  store: { name: string; url: string }
+  links?: Partial<TemplateVariables["links"]>
+  flow?: { name: string }
+  locale?: string
+}): TemplateVariables {
+  const locale = input.locale ?? "en-US"
+  const { cart, order, customer } = input
+  const cartMoney = moneyFormatter(text(cart?.currency_code) ?? "usd", locale)
+  const orderMoney = moneyFormatter(text(order?.currency_code) ?? "usd", locale)
+  return {
+    customer: {
+      first_name: text(customer?.first_name),
+      last_name: text(customer?.last_name),
+      email: text(customer?.email) ?? text(cart?.email) ?? text(order?.email),
+      phone: text(customer?.phone),
+    },
+    cart: cart
+      ? {
+          id: String(cart.id ?? ""),
+          email: text(cart.email),
+          item_count: itemCount(cart),
+          items: itemsOf(cart, cartMoney),
+          subtotal: cartMoney(cart.subtotal),
+          total: cartMoney(cart.total),
+          currency_code: text(cart.currency_code) ?? "",
+        }
+      : null,
+    order: order
+      ? {
+          id: String(order.id ?? ""),
+          display_id: order.display_id ?? null,
+          email: text(order.email),
+          item_count: itemCount(order),
+          items: itemsOf(order, orderMoney),
+          subtotal: orderMoney(order.subtotal),
+          shipping_total: orderMoney(order.shipping_total),
+          tax_total: orderMoney(order.tax_total),
+          total: orderMoney(order.total),
+          currency_code: text(order.currency_code) ?? "",
+          created_at: order.created_at ? new Date(order.created_at).toISOString() : null,
+        }
+      : null,
+    store: input.store,
+    links: { recovery: null, unsubscribe: null, preferences: null, ...input.links },
+    flow: input.flow ?? { name: "" },
+  }
+}

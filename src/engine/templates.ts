@@ -1,0 +1,84 @@
+import { convert } from "html-to-text"
+import { Liquid } from "liquidjs"
+import type { TemplateVariables } from "./template-variables"
+
+/** Limits for admin-authored templates: a template cannot hang or exhaust a worker. */
+const LIMITS = { parseLimit: 100_000, renderLimit: 1_000, memoryLimit: 10_000_000 }
+const SHARED = { strictFilters: true, strictVariables: false, ownPropertyOnly: true, templates: {}, ...LIMITS }
+
+/** HTML output: every `{{ }}` is escaped unless the template says `| raw`. */
+const htmlEngine = new Liquid({ ...SHARED, outputEscape: "escape" })
+/** Subjects, text parts and SMS are not HTML: escaping would show "&amp;" to the reader. */
+const plainEngine = new Liquid(SHARED)
+
+export type TemplateIssue = { message: string; line: number; column: number }
+export type FieldIssue = TemplateIssue & { field: string }
+
+export type EmailTemplate = { subject: string; preheader?: string; html: string; text?: string }
+export type SmsTemplate = { body: string }
+export type RenderedEmail = { subject: string; preheader: string | null; html: string; text: string }
+
+export class TemplateRenderError extends Error {}
+
+function positionOf(error: unknown): [number, number] {
+  const token = (error as { token?: { getPosition?: () => [number, number] } }).token
+  return token?.getPosition?.() ?? [1, 1]
+}
+
+/** Parses a template without rendering it; returns what is wrong with it, with line and column. */
+export function validateTemplate(source: string): TemplateIssue[] {
+  try {
+    htmlEngine.parse(source)
+    return []
+  } catch (error) {
+    const [line, column] = positionOf(error)
+    const message = (error as Error).message.replace(/, line:\d+, col:\d+$/, "")
+    return [{ message, line, column }]
+  }
+}
+
+function validateFields(fields: Record<string, string | undefined>): FieldIssue[] {
+  return Object.entries(fields).flatMap(([field, source]) =>
+    source === undefined ? [] : validateTemplate(source).map((issue) => ({ field, ...issue }))
+  )
+}
+
+export function validateEmailTemplate(template: EmailTemplate): FieldIssue[] {
+  return validateFields({ subject: template.subject, preheader: template.preheader, html: template.html, text: template.text })
+}
+
+export function validateSmsTemplate(template: SmsTemplate): FieldIssue[] {
+  return validateFields({ body: template.body })
+}
+
+async function render(engine: Liquid, source: string, variables: TemplateVariables): Promise<string> {
+  try {
+    return await engine.parseAndRender(source, variables)
+  } catch (error) {
+    throw new TemplateRenderError((error as Error).message)
+  }
+}
+
+const PREHEADER = '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">{{ preheader }}</div>'
+
+/** The preheader is the inbox preview line: first in the body, hidden when the message is open. */
+function withPreheader(html: string, preheader: string): string {
+  const hidden = htmlEngine.parseAndRenderSync(PREHEADER, { preheader })
+  const body = /<body[^>]*>/i.exec(html)
+  return body ? html.replace(body[0], `${body[0]}${hidden}`) : `${hidden}${html}`
+}
+
+export async function renderEmail(template: EmailTemplate, variables: TemplateVariables): Promise<RenderedEmail> {
+  const subject = (await render(plainEngine, template.subject, variables)).trim()
+  const preheader = template.preheader ? (await render(plainEngine, template.preheader, variables)).trim() : null
+  const body = await render(htmlEngine, template.html, variables)
+  const html = preheader ? withPreheader(body, preheader) : body
+  const text = template.text
+    ? await render(plainEngine, template.text, variables)
+    : convert(body, { wordwrap: 78, selectors: [{ selector: "img", format: "skip" }] })
+  return { subject, preheader, html, text }
+}
+
+export async function renderSms(template: SmsTemplate, variables: TemplateVariables): Promise<{ body: string }> {
+  return { body: (await render(plainEngine, template.body, variables)).trim() }
+}

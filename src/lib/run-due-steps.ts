@@ -1,0 +1,138 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import {
+  buildTemplateVariables,
+  decide,
+  nextStepId,
+  renderEmail,
+  renderSms,
+  type FlowDefinition,
+  type RunState,
+  type TrailEntry,
+} from "../engine"
+import { FLOWS_MODULE } from "../modules/flows"
+import type FlowsModuleService from "../modules/flows/service"
+import type { RenderedMessage, RunRow } from "../modules/flows/types"
+import { loadFacts, type StoreFacts } from "./load-facts"
+import { linksFor } from "./signed-links"
+
+/** Sends and instant steps one tick may pass through before it must reach a wait or the end. */
+const MAX_STEPS_PER_TICK = 100
+const MAX_ATTEMPTS = 5
+const RETRY_BASE_MS = 30_000
+
+export type TickResult = { claimed: number; failed: number }
+
+/** Claims the runs that are due and moves each one as far as it can go now. */
+export async function runDueSteps(container: MedusaContainer, now: Date = new Date()): Promise<TickResult> {
+  const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
+  const runs = await flows.claimDueRuns(now)
+  let failed = 0
+  for (const run of runs) {
+    try {
+      await advanceRun(container, flows, run, now)
+    } catch (error) {
+      failed += 1
+      await handleRunError(container, flows, run, error as Error, now)
+    }
+  }
+  return { claimed: runs.length, failed }
+}
+
+async function advanceRun(container: MedusaContainer, flows: FlowsModuleService, run: RunRow, now: Date) {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const version = await flows.retrieveFlowVersion(run.flow_version_id)
+  const definition = version.definition as unknown as FlowDefinition
+  const facts = await loadFacts(query, run)
+  const engagement = await flows.engagementFor(run)
+  let state: RunState = {
+    id: run.id,
+    started_at: new Date(run.created_at),
+    step_id: run.step_id,
+    step_entered_at: new Date(run.step_entered_at),
+    timezone: run.timezone,
+  }
+  const trail: TrailEntry[] = []
+
+  for (let i = 0; i < MAX_STEPS_PER_TICK; i++) {
+    const decision = decide(definition, state, { ...facts, engagement }, now)
+    trail.push(...decision.trail)
+    switch (decision.type) {
+      case "wait":
+        await flows.parkRun(run, {
+          step_id: decision.step_id,
+          step_entered_at: decision.step_entered_at,
+          next_run_at: decision.until,
+          trail,
+        }, now)
+        return
+      case "exit":
+        await flows.finishRun(run, { status: "exited", reason: decision.reason, trail }, now)
+        return
+      case "complete":
+        await flows.finishRun(run, { status: "completed", reason: null, trail }, now)
+        return
+      case "send": {
+        const channel = decision.step.type === "send_email" ? "email" : "sms"
+        const content = await renderStep(flows, run, decision.step, facts)
+        const outcome = await flows.deliverStepMessage(run, { id: decision.step_id, channel }, content, now)
+        if (outcome === "lost_claim") {
+          return
+        }
+        trail.push({ step_id: decision.step_id, type: decision.step.type, outcome })
+        const next = nextStepId(definition, decision.step_id)
+        if (next === null) {
+          await flows.finishRun(run, { status: "completed", reason: null, trail }, now)
+          return
+        }
+        state = { ...state, step_id: next, step_entered_at: now }
+      }
+    }
+  }
+  throw new Error(`run ${run.id} did not reach a wait within ${MAX_STEPS_PER_TICK} steps`)
+}
+
+/** Renders a send step. A template that fails to render is recorded as a skipped message, not a crash. */
+async function renderStep(
+  flows: FlowsModuleService,
+  run: RunRow,
+  step: Extract<ReturnType<typeof decide>, { type: "send" }>["step"],
+  facts: StoreFacts
+): Promise<{ rendered: RenderedMessage } | { skip: string }> {
+  const options = flows.getOptions()
+  const flow = await flows.retrieveFlow(run.flow_id, { select: ["name"] })
+  const variables = buildTemplateVariables({
+    customer: facts.customer ?? { email: run.email, phone: run.phone },
+    cart: facts.cart,
+    order: facts.order,
+    store: { name: options.storeName, url: options.storefrontUrl },
+    links: linksFor(options, { cart_id: run.cart_id, contact_id: run.contact_id }),
+    flow: { name: flow.name },
+  })
+  try {
+    if (step.type === "send_email") {
+      return { rendered: { channel: "email", ...(await renderEmail(step.template, variables)) } }
+    }
+    const { body } = await renderSms(step.template, variables)
+    return { rendered: { channel: "sms", text: body } }
+  } catch (error) {
+    return { skip: `template could not be rendered: ${(error as Error).message}` }
+  }
+}
+
+async function handleRunError(
+  container: MedusaContainer,
+  flows: FlowsModuleService,
+  run: RunRow,
+  error: Error,
+  now: Date
+) {
+  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
+  logger.error(`medusa-plugin-flows: run ${run.id} failed: ${error.message}`)
+  if (run.attempts + 1 >= MAX_ATTEMPTS) {
+    await flows.finishRun(run, { status: "failed", reason: "error", error: error.message, trail: [] }, now)
+    return
+  }
+  const backoff = RETRY_BASE_MS * 2 ** run.attempts
+  await flows.retryRun(run, error.message, new Date(now.getTime() + backoff), now)
+}

@@ -1,0 +1,107 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { FLOWS_MODULE } from "../modules/flows"
+import type FlowsModuleService from "../modules/flows/service"
+import type { Identity, StoreEvent } from "../modules/flows/types"
+import { loadCart, loadCustomer, loadOrder, type Query } from "./load-facts"
+
+function personFrom(record: Record<string, any> | undefined) {
+  const customer = record?.customer
+  const address = record?.shipping_address ?? record?.billing_address
+  return {
+    customer_id: record?.customer_id ?? customer?.id ?? null,
+    email: record?.email ?? customer?.email ?? null,
+    phone: customer?.phone ?? address?.phone ?? null,
+    first_name: customer?.first_name ?? address?.first_name ?? null,
+    last_name: customer?.last_name ?? address?.last_name ?? null,
+  }
+}
+
+async function cartEvent(query: Query, name: string, cartId: string): Promise<StoreEvent | null> {
+  const cart = await loadCart(query, cartId)
+  if (!cart) {
+    return null
+  }
+  return {
+    name,
+    occurred_at: new Date(),
+    subject: { type: "cart", id: cart.id },
+    identity: { cart_id: cart.id, ...personFrom(cart) },
+    facts: { cart, customer: cart.customer ?? undefined },
+  }
+}
+
+async function orderEvent(query: Query, name: string, orderId: string): Promise<StoreEvent | null> {
+  const order = await loadOrder(query, orderId)
+  if (!order) {
+    return null
+  }
+  const identity: Identity = { order_id: order.id, cart_id: order.cart?.id ?? null, ...personFrom(order) }
+  return {
+    name,
+    occurred_at: new Date(),
+    subject: { type: "order", id: order.id },
+    identity,
+    facts: { order, customer: order.customer ?? undefined },
+  }
+}
+
+async function orderIdOfFulfillment(query: Query, fulfillmentId: string): Promise<string | null> {
+  const { data } = await query.graph({
+    entity: "fulfillment",
+    fields: ["id", "order.id"],
+    filters: { id: fulfillmentId },
+  })
+  return data[0]?.order?.id ?? null
+}
+
+async function customerEvent(query: Query, name: string, customerId: string): Promise<StoreEvent | null> {
+  const customer = await loadCustomer(query, customerId)
+  if (!customer) {
+    return null
+  }
+  return {
+    name,
+    occurred_at: new Date(),
+    subject: { type: "customer", id: customer.id },
+    identity: { ...personFrom(customer), customer_id: customer.id },
+    facts: { customer },
+  }
+}
+
+/** Turns a Medusa event into what the flows module records: who it is about, and the live facts. */
+export async function toStoreEvent(
+  container: MedusaContainer,
+  name: string,
+  data: Record<string, any>
+): Promise<StoreEvent | null> {
+  const query: Query = container.resolve(ContainerRegistrationKeys.QUERY)
+  switch (name) {
+    case "cart.created":
+    case "cart.updated":
+      return await cartEvent(query, name, data.id)
+    case "order.placed":
+    case "order.canceled":
+      return await orderEvent(query, name, data.id)
+    case "order.fulfillment_created":
+      return await orderEvent(query, name, data.order_id)
+    case "shipment.created":
+    case "delivery.created": {
+      const orderId = await orderIdOfFulfillment(query, data.id)
+      return orderId ? await orderEvent(query, name, orderId) : null
+    }
+    case "customer.created":
+      return await customerEvent(query, name, data.id)
+    default:
+      return null
+  }
+}
+
+export async function recordStoreEvent(container: MedusaContainer, name: string, data: Record<string, any>) {
+  const event = await toStoreEvent(container, name, data)
+  if (!event) {
+    return null
+  }
+  const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
+  return await flows.recordEvent(event)
+}

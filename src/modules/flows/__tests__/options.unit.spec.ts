@@ -1,0 +1,39 @@
+import { validateOptionsLoader } from "../loaders/validate-options"
+import { parsePluginOptions } from "../options"
+
+const valid = {
+  storefrontUrl: "https://shop.example.com",
+  secret: "a-secret-that-is-at-least-32-chars-long",
+}
+
+describe("plugin options", () => {
+  it("fills in defaults and leaves out what Medusa injects", () => {
+    const options = parsePluginOptions({
+      ...valid,
+      database: { clientUrl: "postgres://user:hunter2@db/medusa" },
+    })
+    expect(options).not.toHaveProperty("database")
+    expect(JSON.stringify(options)).not.toContain("hunter2")
+    expect(options.scheduler).toEqual({ pollIntervalMs: 5000, batchSize: 50, leaseMs: 60_000, enabled: true })
+    expect(options.defaults.quietHours).toEqual({ start: "21:00", end: "08:00" })
+    expect(options.backendUrl).toBe("http://localhost:9000")
+  })
+
+  it.each([
+    [{ secret: valid.secret }, /storefrontUrl/],
+    [{ ...valid, secret: "short" }, /secret: must be at least 32 characters/],
+    [{ ...valid, storefrontURL: "https://x.example" }, /storefrontURL/],
+    [{ ...valid, scheduler: { pollIntervalMs: 10 } }, /scheduler\.pollIntervalMs/],
+    [{ ...valid, twilio: { accountSid: "AC" + "0".repeat(32), authToken: "t" } }, /twilio.*from or twilio\.messagingServiceSid/],
+    [{ ...valid, sendgrid: { apiKey: "SG.x", from: { email: "not-an-email" } } }, /sendgrid\.from\.email/],
+    [{ ...valid, defaults: { quietHours: { start: "25:00", end: "08:00" } } }, /defaults\.quietHours\.start/],
+  ])("refuses %j, naming the option", (input, message) => {
+    expect(() => parsePluginOptions(input)).toThrow(message)
+  })
+
+  it("fails start-up through the module loader", async () => {
+    await expect(validateOptionsLoader({ options: { secret: valid.secret } } as any)).rejects.toThrow(
+      /medusa-plugin-flows: invalid plugin options[\s\S]*storefrontUrl/
+    )
+  })
+})

@@ -1,0 +1,24 @@
+import { model } from "@medusajs/framework/utils"
+
+const consent = ["unknown", "granted", "unsubscribed"] as const
+
+/** One person, keyed by email (lowercased) and/or phone, with or without a Medusa account. */
+export const Contact = model
+  .define("flows_contact", {
+    id: model.id({ prefix: "flowcon" }).primaryKey(),
+    email: model.text().nullable(),
+    phone: model.text().nullable(),
+    customer_id: model.text().nullable(),
+    first_name: model.text().nullable(),
+    last_name: model.text().nullable(),
+    timezone: model.text().nullable(),
+    email_consent: model.enum([...consent]).default("unknown"),
+    sms_consent: model.enum([...consent]).default("unknown"),
+    email_consent_at: model.dateTime().nullable(),
+    sms_consent_at: model.dateTime().nullable(),
+  })
+  .indexes([
+    { on: ["email"], unique: true, where: "email IS NOT NULL" },
+    { on: ["phone"], where: "phone IS NOT NULL" },
+    { on: ["customer_id"], where: "customer_id IS NOT NULL" },
+  ])

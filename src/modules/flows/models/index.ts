@@ -1,0 +1,6 @@
+export { Contact } from "./contact"
+export { ContactEvent } from "./contact-event"
+export { Flow } from "./flow"
+export { FlowRun } from "./flow-run"
+export { FlowVersion } from "./flow-version"
+export { Message } from "./message"

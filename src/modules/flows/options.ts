@@ -1,0 +1,100 @@
+import { z } from "zod"
+
+const duration = z.object({
+  amount: z.number().positive(),
+  unit: z.enum(["seconds", "minutes", "hours", "days"]),
+})
+
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM (24-hour)")
+
+const sendgridOptions = z
+  .object({
+    apiKey: z.string().min(1),
+    from: z.object({ email: z.string().email(), name: z.string().optional() }),
+    replyTo: z.string().email().optional(),
+    unsubscribeGroupId: z.number().int().positive().optional(),
+    dataResidency: z.enum(["global", "eu"]).default("global"),
+    apiBaseUrl: z.string().url().optional(),
+  })
+  .strict()
+
+const twilioOptions = z
+  .object({
+    accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "expected an Account SID (AC + 32 hex characters)"),
+    authToken: z.string().min(1),
+    from: z.string().optional(),
+    messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/).optional(),
+    apiBaseUrl: z.string().url().optional(),
+  })
+  .strict()
+  .refine((t) => Boolean(t.from) !== Boolean(t.messagingServiceSid), {
+    message: "set exactly one of twilio.from or twilio.messagingServiceSid",
+  })
+
+export const pluginOptionsSchema = z
+  .object({
+    storefrontUrl: z.string().url(),
+    /** Public URL of the Medusa backend, used in unsubscribe and webhook links. */
+    backendUrl: z.string().url().default("http://localhost:9000"),
+    storeName: z.string().min(1).default("Our store"),
+    /** Signs recovery and unsubscribe links. */
+    secret: z.string().min(32, "must be at least 32 characters"),
+    sendgrid: sendgridOptions.optional(),
+    twilio: twilioOptions.optional(),
+    defaults: z
+      .object({
+        timezone: z.string().default("UTC"),
+        quietHours: z
+          .object({ start: timeOfDay, end: timeOfDay })
+          .default({ start: "21:00", end: "08:00" }),
+        frequencyCap: z
+          .object({ max: z.number().int().positive(), per: duration })
+          .default({ max: 3, per: { amount: 1, unit: "days" } }),
+        attributionWindow: duration.default({ amount: 5, unit: "days" }),
+      })
+      .strict()
+      .default({
+        timezone: "UTC",
+        quietHours: { start: "21:00", end: "08:00" },
+        frequencyCap: { max: 3, per: { amount: 1, unit: "days" } },
+        attributionWindow: { amount: 5, unit: "days" },
+      }),
+    scheduler: z
+      .object({
+        /** How often each worker looks for due steps. */
+        pollIntervalMs: z.number().int().min(1000).default(5000),
+        batchSize: z.number().int().min(1).max(1000).default(50),
+        /** How long a claimed run stays reserved for the worker that claimed it. */
+        leaseMs: z.number().int().min(1000).default(60_000),
+        /** Set to false on processes that must not send (the worker still records events). */
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .default({ pollIntervalMs: 5000, batchSize: 50, leaseMs: 60_000, enabled: true }),
+  })
+  .strict()
+
+export type PluginOptions = z.infer<typeof pluginOptionsSchema>
+export type PluginOptionsInput = z.input<typeof pluginOptionsSchema>
+
+/** Keys Medusa adds to every module's options; they are not ours to validate or to echo. */
+const INJECTED_KEYS = ["database", "providers"]
+
+export class PluginOptionsError extends Error {}
+
+export function parsePluginOptions(raw: Record<string, unknown> | undefined): PluginOptions {
+  const own = Object.fromEntries(
+    Object.entries(raw ?? {}).filter(([key]) => !INJECTED_KEYS.includes(key))
+  )
+  const result = pluginOptionsSchema.safeParse(own)
+  if (result.success) {
+    return result.data
+  }
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.join(".") || "(options)"
+    return `  - ${path}: ${issue.message}`
+  })
+  throw new PluginOptionsError(
+    `medusa-plugin-flows: invalid plugin options in medusa-config:\n${problems.join("\n")}`
+  )
+}

@@ -1,0 +1,337 @@
+import { randomUUID } from "node:crypto"
+import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
+import { MedusaError, MedusaService } from "@medusajs/framework/utils"
+import {
+  canEnter,
+  describeTemplateIssues,
+  evaluate,
+  exitEventMatches,
+  FlowDefinitionError,
+  parseFlowDefinition,
+  templateIssuesOf,
+  type FlowDefinition,
+} from "../../engine"
+import type { Channel } from "./channels/types"
+import { SandboxChannel } from "./channels/sandbox"
+import { Contact, ContactEvent, Flow, FlowRun, FlowVersion, Message } from "./models"
+import { parsePluginOptions, type PluginOptions } from "./options"
+import { addTimelineEntry, consentOf, engagementSince, upsertContact } from "./sql/contacts"
+import { Database } from "./sql/database"
+import * as flowSql from "./sql/flows"
+import { insertMessageOnce, markMessage } from "./sql/messages"
+import * as runSql from "./sql/runs"
+import type { RenderedMessage, RunRow, StoreEvent } from "./types"
+
+/** Medusa raises cart.created and cart.updated; flows only need to know the cart changed. */
+const TRIGGER_ALIASES: Record<string, string> = { "cart.created": "cart.updated" }
+
+/** Cart edits are too frequent to be worth a timeline entry each. */
+const EVENTS_KEPT_OFF_TIMELINE = new Set(["cart.updated"])
+
+export type FlowInput = {
+  name: string
+  description?: string | null
+  handle?: string | null
+  definition: unknown
+}
+
+/** Validates a definition and every template in it, as a 400 that names what is wrong. */
+function definitionToSave(input: unknown): FlowDefinition {
+  let definition: FlowDefinition
+  try {
+    definition = parseFlowDefinition(input)
+  } catch (error) {
+    if (error instanceof FlowDefinitionError) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, error.message)
+    }
+    throw error
+  }
+  const issues = templateIssuesOf(definition)
+  if (issues.length) {
+    throw new MedusaError(MedusaError.Types.INVALID_DATA, `Invalid template: ${describeTemplateIssues(issues)}`)
+  }
+  return definition
+}
+
+export type SendOutcome = "sent" | "skipped" | "failed" | "already_handled" | "lost_claim"
+
+class FlowsModuleService extends MedusaService({
+  Flow,
+  FlowVersion,
+  FlowRun,
+  Message,
+  Contact,
+  ContactEvent,
+}) {
+  protected readonly options_: PluginOptions
+  protected readonly db_: Database
+  protected readonly channels_: Record<"email" | "sms", Channel>
+
+  constructor(container: { manager: SqlEntityManager }, options: Record<string, unknown>) {
+    // @ts-ignore MedusaService takes the module's container and options as they come
+    super(...arguments)
+    this.options_ = parsePluginOptions(options)
+    this.db_ = new Database(container.manager)
+    const sandbox = new SandboxChannel()
+    this.channels_ = { email: sandbox, sms: sandbox }
+  }
+
+  /** The validated plugin options. Medusa's injected database settings are not part of them. */
+  getOptions(): PluginOptions {
+    return this.options_
+  }
+
+  providerFor(channel: "email" | "sms"): string {
+    return this.channels_[channel].provider
+  }
+
+  async createFlowWithDefinition(input: FlowInput & { status?: flowSql.FlowStatus }) {
+    const definition = definitionToSave(input.definition)
+    const id = await this.db_.transaction((tx) =>
+      flowSql.insertFlow(
+        tx,
+        {
+          name: input.name,
+          description: input.description ?? null,
+          handle: input.handle ?? null,
+          status: input.status ?? "draft",
+          trigger_event: definition.trigger.event,
+          definition,
+        },
+        new Date()
+      )
+    )
+    return await this.retrieveFlow(id)
+  }
+
+  /**
+   * Saves edits. A changed definition becomes a new version; runs already in the flow stay on
+   * the version they entered with, so an edit never moves them to a step that may not exist.
+   */
+  async editFlow(id: string, input: Partial<FlowInput>) {
+    const definition = input.definition === undefined ? undefined : definitionToSave(input.definition)
+    const now = new Date()
+    const result = await this.db_.transaction(async (tx) => {
+      const flow = await flowSql.lockFlow(tx, id)
+      if (!flow) {
+        throw new MedusaError(MedusaError.Types.NOT_FOUND, `Flow with id "${id}" not found`)
+      }
+      let version = flow.version as number
+      let versionId = flow.current_version_id as string
+      const changed = definition && JSON.stringify(definition) !== JSON.stringify(flow.definition)
+      if (changed) {
+        version += 1
+        versionId = await flowSql.insertVersion(tx, id, version, definition, now)
+      }
+      await tx.rows(
+        `UPDATE flows_flow SET name = ?, description = ?, definition = ?::jsonb, trigger_event = ?,
+           version = ?, current_version_id = ?, updated_at = ?
+         WHERE id = ?`,
+        [
+          input.name ?? flow.name,
+          input.description === undefined ? flow.description : input.description,
+          JSON.stringify(definition ?? flow.definition),
+          (definition ?? (flow.definition as FlowDefinition)).trigger.event,
+          version,
+          versionId,
+          now,
+          id,
+        ]
+      )
+      const runsOnOlderVersions = changed
+        ? await flowSql.countActiveRunsOnOtherVersions(tx, id, versionId)
+        : 0
+      return { new_version: Boolean(changed), runs_on_previous_versions: runsOnOlderVersions }
+    })
+    return { flow: await this.retrieveFlow(id), ...result }
+  }
+
+  async setFlowStatus(id: string, status: flowSql.FlowStatus) {
+    await this.retrieveFlow(id)
+    await this.updateFlows({ id, status })
+    return await this.retrieveFlow(id)
+  }
+
+  /** Deletes a flow and ends its runs; its messages stay in the log. */
+  async removeFlow(id: string): Promise<void> {
+    await this.retrieveFlow(id)
+    const now = new Date()
+    await this.db_.transaction(async (tx) => {
+      const active = await tx.rows(`SELECT id FROM flows_run WHERE flow_id = ? AND status = 'active'`, [id])
+      await runSql.endRuns(tx, active.map((r) => r.id), "exited", "flow_deleted", now)
+      await tx.rows(`UPDATE flows_flow SET deleted_at = ?, status = 'paused' WHERE id = ?`, [now, id])
+    })
+  }
+
+  /**
+   * Records a store event: the contact and its timeline, the runs it ends and the runs it starts.
+   * Safe to call twice with the same event.
+   */
+  async recordEvent(event: StoreEvent) {
+    const now = event.occurred_at
+    const contactId = await upsertContact(this.db_, event.identity, now)
+    if (contactId && !EVENTS_KEPT_OFF_TIMELINE.has(event.name)) {
+      await addTimelineEntry(this.db_, {
+        contact_id: contactId,
+        type: event.name,
+        occurred_at: now,
+        dedupe_key: `${event.name}:${event.subject.id}`,
+        data: { subject_type: event.subject.type, subject_id: event.subject.id },
+      })
+    }
+    const exited = await this.exitRunsOn(event, now)
+    const entered = await this.enterFlowsOn(event, contactId, now)
+    return { contact_id: contactId, entered, exited }
+  }
+
+  protected async exitRunsOn(event: StoreEvent, now: Date): Promise<string[]> {
+    const candidates = await runSql.activeRunsFor(this.db_, event.identity)
+    const matching = candidates.filter((run) =>
+      exitEventMatches(run.definition as FlowDefinition, { name: event.name, ...event.identity }, run)
+    )
+    return await runSql.endRuns(this.db_, matching.map((r) => r.id), "exited", `event:${event.name}`, now)
+  }
+
+  protected async enterFlowsOn(event: StoreEvent, contactId: string | null, now: Date): Promise<string[]> {
+    const trigger = TRIGGER_ALIASES[event.name] ?? event.name
+    const flows = await flowSql.activeFlowsTriggeredBy(this.db_, trigger)
+    const entered: string[] = []
+    for (const flow of flows) {
+      const definition = flow.definition as FlowDefinition
+      if (definition.trigger.filters && !evaluate(definition.trigger.filters, event.facts)) {
+        continue
+      }
+      const history = await runSql.previousRuns(this.db_, flow.id, event.subject)
+      if (!canEnter(definition.reentry, history, now).ok) {
+        continue
+      }
+      const contact = await consentOf(this.db_, contactId)
+      const runId = await runSql.insertRunIfNoneActive(this.db_, {
+        flow_id: flow.id,
+        flow_version_id: flow.current_version_id,
+        subject_type: event.subject.type,
+        subject_id: event.subject.id,
+        identity: event.identity,
+        contact_id: contactId,
+        timezone: contact?.timezone ?? null,
+        now,
+      })
+      if (runId) {
+        entered.push(runId)
+      }
+    }
+    return entered
+  }
+
+  /** Reserves due runs for this worker. */
+  async claimDueRuns(now: Date = new Date()): Promise<RunRow[]> {
+    const { batchSize, leaseMs } = this.options_.scheduler
+    return await runSql.claimDueRuns(this.db_, { limit: batchSize, leaseMs, token: randomUUID(), now })
+  }
+
+  async parkRun(run: RunRow, park: Omit<Parameters<typeof runSql.parkRun>[2], "now">, now = new Date()) {
+    return await runSql.parkRun(this.db_, run, { ...park, now })
+  }
+
+  async finishRun(run: RunRow, end: Omit<Parameters<typeof runSql.finishClaimedRun>[2], "now">, now = new Date()) {
+    return await runSql.finishClaimedRun(this.db_, run, { ...end, now })
+  }
+
+  async retryRun(run: RunRow, error: string, at: Date, now = new Date()) {
+    return await runSql.retryClaimedRun(this.db_, run, { error, at, now })
+  }
+
+  async engagementFor(run: RunRow) {
+    return await engagementSince(this.db_, run.contact_id, run.id, new Date(run.created_at))
+  }
+
+  /**
+   * Sends one step's message at most once. The idempotency key (flow, run, step) is written
+   * before the provider is called, so a retry, a second worker or a redelivered event finds
+   * it and sends nothing; a message whose send may have gone out is never sent again.
+   */
+  async deliverStepMessage(
+    run: RunRow,
+    step: { id: string; channel: "email" | "sms" },
+    content: { rendered: RenderedMessage } | { skip: string },
+    now = new Date()
+  ): Promise<SendOutcome> {
+    const channel = this.channels_[step.channel]
+    const to = step.channel === "email" ? run.email : run.phone
+    const reason = "skip" in content ? content.skip : await this.reasonNotToSend(run, step.channel, to)
+    const rendered = "rendered" in content ? content.rendered : { channel: step.channel }
+    const claimed = await this.db_.transaction(async (tx) => {
+      if (!(await runSql.holdsClaim(tx, run))) {
+        return "lost_claim" as const
+      }
+      return await insertMessageOnce(
+        tx,
+        {
+          ...rendered,
+          idempotency_key: `${run.flow_id}:${run.id}:${step.id}`,
+          flow_id: run.flow_id,
+          run_id: run.id,
+          step_id: step.id,
+          contact_id: run.contact_id,
+          provider: channel.provider,
+          to,
+          status: reason ? "skipped" : "sending",
+          error: reason,
+        },
+        now
+      )
+    })
+    if (claimed === "lost_claim") {
+      return claimed
+    }
+    if (!claimed.created) {
+      return "already_handled"
+    }
+    if (reason) {
+      return "skipped"
+    }
+    try {
+      const result = await channel.deliver({
+        id: claimed.id,
+        idempotency_key: `${run.flow_id}:${run.id}:${step.id}`,
+        to: to!,
+        ...rendered,
+      })
+      await markMessage(this.db_, claimed.id, { ...result, sent_at: now, now })
+      if (run.contact_id) {
+        await addTimelineEntry(this.db_, {
+          contact_id: run.contact_id,
+          type: `${step.channel}.sent`,
+          occurred_at: now,
+          dedupe_key: `message.sent:${claimed.id}`,
+          flow_id: run.flow_id,
+          run_id: run.id,
+          message_id: claimed.id,
+          data: { subject: rendered.subject ?? null },
+        })
+      }
+      return "sent"
+    } catch (error) {
+      await markMessage(this.db_, claimed.id, { status: "failed", error: (error as Error).message, now })
+      return "failed"
+    }
+  }
+
+  protected async reasonNotToSend(run: RunRow, channel: "email" | "sms", to: string | null) {
+    if (!to) {
+      return channel === "email" ? "no email address" : "no phone number"
+    }
+    const consent = await consentOf(this.db_, run.contact_id)
+    const state = channel === "email" ? consent?.email_consent : consent?.sms_consent
+    if (state === "unsubscribed") {
+      return `unsubscribed from ${channel}`
+    }
+    // SMS is opt-in only; email goes to customers unless they unsubscribed.
+    if (channel === "sms" && state !== "granted") {
+      return "no SMS consent"
+    }
+    return null
+  }
+}
+
+export default FlowsModuleService

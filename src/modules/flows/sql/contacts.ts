@@ -1,0 +1,119 @@
+import { generateEntityId } from "@medusajs/framework/utils"
+import type { Identity } from "../types"
+import { Database, json } from "./database"
+
+export function normalizeEmail(email: string | null | undefined): string | null {
+  return email?.trim().toLowerCase() || null
+}
+
+/**
+ * Finds or creates the contact for an identity and fills in what we learned. Email is the
+ * key (a guest has no customer id); without one we fall back to the customer id, then the phone.
+ */
+export async function upsertContact(db: Database, identity: Identity, now: Date): Promise<string | null> {
+  const email = normalizeEmail(identity.email)
+  const values = [
+    identity.phone ?? null,
+    identity.customer_id ?? null,
+    identity.first_name ?? null,
+    identity.last_name ?? null,
+  ]
+  if (email) {
+    const row = await db.first(
+      `INSERT INTO flows_contact (id, email, phone, customer_id, first_name, last_name, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (email) WHERE email IS NOT NULL AND deleted_at IS NULL DO UPDATE SET
+         phone = COALESCE(EXCLUDED.phone, flows_contact.phone),
+         customer_id = COALESCE(EXCLUDED.customer_id, flows_contact.customer_id),
+         first_name = COALESCE(EXCLUDED.first_name, flows_contact.first_name),
+         last_name = COALESCE(EXCLUDED.last_name, flows_contact.last_name),
+         updated_at = EXCLUDED.updated_at
+       RETURNING id`,
+      [generateEntityId(undefined, "flowcon"), email, ...values, now, now]
+    )
+    return row!.id
+  }
+  const existing = await db.first(
+    `SELECT id FROM flows_contact WHERE deleted_at IS NULL AND (customer_id = ? OR phone = ?)
+     ORDER BY created_at LIMIT 1`,
+    [identity.customer_id ?? null, identity.phone ?? null]
+  )
+  if (existing) {
+    return existing.id
+  }
+  if (!identity.customer_id && !identity.phone) {
+    return null
+  }
+  const created = await db.first(
+    `INSERT INTO flows_contact (id, email, phone, customer_id, first_name, last_name, created_at, updated_at)
+     VALUES (?, NULL, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    [generateEntityId(undefined, "flowcon"), ...values, now, now]
+  )
+  return created!.id
+}
+
+export type TimelineEntry = {
+  contact_id: string
+  type: string
+  occurred_at: Date
+  dedupe_key?: string | null
+  flow_id?: string | null
+  run_id?: string | null
+  message_id?: string | null
+  data?: Record<string, unknown> | null
+}
+
+/** Adds a timeline entry once: a redelivered event with the same dedupe key is ignored. */
+export async function addTimelineEntry(db: Database, entry: TimelineEntry): Promise<void> {
+  await db.rows(
+    `INSERT INTO flows_contact_event (id, contact_id, type, occurred_at, dedupe_key, flow_id, run_id,
+       message_id, data, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
+     ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND deleted_at IS NULL DO NOTHING`,
+    [
+      generateEntityId(undefined, "flowevt"),
+      entry.contact_id,
+      entry.type,
+      entry.occurred_at,
+      entry.dedupe_key ?? null,
+      entry.flow_id ?? null,
+      entry.run_id ?? null,
+      entry.message_id ?? null,
+      json(entry.data),
+      entry.occurred_at,
+      entry.occurred_at,
+    ]
+  )
+}
+
+/** What the contact did since a run started: the facts behind engagement conditions. */
+export async function engagementSince(
+  db: Database,
+  contactId: string | null,
+  runId: string,
+  since: Date
+): Promise<{ opened: boolean; clicked: boolean; ordered: boolean }> {
+  if (!contactId) {
+    return { opened: false, clicked: false, ordered: false }
+  }
+  const row = await db.first(
+    `SELECT
+       COALESCE(bool_or(type = 'email.opened' AND run_id = ?), false) AS opened,
+       COALESCE(bool_or(type = 'email.clicked' AND run_id = ?), false) AS clicked,
+       COALESCE(bool_or(type = 'order.placed'), false) AS ordered
+     FROM flows_contact_event
+     WHERE contact_id = ? AND occurred_at >= ? AND deleted_at IS NULL`,
+    [runId, runId, contactId, since]
+  )
+  return { opened: Boolean(row?.opened), clicked: Boolean(row?.clicked), ordered: Boolean(row?.ordered) }
+}
+
+export async function consentOf(db: Database, contactId: string | null) {
+  if (!contactId) {
+    return null
+  }
+  return await db.first(
+    `SELECT email_consent, sms_consent, timezone FROM flows_contact WHERE id = ? AND deleted_at IS NULL`,
+    [contactId]
+  )
+}

@@ -1,0 +1,69 @@
+import { generateEntityId } from "@medusajs/framework/utils"
+import type { RenderedMessage } from "../types"
+import { Database } from "./database"
+
+export type MessageDraft = RenderedMessage & {
+  idempotency_key: string
+  flow_id: string
+  run_id: string
+  step_id: string
+  contact_id: string | null
+  provider: string
+  to: string | null
+  status: "sending" | "skipped" | "failed"
+  error?: string | null
+}
+
+/**
+ * Inserts the message unless its idempotency key exists. Returns the row that holds the key:
+ * `created` tells whether this call wrote it (and so owns the send).
+ */
+export async function insertMessageOnce(db: Database, draft: MessageDraft, now: Date) {
+  const inserted = await db.first(
+    `INSERT INTO flows_message (id, idempotency_key, flow_id, run_id, step_id, contact_id, channel, provider,
+       "to", status, subject, preheader, html, text, error, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (idempotency_key) WHERE deleted_at IS NULL DO NOTHING
+     RETURNING id, status`,
+    [
+      generateEntityId(undefined, "flowmsg"),
+      draft.idempotency_key,
+      draft.flow_id,
+      draft.run_id,
+      draft.step_id,
+      draft.contact_id,
+      draft.channel,
+      draft.provider,
+      draft.to,
+      draft.status,
+      draft.subject ?? null,
+      draft.preheader ?? null,
+      draft.html ?? null,
+      draft.text ?? null,
+      draft.error ?? null,
+      now,
+      now,
+    ]
+  )
+  if (inserted) {
+    return { id: inserted.id as string, status: inserted.status as string, created: true }
+  }
+  const existing = await db.first(
+    `SELECT id, status FROM flows_message WHERE idempotency_key = ? AND deleted_at IS NULL`,
+    [draft.idempotency_key]
+  )
+  return { id: existing!.id as string, status: existing!.status as string, created: false }
+}
+
+export async function markMessage(
+  db: Database,
+  id: string,
+  update: { status: string; provider_id?: string | null; error?: string | null; sent_at?: Date | null; now: Date }
+): Promise<void> {
+  await db.rows(
+    `UPDATE flows_message SET status = ?, provider_id = COALESCE(?, provider_id), error = ?,
+       sent_at = COALESCE(?, sent_at), updated_at = ?
+     WHERE id = ?`,
+    [update.status, update.provider_id ?? null, update.error ?? null, update.sent_at ?? null, update.now, id]
+  )
+}

@@ -1,0 +1,184 @@
+import { generateEntityId } from "@medusajs/framework/utils"
+import type { Identity, RunRow, RunStatus, SubjectType } from "../types"
+import { Database, json } from "./database"
+
+const ACTIVE_RUN_CONFLICT =
+  "(flow_id, subject_type, subject_id) WHERE status = 'active' AND deleted_at IS NULL"
+
+export type NewRun = {
+  flow_id: string
+  flow_version_id: string
+  subject_type: SubjectType
+  subject_id: string
+  identity: Identity
+  contact_id: string | null
+  timezone: string | null
+  now: Date
+}
+
+/** Inserts a run unless one is already active for this flow and subject. Returns its id, or null. */
+export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<string | null> {
+  const row = await db.first(
+    `INSERT INTO flows_run (id, flow_id, flow_version_id, subject_type, subject_id, cart_id, order_id,
+       customer_id, contact_id, email, phone, timezone, status, step_id, step_entered_at, next_run_at,
+       attempts, context, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, 0, '{}'::jsonb, ?, ?)
+     ON CONFLICT ${ACTIVE_RUN_CONFLICT} DO NOTHING
+     RETURNING id`,
+    [
+      generateEntityId(undefined, "flowrun"),
+      run.flow_id,
+      run.flow_version_id,
+      run.subject_type,
+      run.subject_id,
+      run.identity.cart_id ?? null,
+      run.identity.order_id ?? null,
+      run.identity.customer_id ?? null,
+      run.contact_id,
+      run.identity.email?.trim().toLowerCase() || null,
+      run.identity.phone ?? null,
+      run.timezone,
+      run.now,
+      run.now,
+      run.now,
+      run.now,
+    ]
+  )
+  return row?.id ?? null
+}
+
+export async function previousRuns(
+  db: Database,
+  flowId: string,
+  subject: { type: SubjectType; id: string }
+): Promise<{ status: RunStatus; started_at: Date }[]> {
+  const rows = await db.rows(
+    `SELECT status, created_at FROM flows_run
+     WHERE flow_id = ? AND subject_type = ? AND subject_id = ? AND deleted_at IS NULL`,
+    [flowId, subject.type, subject.id]
+  )
+  return rows.map((r) => ({ status: r.status, started_at: new Date(r.created_at) }))
+}
+
+/** Active runs that share any identifier with the event, with the definition each run is pinned to. */
+export async function activeRunsFor(db: Database, identity: Identity) {
+  return await db.rows(
+    `SELECT r.id, r.cart_id, r.order_id, r.customer_id, r.email, v.definition
+     FROM flows_run r JOIN flows_flow_version v ON v.id = r.flow_version_id
+     WHERE r.status = 'active' AND r.deleted_at IS NULL
+       AND (r.cart_id = ? OR r.order_id = ? OR r.customer_id = ? OR r.email = ?)`,
+    [
+      identity.cart_id ?? null,
+      identity.order_id ?? null,
+      identity.customer_id ?? null,
+      identity.email?.trim().toLowerCase() || null,
+    ]
+  )
+}
+
+/** Ends active runs whatever their claim: an exit wins over a worker that is about to send. */
+export async function endRuns(
+  db: Database,
+  ids: string[],
+  status: Exclude<RunStatus, "active">,
+  reason: string,
+  now: Date
+): Promise<string[]> {
+  if (!ids.length) {
+    return []
+  }
+  const rows = await db.rows(
+    `UPDATE flows_run SET status = ?, exit_reason = ?, ended_at = ?, next_run_at = NULL,
+       claimed_until = NULL, claim_token = NULL, updated_at = ?
+     WHERE id IN (?) AND status = 'active'
+     RETURNING id`,
+    [status, reason, now, now, ids]
+  )
+  return rows.map((r) => r.id)
+}
+
+/**
+ * Atomically reserves up to `limit` due runs for this worker. SKIP LOCKED lets any number of
+ * workers claim side by side; the lease lets another worker take over from one that died.
+ */
+export async function claimDueRuns(
+  db: Database,
+  opts: { limit: number; leaseMs: number; token: string; now: Date }
+): Promise<RunRow[]> {
+  const leaseEnd = new Date(opts.now.getTime() + opts.leaseMs)
+  return (await db.rows(
+    `UPDATE flows_run r SET claimed_until = ?, claim_token = ?, updated_at = ?
+     FROM (
+       SELECT id FROM flows_run
+       WHERE status = 'active' AND deleted_at IS NULL AND next_run_at <= ?
+         AND (claimed_until IS NULL OR claimed_until < ?)
+       ORDER BY next_run_at
+       LIMIT ?
+       FOR UPDATE SKIP LOCKED
+     ) due
+     WHERE r.id = due.id
+     RETURNING r.*`,
+    [leaseEnd, opts.token, opts.now, opts.now, opts.now, opts.limit]
+  )) as RunRow[]
+}
+
+export type Trail = Array<Record<string, unknown>>
+
+const APPEND_TRAIL =
+  "context = jsonb_set(context, '{trail}', COALESCE(context->'trail', '[]'::jsonb) || ?::jsonb)"
+
+/** Every write by a worker is fenced by its claim token: a worker that lost its lease writes nothing. */
+export async function parkRun(
+  db: Database,
+  run: Pick<RunRow, "id" | "claim_token">,
+  park: { step_id: string; step_entered_at: Date; next_run_at: Date; trail: Trail; now: Date }
+): Promise<boolean> {
+  const rows = await db.rows(
+    `UPDATE flows_run SET step_id = ?, step_entered_at = ?, next_run_at = ?, claimed_until = NULL,
+       claim_token = NULL, attempts = 0, last_error = NULL, ${APPEND_TRAIL}, updated_at = ?
+     WHERE id = ? AND claim_token = ? AND status = 'active'
+     RETURNING id`,
+    [park.step_id, park.step_entered_at, park.next_run_at, json(park.trail), park.now, run.id, run.claim_token]
+  )
+  return rows.length > 0
+}
+
+export async function finishClaimedRun(
+  db: Database,
+  run: Pick<RunRow, "id" | "claim_token">,
+  end: { status: "completed" | "exited" | "failed"; reason: string | null; trail: Trail; error?: string; now: Date }
+): Promise<boolean> {
+  const rows = await db.rows(
+    `UPDATE flows_run SET status = ?, exit_reason = ?, last_error = COALESCE(?, last_error), ended_at = ?,
+       next_run_at = NULL, claimed_until = NULL, claim_token = NULL, ${APPEND_TRAIL}, updated_at = ?
+     WHERE id = ? AND claim_token = ? AND status = 'active'
+     RETURNING id`,
+    [end.status, end.reason, end.error ?? null, end.now, json(end.trail), end.now, run.id, run.claim_token]
+  )
+  return rows.length > 0
+}
+
+/** Releases the claim after an unexpected error and schedules another attempt. */
+export async function retryClaimedRun(
+  db: Database,
+  run: Pick<RunRow, "id" | "claim_token">,
+  retry: { error: string; at: Date; now: Date }
+): Promise<boolean> {
+  const rows = await db.rows(
+    `UPDATE flows_run SET attempts = attempts + 1, last_error = ?, next_run_at = ?, claimed_until = NULL,
+       claim_token = NULL, updated_at = ?
+     WHERE id = ? AND claim_token = ? AND status = 'active'
+     RETURNING id`,
+    [retry.error, retry.at, retry.now, run.id, run.claim_token]
+  )
+  return rows.length > 0
+}
+
+/** Locks a run for the length of a transaction and tells whether this worker still holds it. */
+export async function holdsClaim(db: Database, run: Pick<RunRow, "id" | "claim_token">): Promise<boolean> {
+  const row = await db.first(
+    `SELECT id FROM flows_run WHERE id = ? AND claim_token = ? AND status = 'active' FOR UPDATE`,
+    [run.id, run.claim_token]
+  )
+  return Boolean(row)
+}

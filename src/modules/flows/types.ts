@@ -1,0 +1,55 @@
+export type SubjectType = "cart" | "order" | "customer"
+export type RunStatus = "active" | "completed" | "exited" | "failed"
+export type ConsentState = "unknown" | "granted" | "unsubscribed"
+
+/** Who an event is about. Every field is optional: a guest cart may have only an email. */
+export type Identity = {
+  cart_id?: string | null
+  order_id?: string | null
+  customer_id?: string | null
+  email?: string | null
+  phone?: string | null
+  first_name?: string | null
+  last_name?: string | null
+}
+
+/** A store event as the subscribers record it. */
+export type StoreEvent = {
+  name: string
+  occurred_at: Date
+  subject: { type: SubjectType; id: string }
+  identity: Identity
+  /** Live data the trigger filters are evaluated on: { cart }, { order }, { customer }. */
+  facts: Record<string, unknown>
+}
+
+export type RunRow = {
+  id: string
+  flow_id: string
+  flow_version_id: string
+  subject_type: SubjectType
+  subject_id: string
+  cart_id: string | null
+  order_id: string | null
+  customer_id: string | null
+  contact_id: string | null
+  email: string | null
+  phone: string | null
+  timezone: string | null
+  status: RunStatus
+  step_id: string | null
+  step_entered_at: Date
+  next_run_at: Date | null
+  claim_token: string | null
+  attempts: number
+  context: Record<string, unknown>
+  created_at: Date
+}
+
+export type RenderedMessage = {
+  channel: "email" | "sms"
+  subject?: string | null
+  preheader?: string | null
+  html?: string | null
+  text?: string | null
+}
