@@ -117,15 +117,24 @@ moduleIntegrationTestRunner<FlowsModuleService>({
 
     it("skips email to an unsubscribed contact and SMS without consent", async () => {
       await activeFlow()
-      const { contact_id } = await service.recordEvent(cartEvent("cart_u", "gone@example.com"))
+      const event = cartEvent("cart_u", "gone@example.com")
+      event.identity.phone = "+14155550100"
+      const { contact_id } = await service.recordEvent(event)
       await service.updateContacts({ id: contact_id!, email_consent: "unsubscribed" })
       const [run] = await service.claimDueRuns(new Date(Date.now() + 1000))
       const outcome = await service.deliverStepMessage(run, { id: "email", channel: "email" }, {
         rendered: { channel: "email", subject: "Hi", html: "<p>Hi</p>" },
       })
       expect(outcome).toBe("skipped")
-      const [message] = await service.listMessages({ run_id: run.id })
-      expect(message).toMatchObject({ status: "skipped", error: "unsubscribed from email" })
+      const sms = await service.deliverStepMessage(run, { id: "sms", channel: "sms" }, {
+        rendered: { channel: "sms", text: "Hi" },
+      })
+      expect(sms).toBe("skipped")
+      const messages = await service.listMessages({ run_id: run.id }, { order: { step_id: "ASC" } })
+      expect(messages.map((m) => [m.step_id, m.status, m.error, m.to])).toEqual([
+        ["email", "skipped", "unsubscribed from email", "gone@example.com"],
+        ["sms", "skipped", "no SMS consent", "+14155550100"],
+      ])
     })
 
     it("pins runs to their version when a live flow is edited", async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto"
+import { isDeepStrictEqual } from "node:util"
 import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import { MedusaError, MedusaService } from "@medusajs/framework/utils"
 import {
@@ -118,7 +119,7 @@ class FlowsModuleService extends MedusaService({
       }
       let version = flow.version as number
       let versionId = flow.current_version_id as string
-      const changed = definition && JSON.stringify(definition) !== JSON.stringify(flow.definition)
+      const changed = definition && !isDeepStrictEqual(definition, flow.definition)
       if (changed) {
         version += 1
         versionId = await flowSql.insertVersion(tx, id, version, definition, now)
