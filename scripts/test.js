@@ -16,6 +16,8 @@ async function main() {
   const env = {
     ...process.env,
     ...pg.env,
+    // Medusa logs every migration at info level; the test output stays readable without it.
+    LOG_LEVEL: process.env.LOG_LEVEL || "error",
     NODE_OPTIONS: [process.env.NODE_OPTIONS, "--experimental-vm-modules"].filter(Boolean).join(" "),
   }
   let status = run(bin("medusa"), ["plugin:build"], env)

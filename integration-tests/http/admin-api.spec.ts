@@ -1,0 +1,144 @@
+import path from "node:path"
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { createStoreFixture, type StoreFixture } from "../helpers/store-fixtures"
+
+jest.setTimeout(120_000)
+
+const definition = {
+  trigger: { event: "order.placed" },
+  exit: { events: [{ event: "order.canceled", match: ["order_id"] }] },
+  steps: [
+    { id: "wait", type: "wait", duration: { amount: 1, unit: "days" } },
+    { id: "thanks", type: "send_email", template: { subject: "Thanks!", html: "<p>Thanks {{ customer.first_name }}</p>" } },
+  ],
+}
+
+/** Sends a request and returns the response whatever its status. */
+async function attempt(promise: Promise<any>) {
+  try {
+    return await promise
+  } catch (error: any) {
+    return error.response
+  }
+}
+
+medusaIntegrationTestRunner({
+  cwd: path.join(__dirname, ".."),
+  testSuite: ({ api, getContainer }) => {
+    let store: StoreFixture
+
+    beforeEach(async () => {
+      store = await createStoreFixture(getContainer())
+    })
+
+    it("needs an admin", async () => {
+      const response = await attempt(api.get("/admin/flows"))
+      expect(response.status).toBe(401)
+    })
+
+    it("creates, reads, lists, versions, pauses and deletes a flow", async () => {
+      const created = await api.post("/admin/flows", { name: "Thank you", definition }, store.adminHeaders)
+      expect(created.status).toBe(201)
+      expect(created.data.flow).toMatchObject({ name: "Thank you", status: "draft", trigger_event: "order.placed", version: 1 })
+      const id = created.data.flow.id
+
+      const read = await api.get(`/admin/flows/${id}`, store.adminHeaders)
+      expect(read.data.flow.definition).toEqual(definition)
+
+      await api.post(`/admin/flows/${id}/activate`, {}, store.adminHeaders)
+      const list = await api.get("/admin/flows?status=active", store.adminHeaders)
+      expect(list.data).toMatchObject({ count: 1, limit: 20, offset: 0 })
+      expect(list.data.flows[0].id).toBe(id)
+      expect((await api.get("/admin/flows?status=draft", store.adminHeaders)).data.count).toBe(0)
+
+      const edited = { ...definition, steps: [definition.steps[1]] }
+      const updated = await api.post(`/admin/flows/${id}`, { definition: edited }, store.adminHeaders)
+      expect(updated.data).toMatchObject({ new_version: true, runs_on_previous_versions: 0, flow: { version: 2 } })
+
+      const paused = await api.post(`/admin/flows/${id}/pause`, {}, store.adminHeaders)
+      expect(paused.data.flow.status).toBe("paused")
+
+      const deleted = await api.delete(`/admin/flows/${id}`, store.adminHeaders)
+      expect(deleted.data).toEqual({ id, object: "flow", deleted: true })
+      expect((await attempt(api.get(`/admin/flows/${id}`, store.adminHeaders))).status).toBe(404)
+    })
+
+    it.each([
+      ["no name", { definition }, /name/],
+      ["an unknown field", { name: "x", definition, colour: "red" }, /colour/],
+      ["an unknown trigger", { name: "x", definition: { ...definition, trigger: { event: "cart.exploded" } } }, /field .definition, trigger, event., but got: .cart\.exploded./],
+      ["no steps", { name: "x", definition: { ...definition, steps: [] } }, /field .definition, steps. too small/],
+      [
+        "a duplicate step id",
+        { name: "x", definition: { ...definition, steps: [definition.steps[1], definition.steps[1]] } },
+        /duplicate step id "thanks"/,
+      ],
+      [
+        "a wait without a length",
+        { name: "x", definition: { ...definition, steps: [{ id: "w", type: "wait" }] } },
+        /a wait needs a duration or an until_time/,
+      ],
+      [
+        "a template with a syntax error",
+        {
+          name: "x",
+          definition: {
+            ...definition,
+            steps: [{ id: "bad", type: "send_email", template: { subject: "Hi", html: "<p>\n\n{% for x in y %}" } }],
+          },
+        },
+        /steps\.bad\.html: line 3, column 1: tag \{% for x in y %\} not closed/,
+      ],
+    ])("refuses a flow with %s with a 400 that says why", async (_label, body, message) => {
+      const response = await attempt(api.post("/admin/flows", body, store.adminHeaders))
+      expect(response.status).toBe(400)
+      expect(response.data.type).toBe("invalid_data")
+      expect(response.data.message).toMatch(message)
+      expect((await api.get("/admin/flows", store.adminHeaders)).data.count).toBe(0)
+    })
+
+    it("refuses bad list filters and an empty update", async () => {
+      expect((await attempt(api.get("/admin/flows/messages?channel=fax", store.adminHeaders))).status).toBe(400)
+      expect((await attempt(api.get("/admin/flows/runs?limit=0", store.adminHeaders))).status).toBe(400)
+      const created = await api.post("/admin/flows", { name: "x", definition }, store.adminHeaders)
+      const empty = await attempt(api.post(`/admin/flows/${created.data.flow.id}`, {}, store.adminHeaders))
+      expect(empty.status).toBe(400)
+      expect(empty.data.message).toMatch(/nothing to update/)
+      const missing = await attempt(api.post("/admin/flows/flow_missing", { name: "y" }, store.adminHeaders))
+      expect(missing.status).toBe(404)
+    })
+
+    it("previews a template against sample data, escaping what it inserts", async () => {
+      const email = await api.post(
+        "/admin/flows/preview",
+        {
+          channel: "email",
+          sample: "cart",
+          template: {
+            subject: "{{ customer.first_name }}, {{ cart.item_count }} items & more",
+            preheader: "Still yours",
+            html: "<body><p>{{ cart.total }}</p>{% for item in cart.items %}<i>{{ item.title }}</i>{% endfor %}{{ '<b>' }}</body>",
+          },
+        },
+        store.adminHeaders
+      )
+      expect(email.data.preview.subject).toBe("Ann, 3 items & more")
+      expect(email.data.preview.html).toContain("<p>$64.00</p><i>Canvas Tote</i><i>Enamel Mug</i>&lt;b&gt;")
+      expect(email.data.preview.html).toMatch(/<body><div style="display:none[^"]*">Still yours<\/div>/)
+      expect(email.data.preview.text).toContain("$64.00")
+
+      const sms = await api.post(
+        "/admin/flows/preview",
+        { channel: "sms", template: { body: "Hi {{ customer.first_name }} & co: {{ links.recovery }}" } },
+        store.adminHeaders
+      )
+      expect(sms.data.preview.body).toBe("Hi Ann & co: https://shop.example.com/cart?recover=sample")
+
+      const broken = await attempt(
+        api.post("/admin/flows/preview", { channel: "sms", template: { body: "{{ x | nope }}" } }, store.adminHeaders)
+      )
+      expect(broken.status).toBe(400)
+      expect(broken.data.message).toMatch(/body: line 1, column 1: undefined filter: nope/)
+    })
+  },
+})

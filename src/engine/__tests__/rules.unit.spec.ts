@@ -1,0 +1,125 @@
+import { canEnter, evaluate, exitEventMatches, FlowDefinitionError, parseFlowDefinition } from ".."
+
+const NOW = new Date("2026-03-02T10:00:00Z")
+const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000)
+
+describe("conditions", () => {
+  const facts = {
+    cart: { email: "Ann@Example.com", total: "120.5", items: [{ title: "Mug" }], tags: ["vip"], created_at: "2026-03-01T00:00:00Z" },
+    customer: { has_account: false },
+  }
+
+  it.each([
+    [{ field: "cart.total", op: "gt", value: 100 }, true],
+    [{ field: "cart.total", op: "lte", value: 100 }, false],
+    [{ field: "cart.items.0.title", op: "eq", value: "Mug" }, true],
+    [{ field: "cart.email", op: "contains", value: "example.com" }, true],
+    [{ field: "cart.tags", op: "contains", value: "vip" }, true],
+    [{ field: "customer.has_account", op: "eq", value: false }, true],
+    [{ field: "customer.has_account", op: "in", value: [true] }, false],
+    [{ field: "customer.has_account", op: "not_in", value: [true] }, true],
+    [{ field: "cart.created_at", op: "lt", value: "2026-03-02T00:00:00Z" }, true],
+    [{ field: "cart.missing", op: "gt", value: 1 }, false],
+    [{ field: "cart.missing", op: "neq", value: 1 }, true],
+    [{ field: "cart.missing.deeper", op: "exists" }, false],
+    [{ field: "order.id", op: "not_exists" }, true],
+    [{ field: "cart.email", op: "gt", value: 3 }, false],
+  ] as const)("%j is %s", (condition, expected) => {
+    expect(evaluate(condition as any, facts)).toBe(expected)
+  })
+
+  it("combines groups with all and any, nested", () => {
+    const yes = { field: "cart.total", op: "gt", value: 1 } as const
+    const no = { field: "cart.total", op: "lt", value: 1 } as const
+    expect(evaluate({ all: [yes, { any: [no, yes] }] }, facts)).toBe(true)
+    expect(evaluate({ all: [yes, { any: [no, no] }] }, facts)).toBe(false)
+    expect(evaluate({ any: [] }, facts)).toBe(false)
+    expect(evaluate({ all: [] }, facts)).toBe(true)
+  })
+})
+
+describe("re-entry", () => {
+  it("blocks while a run is active, whatever the rule", () => {
+    expect(canEnter({ mode: "always" }, [{ status: "active", started_at: daysAgo(9) }], NOW)).toEqual({ ok: false, reason: "already_active" })
+  })
+
+  it("lets a subject in once by default", () => {
+    expect(canEnter(undefined, [], NOW)).toEqual({ ok: true })
+    expect(canEnter(undefined, [{ status: "completed", started_at: daysAgo(400) }], NOW)).toEqual({ ok: false, reason: "already_entered" })
+  })
+
+  it("lets a subject in again after the cooldown", () => {
+    const rule = { mode: "cooldown" as const, cooldown: { amount: 30, unit: "days" as const } }
+    expect(canEnter(rule, [{ status: "exited", started_at: daysAgo(10) }], NOW)).toEqual({ ok: false, reason: "cooldown" })
+    expect(canEnter(rule, [{ status: "exited", started_at: daysAgo(31) }], NOW)).toEqual({ ok: true })
+  })
+
+  it("always lets a finished subject in again", () => {
+    expect(canEnter({ mode: "always" }, [{ status: "completed", started_at: daysAgo(0) }], NOW)).toEqual({ ok: true })
+  })
+})
+
+describe("exit events", () => {
+  const definition = parseFlowDefinition({
+    trigger: { event: "cart.updated" },
+    exit: { events: [{ event: "order.placed" }, { event: "order.canceled", match: ["order_id"] }] },
+    steps: [{ id: "s", type: "exit" }],
+  })
+
+  it("matches on any shared identifier, emails without regard to case", () => {
+    const run = { cart_id: "cart_1", customer_id: "cus_1", email: "ann@example.com" }
+    expect(exitEventMatches(definition, { name: "order.placed", cart_id: "cart_1" }, run)).toBe(true)
+    expect(exitEventMatches(definition, { name: "order.placed", customer_id: "cus_1" }, run)).toBe(true)
+    expect(exitEventMatches(definition, { name: "order.placed", email: " ANN@example.com" }, run)).toBe(true)
+    expect(exitEventMatches(definition, { name: "order.placed", cart_id: "cart_2", email: "bob@example.com" }, run)).toBe(false)
+    expect(exitEventMatches(definition, { name: "order.updated", cart_id: "cart_1" }, run)).toBe(false)
+  })
+
+  it("matches only on the keys an exit event lists", () => {
+    const run = { order_id: "order_1", customer_id: "cus_1" }
+    expect(exitEventMatches(definition, { name: "order.canceled", order_id: "order_2", customer_id: "cus_1" }, run)).toBe(false)
+    expect(exitEventMatches(definition, { name: "order.canceled", order_id: "order_1" }, run)).toBe(true)
+  })
+
+  it("never matches on identifiers both sides lack", () => {
+    expect(exitEventMatches(definition, { name: "order.placed", cart_id: null }, { cart_id: null })).toBe(false)
+  })
+})
+
+describe("definition validation", () => {
+  const issuesOf = (input: unknown) => {
+    try {
+      parseFlowDefinition(input)
+    } catch (error) {
+      return (error as FlowDefinitionError).issues
+    }
+    throw new Error("expected the definition to be refused")
+  }
+  const base = { trigger: { event: "cart.updated" } }
+
+  it("names duplicate step ids, even inside branches", () => {
+    const issues = issuesOf({
+      ...base,
+      steps: [
+        { id: "a", type: "exit" },
+        { id: "c", type: "condition", if: { all: [] }, then: [{ id: "a", type: "exit" }], else: [] },
+      ],
+    })
+    expect(issues).toEqual([{ path: "steps.1.then.0.id", message: 'duplicate step id "a"' }])
+  })
+
+  it("refuses a bad time of day, an empty flow, an unknown step type and unknown fields", () => {
+    expect(issuesOf({ ...base, steps: [{ id: "w", type: "wait", until_time: "9am" }] })[0]).toMatchObject({
+      path: "steps.0.until_time", message: "expected HH:MM (24-hour)",
+    })
+    expect(issuesOf({ ...base, steps: [] })[0]).toMatchObject({ path: "steps", message: "a flow needs at least one step" })
+    expect(issuesOf({ ...base, steps: [{ id: "x", type: "teleport" }] })[0].path).toBe("steps.0.type")
+    expect(issuesOf({ ...base, steps: [{ id: "w", type: "wait", duraton: { amount: 1, unit: "days" } }] }).map((i) => i.path))
+      .toContain("steps.0")
+  })
+
+  it("needs at least two split variants with positive weights", () => {
+    const issues = issuesOf({ ...base, steps: [{ id: "s", type: "split", variants: [{ key: "a", weight: 0, steps: [] }] }] })
+    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(["steps.0.variants", "steps.0.variants.0.weight"]))
+  })
+})
