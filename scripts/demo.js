@@ -1,9 +1,10 @@
 // `npm run demo`: a store with the plugin on embedded defaults. Finds or starts Postgres, builds the
 // plugin, migrates a `medusa_flows_demo` database, creates an admin user and starts Medusa with its admin.
-const { spawn, spawnSync } = require("node:child_process")
+const { spawn } = require("node:child_process")
 const path = require("node:path")
 const { Client } = require("pg")
 const { ensurePostgres, ROOT } = require("./postgres")
+const { runCommand } = require("./run-command")
 
 const STORE_DIR = path.join(ROOT, "examples", "demo-store")
 const DATABASE = "medusa_flows_demo"
@@ -12,10 +13,9 @@ const log = (message) => console.log(`[demo] ${message}`)
 
 const medusaBin = path.join(ROOT, "node_modules", ".bin", "medusa")
 
-function step(title, args, env, cwd = STORE_DIR) {
+async function step(title, args, env, cwd = STORE_DIR) {
   log(title)
-  const result = spawnSync(medusaBin, args, { cwd, stdio: "inherit", env })
-  if (result.status !== 0) {
+  if ((await runCommand(medusaBin, args, { cwd, env })) !== 0) {
     throw new Error(`${title} failed`)
   }
 }
@@ -38,14 +38,11 @@ async function main() {
   const databaseUrl = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${DATABASE}`
   const env = { ...process.env, DATABASE_URL: databaseUrl }
 
-  step("building the plugin", ["plugin:build"], env, ROOT)
-  step("running migrations", ["db:migrate"], env)
+  await step("building the plugin", ["plugin:build"], env, ROOT)
+  await step("running migrations", ["db:migrate"], env)
   log(`creating the admin user ${ADMIN.email}`)
-  spawnSync(medusaBin, ["user", "-e", ADMIN.email, "-p", ADMIN.password], {
-    cwd: STORE_DIR,
-    stdio: "ignore",
-    env,
-  })
+  // Fails harmlessly when the user exists from an earlier run.
+  await runCommand(medusaBin, ["user", "-e", ADMIN.email, "-p", ADMIN.password], { cwd: STORE_DIR, stdio: "ignore", env })
   log(`starting Medusa: admin at http://localhost:9000/app  (login ${ADMIN.email} / ${ADMIN.password})`)
   const medusa = spawn(medusaBin, ["develop"], { cwd: STORE_DIR, stdio: "inherit", env })
   const stop = async () => {

@@ -1,15 +1,10 @@
 // `npm test`: builds the plugin (the HTTP tests load it from .medusa/server, as a store would),
 // finds or starts a Postgres, then runs the unit, module and HTTP suites. Extra arguments go to jest.
-const { spawnSync } = require("node:child_process")
 const path = require("node:path")
 const { ensurePostgres, ROOT } = require("./postgres")
+const { runCommand } = require("./run-command")
 
 const bin = (name) => path.join(ROOT, "node_modules", ".bin", name)
-
-function run(command, args, env) {
-  const result = spawnSync(command, args, { cwd: ROOT, stdio: "inherit", env })
-  return result.status ?? 1
-}
 
 async function main() {
   const pg = await ensurePostgres({ dataDir: path.join(ROOT, ".data", "test-postgres") })
@@ -20,9 +15,9 @@ async function main() {
     LOG_LEVEL: process.env.LOG_LEVEL || "error",
     NODE_OPTIONS: [process.env.NODE_OPTIONS, "--experimental-vm-modules"].filter(Boolean).join(" "),
   }
-  let status = run(bin("medusa"), ["plugin:build"], env)
+  let status = await runCommand(bin("medusa"), ["plugin:build"], { cwd: ROOT, env })
   if (status === 0) {
-    status = run(bin("jest"), ["--runInBand", "--forceExit", ...process.argv.slice(2)], env)
+    status = await runCommand(bin("jest"), ["--runInBand", "--forceExit", ...process.argv.slice(2)], { cwd: ROOT, env })
   }
   await pg.stop()
   process.exit(status)
