@@ -1,6 +1,7 @@
 // `npm run demo`: a store with the plugin on embedded defaults. Finds or starts Postgres, builds the
 // plugin, migrates a `medusa_flows_demo` database, creates an admin user and starts Medusa with its admin.
 const { spawn } = require("node:child_process")
+const fs = require("node:fs")
 const path = require("node:path")
 const { Client } = require("pg")
 const { ensurePostgres, ROOT } = require("./postgres")
@@ -31,6 +32,15 @@ async function ensureDatabase(server) {
   await client.end()
 }
 
+/** Installs the plugin into the store by name, as `npm install medusa-plugin-flows` would. */
+function linkPlugin() {
+  const link = path.join(STORE_DIR, "node_modules", "medusa-plugin-flows")
+  if (!fs.existsSync(link)) {
+    fs.mkdirSync(path.dirname(link), { recursive: true })
+    fs.symlinkSync(path.relative(path.dirname(link), ROOT), link, "dir")
+  }
+}
+
 async function main() {
   const pg = await ensurePostgres({ log })
   const { host, port, user, password } = pg.server
@@ -39,6 +49,7 @@ async function main() {
   const env = { ...process.env, DATABASE_URL: databaseUrl }
 
   await step("building the plugin", ["plugin:build"], env, ROOT)
+  linkPlugin()
   await step("running migrations", ["db:migrate"], env)
   log(`creating the admin user ${ADMIN.email}`)
   // Fails harmlessly when the user exists from an earlier run.

@@ -1,4 +1,3 @@
-import path from "node:path"
 import { defineConfig } from "@medusajs/framework/utils"
 
 /** A store that runs the plugin on embedded defaults: no provider keys, so messages go to the sandbox outbox. */
@@ -16,7 +15,7 @@ module.exports = defineConfig({
   },
   plugins: [
     {
-      resolve: path.resolve(__dirname, "../.."),
+      resolve: "medusa-plugin-flows",
       options: {
         storefrontUrl: process.env.STOREFRONT_URL || "http://localhost:8000",
         backendUrl: "http://localhost:9000",
