@@ -137,6 +137,40 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       ])
     })
 
+    it("holds texts during the recipient's quiet hours and sends them after", async () => {
+      await activeFlow()
+      const event = cartEvent("cart_q", "night@example.com")
+      event.identity.phone = "+14155550100"
+      const { contact_id } = await service.recordEvent(event)
+      await service.updateContacts({ id: contact_id!, sms_consent: "granted", timezone: "America/New_York" })
+      const [run] = await service.claimDueRuns(new Date(Date.now() + 1000))
+      const sms = { rendered: { channel: "sms" as const, text: "Hi" } }
+      // 03:00Z is 22:00 in New York: quiet (21:00-08:00 by default) until 08:00 local, 13:00Z.
+      const night = new Date("2026-03-02T03:00:00Z")
+      expect(await service.deliverStepMessage(run, { id: "sms", channel: "sms" }, sms, night)).toEqual({
+        deferred_until: new Date("2026-03-02T13:00:00Z"),
+      })
+      expect(await service.listMessages({ run_id: run.id })).toHaveLength(0)
+      const morning = new Date("2026-03-02T13:30:00Z")
+      expect(await service.deliverStepMessage(run, { id: "sms", channel: "sms" }, sms, morning)).toBe("sent")
+    })
+
+    it("skips a message once a contact got the most the frequency cap allows, across flows", async () => {
+      await activeFlow()
+      await activeFlow()
+      for (const cart of ["cart_f1", "cart_f2"]) {
+        await service.recordEvent(cartEvent(cart, "busy@example.com"))
+      }
+      const runs = await service.claimDueRuns(new Date(Date.now() + 1000))
+      expect(runs).toHaveLength(4)
+      const rendered = { rendered: { channel: "email" as const, subject: "Hi", html: "<p>Hi</p>" } }
+      const outcomes = await Promise.all(runs.map((run) => service.deliverStepMessage(run, { id: "email", channel: "email" }, rendered)))
+      expect(outcomes.filter((o) => o === "sent")).toHaveLength(3)
+      expect(outcomes.filter((o) => o === "skipped")).toHaveLength(1)
+      const skipped = await service.listMessages({ status: "skipped" })
+      expect(skipped).toMatchObject([{ error: "frequency cap reached", to: "busy@example.com" }])
+    })
+
     it("pins runs to their version when a live flow is edited", async () => {
       const flow = await activeFlow()
       await service.recordEvent(cartEvent("cart_v1"))

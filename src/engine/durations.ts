@@ -55,3 +55,25 @@ export function nextLocalTime(after: Date, hhmm: string, timezone: string): Date
   }
   throw new Error(`no ${hhmm} found after ${after.toISOString()} in ${zone}`)
 }
+
+/** Minutes since local midnight in `timezone` at `at`. */
+function localMinutes(at: Date, timezone: string): number {
+  const local = new Date(at.getTime() + offsetMinutes(at, timezone) * 60_000)
+  return local.getUTCHours() * 60 + local.getUTCMinutes()
+}
+
+const toMinutes = (hhmm: string) => {
+  const [hours, minutes] = hhmm.split(":").map(Number)
+  return hours * 60 + minutes
+}
+
+/**
+ * When the recipient's quiet hours end, if `now` falls inside them; null otherwise.
+ * A window may cross midnight (21:00-08:00).
+ */
+export function quietHoursEnd(now: Date, quiet: { start: string; end: string }, timezone: string): Date | null {
+  const zone = isValidTimezone(timezone) ? timezone : "UTC"
+  const [start, end, current] = [toMinutes(quiet.start), toMinutes(quiet.end), localMinutes(now, zone)]
+  const inside = start <= end ? current >= start && current < end : current >= start || current < end
+  return inside ? nextLocalTime(now, quiet.end, zone) : null
+}

@@ -44,13 +44,13 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
   const version = await flows.retrieveFlowVersion(run.flow_version_id)
   const definition = version.definition as unknown as FlowDefinition
   const facts = await loadFacts(query, run)
-  const engagement = await flows.engagementFor(run)
+  const { engagement, timezone } = await flows.personFacts(run)
   let state: RunState = {
     id: run.id,
     started_at: new Date(run.created_at),
     step_id: run.step_id,
     step_entered_at: new Date(run.step_entered_at),
-    timezone: run.timezone,
+    timezone,
   }
   const trail: TrailEntry[] = []
 
@@ -77,6 +77,11 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
         const content = await renderStep(flows, run, decision.step, facts)
         const outcome = await flows.deliverStepMessage(run, { id: decision.step_id, channel }, content, now)
         if (outcome === "lost_claim") {
+          return
+        }
+        if (typeof outcome === "object") {
+          trail.push({ step_id: decision.step_id, type: decision.step.type, outcome: "quiet_hours" })
+          await flows.parkRun(run, { step_id: decision.step_id, step_entered_at: now, next_run_at: outcome.deferred_until, trail }, now)
           return
         }
         trail.push({ step_id: decision.step_id, type: decision.step.type, outcome })

@@ -1,4 +1,4 @@
-import { canEnter, evaluate, exitEventMatches, FlowDefinitionError, parseFlowDefinition } from ".."
+import { canEnter, evaluate, exitEventMatches, FlowDefinitionError, parseFlowDefinition, quietHoursEnd } from ".."
 
 const NOW = new Date("2026-03-02T10:00:00Z")
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000)
@@ -121,5 +121,22 @@ describe("definition validation", () => {
   it("needs at least two split variants with positive weights", () => {
     const issues = issuesOf({ ...base, steps: [{ id: "s", type: "split", variants: [{ key: "a", weight: 0, steps: [] }] }] })
     expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(["steps.0.variants", "steps.0.variants.0.weight"]))
+  })
+})
+
+describe("quiet hours", () => {
+  const night = { start: "21:00", end: "08:00" }
+
+  it("says when a window across midnight ends, in the recipient's timezone", () => {
+    // 03:00Z is 22:00 the evening before in New York (EST): quiet until 08:00 EST = 13:00Z.
+    expect(quietHoursEnd(new Date("2026-03-02T03:00:00Z"), night, "America/New_York")).toEqual(new Date("2026-03-02T13:00:00Z"))
+    // 07:30 in Berlin (CET) on a winter morning: quiet for another half hour.
+    expect(quietHoursEnd(new Date("2026-01-10T06:30:00Z"), night, "Europe/Berlin")).toEqual(new Date("2026-01-10T07:00:00Z"))
+  })
+
+  it("is null outside the window, and for a window within one day", () => {
+    expect(quietHoursEnd(new Date("2026-03-02T15:00:00Z"), night, "UTC")).toBeNull()
+    expect(quietHoursEnd(new Date("2026-03-02T08:00:00Z"), night, "UTC")).toBeNull()
+    expect(quietHoursEnd(new Date("2026-03-02T12:30:00Z"), { start: "12:00", end: "13:00" }, "UTC")).toEqual(new Date("2026-03-02T13:00:00Z"))
   })
 })

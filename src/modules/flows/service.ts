@@ -5,10 +5,12 @@ import { MedusaError, MedusaService } from "@medusajs/framework/utils"
 import {
   canEnter,
   describeTemplateIssues,
+  durationToMs,
   evaluate,
   exitEventMatches,
   FlowDefinitionError,
   parseFlowDefinition,
+  quietHoursEnd,
   templateIssuesOf,
   type FlowDefinition,
 } from "../../engine"
@@ -54,7 +56,32 @@ function definitionToSave(input: unknown): FlowDefinition {
   return definition
 }
 
-export type SendOutcome = "sent" | "skipped" | "failed" | "already_handled" | "lost_claim"
+/** Why a message must not go out, or null. SMS is opt-in only; email goes out unless unsubscribed. */
+function reasonNotToSend(
+  contact: { email_consent?: string; sms_consent?: string } | undefined | null,
+  channel: "email" | "sms",
+  to: string | null
+): string | null {
+  if (!to) {
+    return channel === "email" ? "no email address" : "no phone number"
+  }
+  const state = channel === "email" ? contact?.email_consent : contact?.sms_consent
+  if (state === "unsubscribed") {
+    return `unsubscribed from ${channel}`
+  }
+  if (channel === "sms" && state !== "granted") {
+    return "no SMS consent"
+  }
+  return null
+}
+
+export type SendOutcome =
+  | "sent"
+  | "skipped"
+  | "failed"
+  | "already_handled"
+  | "lost_claim"
+  | { deferred_until: Date }
 
 class FlowsModuleService extends MedusaService({
   Flow,
@@ -206,7 +233,6 @@ class FlowsModuleService extends MedusaService({
       if (!canEnter(definition.reentry, history, now).ok) {
         continue
       }
-      const contact = await consentOf(this.db_, contactId)
       const runId = await runSql.insertRunIfNoneActive(this.db_, {
         flow_id: flow.id,
         flow_version_id: flow.current_version_id,
@@ -214,7 +240,6 @@ class FlowsModuleService extends MedusaService({
         subject_id: event.subject.id,
         identity: event.identity,
         contact_id: contactId,
-        timezone: contact?.timezone ?? null,
         now,
       })
       if (runId) {
@@ -242,8 +267,13 @@ class FlowsModuleService extends MedusaService({
     return await runSql.retryClaimedRun(this.db_, run, { error, at, now })
   }
 
-  async engagementFor(run: RunRow) {
-    return await engagementSince(this.db_, run.contact_id, run.id, new Date(run.created_at))
+  /** What the engine needs to know about the person behind a run: engagement and timezone. */
+  async personFacts(run: RunRow) {
+    const contact = await consentOf(this.db_, run.contact_id)
+    return {
+      engagement: await engagementSince(this.db_, run.contact_id, run.id, new Date(run.created_at)),
+      timezone: (contact?.timezone as string | null) ?? this.options_.defaults.timezone,
+    }
   }
 
   /**
@@ -257,14 +287,23 @@ class FlowsModuleService extends MedusaService({
     content: { rendered: RenderedMessage } | { skip: string },
     now = new Date()
   ): Promise<SendOutcome> {
+    const contact = await consentOf(this.db_, run.contact_id)
+    // Texts wait for the end of the recipient's quiet hours; email is not held back.
+    const { quietHours, timezone } = this.options_.defaults
+    const quietUntil =
+      step.channel === "sms" ? quietHoursEnd(now, quietHours, contact?.timezone ?? timezone) : null
+    if (quietUntil) {
+      return { deferred_until: quietUntil }
+    }
     const channel = this.channels_[step.channel]
     const to = step.channel === "email" ? run.email : run.phone
-    const reason = "skip" in content ? content.skip : await this.reasonNotToSend(run, step.channel, to)
+    const reason = "skip" in content ? content.skip : reasonNotToSend(contact, step.channel, to)
     const rendered = "rendered" in content ? content.rendered : { channel: step.channel }
     const claimed = await this.db_.transaction(async (tx) => {
       if (!(await runSql.holdsClaim(tx, run))) {
         return "lost_claim" as const
       }
+      const capped = !reason && (await this.frequencyCapReached(tx, run.contact_id, now))
       return await insertMessageOnce(
         tx,
         {
@@ -276,8 +315,8 @@ class FlowsModuleService extends MedusaService({
           contact_id: run.contact_id,
           provider: channel.provider,
           to,
-          status: reason ? "skipped" : "sending",
-          error: reason,
+          status: reason || capped ? "skipped" : "sending",
+          error: reason ?? (capped ? "frequency cap reached" : null),
         },
         now
       )
@@ -288,7 +327,7 @@ class FlowsModuleService extends MedusaService({
     if (!claimed.created) {
       return "already_handled"
     }
-    if (reason) {
+    if (claimed.status === "skipped") {
       return "skipped"
     }
     try {
@@ -318,21 +357,25 @@ class FlowsModuleService extends MedusaService({
     }
   }
 
-  protected async reasonNotToSend(run: RunRow, channel: "email" | "sms", to: string | null) {
-    if (!to) {
-      return channel === "email" ? "no email address" : "no phone number"
+  /**
+   * Whether the contact already got `frequencyCap.max` messages, from any flow, within the cap's
+   * window. The contact row is locked for the rest of the transaction so two workers cannot both
+   * send the last allowed message.
+   */
+  protected async frequencyCapReached(tx: Database, contactId: string | null, now: Date): Promise<boolean> {
+    if (!contactId) {
+      return false
     }
-    const consent = await consentOf(this.db_, run.contact_id)
-    const state = channel === "email" ? consent?.email_consent : consent?.sms_consent
-    if (state === "unsubscribed") {
-      return `unsubscribed from ${channel}`
-    }
-    // SMS is opt-in only; email goes to customers unless they unsubscribed.
-    if (channel === "sms" && state !== "granted") {
-      return "no SMS consent"
-    }
-    return null
+    const { max, per } = this.options_.defaults.frequencyCap
+    await tx.rows(`SELECT id FROM flows_contact WHERE id = ? FOR UPDATE`, [contactId])
+    const row = await tx.first(
+      `SELECT count(*)::int AS sent FROM flows_message
+       WHERE contact_id = ? AND status IN ('sending', 'sent', 'delivered') AND created_at > ? AND deleted_at IS NULL`,
+      [contactId, new Date(now.getTime() - durationToMs(per))]
+    )
+    return (row?.sent ?? 0) >= max
   }
+
 }
 
 export default FlowsModuleService

@@ -35,7 +35,6 @@ export type RunRow = {
   contact_id: string | null
   email: string | null
   phone: string | null
-  timezone: string | null
   status: RunStatus
   step_id: string | null
   step_entered_at: Date

@@ -13,7 +13,6 @@ export const FlowRun = model
     contact_id: model.text().nullable(),
     email: model.text().nullable(),
     phone: model.text().nullable(),
-    timezone: model.text().nullable(),
     status: model.enum(["active", "completed", "exited", "failed"]).default("active"),
     /** Null until the scheduler first looks at the run. */
     step_id: model.text().nullable(),

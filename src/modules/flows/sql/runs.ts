@@ -12,7 +12,6 @@ export type NewRun = {
   subject_id: string
   identity: Identity
   contact_id: string | null
-  timezone: string | null
   now: Date
 }
 
@@ -20,9 +19,9 @@ export type NewRun = {
 export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<string | null> {
   const row = await db.first(
     `INSERT INTO flows_run (id, flow_id, flow_version_id, subject_type, subject_id, cart_id, order_id,
-       customer_id, contact_id, email, phone, timezone, status, step_id, step_entered_at, next_run_at,
+       customer_id, contact_id, email, phone, status, step_id, step_entered_at, next_run_at,
        attempts, context, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, 0, '{}'::jsonb, ?, ?)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, 0, '{}'::jsonb, ?, ?)
      ON CONFLICT ${ACTIVE_RUN_CONFLICT} DO NOTHING
      RETURNING id`,
     [
@@ -37,7 +36,6 @@ export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<
       run.contact_id,
       run.identity.email?.trim().toLowerCase() || null,
       run.identity.phone ?? null,
-      run.timezone,
       run.now,
       run.now,
       run.now,

@@ -1,6 +1,6 @@
 import { Migration } from "@medusajs/framework/mikro-orm/migrations";
 
-export class Migration20261124141554 extends Migration {
+export class Migration20261124144345 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`alter table if exists "flows_run" drop constraint if exists "flows_run_flow_id_subject_type_subject_id_unique";`);
@@ -37,7 +37,7 @@ export class Migration20261124141554 extends Migration {
     this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_message_contact_id_created_at" ON "flows_message" ("contact_id", "created_at") WHERE deleted_at IS NULL;`);
     this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_message_status" ON "flows_message" ("status") WHERE deleted_at IS NULL;`);
 
-    this.addSql(`create table if not exists "flows_run" ("id" text not null, "flow_id" text not null, "flow_version_id" text not null, "subject_type" text check ("subject_type" in ('cart', 'order', 'customer')) not null, "subject_id" text not null, "cart_id" text null, "order_id" text null, "customer_id" text null, "contact_id" text null, "email" text null, "phone" text null, "timezone" text null, "status" text check ("status" in ('active', 'completed', 'exited', 'failed')) not null default 'active', "step_id" text null, "step_entered_at" timestamptz not null, "next_run_at" timestamptz null, "claimed_until" timestamptz null, "claim_token" text null, "attempts" integer not null default 0, "last_error" text null, "exit_reason" text null, "ended_at" timestamptz null, "context" jsonb not null default '{}', "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "deleted_at" timestamptz null, constraint "flows_run_pkey" primary key ("id"));`);
+    this.addSql(`create table if not exists "flows_run" ("id" text not null, "flow_id" text not null, "flow_version_id" text not null, "subject_type" text check ("subject_type" in ('cart', 'order', 'customer')) not null, "subject_id" text not null, "cart_id" text null, "order_id" text null, "customer_id" text null, "contact_id" text null, "email" text null, "phone" text null, "status" text check ("status" in ('active', 'completed', 'exited', 'failed')) not null default 'active', "step_id" text null, "step_entered_at" timestamptz not null, "next_run_at" timestamptz null, "claimed_until" timestamptz null, "claim_token" text null, "attempts" integer not null default 0, "last_error" text null, "exit_reason" text null, "ended_at" timestamptz null, "context" jsonb not null default '{}', "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "deleted_at" timestamptz null, constraint "flows_run_pkey" primary key ("id"));`);
     this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_run_deleted_at" ON "flows_run" ("deleted_at") WHERE deleted_at IS NULL;`);
     this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_run_next_run_at" ON "flows_run" ("next_run_at") WHERE status = 'active' AND deleted_at IS NULL;`);
     this.addSql(`CREATE UNIQUE INDEX IF NOT EXISTS "IDX_flows_run_flow_id_subject_type_subject_id_unique" ON "flows_run" ("flow_id", "subject_type", "subject_id") WHERE status = 'active' AND deleted_at IS NULL;`);
