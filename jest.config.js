@@ -21,6 +21,8 @@ const base = {
 module.exports = {
   projects: [
     { ...base, displayName: "unit", testMatch: ["<rootDir>/src/**/__tests__/**/*.unit.spec.ts"] },
+    // The real SendGrid and Twilio SDKs against the in-repo fake servers.
+    { ...base, displayName: "providers", testMatch: ["<rootDir>/integration-tests/providers/**/*.spec.ts"] },
     {
       ...base,
       displayName: "integration:modules",

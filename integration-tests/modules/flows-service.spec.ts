@@ -149,6 +149,7 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const night = new Date("2026-03-02T03:00:00Z")
       expect(await service.deliverStepMessage(run, { id: "sms", channel: "sms" }, sms, night)).toEqual({
         deferred_until: new Date("2026-03-02T13:00:00Z"),
+        reason: "quiet_hours",
       })
       expect(await service.listMessages({ run_id: run.id })).toHaveLength(0)
       const morning = new Date("2026-03-02T13:30:00Z")

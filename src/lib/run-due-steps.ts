@@ -80,7 +80,7 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
           return
         }
         if (typeof outcome === "object") {
-          trail.push({ step_id: decision.step_id, type: decision.step.type, outcome: "quiet_hours" })
+          trail.push({ step_id: decision.step_id, type: decision.step.type, outcome: outcome.reason })
           await flows.parkRun(run, { step_id: decision.step_id, step_entered_at: now, next_run_at: outcome.deferred_until, trail }, now)
           return
         }

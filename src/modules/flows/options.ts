@@ -7,6 +7,8 @@ const duration = z.object({
 
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM (24-hour)")
 
+export const DEFAULT_MAX_SEGMENTS = 4
+
 const sendgridOptions = z
   .object({
     apiKey: z.string().min(1),
@@ -14,7 +16,12 @@ const sendgridOptions = z
     replyTo: z.string().email().optional(),
     unsubscribeGroupId: z.number().int().positive().optional(),
     dataResidency: z.enum(["global", "eu"]).default("global"),
+    /** For a proxy; the tests point it at a local fake. Overrides dataResidency's host. */
     apiBaseUrl: z.string().url().optional(),
+    /** The Event Webhook's verification key (base64), from SendGrid's Mail Settings. */
+    webhookVerificationKey: z.string().min(1).optional(),
+    /** Signed webhook requests older than this are refused as replays. */
+    webhookMaxAgeSeconds: z.number().int().positive().default(600),
   })
   .strict()
 
@@ -24,7 +31,12 @@ const twilioOptions = z
     authToken: z.string().min(1),
     from: z.string().optional(),
     messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/).optional(),
+    /** For a proxy; the tests point it at a local fake. */
     apiBaseUrl: z.string().url().optional(),
+    /** Country for numbers written without +country code, e.g. "US". */
+    defaultCountry: z.string().length(2).toUpperCase().optional(),
+    /** A text longer than this many segments is not sent. */
+    maxSegments: z.number().int().min(1).max(10).default(DEFAULT_MAX_SEGMENTS),
   })
   .strict()
   .refine((t) => Boolean(t.from) !== Boolean(t.messagingServiceSid), {
@@ -59,6 +71,18 @@ export const pluginOptionsSchema = z
         frequencyCap: { max: 3, per: { amount: 1, unit: "days" } },
         attributionWindow: { amount: 5, unit: "days" },
       }),
+    delivery: z
+      .object({
+        /** Provider calls per message before it is marked failed. */
+        maxAttempts: z.number().int().min(1).max(20).default(5),
+        /** First retry delay; each later one doubles, with jitter, up to maxDelayMs. */
+        baseDelayMs: z.number().int().min(100).default(30_000),
+        maxDelayMs: z.number().int().min(100).default(3_600_000),
+        /** A provider call that takes longer is abandoned and retried. */
+        timeoutMs: z.number().int().min(100).default(15_000),
+      })
+      .strict()
+      .default({ maxAttempts: 5, baseDelayMs: 30_000, maxDelayMs: 3_600_000, timeoutMs: 15_000 }),
     scheduler: z
       .object({
         /** How often each worker looks for due steps. */

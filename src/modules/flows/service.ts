@@ -14,14 +14,17 @@ import {
   templateIssuesOf,
   type FlowDefinition,
 } from "../../engine"
-import type { Channel } from "./channels/types"
-import { SandboxChannel } from "./channels/sandbox"
-import { Contact, ContactEvent, Flow, FlowRun, FlowVersion, Message } from "./models"
-import { parsePluginOptions, type PluginOptions } from "./options"
+import { linksFor } from "../../lib/signed-links"
+import { createChannels } from "./channels"
+import { countSegments, normalizePhone } from "./channels/recipients"
+import { retryDelayMs } from "./channels/retry"
+import { ProviderError, type Channel } from "./channels/types"
+import { Contact, ContactEvent, Flow, FlowRun, FlowVersion, Message, ProviderEvent } from "./models"
+import { DEFAULT_MAX_SEGMENTS, parsePluginOptions, type PluginOptions } from "./options"
 import { addTimelineEntry, consentOf, engagementSince, upsertContact } from "./sql/contacts"
 import { Database } from "./sql/database"
 import * as flowSql from "./sql/flows"
-import { insertMessageOnce, markMessage } from "./sql/messages"
+import { insertMessageOnce, markMessage, startRetry } from "./sql/messages"
 import * as runSql from "./sql/runs"
 import type { RenderedMessage, RunRow, StoreEvent } from "./types"
 
@@ -81,7 +84,7 @@ export type SendOutcome =
   | "failed"
   | "already_handled"
   | "lost_claim"
-  | { deferred_until: Date }
+  | { deferred_until: Date; reason: "quiet_hours" | "provider_retry" }
 
 class FlowsModuleService extends MedusaService({
   Flow,
@@ -90,6 +93,7 @@ class FlowsModuleService extends MedusaService({
   Message,
   Contact,
   ContactEvent,
+  ProviderEvent,
 }) {
   protected readonly options_: PluginOptions
   protected readonly db_: Database
@@ -100,8 +104,7 @@ class FlowsModuleService extends MedusaService({
     super(...arguments)
     this.options_ = parsePluginOptions(options)
     this.db_ = new Database(container.manager)
-    const sandbox = new SandboxChannel()
-    this.channels_ = { email: sandbox, sms: sandbox }
+    this.channels_ = createChannels(this.options_)
   }
 
   /** The validated plugin options. Medusa's injected database settings are not part of them. */
@@ -293,68 +296,129 @@ class FlowsModuleService extends MedusaService({
     const quietUntil =
       step.channel === "sms" ? quietHoursEnd(now, quietHours, contact?.timezone ?? timezone) : null
     if (quietUntil) {
-      return { deferred_until: quietUntil }
+      return { deferred_until: quietUntil, reason: "quiet_hours" }
     }
-    const channel = this.channels_[step.channel]
-    const to = step.channel === "email" ? run.email : run.phone
-    const reason = "skip" in content ? content.skip : reasonNotToSend(contact, step.channel, to)
     const rendered = "rendered" in content ? content.rendered : { channel: step.channel }
+    const recipient = this.recipientFor(run, step.channel, rendered)
+    const reason =
+      ("skip" in content ? content.skip : null) ?? recipient.invalid ?? reasonNotToSend(contact, step.channel, recipient.to)
+    const idempotencyKey = `${run.flow_id}:${run.id}:${step.id}`
     const claimed = await this.db_.transaction(async (tx) => {
       if (!(await runSql.holdsClaim(tx, run))) {
         return "lost_claim" as const
       }
       const capped = !reason && (await this.frequencyCapReached(tx, run.contact_id, now))
-      return await insertMessageOnce(
+      const message = await insertMessageOnce(
         tx,
         {
           ...rendered,
-          idempotency_key: `${run.flow_id}:${run.id}:${step.id}`,
+          idempotency_key: idempotencyKey,
           flow_id: run.flow_id,
           run_id: run.id,
           step_id: step.id,
           contact_id: run.contact_id,
-          provider: channel.provider,
-          to,
+          provider: this.channels_[step.channel].provider,
+          to: recipient.to,
+          segments: recipient.segments,
           status: reason || capped ? "skipped" : "sending",
           error: reason ?? (capped ? "frequency cap reached" : null),
         },
         now
       )
+      if (message.created || message.status !== "retrying") {
+        return message
+      }
+      return { ...message, status: "sending", attempts: (await startRetry(tx, message.id, now)) ?? message.attempts, created: true }
     })
     if (claimed === "lost_claim") {
       return claimed
     }
     if (!claimed.created) {
-      return "already_handled"
+      if (claimed.status !== "sending") {
+        return "already_handled"
+      }
+      // A worker died during the provider call: the message may have gone out, so it is not sent again.
+      await markMessage(this.db_, claimed.id, {
+        status: "failed",
+        error: "interrupted during the provider call; not sent again to avoid a duplicate",
+        now,
+      })
+      return "failed"
     }
     if (claimed.status === "skipped") {
       return "skipped"
     }
+    return await this.callProvider(run, step, { ...rendered, id: claimed.id, to: recipient.to! }, claimed.attempts, now)
+  }
+
+  protected recipientFor(run: RunRow, channel: "email" | "sms", rendered: RenderedMessage) {
+    if (channel === "email") {
+      return { to: run.email, segments: null, invalid: null }
+    }
+    const phone = normalizePhone(run.phone, this.options_.twilio?.defaultCountry)
+    if ("invalid" in phone) {
+      return { to: run.phone, segments: null, invalid: phone.invalid }
+    }
+    const { segments } = countSegments(rendered.text ?? "")
+    const limit = this.options_.twilio?.maxSegments ?? DEFAULT_MAX_SEGMENTS
+    const tooLong = segments > limit ? `text is ${segments} segments, over the limit of ${limit}` : null
+    return { to: phone.e164, segments, invalid: tooLong }
+  }
+
+  protected async callProvider(
+    run: RunRow,
+    step: { id: string; channel: "email" | "sms" },
+    message: RenderedMessage & { id: string; to: string },
+    attempt: number,
+    now: Date
+  ): Promise<SendOutcome> {
     try {
-      const result = await channel.deliver({
-        id: claimed.id,
+      const result = await this.channels_[step.channel].deliver({
+        ...message,
         idempotency_key: `${run.flow_id}:${run.id}:${step.id}`,
-        to: to!,
-        ...rendered,
+        flow_id: run.flow_id,
+        run_id: run.id,
+        step_id: step.id,
+        unsubscribe_url: linksFor(this.options_, { contact_id: run.contact_id }).unsubscribe,
       })
-      await markMessage(this.db_, claimed.id, { ...result, sent_at: now, now })
-      if (run.contact_id) {
-        await addTimelineEntry(this.db_, {
-          contact_id: run.contact_id,
-          type: `${step.channel}.sent`,
-          occurred_at: now,
-          dedupe_key: `message.sent:${claimed.id}`,
-          flow_id: run.flow_id,
-          run_id: run.id,
-          message_id: claimed.id,
-          data: { subject: rendered.subject ?? null },
-        })
-      }
+      await markMessage(this.db_, message.id, { ...result, sent_at: now, now })
+      await this.addToTimeline(run, `${step.channel}.sent`, message.id, now, { subject: message.subject ?? null })
       return "sent"
     } catch (error) {
-      await markMessage(this.db_, claimed.id, { status: "failed", error: (error as Error).message, now })
+      if (!(error instanceof ProviderError)) {
+        await markMessage(this.db_, message.id, { status: "failed", error: (error as Error).message, now })
+        return "failed"
+      }
+      const { retryable, code, retryAfterMs, recipientOptedOut } = error.details
+      const { maxAttempts, baseDelayMs, maxDelayMs } = this.options_.delivery
+      if (retryable && attempt < maxAttempts) {
+        await markMessage(this.db_, message.id, { status: "retrying", error: error.message, error_code: code, now })
+        const delay = retryAfterMs ?? retryDelayMs(attempt, baseDelayMs, maxDelayMs)
+        return { deferred_until: new Date(now.getTime() + delay), reason: "provider_retry" }
+      }
+      await markMessage(this.db_, message.id, { status: "failed", error: error.message, error_code: code, now })
+      if (recipientOptedOut && run.contact_id) {
+        await this.updateContacts({ id: run.contact_id, sms_consent: "unsubscribed", sms_consent_at: now })
+        await this.addToTimeline(run, "sms.opted_out", message.id, now, { error_code: code })
+      }
       return "failed"
     }
+  }
+
+  protected async addToTimeline(run: RunRow, type: string, messageId: string, now: Date, data: Record<string, unknown>) {
+    if (!run.contact_id) {
+      return
+    }
+    await addTimelineEntry(this.db_, {
+      contact_id: run.contact_id,
+      type,
+      occurred_at: now,
+      dedupe_key: `${type}:${messageId}`,
+      flow_id: run.flow_id,
+      run_id: run.id,
+      message_id: messageId,
+      data,
+    })
   }
 
   /**

@@ -1,5 +1,6 @@
 import { z } from "zod"
 import { flowDefinitionSchema } from "../../../engine"
+import { MESSAGE_STATUSES } from "../../../modules/flows/models/message"
 
 const pagination = {
   limit: z.coerce.number().int().min(1).max(200).default(20),
@@ -41,7 +42,7 @@ export const ListMessagesQuery = z.object({
   flow_id: z.string().optional(),
   run_id: z.string().optional(),
   channel: z.enum(["email", "sms"]).optional(),
-  status: z.enum(["queued", "sending", "sent", "delivered", "failed", "skipped"]).optional(),
+  status: z.enum(MESSAGE_STATUSES).optional(),
   provider: z.string().optional(),
   to: z.string().optional(),
 })

@@ -1,5 +1,14 @@
 import { model } from "@medusajs/framework/utils"
 
+/**
+ * sending: the provider call is under way or its outcome is unknown, so it is never sent again.
+ * retrying: the provider refused for now (429, 5xx, timeout); the run tries again later.
+ */
+export const MESSAGE_STATUSES = [
+  "queued", "sending", "retrying", "sent", "delivered", "opened", "clicked",
+  "failed", "skipped", "bounced", "dropped", "undelivered",
+] as const
+
 export const Message = model
   .define("flows_message", {
     id: model.id({ prefix: "flowmsg" }).primaryKey(),
@@ -12,15 +21,19 @@ export const Message = model
     channel: model.enum(["email", "sms"]),
     provider: model.text(),
     to: model.text().nullable(),
-    status: model
-      .enum(["queued", "sending", "sent", "delivered", "failed", "skipped"])
-      .default("queued"),
+    status: model.enum([...MESSAGE_STATUSES]).default("queued"),
     subject: model.text().nullable(),
     preheader: model.text().nullable(),
     html: model.text().nullable(),
     text: model.text().nullable(),
     provider_id: model.text().nullable(),
     error: model.text().nullable(),
+    /** The provider's own code for the last error, e.g. Twilio 21610 or HTTP 429. */
+    error_code: model.text().nullable(),
+    /** Provider calls made so far; retries are spread out with backoff. */
+    attempts: model.number().default(0),
+    /** SMS only: GSM-7 or UCS-2 segments the body takes. */
+    segments: model.number().nullable(),
     sent_at: model.dateTime().nullable(),
     metadata: model.json().nullable(),
   })
@@ -30,4 +43,5 @@ export const Message = model
     { on: ["run_id"] },
     { on: ["contact_id", "created_at"] },
     { on: ["status"] },
+    { on: ["provider_id"], where: "provider_id IS NOT NULL" },
   ])

@@ -12,6 +12,7 @@ export type MessageDraft = RenderedMessage & {
   to: string | null
   status: "sending" | "skipped" | "failed"
   error?: string | null
+  segments?: number | null
 }
 
 /**
@@ -21,10 +22,10 @@ export type MessageDraft = RenderedMessage & {
 export async function insertMessageOnce(db: Database, draft: MessageDraft, now: Date) {
   const inserted = await db.first(
     `INSERT INTO flows_message (id, idempotency_key, flow_id, run_id, step_id, contact_id, channel, provider,
-       "to", status, subject, preheader, html, text, error, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       "to", status, subject, preheader, html, text, error, segments, attempts, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (idempotency_key) WHERE deleted_at IS NULL DO NOTHING
-     RETURNING id, status`,
+     RETURNING id, status, attempts`,
     [
       generateEntityId(undefined, "flowmsg"),
       draft.idempotency_key,
@@ -41,29 +42,56 @@ export async function insertMessageOnce(db: Database, draft: MessageDraft, now: 
       draft.html ?? null,
       draft.text ?? null,
       draft.error ?? null,
+      draft.segments ?? null,
+      draft.status === "sending" ? 1 : 0,
       now,
       now,
     ]
   )
   if (inserted) {
-    return { id: inserted.id as string, status: inserted.status as string, created: true }
+    return { id: inserted.id as string, status: inserted.status as string, attempts: inserted.attempts as number, created: true }
   }
   const existing = await db.first(
-    `SELECT id, status FROM flows_message WHERE idempotency_key = ? AND deleted_at IS NULL`,
+    `SELECT id, status, attempts FROM flows_message WHERE idempotency_key = ? AND deleted_at IS NULL`,
     [draft.idempotency_key]
   )
-  return { id: existing!.id as string, status: existing!.status as string, created: false }
+  return { id: existing!.id as string, status: existing!.status as string, attempts: existing!.attempts as number, created: false }
+}
+
+/** Takes a message that is waiting for a retry back into `sending`, counting the attempt. */
+export async function startRetry(db: Database, id: string, now: Date): Promise<number | null> {
+  const row = await db.first(
+    `UPDATE flows_message SET status = 'sending', attempts = attempts + 1, updated_at = ?
+     WHERE id = ? AND status = 'retrying' RETURNING attempts`,
+    [now, id]
+  )
+  return row ? (row.attempts as number) : null
 }
 
 export async function markMessage(
   db: Database,
   id: string,
-  update: { status: string; provider_id?: string | null; error?: string | null; sent_at?: Date | null; now: Date }
+  update: {
+    status: string
+    provider_id?: string | null
+    error?: string | null
+    error_code?: string | null
+    sent_at?: Date | null
+    now: Date
+  }
 ): Promise<void> {
   await db.rows(
-    `UPDATE flows_message SET status = ?, provider_id = COALESCE(?, provider_id), error = ?,
+    `UPDATE flows_message SET status = ?, provider_id = COALESCE(?, provider_id), error = ?, error_code = ?,
        sent_at = COALESCE(?, sent_at), updated_at = ?
      WHERE id = ?`,
-    [update.status, update.provider_id ?? null, update.error ?? null, update.sent_at ?? null, update.now, id]
+    [
+      update.status,
+      update.provider_id ?? null,
+      update.error ?? null,
+      update.error_code ?? null,
+      update.sent_at ?? null,
+      update.now,
+      id,
+    ]
   )
 }

@@ -1,0 +1,175 @@
+import { EventWebhook } from "@sendgrid/eventwebhook"
+import { FakeSendGrid } from "../fakes/sendgrid"
+import { FakeTwilio } from "../fakes/twilio"
+import { SendGridChannel } from "../../src/modules/flows/channels/sendgrid"
+import { TwilioChannel } from "../../src/modules/flows/channels/twilio"
+import { ProviderError, type OutgoingMessage } from "../../src/modules/flows/channels/types"
+
+const message: OutgoingMessage = {
+  id: "flowmsg_1",
+  idempotency_key: "flow_1:flowrun_1:reminder",
+  channel: "email",
+  to: "ann@example.com",
+  flow_id: "flow_1",
+  run_id: "flowrun_1",
+  step_id: "reminder",
+  subject: "Your cart",
+  html: "<p>Hi</p>",
+  text: "Hi",
+  unsubscribe_url: "https://api.example.com/flows/unsubscribe?token=abc",
+}
+
+describe("SendGrid channel, real SDK against the fake", () => {
+  const fake = new FakeSendGrid()
+  let channel: SendGridChannel
+
+  beforeAll(async () => {
+    await fake.start()
+    channel = new SendGridChannel(
+      { apiKey: fake.apiKey, from: { email: "shop@example.com", name: "Shop" }, dataResidency: "eu", apiBaseUrl: fake.url, webhookMaxAgeSeconds: 600 },
+      2000
+    )
+  })
+  afterAll(() => fake.stop())
+
+  it("sends a message that conforms to SendGrid's schema and keeps the X-Message-Id", async () => {
+    await expect(channel.deliver(message)).resolves.toEqual({ status: "sent", provider_id: expect.stringMatching(/^fakeSgMsg\d+$/) })
+    const { body, authorization } = fake.requests.at(-1)!
+    expect(authorization).toBe(`Bearer ${fake.apiKey}`)
+    expect(body).toMatchObject({
+      from: { email: "shop@example.com", name: "Shop" },
+      subject: "Your cart",
+      content: [{ type: "text/plain", value: "Hi" }, { type: "text/html", value: "<p>Hi</p>" }],
+      categories: ["flow:flow_1", "step:reminder"],
+      personalizations: [
+        {
+          to: [{ email: "ann@example.com" }],
+          custom_args: { flows_message_id: "flowmsg_1", flows_flow_id: "flow_1", flows_step_id: "reminder" },
+          headers: {
+            "List-Unsubscribe": "<https://api.example.com/flows/unsubscribe?token=abc>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+          },
+        },
+      ],
+    })
+  })
+
+  it("marks a 429 retryable with the rate limit's reset time", async () => {
+    const reset = Math.floor(Date.now() / 1000) + 30
+    fake.respondNext({
+      status: 429,
+      headers: { "x-ratelimit-limit": "600", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
+      body: { errors: [{ field: null, message: "too many requests" }] },
+    })
+    const error: ProviderError = await channel.deliver(message).catch((e) => e)
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error.details).toMatchObject({ retryable: true, code: "429" })
+    expect(error.details.retryAfterMs).toBeGreaterThan(25_000)
+    expect(error.details.retryAfterMs).toBeLessThanOrEqual(30_000)
+  })
+
+  it.each([
+    [500, true],
+    [400, false],
+    [401, false],
+    [413, false],
+  ])("marks a %i retryable: %s", async (status, retryable) => {
+    fake.respondNext({ status, body: { errors: [{ field: "from.email", message: "scripted failure" }] } })
+    const error: ProviderError = await channel.deliver(message).catch((e) => e)
+    expect(error.details).toMatchObject({ retryable, code: String(status) })
+    expect(error.message).toBe(`SendGrid ${status}: from.email: scripted failure`)
+  })
+
+  it("refuses, as SendGrid would, a body that breaks the published schema", async () => {
+    const response = await fetch(`${fake.url}/v3/mail/send`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${fake.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ from: { email: "shop@example.com" }, subject: "x", personalizations: [{ to: "ann@example.com" }] }),
+    })
+    expect(response.status).toBe(400)
+    expect((await response.json()).errors[0].message).toMatch(/personalizations\/0\/to must be array/)
+  })
+
+  it("is refused with a wrong key", async () => {
+    const wrong = new SendGridChannel(
+      { apiKey: "SG.wrong", from: { email: "shop@example.com" }, dataResidency: "global", apiBaseUrl: fake.url, webhookMaxAgeSeconds: 600 },
+      2000
+    )
+    const error: ProviderError = await wrong.deliver(message).catch((e) => e)
+    expect(error.message).toBe("SendGrid 401: authorization required")
+    expect(error.details.retryable).toBe(false)
+  })
+
+  it("signs webhooks that the real verifier accepts, and only untouched", () => {
+    const { body, headers } = fake.signedEvents([{ event: "delivered", sg_event_id: "e1" }])
+    const webhook = new EventWebhook()
+    const key = webhook.convertPublicKeyToECDSA(fake.verificationKey)
+    const signature = headers["x-twilio-email-event-webhook-signature"]
+    const timestamp = headers["x-twilio-email-event-webhook-timestamp"]
+    expect(webhook.verifySignature(key, body, signature, timestamp)).toBe(true)
+    expect(webhook.verifySignature(key, body.replace("delivered", "bounce"), signature, timestamp)).toBe(false)
+  })
+})
+
+describe("Twilio channel, real SDK against the fake", () => {
+  const fake = new FakeTwilio()
+  let channel: TwilioChannel
+  const sms: OutgoingMessage = { ...message, channel: "sms", to: "+15005550006", text: "Your cart is waiting" }
+
+  beforeAll(async () => {
+    await fake.start()
+    channel = new TwilioChannel(
+      { accountSid: fake.accountSid, authToken: fake.authToken, from: "+15005550006", apiBaseUrl: fake.url, maxSegments: 4 },
+      "https://api.example.com/hooks/flows/twilio/status",
+      2000
+    )
+  })
+  afterAll(() => fake.stop())
+
+  it("sends form-encoded, with a status callback, and keeps the SID", async () => {
+    await expect(channel.deliver(sms)).resolves.toEqual({ status: "sent", provider_id: expect.stringMatching(/^SM[0-9a-f]{32}$/) })
+    expect(fake.requests.at(-1)!.params).toEqual({
+      To: "+15005550006",
+      From: "+15005550006",
+      Body: "Your cart is waiting",
+      StatusCallback: "https://api.example.com/hooks/flows/twilio/status",
+    })
+  })
+
+  it("reports an opted-out recipient (21610) as final", async () => {
+    const error: ProviderError = await channel.deliver({ ...sms, to: "+15005550004" }).catch((e) => e)
+    expect(error.details).toMatchObject({ retryable: false, code: "21610", recipientOptedOut: true })
+  })
+
+  it("retries 20429 and 5xx, not other 4xx", async () => {
+    fake.respondNext({ status: 429, code: 20429, message: "Too Many Requests" })
+    expect(((await channel.deliver(sms).catch((e) => e)) as ProviderError).details).toMatchObject({ retryable: true, code: "20429" })
+    fake.respondNext({ status: 503, code: 20500, message: "Service unavailable" })
+    expect(((await channel.deliver(sms).catch((e) => e)) as ProviderError).details).toMatchObject({ retryable: true })
+    const invalid: ProviderError = await channel.deliver({ ...sms, to: "+15005550001" }).catch((e) => e)
+    expect(invalid.details).toMatchObject({ retryable: false, code: "21211" })
+  })
+
+  it("refuses, as Twilio would, a request without a recipient", async () => {
+    const response = await fetch(`${fake.url}/2010-04-01/Accounts/${fake.accountSid}/Messages.json`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${Buffer.from(`${fake.accountSid}:${fake.authToken}`).toString("base64")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "Body=hi&From=%2B15005550006",
+    })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ code: 21604, message: expect.stringMatching(/must have required property 'To'/) })
+  })
+
+  it("is refused with a wrong token", async () => {
+    const wrong = new TwilioChannel(
+      { accountSid: fake.accountSid, authToken: "nope", from: "+15005550006", apiBaseUrl: fake.url, maxSegments: 4 },
+      "https://api.example.com/hooks/flows/twilio/status",
+      2000
+    )
+    const error: ProviderError = await wrong.deliver(sms).catch((e) => e)
+    expect(error.details).toMatchObject({ retryable: false, code: "20003" })
+  })
+})

@@ -1,0 +1,67 @@
+import twilio from "twilio"
+import type RequestClient from "twilio/lib/base/RequestClient"
+import type { PluginOptions } from "../options"
+import { ProviderError, type Channel, type DeliveryResult, type OutgoingMessage } from "./types"
+
+type TwilioOptions = NonNullable<PluginOptions["twilio"]>
+
+/** Twilio's "the recipient replied STOP to this sender" error. */
+export const TWILIO_OPTED_OUT = 21610
+
+/** Sends every request to `baseUrl` instead of Twilio's hosts, keeping path and query: for proxies and tests. */
+class BaseUrlRequestClient extends twilio.RequestClient {
+  constructor(private readonly baseUrl: string, timeout: number) {
+    super({ timeout })
+  }
+
+  request<TData>(opts: RequestClient.RequestOptions<TData>) {
+    const url = new URL(opts.uri)
+    return super.request<TData>({ ...opts, uri: `${this.baseUrl.replace(/\/$/, "")}${url.pathname}${url.search}` })
+  }
+}
+
+type RestExceptionLike = { status?: number; code?: number; message: string; moreInfo?: string }
+
+function toProviderError(error: RestExceptionLike): ProviderError {
+  if (!error.status) {
+    return new ProviderError(`Twilio did not answer: ${error.message}`, { retryable: true, code: "network" })
+  }
+  const code = String(error.code ?? error.status)
+  const message = `Twilio ${error.status} (${code}): ${error.message}`
+  const retryable = error.status === 429 || error.code === 20429 || error.status >= 500
+  return new ProviderError(message, { retryable, code, recipientOptedOut: error.code === TWILIO_OPTED_OUT })
+}
+
+/** Sends texts through Twilio's Messages API, from a number or a Messaging Service. */
+export class TwilioChannel implements Channel {
+  readonly provider = "twilio"
+  private readonly client: ReturnType<typeof twilio>
+
+  constructor(
+    private readonly options: TwilioOptions,
+    private readonly statusCallbackUrl: string,
+    timeoutMs: number
+  ) {
+    const httpClient = options.apiBaseUrl
+      ? new BaseUrlRequestClient(options.apiBaseUrl, timeoutMs)
+      : new twilio.RequestClient({ timeout: timeoutMs })
+    this.client = twilio(options.accountSid, options.authToken, { httpClient })
+  }
+
+  async deliver(message: OutgoingMessage): Promise<DeliveryResult> {
+    const sender = this.options.messagingServiceSid
+      ? { messagingServiceSid: this.options.messagingServiceSid }
+      : { from: this.options.from! }
+    try {
+      const sent = await this.client.messages.create({
+        to: message.to,
+        body: message.text ?? "",
+        statusCallback: this.statusCallbackUrl,
+        ...sender,
+      })
+      return { status: "sent", provider_id: sent.sid }
+    } catch (error) {
+      throw toProviderError(error as RestExceptionLike)
+    }
+  }
+}
