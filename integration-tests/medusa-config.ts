@@ -1,7 +1,13 @@
 import path from "node:path"
 import { defineConfig } from "@medusajs/framework/utils"
 
-/** The store the HTTP tests boot: the plugin, loaded from its build, with fast polling. */
+/**
+ * The store the HTTP tests boot: the plugin, loaded from its build, with fast polling and no quiet
+ * hours (equal start and end), so results do not depend on the time of day. A spec can add options,
+ * such as providers pointed at the fakes, through FLOWS_TEST_OPTIONS.
+ */
+const extraOptions = JSON.parse(process.env.FLOWS_TEST_OPTIONS || "{}")
+
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: process.env.DATABASE_URL,
@@ -23,6 +29,8 @@ module.exports = defineConfig({
         storeName: "Test Store",
         secret: "test-secret-that-is-at-least-32-characters",
         scheduler: { pollIntervalMs: 1000, batchSize: 20, leaseMs: 30_000 },
+        defaults: { quietHours: { start: "00:00", end: "00:00" } },
+        ...extraOptions,
       },
     },
   ],

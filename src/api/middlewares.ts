@@ -18,5 +18,7 @@ export default defineMiddlewares({
     { matcher: "/admin/flows/messages", method: "GET", middlewares: [validateAndTransformQuery(ListMessagesQuery, listConfig)] },
     { matcher: "/admin/flows/preview", method: "POST", middlewares: [validateAndTransformBody(PreviewSchema)] },
     { matcher: "/admin/flows/:id", method: "POST", middlewares: [validateAndTransformBody(UpdateFlowSchema)] },
+    // Provider webhooks are verified over the exact bytes received.
+    { matcher: "/hooks/flows/*", method: "POST", bodyParser: { preserveRawBody: true } },
   ],
 })

@@ -12,6 +12,7 @@ function personFrom(record: Record<string, any> | undefined) {
     customer_id: record?.customer_id ?? customer?.id ?? null,
     email: record?.email ?? customer?.email ?? null,
     phone: customer?.phone ?? address?.phone ?? null,
+    country_code: address?.country_code ?? null,
     first_name: customer?.first_name ?? address?.first_name ?? null,
     last_name: customer?.last_name ?? address?.last_name ?? null,
   }

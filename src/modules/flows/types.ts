@@ -9,6 +9,8 @@ export type Identity = {
   customer_id?: string | null
   email?: string | null
   phone?: string | null
+  /** ISO country of the person's address: how a phone without +country code is read. */
+  country_code?: string | null
   first_name?: string | null
   last_name?: string | null
 }

@@ -1,0 +1,57 @@
+import { generateEntityId } from "@medusajs/framework/utils"
+import type { Database } from "./database"
+
+/** Records a webhook event once. False when it was seen before: providers deliver events more than once. */
+export async function firstTimeSeen(
+  db: Database,
+  event: { provider: string; event_id: string; type: string; message_id: string | null },
+  now: Date
+): Promise<boolean> {
+  const row = await db.first(
+    `INSERT INTO flows_provider_event (id, provider, event_id, type, message_id, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (provider, event_id) WHERE deleted_at IS NULL DO NOTHING
+     RETURNING id`,
+    [generateEntityId(undefined, "flowpev"), event.provider, event.event_id, event.type, event.message_id, now, now]
+  )
+  return Boolean(row)
+}
+
+export type MessageRef = { id: string; status: string; contact_id: string | null; flow_id: string | null; run_id: string | null }
+
+export async function findMessage(
+  db: Database,
+  by: { id?: string | null; provider_id?: string | null }
+): Promise<MessageRef | undefined> {
+  const columns = "id, status, contact_id, flow_id, run_id"
+  const row = by.id
+    ? await db.first(`SELECT ${columns} FROM flows_message WHERE id = ? AND deleted_at IS NULL`, [by.id])
+    : by.provider_id
+      ? await db.first(`SELECT ${columns} FROM flows_message WHERE provider_id = ? AND deleted_at IS NULL`, [by.provider_id])
+      : undefined
+  return row as MessageRef | undefined
+}
+
+/** How far a message got. A status only ever moves forward: a late "delivered" never undoes "opened". */
+const PROGRESS: Record<string, number> = {
+  queued: 0, sending: 1, retrying: 1, sent: 2, delivered: 3, opened: 4, clicked: 5,
+  bounced: 3, dropped: 3, undelivered: 3, failed: 3,
+}
+
+export async function advanceMessageStatus(
+  db: Database,
+  message: { id: string; status: string },
+  status: string,
+  details: { error?: string | null; error_code?: string | null },
+  now: Date
+): Promise<boolean> {
+  if ((PROGRESS[status] ?? 0) <= (PROGRESS[message.status] ?? 0)) {
+    return false
+  }
+  await db.rows(
+    `UPDATE flows_message SET status = ?, error = COALESCE(?, error), error_code = COALESCE(?, error_code), updated_at = ?
+     WHERE id = ?`,
+    [status, details.error ?? null, details.error_code ?? null, now, message.id]
+  )
+  return true
+}
