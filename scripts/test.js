@@ -6,6 +6,20 @@ const { runCommand } = require("./run-command")
 
 const bin = (name) => path.join(ROOT, "node_modules", ".bin", name)
 
+async function redisAnswers(url) {
+  const Redis = require("ioredis")
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  redis.on("error", () => {})
+  try {
+    await redis.connect()
+    return (await redis.ping()) === "PONG"
+  } catch {
+    return false
+  } finally {
+    redis.disconnect()
+  }
+}
+
 async function main() {
   const pg = await ensurePostgres({ dataDir: path.join(ROOT, ".data", "test-postgres") })
   const env = {
@@ -15,9 +29,16 @@ async function main() {
     LOG_LEVEL: process.env.LOG_LEVEL || "error",
     NODE_OPTIONS: [process.env.NODE_OPTIONS, "--experimental-vm-modules"].filter(Boolean).join(" "),
   }
+  const jestArgs = ["--runInBand", "--forceExit", ...process.argv.slice(2)]
+  const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379"
+  if (!(await redisAnswers(redisUrl))) {
+    // Postgres can be started from npm, Redis cannot: say plainly what is not tested.
+    console.warn(`No Redis answers at ${redisUrl}: the cross-process rate-limit test needs one and is left out.`)
+    jestArgs.push("--testPathIgnorePatterns", "redis-rate-limit")
+  }
   let status = await runCommand(bin("medusa"), ["plugin:build"], { cwd: ROOT, env })
   if (status === 0) {
-    status = await runCommand(bin("jest"), ["--runInBand", "--forceExit", ...process.argv.slice(2)], { cwd: ROOT, env })
+    status = await runCommand(bin("jest"), jestArgs, { cwd: ROOT, env })
   }
   await pg.stop()
   process.exit(status)

@@ -184,6 +184,32 @@ medusaIntegrationTestRunner({
       expect(unsigned.status).toBe(401)
     })
 
+    it("sends a test of a step to the address the owner gives, and logs it", async () => {
+      const definition = { ...sendAtOnce(email), steps: [email, text] }
+      const { data } = await api.post("/admin/flows", { name: "Draft to test", definition }, store.adminHeaders)
+      const flowId = data.flow.id
+      const attempt = (stepId: string, body: unknown) =>
+        api.post(`/admin/flows/${flowId}/steps/${stepId}/send-test`, body, store.adminHeaders).catch((e) => e.response)
+
+      const sent = await attempt("hello", { to: "owner@example.com" })
+      expect(sent.status).toBe(200)
+      expect(sent.data.message).toMatchObject({
+        provider: "sendgrid", status: "sent", to: "owner@example.com", subject: "Hello 3", metadata: { test: true }, run_id: null,
+      })
+      expect(sendgrid.requests.at(-1)!.body.personalizations[0].to).toEqual([{ email: "owner@example.com" }])
+
+      const texted = await attempt("text", { to: "+1 (415) 555-0199" })
+      expect(texted.data.message).toMatchObject({ provider: "twilio", to: "+14155550199", text: "Your cart at Sample Store is waiting" })
+
+      expect((await attempt("hello", { to: "not-an-email" })).status).toBe(400)
+      expect((await attempt("text", { to: "+1 415 555" })).data.message).toMatch(/invalid phone number/)
+      expect((await attempt("missing", { to: "owner@example.com" })).status).toBe(404)
+      sendgrid.respondNext({ status: 403, body: { errors: [{ field: "from", message: "The from address does not match a verified Sender Identity." }] } })
+      const refused = await attempt("hello", { to: "owner@example.com" })
+      expect(refused.status).toBe(502)
+      expect(refused.data.message).toMatchObject({ status: "failed", error_code: "403", error: expect.stringMatching(/verified Sender Identity/) })
+    })
+
     it("records an opted-out number (21610) and an invalid one without sending", async () => {
       const flowId = await startFlow(sendAtOnce(text))
       await cartFor("optout@example.com", "+15005550004")

@@ -5,6 +5,7 @@ import {
   ListMessagesQuery,
   ListRunsQuery,
   PreviewSchema,
+  TestSendSchema,
   UpdateFlowSchema,
 } from "./admin/flows/validators"
 
@@ -18,6 +19,11 @@ export default defineMiddlewares({
     { matcher: "/admin/flows/messages", method: "GET", middlewares: [validateAndTransformQuery(ListMessagesQuery, listConfig)] },
     { matcher: "/admin/flows/preview", method: "POST", middlewares: [validateAndTransformBody(PreviewSchema)] },
     { matcher: "/admin/flows/:id", method: "POST", middlewares: [validateAndTransformBody(UpdateFlowSchema)] },
+    {
+      matcher: "/admin/flows/:id/steps/:step_id/send-test",
+      method: "POST",
+      middlewares: [validateAndTransformBody(TestSendSchema)],
+    },
     // Provider webhooks are verified over the exact bytes received.
     { matcher: "/hooks/flows/*", method: "POST", bodyParser: { preserveRawBody: true } },
   ],

@@ -71,6 +71,16 @@ export const pluginOptionsSchema = z
         frequencyCap: { max: 3, per: { amount: 1, unit: "days" } },
         attributionWindow: { amount: 5, unit: "days" },
       }),
+    /**
+     * Redis, e.g. the one Medusa runs on. When set, provider rate limits hold across all processes
+     * (BullMQ's limiter); without it each process keeps its own.
+     */
+    redisUrl: z.string().url().optional(),
+    /** Most provider calls per second, per channel. */
+    rateLimits: z
+      .object({ email: z.number().positive().optional(), sms: z.number().positive().optional() })
+      .strict()
+      .default({}),
     delivery: z
       .object({
         /** Provider calls per message before it is marked failed. */

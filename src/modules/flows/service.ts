@@ -15,10 +15,10 @@ import {
   type FlowDefinition,
 } from "../../engine"
 import { linksFor } from "../../lib/signed-links"
-import { createChannels } from "./channels"
+import { createChannels, type ClosableChannel } from "./channels"
 import { countSegments, normalizePhone } from "./channels/recipients"
 import { retryDelayMs } from "./channels/retry"
-import { ProviderError, type Channel } from "./channels/types"
+import { ProviderError } from "./channels/types"
 import { Contact, ContactEvent, Flow, FlowRun, FlowVersion, Message, ProviderEvent } from "./models"
 import { DEFAULT_MAX_SEGMENTS, parsePluginOptions, type PluginOptions } from "./options"
 import { addTimelineEntry, consentOf, engagementSince, normalizeEmail, upsertContact } from "./sql/contacts"
@@ -107,7 +107,14 @@ class FlowsModuleService extends MedusaService({
 }) {
   protected readonly options_: PluginOptions
   protected readonly db_: Database
-  protected readonly channels_: Record<"email" | "sms", Channel>
+  protected readonly channels_: Record<"email" | "sms", ClosableChannel>
+
+  // Medusa calls these hooks on its own modules' services too; they close the dispatch queues.
+  __hooks = {
+    onApplicationShutdown: async () => {
+      await Promise.all([this.channels_.email.close(), this.channels_.sms.close()])
+    },
+  }
 
   constructor(container: { manager: SqlEntityManager }, options: Record<string, unknown>) {
     // @ts-ignore MedusaService takes the module's container and options as they come
@@ -432,6 +439,61 @@ class FlowsModuleService extends MedusaService({
       message_id: messageId,
       data,
     })
+  }
+
+  /**
+   * Sends one step's content to an address the owner gives, to see it as recipients will. It is
+   * logged like any message, marked as a test, and skips consent, quiet hours and the cap.
+   */
+  async sendTestMessage(
+    flowId: string,
+    step: { id: string; channel: "email" | "sms" },
+    to: string,
+    rendered: RenderedMessage,
+    now = new Date()
+  ) {
+    let recipient = to.trim()
+    if (step.channel === "sms") {
+      const phone = normalizePhone(recipient, this.options_.twilio?.defaultCountry)
+      if ("invalid" in phone) {
+        throw new MedusaError(MedusaError.Types.INVALID_DATA, `Cannot text ${to}: ${phone.invalid}`)
+      }
+      recipient = phone.e164
+    }
+    const channel = this.channels_[step.channel]
+    const { id } = await insertMessageOnce(
+      this.db_,
+      {
+        ...rendered,
+        idempotency_key: `test:${randomUUID()}`,
+        flow_id: flowId,
+        run_id: null,
+        step_id: step.id,
+        contact_id: null,
+        provider: channel.provider,
+        to: recipient,
+        status: "sending",
+        segments: step.channel === "sms" ? countSegments(rendered.text ?? "").segments : null,
+      },
+      now
+    )
+    await this.updateMessages({ id, metadata: { test: true } })
+    try {
+      const result = await channel.deliver({
+        ...rendered,
+        id,
+        idempotency_key: id,
+        to: recipient,
+        flow_id: flowId,
+        run_id: "test",
+        step_id: step.id,
+      })
+      await markMessage(this.db_, id, { ...result, sent_at: now, now })
+    } catch (error) {
+      const code = error instanceof ProviderError ? error.details.code : null
+      await markMessage(this.db_, id, { status: "failed", error: (error as Error).message, error_code: code, now })
+    }
+    return await this.retrieveMessage(id)
   }
 
   /**

@@ -65,3 +65,9 @@ export const PreviewSchema = z.discriminatedUnion("channel", [
   }),
 ])
 export type PreviewBody = z.infer<typeof PreviewSchema>
+
+export const TestSendSchema = z.object({
+  to: z.string().trim().min(3).max(320),
+  sample: z.enum(["cart", "order", "customer"]).default("cart"),
+})
+export type TestSendBody = z.infer<typeof TestSendSchema>

@@ -1,4 +1,5 @@
 import type { PluginOptions } from "../options"
+import { BullMqRateLimitedChannel, InProcessRateLimitedChannel } from "./rate-limited"
 import { SandboxChannel } from "./sandbox"
 import { SendGridChannel } from "./sendgrid"
 import { TwilioChannel } from "./twilio"
@@ -6,14 +7,27 @@ import type { Channel } from "./types"
 
 export const TWILIO_STATUS_PATH = "/hooks/flows/twilio/status"
 
-/** SendGrid and Twilio where their keys are set; the sandbox outbox otherwise. */
-export function createChannels(options: PluginOptions): Record<"email" | "sms", Channel> {
-  const sandbox = new SandboxChannel()
-  const { timeoutMs } = options.delivery
-  return {
-    email: options.sendgrid ? new SendGridChannel(options.sendgrid, timeoutMs) : sandbox,
-    sms: options.twilio
-      ? new TwilioChannel(options.twilio, `${options.backendUrl.replace(/\/$/, "")}${TWILIO_STATUS_PATH}`, timeoutMs)
-      : sandbox,
+export type ClosableChannel = Channel & { close(): Promise<void> }
+
+/** Applies the channel's rate limit: shared through Redis when there is one, per process otherwise. */
+function rateLimited(channel: Channel, name: "email" | "sms", options: PluginOptions): ClosableChannel {
+  const perSecond = options.rateLimits[name]
+  if (!perSecond) {
+    return Object.assign(channel, { close: async () => {} })
   }
+  if (options.redisUrl) {
+    const queueName = `medusa-plugin-flows-${name}-${channel.provider}`
+    return new BullMqRateLimitedChannel(channel, perSecond, options.redisUrl, queueName, options.delivery.timeoutMs * 4)
+  }
+  return new InProcessRateLimitedChannel(channel, perSecond)
+}
+
+/** SendGrid and Twilio where their keys are set; the sandbox outbox otherwise. */
+export function createChannels(options: PluginOptions): Record<"email" | "sms", ClosableChannel> {
+  const { timeoutMs } = options.delivery
+  const email = options.sendgrid ? new SendGridChannel(options.sendgrid, timeoutMs) : new SandboxChannel()
+  const sms = options.twilio
+    ? new TwilioChannel(options.twilio, `${options.backendUrl.replace(/\/$/, "")}${TWILIO_STATUS_PATH}`, timeoutMs)
+    : new SandboxChannel()
+  return { email: rateLimited(email, "email", options), sms: rateLimited(sms, "sms", options) }
 }

@@ -5,7 +5,7 @@ import { Database } from "./database"
 export type MessageDraft = RenderedMessage & {
   idempotency_key: string
   flow_id: string
-  run_id: string
+  run_id: string | null
   step_id: string
   contact_id: string | null
   provider: string
