@@ -54,6 +54,23 @@ describe("SendGrid channel, real SDK against the fake", () => {
     })
   })
 
+  it("puts identical messages of one step into one request, a personalization each", async () => {
+    const before = fake.requests.length
+    const recipients = ["a@example.com", "b@example.com", "c@example.com"]
+    const results = await Promise.all([
+      ...recipients.map((to, i) => channel.deliver({ ...message, id: `flowmsg_b${i}`, to })),
+      channel.deliver({ ...message, id: "flowmsg_other", to: "d@example.com", subject: "Different" }),
+    ])
+    const requests = fake.requests.slice(before)
+    expect(requests).toHaveLength(2)
+    const batched = requests.find((r) => r.body.subject === "Your cart")!
+    expect(batched.body.personalizations.map((p: any) => [p.to[0].email, p.custom_args.flows_message_id])).toEqual(
+      recipients.map((to, i) => [to, `flowmsg_b${i}`])
+    )
+    expect(new Set(results.slice(0, 3).map((r) => r.provider_id)).size).toBe(1)
+    expect(results[3].provider_id).not.toBe(results[0].provider_id)
+  })
+
   it("marks a 429 retryable with the rate limit's reset time", async () => {
     const reset = Math.floor(Date.now() / 1000) + 30
     fake.respondNext({

@@ -11,6 +11,7 @@ import {
   type TrailEntry,
 } from "../engine"
 import { FLOWS_MODULE } from "../modules/flows"
+import { retryDelayMs } from "../modules/flows/channels/retry"
 import type FlowsModuleService from "../modules/flows/service"
 import type { RenderedMessage, RunRow } from "../modules/flows/types"
 import { loadFacts, type StoreFacts } from "./load-facts"
@@ -18,8 +19,7 @@ import { linksFor } from "./signed-links"
 
 /** Sends and instant steps one tick may pass through before it must reach a wait or the end. */
 const MAX_STEPS_PER_TICK = 100
-const MAX_ATTEMPTS = 5
-const RETRY_BASE_MS = 30_000
+const RUNS_AT_ONCE = 5
 
 export type TickResult = { claimed: number; failed: number }
 
@@ -28,13 +28,18 @@ export async function runDueSteps(container: MedusaContainer, now: Date = new Da
   const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
   const runs = await flows.claimDueRuns(now)
   let failed = 0
-  for (const run of runs) {
-    try {
-      await advanceRun(container, flows, run, now)
-    } catch (error) {
-      failed += 1
-      await handleRunError(container, flows, run, error as Error, now)
-    }
+  // Runs are independent, so a few go at once; that also lets identical emails share a request.
+  for (let i = 0; i < runs.length; i += RUNS_AT_ONCE) {
+    await Promise.all(
+      runs.slice(i, i + RUNS_AT_ONCE).map(async (run) => {
+        try {
+          await advanceRun(container, flows, run, now)
+        } catch (error) {
+          failed += 1
+          await handleRunError(container, flows, run, error as Error, now)
+        }
+      })
+    )
   }
   return { claimed: runs.length, failed }
 }
@@ -134,10 +139,11 @@ async function handleRunError(
 ) {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   logger.error(`medusa-plugin-flows: run ${run.id} failed: ${error.message}`)
-  if (run.attempts + 1 >= MAX_ATTEMPTS) {
+  const { maxAttempts, baseDelayMs, maxDelayMs } = flows.getOptions().delivery
+  if (run.attempts + 1 >= maxAttempts) {
     await flows.finishRun(run, { status: "failed", reason: "error", error: error.message, trail: [] }, now)
     return
   }
-  const backoff = RETRY_BASE_MS * 2 ** run.attempts
+  const backoff = retryDelayMs(run.attempts + 1, baseDelayMs, maxDelayMs)
   await flows.retryRun(run, error.message, new Date(now.getTime() + backoff), now)
 }

@@ -38,12 +38,32 @@ function toProviderError(error: ResponseErrorLike): ProviderError {
   return new ProviderError(message, { retryable: status >= 500, code: String(status) })
 }
 
-/** Sends through SendGrid's v3 Mail Send with an own Client, never the SDK's global singleton. */
+/** One-click unsubscribe for this recipient (RFC 8058). */
+function unsubscribeHeaders(url: string | null | undefined): Record<string, string> {
+  return url ? { "List-Unsubscribe": `<${url}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" } : {}
+}
+
+/** SendGrid takes at most 1000 personalizations in one request. */
+const MAX_PERSONALIZATIONS = 1000
+
+type Pending = { message: OutgoingMessage; resolve: (r: DeliveryResult) => void; reject: (e: unknown) => void }
+
+/**
+ * Sends through SendGrid's v3 Mail Send with an own Client, never the SDK's global singleton.
+ * Messages of one step whose rendered content is identical and that arrive within `batchWindowMs`
+ * go out as one request with a personalization each (up to 1000), keeping their own recipient,
+ * unsubscribe headers and ids.
+ */
 export class SendGridChannel implements Channel {
   readonly provider = "sendgrid"
   private readonly mail: MailService
+  private readonly batches = new Map<string, Pending[]>()
 
-  constructor(private readonly options: SendGridOptions, timeoutMs: number) {
+  constructor(
+    private readonly options: SendGridOptions,
+    timeoutMs: number,
+    private readonly batchWindowMs = 50
+  ) {
     const client = new Client()
     client.setApiKey(options.apiKey)
     if (options.dataResidency === "eu") {
@@ -58,33 +78,57 @@ export class SendGridChannel implements Channel {
     this.mail.setTimeout(timeoutMs)
   }
 
-  async deliver(message: OutgoingMessage): Promise<DeliveryResult> {
-    const headers: Record<string, string> = {}
-    if (message.unsubscribe_url) {
-      headers["List-Unsubscribe"] = `<${message.unsubscribe_url}>`
-      headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    }
+  deliver(message: OutgoingMessage): Promise<DeliveryResult> {
+    const key = JSON.stringify([message.flow_id, message.step_id, message.subject, message.html, message.text])
+    return new Promise((resolve, reject) => {
+      let batch = this.batches.get(key)
+      // SendGrid refuses a request that names one recipient twice.
+      if (batch?.some((p) => p.message.to.toLowerCase() === message.to.toLowerCase())) {
+        this.flush(key)
+        batch = undefined
+      }
+      if (!batch) {
+        batch = []
+        this.batches.set(key, batch)
+        setTimeout(() => this.batches.get(key) === batch && this.flush(key), this.batchWindowMs)
+      }
+      batch.push({ message, resolve, reject })
+      if (batch.length >= MAX_PERSONALIZATIONS) {
+        this.flush(key)
+      }
+    })
+  }
+
+  private flush(key: string) {
+    const batch = this.batches.get(key) ?? []
+    this.batches.delete(key)
+    this.send(batch.map((p) => p.message)).then(
+      (result) => batch.forEach((p) => p.resolve(result)),
+      (error) => batch.forEach((p) => p.reject(error))
+    )
+  }
+
+  private async send(messages: OutgoingMessage[]): Promise<DeliveryResult> {
+    const [first] = messages
     try {
       const [response] = await this.mail.send({
         from: this.options.from,
         replyTo: this.options.replyTo,
-        subject: message.subject ?? "",
+        subject: first.subject ?? "",
         content: [
-          { type: "text/plain", value: message.text || " " },
-          { type: "text/html", value: message.html || " " },
+          { type: "text/plain", value: first.text || " " },
+          { type: "text/html", value: first.html || " " },
         ],
-        personalizations: [
-          {
-            to: [{ email: message.to }],
-            headers,
-            customArgs: {
-              [`${CUSTOM_ARG_PREFIX}message_id`]: message.id,
-              [`${CUSTOM_ARG_PREFIX}flow_id`]: message.flow_id,
-              [`${CUSTOM_ARG_PREFIX}step_id`]: message.step_id,
-            },
+        personalizations: messages.map((message) => ({
+          to: [{ email: message.to }],
+          headers: unsubscribeHeaders(message.unsubscribe_url),
+          customArgs: {
+            [`${CUSTOM_ARG_PREFIX}message_id`]: message.id,
+            [`${CUSTOM_ARG_PREFIX}flow_id`]: message.flow_id,
+            [`${CUSTOM_ARG_PREFIX}step_id`]: message.step_id,
           },
-        ],
-        categories: [`flow:${message.flow_id}`, `step:${message.step_id}`].map((c) => c.slice(0, 255)),
+        })),
+        categories: [`flow:${first.flow_id}`, `step:${first.step_id}`].map((c) => c.slice(0, 255)),
         asm: this.options.unsubscribeGroupId ? { groupId: this.options.unsubscribeGroupId } : undefined,
         hideWarnings: true,
       })
