@@ -1,5 +1,7 @@
 import path from "node:path"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { FLOWS_MODULE } from "../../src/modules/flows"
+import type FlowsModuleService from "../../src/modules/flows/service"
 import { createStoreFixture, eventually, type StoreFixture } from "../helpers/store-fixtures"
 
 jest.setTimeout(120_000)
@@ -23,7 +25,7 @@ const abandonedCartDefinition = (waitSeconds: number) => ({
       type: "send_email",
       template: {
         subject: "{{ customer.first_name | default: 'Hi' }}, you left {{ cart.item_count }} item(s) behind",
-        html: "<ul>{% for item in cart.items %}<li>{{ item.title }} × {{ item.quantity }} {{ item.total }}</li>{% endfor %}</ul><a href=\"{{ links.recovery }}\">Back to your cart</a>",
+        html: "<ul>{% for item in cart.items %}<li>{{ item.title }} × {{ item.quantity }} {{ item.total }}</li>{% endfor %}</ul><a href=\"{{ links.recovery }}\">Back to your cart</a> <a href=\"{{ links.unsubscribe }}\">Unsubscribe</a>",
       },
     },
   ],
@@ -88,6 +90,29 @@ medusaIntegrationTestRunner({
       expect(message.html).toContain(`${store.productTitle} × 2 $50.00`)
       expect(message.html).toContain("http://localhost:9000/flows/recover?token=")
       expect(message.text).toContain("Back to your cart")
+
+      // The links in the message work, and only untampered.
+      const link = (name: string) => new URL(message.html.match(new RegExp(`(http://localhost:9000/flows/${name}\\?token=[^"]+)`))[1].replace(/&amp;/g, "&"))
+      const noRedirect = { maxRedirects: 0, validateStatus: () => true }
+      const recover = await api.get(link("recover").pathname + link("recover").search, noRedirect)
+      expect(recover.status).toBe(302)
+      expect(recover.headers.location).toBe(`http://storefront.test/cart?cart_id=${cartId}`)
+      const tampered = await api.get(`/flows/recover?token=${link("recover").searchParams.get("token")!.slice(0, -2)}xx`, noRedirect)
+      expect(tampered.status).toBe(400)
+      expect(tampered.data).toContain("This link does not work")
+
+      const unsubscribe = link("unsubscribe").pathname + link("unsubscribe").search
+      const page = await api.get(unsubscribe, noRedirect)
+      expect(page.status).toBe(200)
+      expect(page.data).toContain('<form method="post"')
+      const oneClick = await api.post(unsubscribe, "List-Unsubscribe=One-Click", {
+        ...noRedirect,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      })
+      expect([oneClick.status, oneClick.data]).toEqual([200, ""])
+      const { data: contacts } = await api.get(`/admin/flows/runs?flow_id=${flowId}`, store.adminHeaders)
+      const flowsModule: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
+      expect((await flowsModule.retrieveContact(contacts.runs[0].contact_id)).email_consent).toBe("unsubscribed")
 
       const [finished] = await eventually(async () => {
         const runs = await runsOf(flowId)

@@ -24,6 +24,8 @@ export default defineMiddlewares({
       method: "POST",
       middlewares: [validateAndTransformBody(TestSendSchema)],
     },
+    // One-click unsubscribe posts come form-encoded from mail clients.
+    { matcher: "/flows/unsubscribe", method: "POST", bodyParser: { sizeLimit: "10kb" } },
     // Provider webhooks are verified over the exact bytes received.
     { matcher: "/hooks/flows/*", method: "POST", bodyParser: { preserveRawBody: true } },
   ],

@@ -79,6 +79,11 @@ export async function renderEmail(template: EmailTemplate, variables: TemplateVa
   return { subject, preheader, html, text }
 }
 
+/** Renders a page or fragment of our own HTML, escaping every value it inserts. */
+export function renderHtml(source: string, values: Record<string, unknown>): string {
+  return htmlEngine.parseAndRenderSync(source, values)
+}
+
 export async function renderSms(template: SmsTemplate, variables: TemplateVariables): Promise<{ body: string }> {
   return { body: (await render(plainEngine, template.body, variables)).trim() }
 }

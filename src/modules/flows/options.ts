@@ -49,6 +49,11 @@ export const pluginOptionsSchema = z
     /** Public URL of the Medusa backend, used in unsubscribe and webhook links. */
     backendUrl: z.string().url().default("http://localhost:9000"),
     storeName: z.string().min(1).default("Our store"),
+    /**
+     * Where a recovery link sends the shopper; {cart_id} is replaced. The storefront must adopt that
+     * cart (set its cart cookie). Default: {storefrontUrl}/cart?cart_id={cart_id}.
+     */
+    recoveryUrl: z.string().includes("{cart_id}", { message: "must contain {cart_id}" }).optional(),
     /** Signs recovery and unsubscribe links. */
     secret: z.string().min(32, "must be at least 32 characters"),
     sendgrid: sendgridOptions.optional(),

@@ -441,6 +441,12 @@ class FlowsModuleService extends MedusaService({
     })
   }
 
+  /** Stops marketing email to a contact, from an unsubscribe link. */
+  async unsubscribeEmail(contactId: string, now = new Date()) {
+    await this.updateContacts({ id: contactId, email_consent: "unsubscribed", email_consent_at: now })
+    await addTimelineEntry(this.db_, { contact_id: contactId, type: "email.unsubscribed", occurred_at: now, data: { source: "link" } })
+  }
+
   /**
    * Sends one step's content to an address the owner gives, to see it as recipients will. It is
    * logged like any message, marked as a test, and skips consent, quiet hours and the cap.
