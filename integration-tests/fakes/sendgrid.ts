@@ -1,17 +1,17 @@
 import { generateKeyPairSync, sign } from "node:crypto"
 import http from "node:http"
-import type { AddressInfo } from "node:net"
+import { FakeServer } from "./fake-server"
 import { describeErrors, specValidator } from "./openapi"
+
+type Answer = { status: number; headers?: Record<string, string>; body?: unknown }
 
 /**
  * A local SendGrid v3 Mail Send that answers like the real one: 202 with X-Message-Id, the 400
  * error list, 401, 413 and 429 with rate-limit headers. Every body is validated against SendGrid's
  * published OpenAPI schema. It can also sign Event Webhook posts with its own P-256 key.
  */
-export class FakeSendGrid {
+export class FakeSendGrid extends FakeServer<Answer> {
   readonly requests: { path: string; authorization?: string; body: any }[] = []
-  private scripted: { status: number; headers?: Record<string, string>; body?: unknown }[] = []
-  private server?: http.Server
   private readonly validate = specValidator(
     "sendgrid_mail_v3.json",
     "/components/requestBodies/PostMailSend/content/application~1json/schema"
@@ -19,30 +19,13 @@ export class FakeSendGrid {
   private readonly keys = generateKeyPairSync("ec", { namedCurve: "prime256v1" })
   private counter = 0
 
-  constructor(readonly apiKey = "SG.fake-key", readonly maxBodyBytes = 30 * 1024 * 1024) {}
+  constructor(readonly apiKey = "SG.fake-key", readonly maxBodyBytes = 30 * 1024 * 1024) {
+    super()
+  }
 
   /** The key to put in `sendgrid.webhookVerificationKey`: base64 SPKI DER, as SendGrid shows it. */
   get verificationKey(): string {
     return this.keys.publicKey.export({ format: "der", type: "spki" }).toString("base64")
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`
-  }
-
-  /** The next calls get these answers instead of 202, in order. */
-  respondNext(...answers: { status: number; headers?: Record<string, string>; body?: unknown }[]) {
-    this.scripted.push(...answers)
-  }
-
-  async start(port = 0): Promise<this> {
-    this.server = http.createServer((req, res) => this.handle(req, res))
-    await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve))
-    return this
-  }
-
-  async stop() {
-    await new Promise((resolve) => this.server?.close(resolve))
   }
 
   /** A signed Event Webhook delivery, as SendGrid posts it: the raw body and the two headers. */
@@ -64,46 +47,41 @@ export class FakeSendGrid {
     res.end(JSON.stringify(body))
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const chunks: Buffer[] = []
-    req.on("data", (chunk) => chunks.push(chunk))
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks)
-      if (req.method !== "POST" || req.url !== "/v3/mail/send") {
-        return this.json(res, 404, { errors: [{ field: null, message: "not found" }] })
-      }
-      let body: any
-      try {
-        body = JSON.parse(raw.toString("utf8"))
-      } catch {
-        return this.json(res, 400, { errors: [{ field: null, message: "Bad Request", help: null }] })
-      }
-      this.requests.push({ path: req.url, authorization: req.headers.authorization, body })
-      if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
-        return this.json(res, 401, { errors: [{ field: null, message: "authorization required" }] })
-      }
-      if (raw.length > this.maxBodyBytes) {
-        return this.json(res, 413, { errors: [{ message: "content too large" }] })
-      }
-      const scripted = this.scripted.shift()
-      if (scripted) {
-        return this.json(res, scripted.status, scripted.body ?? { errors: [{ field: null, message: "scripted" }] }, scripted.headers)
-      }
-      const conforms = this.validate(structuredClone(body))
-      if (!conforms) {
-        return this.json(res, 400, { errors: [{ field: null, message: describeErrors(this.validate), help: null }] })
-      }
-      const categories: string[] = body.categories ?? []
-      if (categories.length > 10 || new Set(categories).size !== categories.length) {
-        return this.json(res, 400, { errors: [{ field: "categories", message: "Categories must be unique and at most 10." }] })
-      }
-      const args = body.personalizations.map((p: any) => p.custom_args ?? {}).concat(body.custom_args ?? {})
-      if (args.some((a: Record<string, unknown>) => Object.values(a).some((v) => typeof v !== "string"))) {
-        return this.json(res, 400, { errors: [{ field: "custom_args", message: "Custom args values must be strings." }] })
-      }
-      this.counter += 1
-      res.writeHead(202, { "x-message-id": `fakeSgMsg${this.counter}` })
-      res.end()
-    })
+  protected handle(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse) {
+    if (req.method !== "POST" || req.url !== "/v3/mail/send") {
+      return this.json(res, 404, { errors: [{ field: null, message: "not found" }] })
+    }
+    let body: any
+    try {
+      body = JSON.parse(raw.toString("utf8"))
+    } catch {
+      return this.json(res, 400, { errors: [{ field: null, message: "Bad Request", help: null }] })
+    }
+    this.requests.push({ path: req.url, authorization: req.headers.authorization, body })
+    if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
+      return this.json(res, 401, { errors: [{ field: null, message: "authorization required" }] })
+    }
+    if (raw.length > this.maxBodyBytes) {
+      return this.json(res, 413, { errors: [{ message: "content too large" }] })
+    }
+    const scripted = this.scripted.shift()
+    if (scripted) {
+      return this.json(res, scripted.status, scripted.body ?? { errors: [{ field: null, message: "scripted" }] }, scripted.headers)
+    }
+    const conforms = this.validate(structuredClone(body))
+    if (!conforms) {
+      return this.json(res, 400, { errors: [{ field: null, message: describeErrors(this.validate), help: null }] })
+    }
+    const categories: string[] = body.categories ?? []
+    if (categories.length > 10 || new Set(categories).size !== categories.length) {
+      return this.json(res, 400, { errors: [{ field: "categories", message: "Categories must be unique and at most 10." }] })
+    }
+    const args = body.personalizations.map((p: any) => p.custom_args ?? {}).concat(body.custom_args ?? {})
+    if (args.some((a: Record<string, unknown>) => Object.values(a).some((v) => typeof v !== "string"))) {
+      return this.json(res, 400, { errors: [{ field: "custom_args", message: "Custom args values must be strings." }] })
+    }
+    this.counter += 1
+    res.writeHead(202, { "x-message-id": `fakeSgMsg${this.counter}` })
+    res.end()
   }
 }

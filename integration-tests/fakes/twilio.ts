@@ -1,5 +1,5 @@
 import http from "node:http"
-import type { AddressInfo } from "node:net"
+import { FakeServer } from "./fake-server"
 import twilio from "twilio"
 import { describeErrors, specValidator } from "./openapi"
 
@@ -11,15 +11,15 @@ const MAGIC_NUMBERS: Record<string, { code: number; message: string }> = {
   "+15005550009": { code: 21614, message: "'To' number is not a valid mobile number" },
 }
 
+type Answer = { status: number; code: number; message: string }
+
 /**
  * A local Twilio Messages API that answers like the real one: form-encoded requests checked
  * against Twilio's OpenAPI schema, Basic auth, RestException bodies, the magic test numbers and
  * scripted 429s. It can also sign status callbacks and inbound messages as Twilio does.
  */
-export class FakeTwilio {
+export class FakeTwilio extends FakeServer<Answer> {
   readonly requests: { path: string; params: Record<string, string> }[] = []
-  private scripted: { status: number; code: number; message: string }[] = []
-  private server?: http.Server
   private readonly validate = specValidator("twilio_messages_create.json", "/components/schemas/CreateMessageRequest", {
     coerceTypes: true,
   })
@@ -28,24 +28,8 @@ export class FakeTwilio {
   constructor(
     readonly accountSid = `AC${"0".repeat(31)}1`,
     readonly authToken = "fake-auth-token"
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`
-  }
-
-  respondNext(...answers: { status: number; code: number; message: string }[]) {
-    this.scripted.push(...answers)
-  }
-
-  async start(port = 0): Promise<this> {
-    this.server = http.createServer((req, res) => this.handle(req, res))
-    await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve))
-    return this
-  }
-
-  async stop() {
-    await new Promise((resolve) => this.server?.close(resolve))
+  ) {
+    super()
   }
 
   /** A webhook post as Twilio makes it: form-encoded, with X-Twilio-Signature over the public URL. */
@@ -64,61 +48,57 @@ export class FakeTwilio {
     res.end(JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }))
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const chunks: Buffer[] = []
-    req.on("data", (chunk) => chunks.push(chunk))
-    req.on("end", () => {
-      const path = `/2010-04-01/Accounts/${this.accountSid}/Messages.json`
-      if (req.method !== "POST" || req.url !== path) {
-        return this.error(res, 404, 20404, "The requested resource was not found")
-      }
-      const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")))
-      this.requests.push({ path: req.url, params })
-      const expected = `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64")}`
-      if (req.headers.authorization !== expected) {
-        return this.error(res, 401, 20003, "Authenticate")
-      }
-      const scripted = this.scripted.shift()
-      if (scripted) {
-        return this.error(res, scripted.status, scripted.code, scripted.message)
-      }
-      if (!this.validate({ ...params })) {
-        return this.error(res, 400, 21604, `Invalid parameters: ${describeErrors(this.validate)}`)
-      }
-      if (!params.From && !params.MessagingServiceSid) {
-        return this.error(res, 400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message")
-      }
-      const magic = MAGIC_NUMBERS[params.To]
-      if (magic) {
-        return this.error(res, 400, magic.code, magic.message)
-      }
-      this.counter += 1
-      const sid = `SM${this.counter.toString(16).padStart(32, "0")}`
-      res.writeHead(201, { "content-type": "application/json" })
-      res.end(
-        JSON.stringify({
-          account_sid: this.accountSid,
-          api_version: "2010-04-01",
-          body: params.Body,
-          date_created: new Date().toUTCString(),
-          date_sent: null,
-          date_updated: new Date().toUTCString(),
-          direction: "outbound-api",
-          error_code: null,
-          error_message: null,
-          from: params.From ?? null,
-          messaging_service_sid: params.MessagingServiceSid ?? null,
-          num_media: "0",
-          num_segments: "1",
-          price: null,
-          price_unit: "USD",
-          sid,
-          status: params.MessagingServiceSid ? "accepted" : "queued",
-          subresource_uris: { media: `${path.replace(".json", "")}/${sid}/Media.json` },
-          to: params.To,
-          uri: `${path.replace(".json", "")}/${sid}.json`,
-        })
-      )
-    })
+  protected handle(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse) {
+    const path = `/2010-04-01/Accounts/${this.accountSid}/Messages.json`
+    if (req.method !== "POST" || req.url !== path) {
+      return this.error(res, 404, 20404, "The requested resource was not found")
+    }
+    const params = Object.fromEntries(new URLSearchParams(raw.toString("utf8")))
+    this.requests.push({ path: req.url, params })
+    const expected = `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64")}`
+    if (req.headers.authorization !== expected) {
+      return this.error(res, 401, 20003, "Authenticate")
+    }
+    const scripted = this.scripted.shift()
+    if (scripted) {
+      return this.error(res, scripted.status, scripted.code, scripted.message)
+    }
+    if (!this.validate({ ...params })) {
+      return this.error(res, 400, 21604, `Invalid parameters: ${describeErrors(this.validate)}`)
+    }
+    if (!params.From && !params.MessagingServiceSid) {
+      return this.error(res, 400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message")
+    }
+    const magic = MAGIC_NUMBERS[params.To]
+    if (magic) {
+      return this.error(res, 400, magic.code, magic.message)
+    }
+    this.counter += 1
+    const sid = `SM${this.counter.toString(16).padStart(32, "0")}`
+    res.writeHead(201, { "content-type": "application/json" })
+    res.end(
+      JSON.stringify({
+        account_sid: this.accountSid,
+        api_version: "2010-04-01",
+        body: params.Body,
+        date_created: new Date().toUTCString(),
+        date_sent: null,
+        date_updated: new Date().toUTCString(),
+        direction: "outbound-api",
+        error_code: null,
+        error_message: null,
+        from: params.From ?? null,
+        messaging_service_sid: params.MessagingServiceSid ?? null,
+        num_media: "0",
+        num_segments: "1",
+        price: null,
+        price_unit: "USD",
+        sid,
+        status: params.MessagingServiceSid ? "accepted" : "queued",
+        subresource_uris: { media: `${path.replace(".json", "")}/${sid}/Media.json` },
+        to: params.To,
+        uri: `${path.replace(".json", "")}/${sid}.json`,
+      })
+    )
   }
 }
