@@ -21,22 +21,13 @@ import { retryDelayMs } from "./channels/retry"
 import { ProviderError } from "./channels/types"
 import { Contact, ContactEvent, Flow, FlowRun, FlowVersion, Message, ProviderEvent } from "./models"
 import { DEFAULT_MAX_SEGMENTS, parsePluginOptions, type PluginOptions } from "./options"
-import { addTimelineEntry, consentOf, engagementSince, normalizeEmail, upsertContact } from "./sql/contacts"
-import { advanceMessageStatus, findMessage, firstTimeSeen } from "./sql/provider-events"
+import { addTimelineEntry, consentOf, engagementSince, setConsent, upsertContact } from "./sql/contacts"
 import { Database } from "./sql/database"
 import * as flowSql from "./sql/flows"
 import { insertMessageOnce, markMessage, startRetry } from "./sql/messages"
 import * as runSql from "./sql/runs"
 import type { RenderedMessage, RunRow, StoreEvent } from "./types"
-import {
-  e164OrRaw,
-  messageIdOf,
-  SENDGRID_EVENTS,
-  smsKeyword,
-  suppresses,
-  TWILIO_STATUSES,
-  type SendGridEvent,
-} from "./webhooks"
+import { applyInboundSms, applySendGridEvents, applyTwilioStatus, e164OrRaw, type SendGridEvent } from "./webhooks"
 
 /** Medusa raises cart.created and cart.updated; flows only need to know the cart changed. */
 const TRIGGER_ALIASES: Record<string, string> = { "cart.created": "cart.updated" }
@@ -127,10 +118,6 @@ class FlowsModuleService extends MedusaService({
   /** The validated plugin options. Medusa's injected database settings are not part of them. */
   getOptions(): PluginOptions {
     return this.options_
-  }
-
-  providerFor(channel: "email" | "sms"): string {
-    return this.channels_[channel].provider
   }
 
   async createFlowWithDefinition(input: FlowInput & { status?: flowSql.FlowStatus }) {
@@ -418,7 +405,7 @@ class FlowsModuleService extends MedusaService({
       }
       await markMessage(this.db_, message.id, { status: "failed", error: error.message, error_code: code, now })
       if (recipientOptedOut && run.contact_id) {
-        await this.updateContacts({ id: run.contact_id, sms_consent: "unsubscribed", sms_consent_at: now })
+        await setConsent(this.db_, { id: run.contact_id }, "sms", "unsubscribed", now)
         await this.addToTimeline(run, "sms.opted_out", message.id, now, { error_code: code })
       }
       return "failed"
@@ -443,7 +430,7 @@ class FlowsModuleService extends MedusaService({
 
   /** Stops marketing email to a contact, from an unsubscribe link. */
   async unsubscribeEmail(contactId: string, now = new Date()) {
-    await this.updateContacts({ id: contactId, email_consent: "unsubscribed", email_consent_at: now })
+    await setConsent(this.db_, { id: contactId }, "email", "unsubscribed", now)
     await addTimelineEntry(this.db_, { contact_id: contactId, type: "email.unsubscribed", occurred_at: now, data: { source: "link" } })
   }
 
@@ -502,102 +489,18 @@ class FlowsModuleService extends MedusaService({
     return await this.retrieveMessage(id)
   }
 
-  /**
-   * Applies SendGrid Event Webhook events: message status, the contact's timeline and, for hard
-   * bounces, spam reports and unsubscribes, the suppression of email. Each event counts once.
-   */
+  /** SendGrid's Event Webhook: status, timeline and suppression; each event counts once. */
   async recordSendGridEvents(events: SendGridEvent[], now = new Date()) {
-    let applied = 0
-    for (const event of events) {
-      const message = await findMessage(this.db_, messageIdOf(event))
-      const eventId = event.sg_event_id ?? `${event.event}:${event.sg_message_id ?? ""}:${event.timestamp ?? ""}`
-      const fresh = await firstTimeSeen(
-        this.db_,
-        { provider: "sendgrid", event_id: String(eventId), type: event.event, message_id: message?.id ?? null },
-        now
-      )
-      if (!fresh) {
-        continue
-      }
-      applied += 1
-      const meaning = SENDGRID_EVENTS[event.event] ?? {}
-      const reason = [event.reason, event.response].find((v) => typeof v === "string") as string | undefined
-      if (message && meaning.status) {
-        await advanceMessageStatus(this.db_, message, meaning.status, { error: meaning.status === "bounced" || meaning.status === "dropped" ? reason : null }, now)
-      }
-      if (message?.contact_id) {
-        await addTimelineEntry(this.db_, {
-          contact_id: message.contact_id,
-          type: `email.${event.event === "open" ? "opened" : event.event === "click" ? "clicked" : event.event}`,
-          occurred_at: typeof event.timestamp === "number" ? new Date(event.timestamp * 1000) : now,
-          dedupe_key: `sendgrid:${eventId}`,
-          flow_id: message.flow_id,
-          run_id: message.run_id,
-          message_id: message.id,
-          data: { url: event.url ?? null, reason: reason ?? null },
-        })
-      }
-      if (suppresses(event) && event.email) {
-        await this.db_.rows(
-          `UPDATE flows_contact SET email_consent = 'unsubscribed', email_consent_at = ?, updated_at = ?
-           WHERE email = ? AND deleted_at IS NULL`,
-          [now, now, normalizeEmail(event.email)]
-        )
-      }
-    }
-    return { received: events.length, applied }
+    return await applySendGridEvents(this.db_, events, now)
   }
 
-  /** Applies a Twilio status callback to the message it is about. */
   async recordTwilioStatus(params: Record<string, string>, now = new Date()) {
-    const status = TWILIO_STATUSES[params.MessageStatus]
-    const message = await findMessage(this.db_, { provider_id: params.MessageSid })
-    const fresh = await firstTimeSeen(
-      this.db_,
-      { provider: "twilio", event_id: `${params.MessageSid}:${params.MessageStatus}`, type: params.MessageStatus, message_id: message?.id ?? null },
-      now
-    )
-    if (!fresh || !message) {
-      return
-    }
-    const code = params.ErrorCode || null
-    if (status) {
-      await advanceMessageStatus(this.db_, message, status, { error_code: code, error: code ? `Twilio error ${code}` : null }, now)
-    }
-    if (message.contact_id) {
-      await addTimelineEntry(this.db_, {
-        contact_id: message.contact_id,
-        type: `sms.${params.MessageStatus}`,
-        occurred_at: now,
-        dedupe_key: `twilio:${params.MessageSid}:${params.MessageStatus}`,
-        flow_id: message.flow_id,
-        run_id: message.run_id,
-        message_id: message.id,
-        data: { error_code: code },
-      })
-    }
+    await applyTwilioStatus(this.db_, params, now)
   }
 
   /** Handles STOP, START and HELP texts; returns the keyword found, if any. */
   async recordInboundSms(params: Record<string, string>, now = new Date()) {
-    const keyword = smsKeyword(params.Body)
-    if (keyword !== "stop" && keyword !== "start") {
-      return keyword
-    }
-    const contactId = await upsertContact(this.db_, { phone: e164OrRaw(params.From) }, now)
-    await this.updateContacts({
-      id: contactId!,
-      sms_consent: keyword === "stop" ? "unsubscribed" : "granted",
-      sms_consent_at: now,
-    })
-    await addTimelineEntry(this.db_, {
-      contact_id: contactId!,
-      type: keyword === "stop" ? "sms.opted_out" : "sms.opted_in",
-      occurred_at: now,
-      dedupe_key: params.MessageSid ? `twilio:inbound:${params.MessageSid}` : null,
-      data: { body: params.Body },
-    })
-    return keyword
+    return await applyInboundSms(this.db_, params, now)
   }
 
   /**

@@ -1,15 +1,18 @@
 import { CUSTOM_ARG_PREFIX } from "./channels/sendgrid"
 import { normalizePhone } from "./channels/recipients"
+import { addTimelineEntry, setConsent, upsertContact } from "./sql/contacts"
+import type { Database } from "./sql/database"
+import { advanceMessageStatus, findMessage, firstTimeSeen } from "./sql/provider-events"
 
-/** What a SendGrid event means for the message, the timeline and consent. */
-export const SENDGRID_EVENTS: Record<string, { status?: string; suppress?: boolean }> = {
+/** What a SendGrid event means for the message (status), the timeline (as) and consent (suppress). */
+const SENDGRID_EVENTS: Record<string, { status?: string; as?: string; suppress?: boolean }> = {
   processed: { status: "sent" },
   delivered: { status: "delivered" },
   deferred: {},
   bounce: { status: "bounced" },
   dropped: { status: "dropped" },
-  open: { status: "opened" },
-  click: { status: "clicked" },
+  open: { status: "opened", as: "opened" },
+  click: { status: "clicked", as: "clicked" },
   spamreport: { suppress: true },
   unsubscribe: { suppress: true },
   group_unsubscribe: { suppress: true },
@@ -17,7 +20,7 @@ export const SENDGRID_EVENTS: Record<string, { status?: string; suppress?: boole
 
 export type SendGridEvent = Record<string, unknown> & { event: string; sg_event_id?: string; email?: string }
 
-export function messageIdOf(event: SendGridEvent): { id: string | null; provider_id: string | null } {
+function messageIdOf(event: SendGridEvent): { id: string | null; provider_id: string | null } {
   const id = event[`${CUSTOM_ARG_PREFIX}message_id`]
   // sg_message_id is the X-Message-Id we stored, followed by ".filter..." on SendGrid's side.
   const providerId = typeof event.sg_message_id === "string" ? event.sg_message_id.split(".")[0] : null
@@ -25,11 +28,11 @@ export function messageIdOf(event: SendGridEvent): { id: string | null; provider
 }
 
 /** A hard bounce means the address does not exist; a "blocked" bounce is temporary. */
-export function suppresses(event: SendGridEvent): boolean {
+function suppresses(event: SendGridEvent): boolean {
   return Boolean(SENDGRID_EVENTS[event.event]?.suppress) || (event.event === "bounce" && event.type !== "blocked")
 }
 
-export const TWILIO_STATUSES: Record<string, string> = {
+const TWILIO_STATUSES: Record<string, string> = {
   sent: "sent",
   delivered: "delivered",
   undelivered: "undelivered",
@@ -40,7 +43,7 @@ const STOP_WORDS = new Set(["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "
 const START_WORDS = new Set(["START", "UNSTOP", "YES"])
 
 /** The consent keyword an inbound text is, matched without regard to case or surrounding spaces. */
-export function smsKeyword(body: string | undefined): "stop" | "start" | "help" | null {
+function smsKeyword(body: string | undefined): "stop" | "start" | "help" | null {
   const word = (body ?? "").trim().toUpperCase()
   if (STOP_WORDS.has(word)) {
     return "stop"
@@ -54,4 +57,84 @@ export function smsKeyword(body: string | undefined): "stop" | "start" | "help" 
 export function e164OrRaw(phone: string, defaultCountry?: string): string {
   const normalized = normalizePhone(phone, defaultCountry)
   return "e164" in normalized ? normalized.e164 : phone
+}
+
+export async function applySendGridEvents(db: Database, events: SendGridEvent[], now: Date) {
+  let applied = 0
+  for (const event of events) {
+    const message = await findMessage(db, messageIdOf(event))
+    const eventId = String(event.sg_event_id ?? `${event.event}:${event.sg_message_id ?? ""}:${event.timestamp ?? ""}`)
+    const fresh = await firstTimeSeen(db, { provider: "sendgrid", event_id: eventId, type: event.event, message_id: message?.id ?? null }, now)
+    if (!fresh) {
+      continue
+    }
+    applied += 1
+    const meaning = SENDGRID_EVENTS[event.event] ?? {}
+    const reason = [event.reason, event.response].find((v) => typeof v === "string") as string | undefined
+    if (message && meaning.status) {
+      const failed = meaning.status === "bounced" || meaning.status === "dropped"
+      await advanceMessageStatus(db, message, meaning.status, { error: failed ? reason : null }, now)
+    }
+    if (message?.contact_id) {
+      await addTimelineEntry(db, {
+        contact_id: message.contact_id,
+        type: `email.${meaning.as ?? event.event}`,
+        occurred_at: typeof event.timestamp === "number" ? new Date(event.timestamp * 1000) : now,
+        dedupe_key: `sendgrid:${eventId}`,
+        flow_id: message.flow_id,
+        run_id: message.run_id,
+        message_id: message.id,
+        data: { url: event.url ?? null, reason: reason ?? null },
+      })
+    }
+    if (suppresses(event) && typeof event.email === "string") {
+      await setConsent(db, { email: event.email }, "email", "unsubscribed", now)
+    }
+  }
+  return { received: events.length, applied }
+}
+
+/** Applies a Twilio status callback to the message it is about. */
+export async function applyTwilioStatus(db: Database, params: Record<string, string>, now: Date) {
+  const message = await findMessage(db, { provider_id: params.MessageSid })
+  const eventId = `${params.MessageSid}:${params.MessageStatus}`
+  const fresh = await firstTimeSeen(db, { provider: "twilio", event_id: eventId, type: params.MessageStatus, message_id: message?.id ?? null }, now)
+  if (!fresh || !message) {
+    return
+  }
+  const code = params.ErrorCode || null
+  const status = TWILIO_STATUSES[params.MessageStatus]
+  if (status) {
+    await advanceMessageStatus(db, message, status, { error_code: code, error: code ? `Twilio error ${code}` : null }, now)
+  }
+  if (message.contact_id) {
+    await addTimelineEntry(db, {
+      contact_id: message.contact_id,
+      type: `sms.${params.MessageStatus}`,
+      occurred_at: now,
+      dedupe_key: `twilio:${eventId}`,
+      flow_id: message.flow_id,
+      run_id: message.run_id,
+      message_id: message.id,
+      data: { error_code: code },
+    })
+  }
+}
+
+/** STOP and START change SMS consent, for a contact we know or a new one with just the number. */
+export async function applyInboundSms(db: Database, params: Record<string, string>, now: Date) {
+  const keyword = smsKeyword(params.Body)
+  if (keyword !== "stop" && keyword !== "start") {
+    return keyword
+  }
+  const contactId = (await upsertContact(db, { phone: e164OrRaw(params.From) }, now))!
+  await setConsent(db, { id: contactId }, "sms", keyword === "stop" ? "unsubscribed" : "granted", now)
+  await addTimelineEntry(db, {
+    contact_id: contactId,
+    type: keyword === "stop" ? "sms.opted_out" : "sms.opted_in",
+    occurred_at: now,
+    dedupe_key: params.MessageSid ? `twilio:inbound:${params.MessageSid}` : null,
+    data: { body: params.Body },
+  })
+  return keyword
 }

@@ -117,3 +117,19 @@ export async function consentOf(db: Database, contactId: string | null) {
     [contactId]
   )
 }
+
+/** Records a consent decision for a contact, found by id or by email. */
+export async function setConsent(
+  db: Database,
+  where: { id: string } | { email: string },
+  channel: "email" | "sms",
+  state: "granted" | "unsubscribed",
+  now: Date
+): Promise<void> {
+  const [column, value] = "id" in where ? ["id", where.id] : ["email", normalizeEmail(where.email)]
+  await db.rows(
+    `UPDATE flows_contact SET ${channel}_consent = ?, ${channel}_consent_at = ?, updated_at = ?
+     WHERE ${column} = ? AND deleted_at IS NULL`,
+    [state, now, now, value]
+  )
+}
