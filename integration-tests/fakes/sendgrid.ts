@@ -3,7 +3,8 @@ import http from "node:http"
 import { FakeServer } from "./fake-server"
 import { describeErrors, specValidator } from "./openapi"
 
-type Answer = { status: number; headers?: Record<string, string>; body?: unknown }
+/** A scripted answer; `delayMs` holds it back, to stand for a provider that does not answer in time. */
+type Answer = { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number }
 
 /**
  * A local SendGrid v3 Mail Send that answers like the real one: 202 with X-Message-Id, the 400
@@ -26,6 +27,13 @@ export class FakeSendGrid extends FakeServer<Answer> {
   /** The key to put in `sendgrid.webhookVerificationKey`: base64 SPKI DER, as SendGrid shows it. */
   get verificationKey(): string {
     return this.keys.publicKey.export({ format: "der", type: "spki" }).toString("base64")
+  }
+
+  /** Posts signed events to the plugin's webhook, as SendGrid does; resolves with the status and body. */
+  async deliverEvents(webhookUrl: string, events: Record<string, unknown>[], timestamp?: number) {
+    const { body, headers } = this.signedEvents(events, timestamp)
+    const response = await fetch(webhookUrl, { method: "POST", body, headers })
+    return { status: response.status, text: await response.text() }
   }
 
   /** A signed Event Webhook delivery, as SendGrid posts it: the raw body and the two headers. */
@@ -66,7 +74,8 @@ export class FakeSendGrid extends FakeServer<Answer> {
     }
     const scripted = this.scripted.shift()
     if (scripted) {
-      return this.json(res, scripted.status, scripted.body ?? { errors: [{ field: null, message: "scripted" }] }, scripted.headers)
+      const answer = () => this.json(res, scripted.status, scripted.body ?? { errors: [{ field: null, message: "scripted" }] }, scripted.headers)
+      return void setTimeout(answer, scripted.delayMs ?? 0)
     }
     const conforms = this.validate(structuredClone(body))
     if (!conforms) {

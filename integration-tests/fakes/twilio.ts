@@ -32,6 +32,13 @@ export class FakeTwilio extends FakeServer<Answer> {
     super()
   }
 
+  /** Posts a signed webhook to the plugin, as Twilio does; `publicUrl` is what the signature covers. */
+  async deliver(postUrl: string, publicUrl: string, params: Record<string, string>) {
+    const { body, headers } = this.signedForm(publicUrl, params)
+    const response = await fetch(postUrl, { method: "POST", body, headers })
+    return { status: response.status, text: await response.text() }
+  }
+
   /** A webhook post as Twilio makes it: form-encoded, with X-Twilio-Signature over the public URL. */
   signedForm(publicUrl: string, params: Record<string, string>) {
     return {

@@ -107,6 +107,14 @@ describe("SendGrid channel, real SDK against the fake", () => {
     expect((await response.json()).errors[0].message).toMatch(/personalizations\/0\/to must be array/)
   })
 
+  it("treats no answer in time as retryable", async () => {
+    fake.respondNext({ status: 202, delayMs: 3000 })
+    const error: ProviderError = await channel.deliver({ ...message, id: "flowmsg_slow", to: "slow@example.com" }).catch((e) => e)
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error.details.retryable).toBe(true)
+    expect(error.message).toMatch(/^SendGrid did not answer: timeout of 2000ms exceeded/)
+  })
+
   it("is refused with a wrong key", async () => {
     const wrong = new SendGridChannel(
       { apiKey: "SG.wrong", from: { email: "shop@example.com" }, dataResidency: "global", apiBaseUrl: fake.url, webhookMaxAgeSeconds: 600 },
