@@ -172,6 +172,29 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(skipped).toMatchObject([{ error: "frequency cap reached", to: "busy@example.com" }])
     })
 
+    it("restarts the idle wait when the cart really changes, not when it is only touched", async () => {
+      await activeFlow({ ...definition, trigger: { ...definition.trigger, restart_wait_on_activity: true } })
+      const withItems = (quantity: number, at: Date) => {
+        const event = cartEvent("cart_idle", "idle@example.com", at)
+        event.facts = { cart: { id: "cart_idle", email: "idle@example.com", item_count: quantity, items: [{ variant_id: "v1", quantity }] } }
+        return event
+      }
+      const t0 = new Date(Date.now() - 30 * 60_000)
+      const { entered: [runId] } = await service.recordEvent(withItems(1, t0))
+      const [claimed] = await service.claimDueRuns(new Date())
+      await service.parkRun(claimed, { step_id: "wait", step_entered_at: t0, next_run_at: new Date(t0.getTime() + 3_600_000), trail: [] })
+
+      const touched = await service.recordEvent(withItems(1, new Date()))
+      expect(touched).toMatchObject({ entered: [], restarted: [] })
+      expect((await service.retrieveFlowRun(runId)).step_entered_at).toEqual(t0)
+
+      const changedAt = new Date()
+      const changed = await service.recordEvent(withItems(2, changedAt))
+      expect(changed.restarted).toEqual([runId])
+      const run = await service.retrieveFlowRun(runId)
+      expect(run).toMatchObject({ step_id: "wait", step_entered_at: changedAt, next_run_at: changedAt })
+    })
+
     it("pins runs to their version when a live flow is edited", async () => {
       const flow = await activeFlow()
       await service.recordEvent(cartEvent("cart_v1"))

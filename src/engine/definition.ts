@@ -112,7 +112,12 @@ export type Reentry = z.infer<typeof reentrySchema>
 
 export const flowDefinitionSchema = z
   .object({
-    trigger: z.strictObject({ event: z.enum(TRIGGER_EVENTS), filters: conditionGroupSchema.optional() }),
+    trigger: z.strictObject({
+      event: z.enum(TRIGGER_EVENTS),
+      filters: conditionGroupSchema.optional(),
+      /** A new event for a subject already in the flow restarts the wait it is in, if the subject really changed. */
+      restart_wait_on_activity: z.boolean().optional(),
+    }),
     exit: z
       .object({
         events: z
@@ -138,7 +143,7 @@ export const flowDefinitionSchema = z
   })
 
 export type FlowDefinition = {
-  trigger: { event: (typeof TRIGGER_EVENTS)[number]; filters?: ConditionGroup }
+  trigger: { event: (typeof TRIGGER_EVENTS)[number]; filters?: ConditionGroup; restart_wait_on_activity?: boolean }
   exit?: { events?: { event: (typeof EXIT_EVENTS)[number]; match?: MatchKey[] }[]; conditions?: ConditionGroup }
   reentry?: Reentry
   steps: Step[]

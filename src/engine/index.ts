@@ -1,4 +1,5 @@
 // The flow engine: pure functions, no Medusa imports. Adapters in src/lib and src/modules call it.
+export * from "./activity"
 export * from "./conditions"
 export * from "./decide"
 export * from "./definition"

@@ -1,4 +1,13 @@
-import { canEnter, evaluate, exitEventMatches, FlowDefinitionError, parseFlowDefinition, quietHoursEnd } from ".."
+import {
+  activityFingerprint,
+  canEnter,
+  evaluate,
+  exitEventMatches,
+  FlowDefinitionError,
+  parseFlowDefinition,
+  quietHoursEnd,
+  shouldRestartWait,
+} from ".."
 
 const NOW = new Date("2026-03-02T10:00:00Z")
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000)
@@ -138,5 +147,39 @@ describe("quiet hours", () => {
     expect(quietHoursEnd(new Date("2026-03-02T15:00:00Z"), night, "UTC")).toBeNull()
     expect(quietHoursEnd(new Date("2026-03-02T08:00:00Z"), night, "UTC")).toBeNull()
     expect(quietHoursEnd(new Date("2026-03-02T12:30:00Z"), { start: "12:00", end: "13:00" }, "UTC")).toEqual(new Date("2026-03-02T13:00:00Z"))
+  })
+})
+
+describe("activity", () => {
+  const cart = (items: [string, number][], email = "ann@example.com") => ({
+    cart: { email, updated_at: new Date().toISOString(), items: items.map(([variant_id, quantity]) => ({ variant_id, quantity })) },
+  })
+  const definition = parseFlowDefinition({
+    trigger: { event: "cart.updated", restart_wait_on_activity: true },
+    steps: [
+      { id: "idle", type: "wait", duration: { amount: 1, unit: "hours" } },
+      { id: "mail", type: "send_email", template: { subject: "s", html: "h" } },
+      { id: "later", type: "wait", duration: { amount: 1, unit: "days" } },
+    ],
+  })
+
+  it("sees a change in items, quantities or email, not in anything else", () => {
+    const base = activityFingerprint(cart([["v1", 1], ["v2", 2]]))
+    expect(activityFingerprint(cart([["v2", 2], ["v1", 1]]))).toBe(base)
+    expect(activityFingerprint(cart([["v1", 2], ["v2", 2]]))).not.toBe(base)
+    expect(activityFingerprint(cart([["v1", 1]]))).not.toBe(base)
+    expect(activityFingerprint(cart([["v1", 1], ["v2", 2]], "bob@example.com"))).not.toBe(base)
+    expect(activityFingerprint({})).toBeNull()
+  })
+
+  it("restarts a wait on real activity only, and only where the flow asks for it", () => {
+    const before = activityFingerprint(cart([["v1", 1]]))
+    const after = activityFingerprint(cart([["v1", 3]]))
+    expect(shouldRestartWait(definition, { step_id: null, fingerprint: before }, after)).toBe(true)
+    expect(shouldRestartWait(definition, { step_id: "later", fingerprint: before }, after)).toBe(true)
+    expect(shouldRestartWait(definition, { step_id: "idle", fingerprint: before }, before)).toBe(false)
+    expect(shouldRestartWait(definition, { step_id: "mail", fingerprint: before }, after)).toBe(false)
+    const plain = { ...definition, trigger: { event: "cart.updated" as const } }
+    expect(shouldRestartWait(plain, { step_id: "idle", fingerprint: before }, after)).toBe(false)
   })
 })

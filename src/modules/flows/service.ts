@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from "node:util"
 import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import { MedusaError, MedusaService } from "@medusajs/framework/utils"
 import {
+  activityFingerprint,
   canEnter,
   describeTemplateIssues,
   durationToMs,
@@ -11,6 +12,7 @@ import {
   FlowDefinitionError,
   parseFlowDefinition,
   quietHoursEnd,
+  shouldRestartWait,
   templateIssuesOf,
   type FlowDefinition,
 } from "../../engine"
@@ -218,8 +220,8 @@ class FlowsModuleService extends MedusaService({
       })
     }
     const exited = await this.exitRunsOn(event, now)
-    const entered = await this.enterFlowsOn(event, contactId, now)
-    return { contact_id: contactId, entered, exited }
+    const { entered, restarted } = await this.enterFlowsOn(event, contactId, now)
+    return { contact_id: contactId, entered, exited, restarted }
   }
 
   protected async exitRunsOn(event: StoreEvent, now: Date): Promise<string[]> {
@@ -230,13 +232,23 @@ class FlowsModuleService extends MedusaService({
     return await runSql.endRuns(this.db_, matching.map((r) => r.id), "exited", `event:${event.name}`, now)
   }
 
-  protected async enterFlowsOn(event: StoreEvent, contactId: string | null, now: Date): Promise<string[]> {
+  /** Starts the flows the event triggers, or restarts the wait of a subject already in one. */
+  protected async enterFlowsOn(event: StoreEvent, contactId: string | null, now: Date) {
     const trigger = TRIGGER_ALIASES[event.name] ?? event.name
     const flows = await flowSql.activeFlowsTriggeredBy(this.db_, trigger)
+    const fingerprint = activityFingerprint(event.facts)
     const entered: string[] = []
+    const restarted: string[] = []
     for (const flow of flows) {
       const definition = flow.definition as FlowDefinition
       if (definition.trigger.filters && !evaluate(definition.trigger.filters, event.facts)) {
+        continue
+      }
+      const active = await runSql.activeRunOf(this.db_, flow.id, event.subject)
+      if (active) {
+        if (shouldRestartWait(active.definition, active, fingerprint) && (await runSql.restartWait(this.db_, active.id, fingerprint!, now))) {
+          restarted.push(active.id)
+        }
         continue
       }
       const history = await runSql.previousRuns(this.db_, flow.id, event.subject)
@@ -250,13 +262,14 @@ class FlowsModuleService extends MedusaService({
         subject_id: event.subject.id,
         identity: event.identity,
         contact_id: contactId,
+        context: fingerprint ? { fingerprint } : {},
         now,
       })
       if (runId) {
         entered.push(runId)
       }
     }
-    return entered
+    return { entered, restarted }
   }
 
   /** Reserves due runs for this worker. */

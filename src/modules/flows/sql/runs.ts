@@ -1,4 +1,5 @@
 import { generateEntityId } from "@medusajs/framework/utils"
+import type { FlowDefinition } from "../../../engine"
 import type { Identity, RunRow, RunStatus, SubjectType } from "../types"
 import { Database, json } from "./database"
 
@@ -12,6 +13,7 @@ export type NewRun = {
   subject_id: string
   identity: Identity
   contact_id: string | null
+  context: Record<string, unknown>
   now: Date
 }
 
@@ -21,7 +23,7 @@ export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<
     `INSERT INTO flows_run (id, flow_id, flow_version_id, subject_type, subject_id, cart_id, order_id,
        customer_id, contact_id, email, phone, status, step_id, step_entered_at, next_run_at,
        attempts, context, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, 0, '{}'::jsonb, ?, ?)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, 0, ?::jsonb, ?, ?)
      ON CONFLICT ${ACTIVE_RUN_CONFLICT} DO NOTHING
      RETURNING id`,
     [
@@ -38,11 +40,43 @@ export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<
       run.identity.phone ?? null,
       run.now,
       run.now,
+      json(run.context),
       run.now,
       run.now,
     ]
   )
   return row?.id ?? null
+}
+
+type ActiveRun = { id: string; step_id: string | null; fingerprint: string | null; definition: FlowDefinition }
+
+/** The subject's active run in a flow, with the definition of the version it runs on. */
+export async function activeRunOf(
+  db: Database,
+  flowId: string,
+  subject: { type: SubjectType; id: string }
+): Promise<ActiveRun | undefined> {
+  return (await db.first(
+    `SELECT r.id, r.step_id, r.context->>'fingerprint' AS fingerprint, v.definition
+     FROM flows_run r JOIN flows_flow_version v ON v.id = r.flow_version_id
+     WHERE r.flow_id = ? AND r.subject_type = ? AND r.subject_id = ? AND r.status = 'active' AND r.deleted_at IS NULL`,
+    [flowId, subject.type, subject.id]
+  )) as ActiveRun | undefined
+}
+
+/**
+ * Restarts the clock of the wait a run is in. A run a worker holds right now is left alone:
+ * the worker's own write would undo the restart anyway.
+ */
+export async function restartWait(db: Database, runId: string, fingerprint: string, now: Date): Promise<boolean> {
+  const rows = await db.rows(
+    `UPDATE flows_run SET step_entered_at = ?, next_run_at = ?,
+       context = jsonb_set(context, '{fingerprint}', to_jsonb(?::text)), updated_at = ?
+     WHERE id = ? AND status = 'active' AND (claimed_until IS NULL OR claimed_until < ?)
+     RETURNING id`,
+    [now, now, fingerprint, now, runId, now]
+  )
+  return rows.length > 0
 }
 
 export async function previousRuns(
