@@ -45,11 +45,12 @@ medusaIntegrationTestRunner({
       const read = await api.get(`/admin/flows/${id}`, store.adminHeaders)
       expect(read.data.flow.definition).toEqual(definition)
 
+      const drafts = (await api.get("/admin/flows?status=draft", store.adminHeaders)).data.count
       await api.post(`/admin/flows/${id}/activate`, {}, store.adminHeaders)
       const list = await api.get("/admin/flows?status=active", store.adminHeaders)
       expect(list.data).toMatchObject({ count: 1, limit: 20, offset: 0 })
       expect(list.data.flows[0].id).toBe(id)
-      expect((await api.get("/admin/flows?status=draft", store.adminHeaders)).data.count).toBe(0)
+      expect((await api.get("/admin/flows?status=draft", store.adminHeaders)).data.count).toBe(drafts - 1)
 
       const edited = { ...definition, steps: [definition.steps[1]] }
       const updated = await api.post(`/admin/flows/${id}`, { definition: edited }, store.adminHeaders)
@@ -90,11 +91,17 @@ medusaIntegrationTestRunner({
         /steps\.bad\.html: line 3, column 1: tag \{% for x in y %\} not closed/,
       ],
     ])("refuses a flow with %s with a 400 that says why", async (_label, body, message) => {
+      const before = (await api.get("/admin/flows", store.adminHeaders)).data.count
       const response = await attempt(api.post("/admin/flows", body, store.adminHeaders))
       expect(response.status).toBe(400)
       expect(response.data.type).toBe("invalid_data")
       expect(response.data.message).toMatch(message)
-      expect((await api.get("/admin/flows", store.adminHeaders)).data.count).toBe(0)
+      expect((await api.get("/admin/flows", store.adminHeaders)).data.count).toBe(before)
+    })
+
+    it("ships the built-in flows as drafts, ready to switch on", async () => {
+      const { data } = await api.get("/admin/flows?status=draft", store.adminHeaders)
+      expect(data.flows.map((f: any) => f.handle).sort()).toEqual(["abandoned-cart", "post-purchase", "welcome-series"])
     })
 
     it("refuses bad list filters and an empty update", async () => {

@@ -195,6 +195,20 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(run).toMatchObject({ step_id: "wait", step_entered_at: changedAt, next_run_at: changedAt })
     })
 
+    it("seeds the built-in flows once, as drafts, and never brings back a deleted one", async () => {
+      await Promise.all([service.seedBuiltInFlows(), service.seedBuiltInFlows()])
+      const seeded = await service.listFlows({ handle: ["abandoned-cart", "welcome-series", "post-purchase"] })
+      expect(seeded.map((f) => [f.handle, f.status]).sort()).toEqual([
+        ["abandoned-cart", "draft"],
+        ["post-purchase", "draft"],
+        ["welcome-series", "draft"],
+      ])
+      expect(await service.seedBuiltInFlows()).toEqual([])
+      await service.removeFlow(seeded.find((f) => f.handle === "welcome-series")!.id)
+      expect(await service.seedBuiltInFlows()).toEqual([])
+      expect(await service.listFlows({ handle: "welcome-series" })).toHaveLength(0)
+    })
+
     it("pins runs to their version when a live flow is edited", async () => {
       const flow = await activeFlow()
       await service.recordEvent(cartEvent("cart_v1"))

@@ -17,6 +17,7 @@ import {
   type FlowDefinition,
 } from "../../engine"
 import { linksFor } from "../../lib/signed-links"
+import { BUILT_IN_FLOWS } from "./built-in"
 import { createChannels, type ClosableChannel } from "./channels"
 import { countSegments, normalizePhone } from "./channels/recipients"
 import { retryDelayMs } from "./channels/retry"
@@ -104,6 +105,9 @@ class FlowsModuleService extends MedusaService({
 
   // Medusa calls these hooks on its own modules' services too; they close the dispatch queues.
   __hooks = {
+    onApplicationStart: async () => {
+      await this.seedBuiltInFlows()
+    },
     onApplicationShutdown: async () => {
       await Promise.all([this.channels_.email.close(), this.channels_.sms.close()])
     },
@@ -139,6 +143,28 @@ class FlowsModuleService extends MedusaService({
       )
     )
     return await this.retrieveFlow(id)
+  }
+
+  /**
+   * Creates the built-in flows that this database has never had, as drafts. A flow the owner deleted
+   * is not brought back; a lock keeps two processes starting together from both creating one.
+   */
+  async seedBuiltInFlows(): Promise<string[]> {
+    return await this.db_.transaction(async (tx) => {
+      await tx.rows(`SELECT pg_advisory_xact_lock(hashtext('medusa-plugin-flows:seed'))`)
+      const handles = BUILT_IN_FLOWS.map((flow) => flow.handle)
+      const known = await tx.rows(`SELECT handle FROM flows_flow WHERE handle IN (?)`, [handles])
+      const missing = BUILT_IN_FLOWS.filter((flow) => !known.some((row) => row.handle === flow.handle))
+      for (const flow of missing) {
+        const definition = definitionToSave(flow.definition)
+        await flowSql.insertFlow(
+          tx,
+          { ...flow, status: "draft", trigger_event: definition.trigger.event, definition },
+          new Date()
+        )
+      }
+      return missing.map((flow) => flow.handle)
+    })
   }
 
   /**

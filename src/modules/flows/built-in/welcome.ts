@@ -1,0 +1,44 @@
+import type { BuiltInFlow } from "."
+import { button, emailLayout } from "./layout"
+
+export const welcome: BuiltInFlow = {
+  handle: "welcome-series",
+  name: "Welcome series",
+  description: "Welcomes new customers at once, and follows up after 3 days if they have not ordered yet.",
+  definition: {
+    trigger: { event: "customer.created", filters: { all: [{ field: "customer.email", op: "exists" }] } },
+    steps: [
+      {
+        id: "welcome-email",
+        type: "send_email",
+        template: {
+          subject: "Welcome to {{ store.name }}",
+          preheader: "Glad you are here.",
+          html: emailLayout(`<p>{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}</p>
+<p>Welcome to {{ store.name }}. We are glad you are here.</p>
+${button("{{ store.url }}", "Start shopping")}`),
+        },
+      },
+      { id: "wait-3d", type: "wait", duration: { amount: 3, unit: "days" } },
+      {
+        id: "not-ordered-yet",
+        type: "condition",
+        if: { all: [{ field: "engagement.ordered", op: "eq", value: false }] },
+        then: [
+          {
+            id: "follow-up-email",
+            type: "send_email",
+            template: {
+              subject: "Find something you love at {{ store.name }}",
+              preheader: "A few favourites to start with.",
+              html: emailLayout(`<p>{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}</p>
+<p>Still looking around? Our most loved products are a good place to start.</p>
+${button("{{ store.url }}", "Browse the store")}`),
+            },
+          },
+        ],
+        else: [],
+      },
+    ],
+  },
+}
