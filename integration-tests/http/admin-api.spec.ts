@@ -1,5 +1,7 @@
 import path from "node:path"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { FLOWS_MODULE } from "../../src/modules/flows"
+import type FlowsModuleService from "../../src/modules/flows/service"
 import { createStoreFixture, type StoreFixture } from "../helpers/store-fixtures"
 
 jest.setTimeout(120_000)
@@ -97,6 +99,46 @@ medusaIntegrationTestRunner({
       expect(response.data.type).toBe("invalid_data")
       expect(response.data.message).toMatch(message)
       expect((await api.get("/admin/flows", store.adminHeaders)).data.count).toBe(before)
+    })
+
+    it("captures storefront consent with its evidence, and rate-limits it", async () => {
+      const body = {
+        email: "News@Example.com",
+        phone: "(415) 555-0142",
+        country_code: "us",
+        channels: ["email", "sms"],
+        source: "footer-newsletter",
+        text: "Send me news and offers by email and text. Reply STOP to opt out.",
+      }
+      const withUa = { headers: { ...store.storeHeaders.headers, "user-agent": "StorefrontTest/1.0" } }
+      const created = await api.post("/store/flows/consent", body, withUa)
+      expect(created.status).toBe(201)
+      expect(created.data.channels).toEqual(["email", "sms"])
+      const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
+      expect(await flows.retrieveContact(created.data.contact_id)).toMatchObject({
+        email: "news@example.com", phone: "+14155550142", email_consent: "granted", sms_consent: "granted",
+      })
+      const evidence = await flows.listConsentEvidences({ contact_id: created.data.contact_id }, { order: { channel: "ASC" } })
+      expect(evidence.map((e) => [e.channel, e.state, e.source, e.text, e.user_agent])).toEqual([
+        ["email", "granted", "footer-newsletter", body.text, "StorefrontTest/1.0"],
+        ["sms", "granted", "footer-newsletter", body.text, "StorefrontTest/1.0"],
+      ])
+      expect(evidence[0].ip).toBeTruthy()
+
+      const noPhone = await attempt(api.post("/store/flows/consent", { ...body, phone: undefined }, store.storeHeaders))
+      expect(noPhone.status).toBe(400)
+      expect(noPhone.data.message).toMatch(/SMS consent needs a phone number/)
+      const badPhone = await attempt(api.post("/store/flows/consent", { ...body, phone: "+1 415 555" }, store.storeHeaders))
+      expect(badPhone.data.message).toMatch(/invalid phone number/)
+      expect((await attempt(api.post("/store/flows/consent", body))).status).toBe(400)
+
+      // 2 evidence rows so far from this address; the default allows 10 a minute.
+      const emailOnly = { ...body, channels: ["email"], phone: undefined }
+      const statuses: number[] = []
+      for (let i = 0; i < 9; i++) {
+        statuses.push((await attempt(api.post("/store/flows/consent", { ...emailOnly, email: `n${i}@example.com` }, store.storeHeaders))).status)
+      }
+      expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 201, 201, 429])
     })
 
     it("ships the built-in flows as drafts, ready to switch on", async () => {

@@ -8,6 +8,7 @@ import {
   TestSendSchema,
   UpdateFlowSchema,
 } from "./admin/flows/validators"
+import { ConsentSchema } from "./store/flows/validators"
 
 const listConfig = { isList: true, defaults: ["id"] }
 
@@ -24,6 +25,7 @@ export default defineMiddlewares({
       method: "POST",
       middlewares: [validateAndTransformBody(TestSendSchema)],
     },
+    { matcher: "/store/flows/consent", method: "POST", middlewares: [validateAndTransformBody(ConsentSchema)] },
     // One-click unsubscribe posts come form-encoded from mail clients.
     { matcher: "/flows/unsubscribe", method: "POST", bodyParser: { sizeLimit: "10kb" } },
     // Provider webhooks are verified over the exact bytes received.

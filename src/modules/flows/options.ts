@@ -76,6 +76,8 @@ export const pluginOptionsSchema = z
         frequencyCap: { max: 3, per: { amount: 1, unit: "days" } },
         attributionWindow: { amount: 5, unit: "days" },
       }),
+    /** Consent sign-ups accepted per client IP per minute, against scripted abuse of the storefront form. */
+    consentRequestsPerMinute: z.number().int().positive().default(10),
     /**
      * Redis, e.g. the one Medusa runs on. When set, provider rate limits hold across all processes
      * (BullMQ's limiter); without it each process keeps its own.

@@ -22,7 +22,7 @@ import { createChannels, type ClosableChannel } from "./channels"
 import { countSegments, normalizePhone } from "./channels/recipients"
 import { retryDelayMs } from "./channels/retry"
 import { ProviderError } from "./channels/types"
-import { Contact, ContactEvent, Flow, FlowRun, FlowVersion, Message, ProviderEvent } from "./models"
+import { ConsentEvidence, Contact, ContactEvent, Flow, FlowRun, FlowVersion, Message, ProviderEvent } from "./models"
 import { DEFAULT_MAX_SEGMENTS, parsePluginOptions, type PluginOptions } from "./options"
 import { addTimelineEntry, consentOf, engagementSince, setConsent, upsertContact } from "./sql/contacts"
 import { Database } from "./sql/database"
@@ -97,6 +97,7 @@ class FlowsModuleService extends MedusaService({
   Message,
   Contact,
   ContactEvent,
+  ConsentEvidence,
   ProviderEvent,
 }) {
   protected readonly options_: PluginOptions
@@ -465,6 +466,48 @@ class FlowsModuleService extends MedusaService({
       message_id: messageId,
       data,
     })
+  }
+
+  /** Whether a client sent more consent sign-ups in the last minute than the options allow. */
+  async consentRateLimited(ip: string | null, now = new Date()): Promise<boolean> {
+    if (!ip) {
+      return false
+    }
+    const row = await this.db_.first(
+      `SELECT count(*)::int AS n FROM flows_consent_evidence WHERE ip = ? AND created_at > ? AND deleted_at IS NULL`,
+      [ip, new Date(now.getTime() - 60_000)]
+    )
+    return (row?.n ?? 0) >= this.options_.consentRequestsPerMinute
+  }
+
+  /**
+   * Records consent given on the storefront, with its evidence: the exact text shown, the source, the
+   * time, the IP and the user agent. SMS is only ever granted when asked for explicitly.
+   */
+  async captureConsent(
+    input: { email?: string; phone?: string; country_code?: string; channels: ("email" | "sms")[]; source: string; text: string },
+    client: { ip: string | null; user_agent: string | null },
+    now = new Date()
+  ) {
+    let phone: string | null = null
+    if (input.phone) {
+      const normalized = normalizePhone(input.phone, input.country_code?.toUpperCase() ?? this.options_.twilio?.defaultCountry)
+      if ("invalid" in normalized) {
+        throw new MedusaError(MedusaError.Types.INVALID_DATA, normalized.invalid)
+      }
+      phone = normalized.e164
+    }
+    const contactId = (await upsertContact(this.db_, { email: input.email, phone }, now))!
+    for (const channel of new Set(input.channels)) {
+      await setConsent(this.db_, { id: contactId }, channel, "granted", now)
+      await this.createConsentEvidences({
+        contact_id: contactId, channel, state: "granted", source: input.source, text: input.text, ...client,
+      })
+    }
+    await addTimelineEntry(this.db_, {
+      contact_id: contactId, type: "consent.granted", occurred_at: now, data: { channels: input.channels, source: input.source },
+    })
+    return { contact_id: contactId, channels: [...new Set(input.channels)] }
   }
 
   /** Stops marketing email to a contact, from an unsubscribe link. */

@@ -1,4 +1,5 @@
 export { Contact } from "./contact"
+export { ConsentEvidence } from "./consent-evidence"
 export { ContactEvent } from "./contact-event"
 export { Flow } from "./flow"
 export { FlowRun } from "./flow-run"

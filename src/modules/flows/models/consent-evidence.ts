@@ -1,0 +1,16 @@
+import { model } from "@medusajs/framework/utils"
+
+/** Proof of a consent decision: what the person was shown, where, when and from which client. */
+export const ConsentEvidence = model
+  .define("flows_consent_evidence", {
+    id: model.id({ prefix: "flowcev" }).primaryKey(),
+    contact_id: model.text(),
+    channel: model.enum(["email", "sms"]),
+    state: model.enum(["granted", "unsubscribed"]),
+    source: model.text(),
+    /** The exact checkbox or form text the person agreed to. */
+    text: model.text(),
+    ip: model.text().nullable(),
+    user_agent: model.text().nullable(),
+  })
+  .indexes([{ on: ["contact_id", "created_at"] }, { on: ["ip", "created_at"] }])
