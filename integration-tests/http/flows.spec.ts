@@ -1,4 +1,5 @@
 import path from "node:path"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
@@ -119,6 +120,38 @@ medusaIntegrationTestRunner({
         return runs[0]?.status === "completed" ? runs : undefined
       })
       expect(finished.ended_at).toBeTruthy()
+    })
+
+    it("gives a unique, single-use discount code that applies to a cart", async () => {
+      const definition = abandonedCartDefinition(1)
+      definition.steps[1] = {
+        id: "reminder",
+        type: "send_email",
+        discount: true,
+        template: { subject: "{{ discount.value }} off", html: "<p>Use {{ discount.code }} before {{ discount.expires_at }}</p>" },
+      } as any
+      const flowId = await createActiveFlow(definition)
+      await createCart("code1@example.com")
+      await createCart("code2@example.com")
+      const messages = await eventually(async () => {
+        const found = await listMessages(flowId)
+        return found.length === 2 ? found : undefined
+      })
+      const codes = messages.map((m) => m.html.match(/Use (COMEBACK-[0-9A-F]{10}) before/)[1])
+      expect(new Set(codes).size).toBe(2)
+      expect(messages[0].subject).toBe("10% off")
+
+      const cartId = await createCart("someone@example.com")
+      const applied = await api.post(`/store/carts/${cartId}/promotions`, { promo_codes: [codes[0]] }, store.storeHeaders)
+      expect(applied.data.cart.promotions.map((p: any) => p.code)).toEqual([codes[0]])
+      expect(applied.data.cart.discount_total).toBe(5)
+
+      const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+      const { data: [promotion] } = await query.graph({ entity: "promotion", fields: ["limit", "campaign.ends_at"], filters: { code: codes[0] } })
+      expect(promotion.limit).toBe(1)
+      const daysLeft = (new Date(promotion.campaign.ends_at).getTime() - Date.now()) / 86_400_000
+      expect(daysLeft).toBeGreaterThan(6.9)
+      expect(daysLeft).toBeLessThanOrEqual(7)
     })
 
     it("ends the run without sending when the cart is completed during the wait", async () => {

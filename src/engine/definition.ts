@@ -51,8 +51,19 @@ const waitUntilStep = z.strictObject({
   check_every: durationSchema.optional(),
   on_timeout: z.enum(["continue", "exit"]).optional(),
 })
-const sendEmailStep = z.strictObject({ id: stepId, type: z.literal("send_email"), template: emailTemplateSchema })
-const sendSmsStep = z.strictObject({ id: stepId, type: z.literal("send_sms"), template: smsTemplateSchema })
+/** `discount: true` gives the message a unique, single-use, expiring code: `{{ discount.code }}`. */
+const sendEmailStep = z.strictObject({
+  id: stepId,
+  type: z.literal("send_email"),
+  template: emailTemplateSchema,
+  discount: z.boolean().optional(),
+})
+const sendSmsStep = z.strictObject({
+  id: stepId,
+  type: z.literal("send_sms"),
+  template: smsTemplateSchema,
+  discount: z.boolean().optional(),
+})
 const exitStep = z.strictObject({ id: stepId, type: z.literal("exit") })
 
 export type WaitStep = z.infer<typeof waitStep>

@@ -34,5 +34,6 @@ export function sampleTemplateVariables(kind: "cart" | "order" | "customer"): Te
     store,
     links,
     flow: { name: "Sample flow" },
+    discount: { code: "COMEBACK-SAMPLE1", percentage: 10, expires_at: new Date("2026-01-22T00:00:00Z") },
   })
 }

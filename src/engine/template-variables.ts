@@ -40,6 +40,8 @@ export type TemplateVariables = {
   store: { name: string; url: string }
   links: { recovery: string | null; unsubscribe: string | null; preferences: string | null }
   flow: { name: string }
+  /** Only in steps with `discount: true`. */
+  discount: null | { code: string; value: string; expires_at: string }
 }
 
 type Raw = Record<string, any> | null | undefined
@@ -93,6 +95,7 @@ export function buildTemplateVariables(input: {
   store: { name: string; url: string }
   links?: Partial<TemplateVariables["links"]>
   flow?: { name: string }
+  discount?: { code: string; percentage: number; expires_at: Date } | null
   locale?: string
 }): TemplateVariables {
   const locale = input.locale ?? "en-US"
@@ -135,5 +138,12 @@ export function buildTemplateVariables(input: {
     store: input.store,
     links: { recovery: null, unsubscribe: null, preferences: null, ...input.links },
     flow: input.flow ?? { name: "" },
+    discount: input.discount
+      ? {
+          code: input.discount.code,
+          value: new Intl.NumberFormat(locale, { style: "percent" }).format(input.discount.percentage / 100),
+          expires_at: new Intl.DateTimeFormat(locale, { dateStyle: "long" }).format(input.discount.expires_at),
+        }
+      : null,
   }
 }

@@ -14,6 +14,7 @@ import { FLOWS_MODULE } from "../modules/flows"
 import { retryDelayMs } from "../modules/flows/channels/retry"
 import type FlowsModuleService from "../modules/flows/service"
 import type { RenderedMessage, RunRow } from "../modules/flows/types"
+import { ensureDiscount } from "./discounts"
 import { loadFacts, type StoreFacts } from "./load-facts"
 import { linksFor } from "./signed-links"
 
@@ -79,7 +80,7 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
         return
       case "send": {
         const channel = decision.step.type === "send_email" ? "email" : "sms"
-        const content = await renderStep(flows, run, decision.step, facts)
+        const content = await renderStep(container, flows, run, decision.step, facts, now)
         const outcome = await flows.deliverStepMessage(run, { id: decision.step_id, channel }, content, now)
         if (outcome === "lost_claim") {
           return
@@ -104,13 +105,16 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
 
 /** Renders a send step. A template that fails to render is recorded as a skipped message, not a crash. */
 async function renderStep(
+  container: MedusaContainer,
   flows: FlowsModuleService,
   run: RunRow,
   step: Extract<ReturnType<typeof decide>, { type: "send" }>["step"],
-  facts: StoreFacts
+  facts: StoreFacts,
+  now: Date
 ): Promise<{ rendered: RenderedMessage } | { skip: string }> {
   const options = flows.getOptions()
   const flow = await flows.retrieveFlow(run.flow_id, { select: ["name"] })
+  const discount = step.discount ? await ensureDiscount(container, options, run, step.id, now) : null
   const variables = buildTemplateVariables({
     customer: facts.customer ?? { email: run.email, phone: run.phone },
     cart: facts.cart,
@@ -118,6 +122,7 @@ async function renderStep(
     store: { name: options.storeName, url: options.storefrontUrl },
     links: linksFor(options, { cart_id: run.cart_id, contact_id: run.contact_id }),
     flow: { name: flow.name },
+    discount,
   })
   try {
     if (step.type === "send_email") {

@@ -76,6 +76,15 @@ export const pluginOptionsSchema = z
         frequencyCap: { max: 3, per: { amount: 1, unit: "days" } },
         attributionWindow: { amount: 5, unit: "days" },
       }),
+    /** The codes steps with `discount: true` hand out: unique, single-use, expiring. */
+    discount: z
+      .object({
+        percentage: z.number().positive().max(100).default(10),
+        validDays: z.number().int().positive().default(7),
+        prefix: z.string().regex(/^[A-Z0-9]{1,12}$/, "use 1-12 capital letters or digits").default("COMEBACK"),
+      })
+      .strict()
+      .default({ percentage: 10, validDays: 7, prefix: "COMEBACK" }),
     /** Consent sign-ups accepted per client IP per minute, against scripted abuse of the storefront form. */
     consentRequestsPerMinute: z.number().int().positive().default(10),
     /**

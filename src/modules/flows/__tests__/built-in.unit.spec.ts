@@ -26,6 +26,11 @@ describe("built-in flows", () => {
         expect(email.html).toContain('href="https://shop.example.com/cart?recover=sample"')
         expect(email.html).toContain('href="https://shop.example.com/unsubscribe?sample"')
         expect(email.text).toContain("Canvas Tote")
+        if (step.discount) {
+          expect(email.subject).toBe("10% off your cart at Sample Store")
+          expect(email.html).toContain("COMEBACK-SAMPLE1")
+          expect(email.html).toContain("before January 22, 2026")
+        }
       }
       if (step.type === "send_sms") {
         const { body } = await renderSms(step.template, variables)

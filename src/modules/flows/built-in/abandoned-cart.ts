@@ -6,7 +6,7 @@ const greeting = "{% if customer.first_name %}Hi {{ customer.first_name }},{% el
 export const abandonedCart: BuiltInFlow = {
   handle: "abandoned-cart",
   name: "Abandoned cart",
-  description: "Reminds shoppers who left items in their cart: an email after 1 hour, a text after 24 hours (with SMS consent) and a last email after 72 hours. A placed order ends it.",
+  description: "Reminds shoppers who left items in their cart: an email after 1 hour, a text after 24 hours (with SMS consent) and a last email with a single-use discount code after 72 hours. A placed order ends it.",
   definition: {
     trigger: {
       event: "cart.updated",
@@ -45,11 +45,14 @@ ${button("{{ links.recovery }}", "Return to your cart")}`),
       {
         id: "last-call-email",
         type: "send_email",
+        discount: true,
         template: {
-          subject: "Last call: your cart at {{ store.name }}",
-          preheader: "We can only keep it a little longer.",
+          subject: "{{ discount.value }} off your cart at {{ store.name }}",
+          preheader: "Use {{ discount.code }} before {{ discount.expires_at }}.",
           html: emailLayout(`<p>${greeting}</p>
-<p>Your cart is still here, but we cannot hold it forever.</p>
+<p>Your cart is still here. Complete your order with <strong>{{ discount.value }} off</strong>: use the code below at
+checkout before {{ discount.expires_at }}. It works once.</p>
+<p style="font-size:24px;font-weight:bold;letter-spacing:2px;text-align:center;padding:16px;border:2px dashed #18181b;border-radius:6px;">{{ discount.code }}</p>
 ${itemsTable("cart")}
 ${button("{{ links.recovery }}", "Complete your order")}`),
         },
