@@ -143,7 +143,7 @@ medusaIntegrationTestRunner({
 
     it("ships the built-in flows as drafts, ready to switch on", async () => {
       const { data } = await api.get("/admin/flows?status=draft", store.adminHeaders)
-      expect(data.flows.map((f: any) => f.handle).sort()).toEqual(["abandoned-cart", "post-purchase", "welcome-series"])
+      expect(data.flows.map((f: any) => f.handle).sort()).toEqual(["abandoned-cart", "post-purchase", "review-request", "welcome-series"])
     })
 
     it("refuses bad list filters and an empty update", async () => {

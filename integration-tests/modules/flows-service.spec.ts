@@ -197,10 +197,11 @@ moduleIntegrationTestRunner<FlowsModuleService>({
 
     it("seeds the built-in flows once, as drafts, and never brings back a deleted one", async () => {
       await Promise.all([service.seedBuiltInFlows(), service.seedBuiltInFlows()])
-      const seeded = await service.listFlows({ handle: ["abandoned-cart", "welcome-series", "post-purchase"] })
+      const seeded = await service.listFlows({ handle: ["abandoned-cart", "welcome-series", "post-purchase", "review-request"] })
       expect(seeded.map((f) => [f.handle, f.status]).sort()).toEqual([
         ["abandoned-cart", "draft"],
         ["post-purchase", "draft"],
+        ["review-request", "draft"],
         ["welcome-series", "draft"],
       ])
       expect(await service.seedBuiltInFlows()).toEqual([])

@@ -4,10 +4,12 @@ const items = [
   {
     title: "Canvas Tote", product_title: "Canvas Tote", variant_title: "Natural", quantity: 1, unit_price: 35,
     thumbnail: "https://images.example.com/tote.jpg", product_id: "prod_sample_tote", variant_id: "variant_sample_tote",
+    product_handle: "canvas-tote",
   },
   {
     title: "Enamel Mug", product_title: "Enamel Mug", variant_title: "Blue", quantity: 2, unit_price: 14.5,
     thumbnail: "https://images.example.com/mug.jpg", product_id: "prod_sample_mug", variant_id: "variant_sample_mug",
+    product_handle: "enamel-mug",
   },
 ]
 
@@ -35,5 +37,6 @@ export function sampleTemplateVariables(kind: "cart" | "order" | "customer"): Te
     links,
     flow: { name: "Sample flow" },
     discount: { code: "COMEBACK-SAMPLE1", percentage: 10, expires_at: new Date("2026-01-22T00:00:00Z") },
+    reviewUrl: "https://shop.example.com/products/{product_handle}#reviews",
   })
 }

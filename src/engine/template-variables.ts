@@ -10,7 +10,10 @@ export type LineItemVariables = {
   unit_price: Money
   total: Money
   product_id: string | null
+  product_handle: string | null
   variant_id: string | null
+  /** From the `reviewUrl` option; null when the product is not known. */
+  review_url: string | null
 }
 
 export type TemplateVariables = {
@@ -67,7 +70,14 @@ function moneyFormatter(currency: string, locale: string) {
 
 const text = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null)
 
-function itemsOf(record: Raw, money: (value: unknown) => Money): LineItemVariables[] {
+function reviewUrl(pattern: string | undefined, productId: string | null, handle: string | null): string | null {
+  if (!pattern || !productId || (pattern.includes("{product_handle}") && !handle)) {
+    return null
+  }
+  return pattern.replace("{product_id}", encodeURIComponent(productId)).replace("{product_handle}", encodeURIComponent(handle ?? ""))
+}
+
+function itemsOf(record: Raw, money: (value: unknown) => Money, reviewPattern?: string): LineItemVariables[] {
   return ((record?.items as Raw[]) ?? []).map((item) => {
     const quantity = amountOf(item?.quantity)
     const unitPrice = amountOf(item?.unit_price)
@@ -80,7 +90,9 @@ function itemsOf(record: Raw, money: (value: unknown) => Money): LineItemVariabl
       unit_price: money(unitPrice),
       total: money(item?.total ?? unitPrice * quantity),
       product_id: text(item?.product_id),
+      product_handle: text(item?.product_handle),
       variant_id: text(item?.variant_id),
+      review_url: reviewUrl(reviewPattern, text(item?.product_id), text(item?.product_handle)),
     }
   })
 }
@@ -96,6 +108,8 @@ export function buildTemplateVariables(input: {
   links?: Partial<TemplateVariables["links"]>
   flow?: { name: string }
   discount?: { code: string; percentage: number; expires_at: Date } | null
+  /** e.g. "https://shop.example.com/products/{product_handle}#reviews" */
+  reviewUrl?: string
   locale?: string
 }): TemplateVariables {
   const locale = input.locale ?? "en-US"
@@ -126,7 +140,7 @@ export function buildTemplateVariables(input: {
           display_id: order.display_id ?? null,
           email: text(order.email),
           item_count: itemCount(order),
-          items: itemsOf(order, orderMoney),
+          items: itemsOf(order, orderMoney, input.reviewUrl),
           subtotal: orderMoney(order.subtotal),
           shipping_total: orderMoney(order.shipping_total),
           tax_total: orderMoney(order.tax_total),

@@ -8,6 +8,7 @@ const CART_FIELDS = [
 const ORDER_FIELDS = [
   "id", "display_id", "email", "customer_id", "currency_code", "status", "canceled_at", "created_at",
   "total", "subtotal", "shipping_total", "tax_total", "metadata", "cart.id",
+  "fulfillments.id", "fulfillments.shipped_at", "fulfillments.delivered_at",
   "items.*", "customer.*", "shipping_address.*",
 ]
 
@@ -43,7 +44,17 @@ export async function loadCart(query: Query, id: string) {
 export async function loadOrder(query: Query, id: string) {
   const { data } = await query.graph({ entity: "order", fields: ORDER_FIELDS, filters: { id } })
   const order = data[0]
-  return order ? { ...order, item_count: sumItems(order.items as any[]).item_count } : undefined
+  if (!order) {
+    return undefined
+  }
+  const fulfillments = (order.fulfillments ?? []) as { shipped_at?: unknown; delivered_at?: unknown }[]
+  return {
+    ...order,
+    item_count: sumItems(order.items as any[]).item_count,
+    // For conditions such as "wait until delivered": any of the order's fulfillments.
+    shipped: fulfillments.some((f) => f?.shipped_at),
+    delivered: fulfillments.some((f) => f?.delivered_at),
+  }
 }
 
 export async function loadCustomer(query: Query, id: string) {

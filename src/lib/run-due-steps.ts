@@ -123,6 +123,7 @@ async function renderStep(
     links: linksFor(options, { cart_id: run.cart_id, contact_id: run.contact_id }),
     flow: { name: flow.name },
     discount,
+    reviewUrl: options.reviewUrl ?? `${options.storefrontUrl.replace(/\/$/, "")}/products/{product_handle}#reviews`,
   })
   try {
     if (step.type === "send_email") {

@@ -76,6 +76,11 @@ export const pluginOptionsSchema = z
         frequencyCap: { max: 3, per: { amount: 1, unit: "days" } },
         attributionWindow: { amount: 5, unit: "days" },
       }),
+    /**
+     * The review page of a product, for `{{ item.review_url }}`: {product_handle} and {product_id} are
+     * replaced. Default: {storefrontUrl}/products/{product_handle}#reviews.
+     */
+    reviewUrl: z.string().url().optional(),
     /** The codes steps with `discount: true` hand out: unique, single-use, expiring. */
     discount: z
       .object({

@@ -1,4 +1,4 @@
-import { parseFlowDefinition, renderEmail, renderSms, sampleTemplateVariables, templateIssuesOf, walkSteps } from "../../../engine"
+import { decide, parseFlowDefinition, renderEmail, renderSms, sampleTemplateVariables, templateIssuesOf, walkSteps } from "../../../engine"
 import { BUILT_IN_FLOWS } from "../built-in"
 
 describe("built-in flows", () => {
@@ -37,6 +37,39 @@ describe("built-in flows", () => {
         expect(body).toBe("Sample Store: your cart ($64.00) is still waiting. https://shop.example.com/cart?recover=sample Reply STOP to opt out.")
       }
     }
+  })
+
+  it("links each ordered product to its review page in the review request", async () => {
+    const flow = BUILT_IN_FLOWS.find((f) => f.handle === "review-request")!
+    const step = flow.definition.steps.find((s) => s.type === "send_email")!
+    const email = await renderEmail((step as any).template, sampleTemplateVariables("order"))
+    expect(email.html).toContain('href="https://shop.example.com/products/canvas-tote#reviews"')
+    expect(email.html).toContain('href="https://shop.example.com/products/enamel-mug#reviews"')
+    expect(email.subject).toBe("How do you like your order from Sample Store?")
+  })
+
+  it("asks for the review 5 days after delivery, or counts from a week after shipping", () => {
+    const definition = parseFlowDefinition(BUILT_IN_FLOWS.find((f) => f.handle === "review-request")!.definition)
+    const shipped = new Date("2026-03-02T15:00:00Z")
+    const run = { id: "flowrun_r", started_at: shipped, step_id: null, step_entered_at: shipped, timezone: "UTC" }
+    const day = 86_400_000
+    expect(decide(definition, run, { order: { delivered: false } }, new Date(shipped.getTime() + day))).toMatchObject({
+      type: "wait", step_id: "until-delivered",
+    })
+    // Delivered on day 2: five days on, at 10:00 the recipient's time.
+    const delivered = new Date(shipped.getTime() + 2 * day)
+    expect(decide(definition, run, { order: { delivered: true } }, delivered)).toMatchObject({
+      type: "wait", step_id: "wait-5d", until: new Date("2026-03-10T10:00:00Z"),
+    })
+    // No delivery recorded: the wait for it ends after 7 days, then the 5 days run.
+    expect(decide(definition, run, { order: { delivered: false } }, new Date(shipped.getTime() + 7 * day + 1000))).toMatchObject({
+      type: "wait", step_id: "wait-5d", until: new Date("2026-03-15T10:00:00Z"),
+    })
+    const reviewRun = { ...run, step_id: "wait-5d", step_entered_at: delivered }
+    const facts = { order: { delivered: true, email: "ann@example.com" } }
+    expect(decide(definition, reviewRun, facts, new Date("2026-03-10T10:00:01Z"))).toMatchObject({
+      type: "send", step_id: "review-email",
+    })
   })
 
   it("ends abandoned-cart runs on an order and restarts their wait on cart activity", () => {

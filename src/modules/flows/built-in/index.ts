@@ -1,9 +1,10 @@
 import type { FlowDefinition } from "../../../engine"
 import { abandonedCart } from "./abandoned-cart"
 import { postPurchase } from "./post-purchase"
+import { reviewRequest } from "./review-request"
 import { welcome } from "./welcome"
 
 export type BuiltInFlow = { handle: string; name: string; description: string; definition: FlowDefinition }
 
 /** The flows every store gets on first start: ordinary, editable flows, inactive until switched on. */
-export const BUILT_IN_FLOWS: BuiltInFlow[] = [abandonedCart, welcome, postPurchase]
+export const BUILT_IN_FLOWS: BuiltInFlow[] = [abandonedCart, welcome, postPurchase, reviewRequest]
