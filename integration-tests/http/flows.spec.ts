@@ -1,5 +1,6 @@
 import path from "node:path"
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { createCollectionsWorkflow } from "@medusajs/core-flows"
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
@@ -152,6 +153,37 @@ medusaIntegrationTestRunner({
       const daysLeft = (new Date(promotion.campaign.ends_at).getTime() - Date.now()) / 86_400_000
       expect(daysLeft).toBeGreaterThan(6.9)
       expect(daysLeft).toBeLessThanOrEqual(7)
+    })
+
+    it("suggests related products the customer has not bought, after an order", async () => {
+      const container = getContainer()
+      const { result: [collection] } = await createCollectionsWorkflow(container).run({ input: { collections: [{ title: "Kitchen", handle: "kitchen" }] } })
+      const productModule = container.resolve(Modules.PRODUCT)
+      const [tote] = await productModule.listProducts({ title: store.productTitle })
+      await productModule.updateProducts(tote.id, { collection_id: collection.id })
+      await productModule.createProducts([
+        { title: "Enamel Mug", handle: "enamel-mug", status: "published", collection_id: collection.id },
+        { title: "Draft Jug", handle: "draft-jug", status: "draft", collection_id: collection.id },
+        { title: "Garden Hose", handle: "garden-hose", status: "published" },
+      ])
+      const flowId = await createActiveFlow({
+        trigger: { event: "order.placed" },
+        steps: [
+          { id: "cross-sell", type: "send_email", template: {
+            subject: "For you",
+            html: "{% for p in recommendations %}[{{ p.title }}|{{ p.url }}]{% endfor %}",
+          } },
+        ],
+      })
+      const cartId = await createCart("buyer2@example.com")
+      const { data: collectionData } = await api.post("/store/payment-collections", { cart_id: cartId }, store.storeHeaders)
+      await api.post(`/store/payment-collections/${collectionData.payment_collection.id}/payment-sessions`, { provider_id: "pp_system_default" }, store.storeHeaders)
+      await api.post(`/store/carts/${cartId}/complete`, {}, store.storeHeaders)
+      const [message] = await eventually(async () => {
+        const found = await listMessages(flowId)
+        return found.length ? found : undefined
+      })
+      expect(message.html).toBe("[Enamel Mug|http://storefront.test/products/enamel-mug]")
     })
 
     it("ends the run without sending when the cart is completed during the wait", async () => {

@@ -38,5 +38,9 @@ export function sampleTemplateVariables(kind: "cart" | "order" | "customer"): Te
     flow: { name: "Sample flow" },
     discount: { code: "COMEBACK-SAMPLE1", percentage: 10, expires_at: new Date("2026-01-22T00:00:00Z") },
     reviewUrl: "https://shop.example.com/products/{product_handle}#reviews",
+    recommendations:
+      kind === "order"
+        ? [{ title: "Linen Napkins", thumbnail: "https://images.example.com/napkins.jpg", url: "https://shop.example.com/products/linen-napkins", product_id: "prod_sample_napkins" }]
+        : [],
   })
 }

@@ -45,6 +45,8 @@ export type TemplateVariables = {
   flow: { name: string }
   /** Only in steps with `discount: true`. */
   discount: null | { code: string; value: string; expires_at: string }
+  /** Related products the customer has not bought, in post-purchase steps that show them. */
+  recommendations: { title: string; thumbnail: string | null; url: string; product_id: string }[]
 }
 
 type Raw = Record<string, any> | null | undefined
@@ -110,6 +112,7 @@ export function buildTemplateVariables(input: {
   discount?: { code: string; percentage: number; expires_at: Date } | null
   /** e.g. "https://shop.example.com/products/{product_handle}#reviews" */
   reviewUrl?: string
+  recommendations?: TemplateVariables["recommendations"]
   locale?: string
 }): TemplateVariables {
   const locale = input.locale ?? "en-US"
@@ -159,5 +162,6 @@ export function buildTemplateVariables(input: {
           expires_at: new Intl.DateTimeFormat(locale, { dateStyle: "long" }).format(input.discount.expires_at),
         }
       : null,
+    recommendations: input.recommendations ?? [],
   }
 }

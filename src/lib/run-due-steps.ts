@@ -16,6 +16,7 @@ import type FlowsModuleService from "../modules/flows/service"
 import type { RenderedMessage, RunRow } from "../modules/flows/types"
 import { ensureDiscount } from "./discounts"
 import { loadFacts, type StoreFacts } from "./load-facts"
+import { recommendationsFor } from "./recommendations"
 import { linksFor } from "./signed-links"
 
 /** Sends and instant steps one tick may pass through before it must reach a wait or the end. */
@@ -115,6 +116,12 @@ async function renderStep(
   const options = flows.getOptions()
   const flow = await flows.retrieveFlow(run.flow_id, { select: ["name"] })
   const discount = step.discount ? await ensureDiscount(container, options, run, step.id, now) : null
+  const storefront = options.storefrontUrl.replace(/\/$/, "")
+  // Only worth the queries when the template shows them.
+  const recommendations =
+    facts.order && JSON.stringify(step.template).includes("recommendations")
+      ? await recommendationsFor(container.resolve(ContainerRegistrationKeys.QUERY), facts.order, (handle) => `${storefront}/products/${handle}`)
+      : []
   const variables = buildTemplateVariables({
     customer: facts.customer ?? { email: run.email, phone: run.phone },
     cart: facts.cart,
@@ -123,7 +130,8 @@ async function renderStep(
     links: linksFor(options, { cart_id: run.cart_id, contact_id: run.contact_id }),
     flow: { name: flow.name },
     discount,
-    reviewUrl: options.reviewUrl ?? `${options.storefrontUrl.replace(/\/$/, "")}/products/{product_handle}#reviews`,
+    reviewUrl: options.reviewUrl ?? `${storefront}/products/{product_handle}#reviews`,
+    recommendations,
   })
   try {
     if (step.type === "send_email") {
