@@ -115,6 +115,18 @@ describe("SendGrid channel, real SDK against the fake", () => {
     expect(error.message).toMatch(/^SendGrid did not answer: timeout of 2000ms exceeded/)
   })
 
+  it("adds the reply-to address and the unsubscribe group when they are set", async () => {
+    const withGroup = new SendGridChannel(
+      {
+        apiKey: fake.apiKey, from: { email: "shop@example.com" }, replyTo: "help@example.com", unsubscribeGroupId: 4242,
+        dataResidency: "global", apiBaseUrl: fake.url, webhookMaxAgeSeconds: 600,
+      },
+      2000
+    )
+    await withGroup.deliver({ ...message, id: "flowmsg_asm", to: "asm@example.com" })
+    expect(fake.requests.at(-1)!.body).toMatchObject({ reply_to: { email: "help@example.com" }, asm: { group_id: 4242 } })
+  })
+
   it("is refused with a wrong key", async () => {
     const wrong = new SendGridChannel(
       { apiKey: "SG.wrong", from: { email: "shop@example.com" }, dataResidency: "global", apiBaseUrl: fake.url, webhookMaxAgeSeconds: 600 },
@@ -159,6 +171,18 @@ describe("Twilio channel, real SDK against the fake", () => {
       Body: "Your cart is waiting",
       StatusCallback: "https://api.example.com/hooks/flows/twilio/status",
     })
+  })
+
+  it("sends from a Messaging Service when one is set", async () => {
+    const service = new TwilioChannel(
+      { accountSid: fake.accountSid, authToken: fake.authToken, messagingServiceSid: `MG${"a".repeat(32)}`, apiBaseUrl: fake.url, maxSegments: 4 },
+      "https://api.example.com/hooks/flows/twilio/status",
+      2000
+    )
+    await service.deliver(sms)
+    const params = fake.requests.at(-1)!.params
+    expect(params.MessagingServiceSid).toBe(`MG${"a".repeat(32)}`)
+    expect(params.From).toBeUndefined()
   })
 
   it("reports an opted-out recipient (21610) as final", async () => {
