@@ -104,17 +104,25 @@ medusaIntegrationTestRunner({
       expect(tampered.data).toContain("This link does not work")
 
       const unsubscribe = link("unsubscribe").pathname + link("unsubscribe").search
+      const form = { ...noRedirect, headers: { "content-type": "application/x-www-form-urlencoded" } }
+      const flowsModule: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
+      const contactOf = async () => flowsModule.retrieveContact((await runsOf(flowId))[0].contact_id)
       const page = await api.get(unsubscribe, noRedirect)
       expect(page.status).toBe(200)
-      expect(page.data).toContain('<form method="post"')
-      const oneClick = await api.post(unsubscribe, "List-Unsubscribe=One-Click", {
-        ...noRedirect,
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-      })
+      expect(page.data).toContain('<button type="submit" name="choice" value="flow">Stop “Abandoned cart” emails</button>')
+      expect(page.data).toContain('value="all"')
+      expect(await contactOf()).toMatchObject({ email_consent: "unknown" })
+
+      // Only this flow: the others may still write.
+      expect((await api.post(unsubscribe, "choice=flow", form)).data).toContain("will not get “Abandoned cart” emails")
+      expect(await contactOf()).toMatchObject({ email_consent: "unknown", unsubscribed_flows: [flowId] })
+      // RFC 8058 one-click from the mail client: everything, and an empty 200.
+      const oneClick = await api.post(unsubscribe, "List-Unsubscribe=One-Click", form)
       expect([oneClick.status, oneClick.data]).toEqual([200, ""])
-      const { data: contacts } = await api.get(`/admin/flows/runs?flow_id=${flowId}`, store.adminHeaders)
-      const flowsModule: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
-      expect((await flowsModule.retrieveContact(contacts.runs[0].contact_id)).email_consent).toBe("unsubscribed")
+      expect(await contactOf()).toMatchObject({ email_consent: "unsubscribed" })
+      expect((await api.get(unsubscribe, noRedirect)).data).toContain('value="resubscribe"')
+      await api.post(unsubscribe, "choice=resubscribe", form)
+      expect(await contactOf()).toMatchObject({ email_consent: "granted", unsubscribed_flows: [] })
 
       const [finished] = await eventually(async () => {
         const runs = await runsOf(flowId)

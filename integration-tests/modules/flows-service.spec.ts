@@ -137,6 +137,20 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       ])
     })
 
+    it("skips a flow the contact stopped from the preference page, and only that flow", async () => {
+      const stopped = await activeFlow()
+      const other = await activeFlow()
+      await service.recordEvent(cartEvent("cart_pref", "choosy@example.com"))
+      const runs = await service.claimDueRuns(new Date(Date.now() + 1000))
+      await service.unsubscribeEmail(runs[0].contact_id!, stopped.id)
+      const rendered = { rendered: { channel: "email" as const, subject: "Hi", html: "<p>Hi</p>" } }
+      const outcomes = await Promise.all(runs.map((run) => service.deliverStepMessage(run, { id: "email", channel: "email" }, rendered)))
+      const byFlow = Object.fromEntries(runs.map((run, i) => [run.flow_id, outcomes[i]]))
+      expect(byFlow).toEqual({ [stopped.id]: "skipped", [other.id]: "sent" })
+      const [skipped] = await service.listMessages({ flow_id: stopped.id })
+      expect(skipped.error).toBe("unsubscribed from this flow")
+    })
+
     it("holds texts during the recipient's quiet hours and sends them after", async () => {
       await activeFlow()
       const event = cartEvent("cart_q", "night@example.com")

@@ -127,7 +127,7 @@ async function renderStep(
     cart: facts.cart,
     order: facts.order,
     store: { name: options.storeName, url: options.storefrontUrl },
-    links: linksFor(options, { cart_id: run.cart_id, contact_id: run.contact_id }),
+    links: linksFor(options, { cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id }),
     flow: { name: flow.name },
     discount,
     reviewUrl: options.reviewUrl ?? `${storefront}/products/{product_handle}#reviews`,

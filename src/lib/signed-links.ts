@@ -2,7 +2,7 @@ import jwt from "jsonwebtoken"
 
 export type LinkPurpose = "recover" | "unsubscribe"
 
-type Claims = { purpose: LinkPurpose; sub: string }
+type Claims = { purpose: LinkPurpose; sub: string; flow?: string }
 
 const LIFETIME: Record<LinkPurpose, string> = {
   recover: "30d",
@@ -10,8 +10,9 @@ const LIFETIME: Record<LinkPurpose, string> = {
   unsubscribe: "3650d",
 }
 
-export function signLinkToken(secret: string, purpose: LinkPurpose, subject: string): string {
-  return jwt.sign({ purpose }, secret, {
+/** `flowId` scopes an unsubscribe link to the flow whose message carried it. */
+export function signLinkToken(secret: string, purpose: LinkPurpose, subject: string, flowId?: string | null): string {
+  return jwt.sign(flowId ? { purpose, flow: flowId } : { purpose }, secret, {
     subject,
     expiresIn: LIFETIME[purpose] as jwt.SignOptions["expiresIn"],
     algorithm: "HS256",
@@ -20,14 +21,14 @@ export function signLinkToken(secret: string, purpose: LinkPurpose, subject: str
 
 export class InvalidLinkError extends Error {}
 
-/** Returns the subject (cart id, contact id) of a valid token for `purpose`, or throws InvalidLinkError. */
-export function verifyLinkToken(secret: string, purpose: LinkPurpose, token: string): string {
+/** The subject (cart id, contact id) and flow of a valid token for `purpose`; else throws InvalidLinkError. */
+export function verifyLinkToken(secret: string, purpose: LinkPurpose, token: string): { subject: string; flow: string | null } {
   try {
     const claims = jwt.verify(token, secret, { algorithms: ["HS256"] }) as Claims
     if (claims.purpose !== purpose || !claims.sub) {
       throw new InvalidLinkError("This link is not valid for this page.")
     }
-    return claims.sub
+    return { subject: claims.sub, flow: claims.flow ?? null }
   } catch (error) {
     if (error instanceof jwt.TokenExpiredError) {
       throw new InvalidLinkError("This link has expired.")
@@ -41,12 +42,12 @@ export function verifyLinkToken(secret: string, purpose: LinkPurpose, token: str
 
 export function linksFor(
   options: { backendUrl: string; secret: string },
-  ids: { cart_id?: string | null; contact_id?: string | null }
+  ids: { cart_id?: string | null; contact_id?: string | null; flow_id?: string | null }
 ) {
   const base = options.backendUrl.replace(/\/$/, "")
-  const url = (path: string, purpose: LinkPurpose, subject: string) =>
-    `${base}/flows/${path}?token=${encodeURIComponent(signLinkToken(options.secret, purpose, subject))}`
-  const unsubscribe = ids.contact_id ? url("unsubscribe", "unsubscribe", ids.contact_id) : null
+  const url = (path: string, purpose: LinkPurpose, subject: string, flowId?: string | null) =>
+    `${base}/flows/${path}?token=${encodeURIComponent(signLinkToken(options.secret, purpose, subject, flowId))}`
+  const unsubscribe = ids.contact_id ? url("unsubscribe", "unsubscribe", ids.contact_id, ids.flow_id) : null
   return {
     recovery: ids.cart_id ? url("recover", "recover", ids.cart_id) : null,
     unsubscribe,

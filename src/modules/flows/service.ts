@@ -348,7 +348,10 @@ class FlowsModuleService extends MedusaService({
     const rendered = "rendered" in content ? content.rendered : { channel: step.channel }
     const recipient = this.recipientFor(run, step.channel, rendered)
     const reason =
-      ("skip" in content ? content.skip : null) ?? recipient.invalid ?? reasonNotToSend(contact, step.channel, recipient.to)
+      ("skip" in content ? content.skip : null) ??
+      recipient.invalid ??
+      reasonNotToSend(contact, step.channel, recipient.to) ??
+      (contact?.unsubscribed_flows?.includes(run.flow_id) ? "unsubscribed from this flow" : null)
     const idempotencyKey = `${run.flow_id}:${run.id}:${step.id}`
     const claimed = await this.db_.transaction(async (tx) => {
       if (!(await runSql.holdsClaim(tx, run))) {
@@ -426,7 +429,7 @@ class FlowsModuleService extends MedusaService({
         flow_id: run.flow_id,
         run_id: run.id,
         step_id: step.id,
-        unsubscribe_url: linksFor(this.options_, { contact_id: run.contact_id }).unsubscribe,
+        unsubscribe_url: linksFor(this.options_, { contact_id: run.contact_id, flow_id: run.flow_id }).unsubscribe,
       })
       await markMessage(this.db_, message.id, { ...result, sent_at: now, now })
       await this.addToTimeline(run, `${step.channel}.sent`, message.id, now, { subject: message.subject ?? null })
@@ -510,10 +513,28 @@ class FlowsModuleService extends MedusaService({
     return { contact_id: contactId, channels: [...new Set(input.channels)] }
   }
 
-  /** Stops marketing email to a contact, from an unsubscribe link. */
-  async unsubscribeEmail(contactId: string, now = new Date()) {
-    await setConsent(this.db_, { id: contactId }, "email", "unsubscribed", now)
-    await addTimelineEntry(this.db_, { contact_id: contactId, type: "email.unsubscribed", occurred_at: now, data: { source: "link" } })
+  /** From an unsubscribe link: all marketing email, or only one flow's. */
+  async unsubscribeEmail(contactId: string, flowId: string | null, now = new Date()) {
+    if (flowId) {
+      await this.db_.rows(
+        `UPDATE flows_contact SET unsubscribed_flows = COALESCE(unsubscribed_flows, '[]'::jsonb) || jsonb_build_array(?::text),
+           updated_at = ?
+         WHERE id = ? AND NOT COALESCE(unsubscribed_flows, '[]'::jsonb) @> jsonb_build_array(?::text)`,
+        [flowId, now, contactId, flowId]
+      )
+    } else {
+      await setConsent(this.db_, { id: contactId }, "email", "unsubscribed", now)
+    }
+    await addTimelineEntry(this.db_, {
+      contact_id: contactId, type: "email.unsubscribed", occurred_at: now, flow_id: flowId, data: { source: "link" },
+    })
+  }
+
+  /** From the preference page: email again, from every flow. */
+  async resubscribeEmail(contactId: string, now = new Date()) {
+    await setConsent(this.db_, { id: contactId }, "email", "granted", now)
+    await this.db_.rows(`UPDATE flows_contact SET unsubscribed_flows = '[]'::jsonb WHERE id = ?`, [contactId])
+    await addTimelineEntry(this.db_, { contact_id: contactId, type: "email.resubscribed", occurred_at: now, data: { source: "link" } })
   }
 
   /**

@@ -9,7 +9,7 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
   const flows: FlowsModuleService = req.scope.resolve(FLOWS_MODULE)
   const { secret, storeName, storefrontUrl, recoveryUrl } = flows.getOptions()
   try {
-    const cartId = verifyLinkToken(secret, "recover", String(req.query.token ?? ""))
+    const { subject: cartId } = verifyLinkToken(secret, "recover", String(req.query.token ?? ""))
     const target = recoveryUrl ?? `${storefrontUrl.replace(/\/$/, "")}/cart?cart_id={cart_id}`
     res.redirect(302, target.replace("{cart_id}", encodeURIComponent(cartId)))
   } catch (error) {

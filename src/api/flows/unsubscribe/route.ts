@@ -2,13 +2,14 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { InvalidLinkError, verifyLinkToken } from "../../../lib/signed-links"
 import { FLOWS_MODULE } from "../../../modules/flows"
 import type FlowsModuleService from "../../../modules/flows/service"
-import { sendPage } from "../page"
+import { sendPage, type PageChoice } from "../page"
 
-function contactOf(req: MedusaRequest) {
+async function linkOf(req: MedusaRequest) {
   const flows: FlowsModuleService = req.scope.resolve(FLOWS_MODULE)
   const { secret, storeName } = flows.getOptions()
-  const contactId = verifyLinkToken(secret, "unsubscribe", String(req.query.token ?? ""))
-  return { flows, contactId, storeName }
+  const { subject: contactId, flow: flowId } = verifyLinkToken(secret, "unsubscribe", String(req.query.token ?? ""))
+  const [flow] = flowId ? await flows.listFlows({ id: flowId }, { select: ["id", "name"], withDeleted: true }) : []
+  return { flows, contactId, flow: flow ?? null, storeName }
 }
 
 function invalid(req: MedusaRequest, res: MedusaResponse, error: unknown) {
@@ -19,33 +20,52 @@ function invalid(req: MedusaRequest, res: MedusaResponse, error: unknown) {
   sendPage(res, 400, { store: flows.getOptions().storeName, title: "This link does not work", text: error.message })
 }
 
-/** Asks before unsubscribing: mail scanners open links, and a GET must not change anything. */
+/** The preference page. It only asks: mail scanners open links, and a GET must not change anything. */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {
   try {
-    const { storeName } = contactOf(req)
-    sendPage(res, 200, {
-      store: storeName,
-      title: "Unsubscribe",
-      text: `Stop marketing emails from ${storeName}?`,
-      action: req.originalUrl,
-      button: "Unsubscribe",
-    })
+    const { flows, contactId, flow, storeName } = await linkOf(req)
+    const contact = await flows.retrieveContact(contactId)
+    const choices: PageChoice[] =
+      contact.email_consent === "unsubscribed"
+        ? [{ value: "resubscribe", label: "Resubscribe" }]
+        : [
+            ...(flow ? [{ value: "flow", label: `Stop “${flow.name}” emails` }] : []),
+            { value: "all", label: "Stop all marketing emails" },
+          ]
+    const text =
+      contact.email_consent === "unsubscribed"
+        ? `You are unsubscribed from ${storeName}'s marketing emails.`
+        : `Choose which emails from ${storeName} you no longer want.`
+    sendPage(res, 200, { store: storeName, title: "Email preferences", text, action: req.originalUrl, choices })
   } catch (error) {
     invalid(req, res, error)
   }
 }
 
-/** The page's button, and RFC 8058 one-click unsubscribe from mail clients (answered with no page). */
+/**
+ * The page's buttons, and RFC 8058 one-click unsubscribe from mail clients, which stops all marketing
+ * email and gets an empty 200.
+ */
 export async function POST(req: MedusaRequest, res: MedusaResponse) {
   try {
-    const { flows, contactId, storeName } = contactOf(req)
-    await flows.unsubscribeEmail(contactId)
-    const oneClick = (req.body as Record<string, string> | undefined)?.["List-Unsubscribe"] === "One-Click"
-    if (oneClick) {
+    const { flows, contactId, flow, storeName } = await linkOf(req)
+    const body = (req.body ?? {}) as Record<string, string>
+    if (body["List-Unsubscribe"] === "One-Click") {
+      await flows.unsubscribeEmail(contactId, null)
       res.status(200).send()
       return
     }
-    sendPage(res, 200, { store: storeName, title: "You are unsubscribed", text: `${storeName} will not send you marketing emails any more.` })
+    if (body.choice === "resubscribe") {
+      await flows.resubscribeEmail(contactId)
+      sendPage(res, 200, { store: storeName, title: "You are subscribed again", text: `Welcome back to ${storeName}'s emails.` })
+      return
+    }
+    const onlyFlow = body.choice === "flow" && flow ? flow : null
+    await flows.unsubscribeEmail(contactId, onlyFlow?.id ?? null)
+    const text = onlyFlow
+      ? `You will not get “${onlyFlow.name}” emails any more. Other emails from ${storeName} continue.`
+      : `${storeName} will not send you marketing emails any more.`
+    sendPage(res, 200, { store: storeName, title: "You are unsubscribed", text })
   } catch (error) {
     invalid(req, res, error)
   }

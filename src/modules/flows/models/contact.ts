@@ -15,6 +15,8 @@ export const Contact = model
     email_consent: model.enum([...consent]).default("unknown"),
     sms_consent: model.enum([...consent]).default("unknown"),
     email_consent_at: model.dateTime().nullable(),
+    /** Flows the contact stopped from their preference page, while still getting the others. */
+    unsubscribed_flows: model.json().nullable(),
     sms_consent_at: model.dateTime().nullable(),
   })
   .indexes([

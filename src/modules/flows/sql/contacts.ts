@@ -113,7 +113,7 @@ export async function consentOf(db: Database, contactId: string | null) {
     return null
   }
   return await db.first(
-    `SELECT email_consent, sms_consent, timezone FROM flows_contact WHERE id = ? AND deleted_at IS NULL`,
+    `SELECT email_consent, sms_consent, timezone, unsubscribed_flows FROM flows_contact WHERE id = ? AND deleted_at IS NULL`,
     [contactId]
   )
 }
