@@ -1,3 +1,5 @@
+import path from "node:path"
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import jwt from "jsonwebtoken"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ApiKeyType, Modules } from "@medusajs/framework/utils"
@@ -94,4 +96,23 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
   throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ""}`)
+}
+
+/**
+ * Boots a store with the plugin (integration-tests/medusa-config.ts) and gives every test a fresh
+ * fixture: `store` is refilled before each test, as the runner restores the database between them.
+ */
+export function storeTestRunner(
+  testSuite: (args: { api: any; getContainer: () => MedusaContainer; store: StoreFixture }) => void
+) {
+  medusaIntegrationTestRunner({
+    cwd: path.join(__dirname, ".."),
+    testSuite: ({ api, getContainer }) => {
+      const store = {} as StoreFixture
+      beforeEach(async () => {
+        Object.assign(store, await createStoreFixture(getContainer()))
+      })
+      testSuite({ api, getContainer, store })
+    },
+  })
 }

@@ -1,8 +1,6 @@
-import path from "node:path"
-import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
-import { createStoreFixture, type StoreFixture } from "../helpers/store-fixtures"
+import { storeTestRunner } from "../helpers/store-fixtures"
 
 jest.setTimeout(120_000)
 
@@ -24,170 +22,163 @@ async function attempt(promise: Promise<any>) {
   }
 }
 
-medusaIntegrationTestRunner({
-  cwd: path.join(__dirname, ".."),
-  testSuite: ({ api, getContainer }) => {
-    let store: StoreFixture
+storeTestRunner(({ api, getContainer, store }) => {
 
-    beforeEach(async () => {
-      store = await createStoreFixture(getContainer())
-    })
 
-    it("needs an admin", async () => {
-      const response = await attempt(api.get("/admin/flows"))
-      expect(response.status).toBe(401)
-    })
+  it("needs an admin", async () => {
+    const response = await attempt(api.get("/admin/flows"))
+    expect(response.status).toBe(401)
+  })
 
-    it("creates, reads, lists, versions, pauses and deletes a flow", async () => {
-      const created = await api.post("/admin/flows", { name: "Thank you", definition }, store.adminHeaders)
-      expect(created.status).toBe(201)
-      expect(created.data.flow).toMatchObject({ name: "Thank you", status: "draft", trigger_event: "order.placed", version: 1 })
-      const id = created.data.flow.id
+  it("creates, reads, lists, versions, pauses and deletes a flow", async () => {
+    const created = await api.post("/admin/flows", { name: "Thank you", definition }, store.adminHeaders)
+    expect(created.status).toBe(201)
+    expect(created.data.flow).toMatchObject({ name: "Thank you", status: "draft", trigger_event: "order.placed", version: 1 })
+    const id = created.data.flow.id
 
-      const read = await api.get(`/admin/flows/${id}`, store.adminHeaders)
-      expect(read.data.flow.definition).toEqual(definition)
+    const read = await api.get(`/admin/flows/${id}`, store.adminHeaders)
+    expect(read.data.flow.definition).toEqual(definition)
 
-      const drafts = (await api.get("/admin/flows?status=draft", store.adminHeaders)).data.count
-      await api.post(`/admin/flows/${id}/activate`, {}, store.adminHeaders)
-      const list = await api.get("/admin/flows?status=active", store.adminHeaders)
-      expect(list.data).toMatchObject({ count: 1, limit: 20, offset: 0 })
-      expect(list.data.flows[0].id).toBe(id)
-      expect((await api.get("/admin/flows?status=draft", store.adminHeaders)).data.count).toBe(drafts - 1)
+    const drafts = (await api.get("/admin/flows?status=draft", store.adminHeaders)).data.count
+    await api.post(`/admin/flows/${id}/activate`, {}, store.adminHeaders)
+    const list = await api.get("/admin/flows?status=active", store.adminHeaders)
+    expect(list.data).toMatchObject({ count: 1, limit: 20, offset: 0 })
+    expect(list.data.flows[0].id).toBe(id)
+    expect((await api.get("/admin/flows?status=draft", store.adminHeaders)).data.count).toBe(drafts - 1)
 
-      const edited = { ...definition, steps: [definition.steps[1]] }
-      const updated = await api.post(`/admin/flows/${id}`, { definition: edited }, store.adminHeaders)
-      expect(updated.data).toMatchObject({ new_version: true, runs_on_previous_versions: 0, flow: { version: 2 } })
+    const edited = { ...definition, steps: [definition.steps[1]] }
+    const updated = await api.post(`/admin/flows/${id}`, { definition: edited }, store.adminHeaders)
+    expect(updated.data).toMatchObject({ new_version: true, runs_on_previous_versions: 0, flow: { version: 2 } })
 
-      const paused = await api.post(`/admin/flows/${id}/pause`, {}, store.adminHeaders)
-      expect(paused.data.flow.status).toBe("paused")
+    const paused = await api.post(`/admin/flows/${id}/pause`, {}, store.adminHeaders)
+    expect(paused.data.flow.status).toBe("paused")
 
-      const deleted = await api.delete(`/admin/flows/${id}`, store.adminHeaders)
-      expect(deleted.data).toEqual({ id, object: "flow", deleted: true })
-      expect((await attempt(api.get(`/admin/flows/${id}`, store.adminHeaders))).status).toBe(404)
-    })
+    const deleted = await api.delete(`/admin/flows/${id}`, store.adminHeaders)
+    expect(deleted.data).toEqual({ id, object: "flow", deleted: true })
+    expect((await attempt(api.get(`/admin/flows/${id}`, store.adminHeaders))).status).toBe(404)
+  })
 
-    it.each([
-      ["no name", { definition }, /name/],
-      ["an unknown field", { name: "x", definition, colour: "red" }, /colour/],
-      ["an unknown trigger", { name: "x", definition: { ...definition, trigger: { event: "cart.exploded" } } }, /field .definition, trigger, event., but got: .cart\.exploded./],
-      ["no steps", { name: "x", definition: { ...definition, steps: [] } }, /field .definition, steps. too small/],
-      [
-        "a duplicate step id",
-        { name: "x", definition: { ...definition, steps: [definition.steps[1], definition.steps[1]] } },
-        /duplicate step id "thanks"/,
-      ],
-      [
-        "a wait without a length",
-        { name: "x", definition: { ...definition, steps: [{ id: "w", type: "wait" }] } },
-        /a wait needs a duration or an until_time/,
-      ],
-      [
-        "a template with a syntax error",
-        {
-          name: "x",
-          definition: {
-            ...definition,
-            steps: [{ id: "bad", type: "send_email", template: { subject: "Hi", html: "<p>\n\n{% for x in y %}" } }],
-          },
+  it.each([
+    ["no name", { definition }, /name/],
+    ["an unknown field", { name: "x", definition, colour: "red" }, /colour/],
+    ["an unknown trigger", { name: "x", definition: { ...definition, trigger: { event: "cart.exploded" } } }, /field .definition, trigger, event., but got: .cart\.exploded./],
+    ["no steps", { name: "x", definition: { ...definition, steps: [] } }, /field .definition, steps. too small/],
+    [
+      "a duplicate step id",
+      { name: "x", definition: { ...definition, steps: [definition.steps[1], definition.steps[1]] } },
+      /duplicate step id "thanks"/,
+    ],
+    [
+      "a wait without a length",
+      { name: "x", definition: { ...definition, steps: [{ id: "w", type: "wait" }] } },
+      /a wait needs a duration or an until_time/,
+    ],
+    [
+      "a template with a syntax error",
+      {
+        name: "x",
+        definition: {
+          ...definition,
+          steps: [{ id: "bad", type: "send_email", template: { subject: "Hi", html: "<p>\n\n{% for x in y %}" } }],
         },
-        /steps\.bad\.html: line 3, column 1: tag \{% for x in y %\} not closed/,
-      ],
-    ])("refuses a flow with %s with a 400 that says why", async (_label, body, message) => {
-      const before = (await api.get("/admin/flows", store.adminHeaders)).data.count
-      const response = await attempt(api.post("/admin/flows", body, store.adminHeaders))
-      expect(response.status).toBe(400)
-      expect(response.data.type).toBe("invalid_data")
-      expect(response.data.message).toMatch(message)
-      expect((await api.get("/admin/flows", store.adminHeaders)).data.count).toBe(before)
+      },
+      /steps\.bad\.html: line 3, column 1: tag \{% for x in y %\} not closed/,
+    ],
+  ])("refuses a flow with %s with a 400 that says why", async (_label, body, message) => {
+    const before = (await api.get("/admin/flows", store.adminHeaders)).data.count
+    const response = await attempt(api.post("/admin/flows", body, store.adminHeaders))
+    expect(response.status).toBe(400)
+    expect(response.data.type).toBe("invalid_data")
+    expect(response.data.message).toMatch(message)
+    expect((await api.get("/admin/flows", store.adminHeaders)).data.count).toBe(before)
+  })
+
+  it("captures storefront consent with its evidence, and rate-limits it", async () => {
+    const body = {
+      email: "News@Example.com",
+      phone: "(415) 555-0142",
+      country_code: "us",
+      channels: ["email", "sms"],
+      source: "footer-newsletter",
+      text: "Send me news and offers by email and text. Reply STOP to opt out.",
+    }
+    const withUa = { headers: { ...store.storeHeaders.headers, "user-agent": "StorefrontTest/1.0" } }
+    const created = await api.post("/store/flows/consent", body, withUa)
+    expect(created.status).toBe(201)
+    expect(created.data.channels).toEqual(["email", "sms"])
+    const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
+    expect(await flows.retrieveContact(created.data.contact_id)).toMatchObject({
+      email: "news@example.com", phone: "+14155550142", email_consent: "granted", sms_consent: "granted",
     })
+    const evidence = await flows.listConsentEvidences({ contact_id: created.data.contact_id }, { order: { channel: "ASC" } })
+    expect(evidence.map((e) => [e.channel, e.state, e.source, e.text, e.user_agent])).toEqual([
+      ["email", "granted", "footer-newsletter", body.text, "StorefrontTest/1.0"],
+      ["sms", "granted", "footer-newsletter", body.text, "StorefrontTest/1.0"],
+    ])
+    expect(evidence[0].ip).toBeTruthy()
 
-    it("captures storefront consent with its evidence, and rate-limits it", async () => {
-      const body = {
-        email: "News@Example.com",
-        phone: "(415) 555-0142",
-        country_code: "us",
-        channels: ["email", "sms"],
-        source: "footer-newsletter",
-        text: "Send me news and offers by email and text. Reply STOP to opt out.",
-      }
-      const withUa = { headers: { ...store.storeHeaders.headers, "user-agent": "StorefrontTest/1.0" } }
-      const created = await api.post("/store/flows/consent", body, withUa)
-      expect(created.status).toBe(201)
-      expect(created.data.channels).toEqual(["email", "sms"])
-      const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
-      expect(await flows.retrieveContact(created.data.contact_id)).toMatchObject({
-        email: "news@example.com", phone: "+14155550142", email_consent: "granted", sms_consent: "granted",
-      })
-      const evidence = await flows.listConsentEvidences({ contact_id: created.data.contact_id }, { order: { channel: "ASC" } })
-      expect(evidence.map((e) => [e.channel, e.state, e.source, e.text, e.user_agent])).toEqual([
-        ["email", "granted", "footer-newsletter", body.text, "StorefrontTest/1.0"],
-        ["sms", "granted", "footer-newsletter", body.text, "StorefrontTest/1.0"],
-      ])
-      expect(evidence[0].ip).toBeTruthy()
+    const noPhone = await attempt(api.post("/store/flows/consent", { ...body, phone: undefined }, store.storeHeaders))
+    expect(noPhone.status).toBe(400)
+    expect(noPhone.data.message).toMatch(/SMS consent needs a phone number/)
+    const badPhone = await attempt(api.post("/store/flows/consent", { ...body, phone: "+1 415 555" }, store.storeHeaders))
+    expect(badPhone.data.message).toMatch(/invalid phone number/)
+    expect((await attempt(api.post("/store/flows/consent", body))).status).toBe(400)
 
-      const noPhone = await attempt(api.post("/store/flows/consent", { ...body, phone: undefined }, store.storeHeaders))
-      expect(noPhone.status).toBe(400)
-      expect(noPhone.data.message).toMatch(/SMS consent needs a phone number/)
-      const badPhone = await attempt(api.post("/store/flows/consent", { ...body, phone: "+1 415 555" }, store.storeHeaders))
-      expect(badPhone.data.message).toMatch(/invalid phone number/)
-      expect((await attempt(api.post("/store/flows/consent", body))).status).toBe(400)
+    // 2 evidence rows so far from this address; the default allows 10 a minute.
+    const emailOnly = { ...body, channels: ["email"], phone: undefined }
+    const statuses: number[] = []
+    for (let i = 0; i < 9; i++) {
+      statuses.push((await attempt(api.post("/store/flows/consent", { ...emailOnly, email: `n${i}@example.com` }, store.storeHeaders))).status)
+    }
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 201, 201, 429])
+  })
 
-      // 2 evidence rows so far from this address; the default allows 10 a minute.
-      const emailOnly = { ...body, channels: ["email"], phone: undefined }
-      const statuses: number[] = []
-      for (let i = 0; i < 9; i++) {
-        statuses.push((await attempt(api.post("/store/flows/consent", { ...emailOnly, email: `n${i}@example.com` }, store.storeHeaders))).status)
-      }
-      expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 201, 201, 429])
-    })
+  it("ships the built-in flows as drafts, ready to switch on", async () => {
+    const { data } = await api.get("/admin/flows?status=draft", store.adminHeaders)
+    expect(data.flows.map((f: any) => f.handle).sort()).toEqual(["abandoned-cart", "post-purchase", "review-request", "welcome-series"])
+  })
 
-    it("ships the built-in flows as drafts, ready to switch on", async () => {
-      const { data } = await api.get("/admin/flows?status=draft", store.adminHeaders)
-      expect(data.flows.map((f: any) => f.handle).sort()).toEqual(["abandoned-cart", "post-purchase", "review-request", "welcome-series"])
-    })
+  it("refuses bad list filters and an empty update", async () => {
+    expect((await attempt(api.get("/admin/flows/messages?channel=fax", store.adminHeaders))).status).toBe(400)
+    expect((await attempt(api.get("/admin/flows/runs?limit=0", store.adminHeaders))).status).toBe(400)
+    const created = await api.post("/admin/flows", { name: "x", definition }, store.adminHeaders)
+    const empty = await attempt(api.post(`/admin/flows/${created.data.flow.id}`, {}, store.adminHeaders))
+    expect(empty.status).toBe(400)
+    expect(empty.data.message).toMatch(/nothing to update/)
+    const missing = await attempt(api.post("/admin/flows/flow_missing", { name: "y" }, store.adminHeaders))
+    expect(missing.status).toBe(404)
+  })
 
-    it("refuses bad list filters and an empty update", async () => {
-      expect((await attempt(api.get("/admin/flows/messages?channel=fax", store.adminHeaders))).status).toBe(400)
-      expect((await attempt(api.get("/admin/flows/runs?limit=0", store.adminHeaders))).status).toBe(400)
-      const created = await api.post("/admin/flows", { name: "x", definition }, store.adminHeaders)
-      const empty = await attempt(api.post(`/admin/flows/${created.data.flow.id}`, {}, store.adminHeaders))
-      expect(empty.status).toBe(400)
-      expect(empty.data.message).toMatch(/nothing to update/)
-      const missing = await attempt(api.post("/admin/flows/flow_missing", { name: "y" }, store.adminHeaders))
-      expect(missing.status).toBe(404)
-    })
-
-    it("previews a template against sample data, escaping what it inserts", async () => {
-      const email = await api.post(
-        "/admin/flows/preview",
-        {
-          channel: "email",
-          sample: "cart",
-          template: {
-            subject: "{{ customer.first_name }}, {{ cart.item_count }} items & more",
-            preheader: "Still yours",
-            html: "<body><p>{{ cart.total }}</p>{% for item in cart.items %}<i>{{ item.title }}</i>{% endfor %}{{ '<b>' }}</body>",
-          },
+  it("previews a template against sample data, escaping what it inserts", async () => {
+    const email = await api.post(
+      "/admin/flows/preview",
+      {
+        channel: "email",
+        sample: "cart",
+        template: {
+          subject: "{{ customer.first_name }}, {{ cart.item_count }} items & more",
+          preheader: "Still yours",
+          html: "<body><p>{{ cart.total }}</p>{% for item in cart.items %}<i>{{ item.title }}</i>{% endfor %}{{ '<b>' }}</body>",
         },
-        store.adminHeaders
-      )
-      expect(email.data.preview.subject).toBe("Ann, 3 items & more")
-      expect(email.data.preview.html).toContain("<p>$64.00</p><i>Canvas Tote</i><i>Enamel Mug</i>&lt;b&gt;")
-      expect(email.data.preview.html).toMatch(/<body><div style="display:none[^"]*">Still yours<\/div>/)
-      expect(email.data.preview.text).toContain("$64.00")
+      },
+      store.adminHeaders
+    )
+    expect(email.data.preview.subject).toBe("Ann, 3 items & more")
+    expect(email.data.preview.html).toContain("<p>$64.00</p><i>Canvas Tote</i><i>Enamel Mug</i>&lt;b&gt;")
+    expect(email.data.preview.html).toMatch(/<body><div style="display:none[^"]*">Still yours<\/div>/)
+    expect(email.data.preview.text).toContain("$64.00")
 
-      const sms = await api.post(
-        "/admin/flows/preview",
-        { channel: "sms", template: { body: "Hi {{ customer.first_name }} & co: {{ links.recovery }}" } },
-        store.adminHeaders
-      )
-      expect(sms.data.preview.body).toBe("Hi Ann & co: https://shop.example.com/cart?recover=sample")
+    const sms = await api.post(
+      "/admin/flows/preview",
+      { channel: "sms", template: { body: "Hi {{ customer.first_name }} & co: {{ links.recovery }}" } },
+      store.adminHeaders
+    )
+    expect(sms.data.preview.body).toBe("Hi Ann & co: https://shop.example.com/cart?recover=sample")
 
-      const broken = await attempt(
-        api.post("/admin/flows/preview", { channel: "sms", template: { body: "{{ x | nope }}" } }, store.adminHeaders)
-      )
-      expect(broken.status).toBe(400)
-      expect(broken.data.message).toMatch(/body: line 1, column 1: undefined filter: nope/)
-    })
-  },
+    const broken = await attempt(
+      api.post("/admin/flows/preview", { channel: "sms", template: { body: "{{ x | nope }}" } }, store.adminHeaders)
+    )
+    expect(broken.status).toBe(400)
+    expect(broken.data.message).toMatch(/body: line 1, column 1: undefined filter: nope/)
+  })
 })

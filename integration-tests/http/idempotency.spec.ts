@@ -1,8 +1,6 @@
-import path from "node:path"
-import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { runDueSteps } from "../../src/lib/run-due-steps"
 import { recordStoreEvent } from "../../src/lib/store-events"
-import { createStoreFixture, eventually, type StoreFixture } from "../helpers/store-fixtures"
+import { eventually, storeTestRunner } from "../helpers/store-fixtures"
 
 jest.setTimeout(120_000)
 
@@ -11,48 +9,41 @@ const sendAtOnce = {
   steps: [{ id: "hello", type: "send_email", template: { subject: "Hello", html: "<p>{{ cart.item_count }}</p>" } }],
 }
 
-medusaIntegrationTestRunner({
-  cwd: path.join(__dirname, ".."),
-  testSuite: ({ api, getContainer }) => {
-    let store: StoreFixture
+storeTestRunner(({ api, getContainer, store }) => {
 
-    beforeEach(async () => {
-      store = await createStoreFixture(getContainer())
+
+  it("sends exactly one message for an event delivered twice and steps started in parallel", async () => {
+    const container = getContainer()
+    const { data: created } = await api.post("/admin/flows", { name: "Once", definition: sendAtOnce }, store.adminHeaders)
+    const flowId = created.flow.id
+    await api.post(`/admin/flows/${flowId}/activate`, {}, store.adminHeaders)
+
+    const { data } = await api.post(
+      "/store/carts",
+      { region_id: store.regionId, email: "twice@example.com", items: [{ variant_id: store.variantId, quantity: 1 }] },
+      store.storeHeaders
+    )
+    const cartId = data.cart.id
+    // The same event again, twice at once, on top of what the subscriber already recorded.
+    await Promise.all([
+      recordStoreEvent(container, "cart.updated", { id: cartId }),
+      recordStoreEvent(container, "cart.updated", { id: cartId }),
+    ])
+    // Three workers at once, beside the scheduler job that is polling too.
+    const ticks = await Promise.all([runDueSteps(container), runDueSteps(container), runDueSteps(container)])
+    expect(ticks.every((tick) => tick.failed === 0)).toBe(true)
+
+    const messages = await eventually(async () => {
+      const { data } = await api.get(`/admin/flows/messages?flow_id=${flowId}`, store.adminHeaders)
+      return data.count > 0 ? data : undefined
     })
-
-    it("sends exactly one message for an event delivered twice and steps started in parallel", async () => {
-      const container = getContainer()
-      const { data: created } = await api.post("/admin/flows", { name: "Once", definition: sendAtOnce }, store.adminHeaders)
-      const flowId = created.flow.id
-      await api.post(`/admin/flows/${flowId}/activate`, {}, store.adminHeaders)
-
-      const { data } = await api.post(
-        "/store/carts",
-        { region_id: store.regionId, email: "twice@example.com", items: [{ variant_id: store.variantId, quantity: 1 }] },
-        store.storeHeaders
-      )
-      const cartId = data.cart.id
-      // The same event again, twice at once, on top of what the subscriber already recorded.
-      await Promise.all([
-        recordStoreEvent(container, "cart.updated", { id: cartId }),
-        recordStoreEvent(container, "cart.updated", { id: cartId }),
-      ])
-      // Three workers at once, beside the scheduler job that is polling too.
-      const ticks = await Promise.all([runDueSteps(container), runDueSteps(container), runDueSteps(container)])
-      expect(ticks.every((tick) => tick.failed === 0)).toBe(true)
-
-      const messages = await eventually(async () => {
-        const { data } = await api.get(`/admin/flows/messages?flow_id=${flowId}`, store.adminHeaders)
-        return data.count > 0 ? data : undefined
-      })
-      await new Promise((resolve) => setTimeout(resolve, 3_000))
-      const { data: after } = await api.get(`/admin/flows/messages?flow_id=${flowId}`, store.adminHeaders)
-      const { data: runs } = await api.get(`/admin/flows/runs?flow_id=${flowId}`, store.adminHeaders)
-      expect(messages.count).toBe(1)
-      expect(after.count).toBe(1)
-      expect(after.messages[0]).toMatchObject({ to: "twice@example.com", status: "delivered", html: "<p>1</p>" })
-      expect(runs.count).toBe(1)
-      expect(runs.runs[0].status).toBe("completed")
-    })
-  },
+    await new Promise((resolve) => setTimeout(resolve, 3_000))
+    const { data: after } = await api.get(`/admin/flows/messages?flow_id=${flowId}`, store.adminHeaders)
+    const { data: runs } = await api.get(`/admin/flows/runs?flow_id=${flowId}`, store.adminHeaders)
+    expect(messages.count).toBe(1)
+    expect(after.count).toBe(1)
+    expect(after.messages[0]).toMatchObject({ to: "twice@example.com", status: "delivered", html: "<p>1</p>" })
+    expect(runs.count).toBe(1)
+    expect(runs.runs[0].status).toBe("completed")
+  })
 })

@@ -1,10 +1,8 @@
-import path from "node:path"
-import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
 import { FakeSendGrid } from "../fakes/sendgrid"
 import { FakeTwilio } from "../fakes/twilio"
-import { createStoreFixture, eventually, type StoreFixture } from "../helpers/store-fixtures"
+import { eventually, storeTestRunner } from "../helpers/store-fixtures"
 
 jest.setTimeout(120_000)
 
@@ -38,198 +36,193 @@ const sendAtOnce = (step: Record<string, unknown>) => ({
 const email = { id: "hello", type: "send_email", template: { subject: "Hello {{ cart.item_count }}", html: "<p>Hi</p>" } }
 const text = { id: "text", type: "send_sms", template: { body: "Your cart at {{ store.name }} is waiting" } }
 
-medusaIntegrationTestRunner({
-  cwd: path.join(__dirname, ".."),
-  testSuite: ({ api, getContainer }) => {
-    let store: StoreFixture
-    let flows: FlowsModuleService
+storeTestRunner(({ api, getContainer, store }) => {
+  let flows: FlowsModuleService
 
-    beforeEach(async () => {
-      store = await createStoreFixture(getContainer())
-      flows = getContainer().resolve(FLOWS_MODULE)
+  beforeEach(() => {
+    flows = getContainer().resolve(FLOWS_MODULE)
+  })
+
+  async function startFlow(definition: unknown) {
+    const { data } = await api.post("/admin/flows", { name: "Provider test", definition }, store.adminHeaders)
+    await api.post(`/admin/flows/${data.flow.id}/activate`, {}, store.adminHeaders)
+    return data.flow.id as string
+  }
+
+  async function cartFor(emailAddress: string, phone?: string) {
+    const { data } = await api.post(
+      "/store/carts",
+      {
+        region_id: store.regionId,
+        email: emailAddress,
+        items: [{ variant_id: store.variantId, quantity: 1 }],
+        ...(phone ? { shipping_address: { first_name: "Ann", phone, country_code: "us" } } : {}),
+      },
+      store.storeHeaders
+    )
+    return data.cart.id as string
+  }
+
+  async function messageOf(flowId: string, done: (m: any) => boolean) {
+    return await eventually(async () => {
+      const [message] = await flows.listMessages({ flow_id: flowId })
+      return message && done(message) ? message : undefined
     })
+  }
 
-    async function startFlow(definition: unknown) {
-      const { data } = await api.post("/admin/flows", { name: "Provider test", definition }, store.adminHeaders)
-      await api.post(`/admin/flows/${data.flow.id}/activate`, {}, store.adminHeaders)
-      return data.flow.id as string
-    }
+  async function post(path: string, signed: { body: string; headers: Record<string, string> }) {
+    const response = await fetch(`${api.defaults.baseURL}${path}`, { method: "POST", body: signed.body, headers: signed.headers })
+    return { status: response.status, text: await response.text() }
+  }
 
-    async function cartFor(emailAddress: string, phone?: string) {
-      const { data } = await api.post(
-        "/store/carts",
-        {
-          region_id: store.regionId,
-          email: emailAddress,
-          items: [{ variant_id: store.variantId, quantity: 1 }],
-          ...(phone ? { shipping_address: { first_name: "Ann", phone, country_code: "us" } } : {}),
-        },
-        store.storeHeaders
-      )
-      return data.cart.id as string
-    }
+  it("sends email through SendGrid and follows its signed events", async () => {
+    const flowId = await startFlow(sendAtOnce(email))
+    await cartFor("sg@example.com")
+    const message = await messageOf(flowId, (m) => m.status === "sent")
+    expect(message).toMatchObject({ provider: "sendgrid", provider_id: expect.stringMatching(/^fakeSgMsg/), attempts: 1 })
+    const request = sendgrid.requests.find((r) => r.body.personalizations[0].to[0].email === "sg@example.com")!
+    expect(request.body.personalizations[0].custom_args.flows_message_id).toBe(message.id)
+    expect(request.body.personalizations[0].headers["List-Unsubscribe"]).toMatch(/^<http:\/\/localhost:9000\/flows\/unsubscribe\?token=/)
 
-    async function messageOf(flowId: string, done: (m: any) => boolean) {
-      return await eventually(async () => {
-        const [message] = await flows.listMessages({ flow_id: flowId })
-        return message && done(message) ? message : undefined
-      })
-    }
+    const events = ["processed", "delivered", "open", "click"].map((event, i) => ({
+      event, email: "sg@example.com", timestamp: Math.floor(Date.now() / 1000), sg_event_id: `evt-${i}`,
+      sg_message_id: `${message.provider_id}.filterdrecv-1`, flows_message_id: message.id,
+    }))
+    const webhook = `${api.defaults.baseURL}/hooks/flows/sendgrid`
+    expect((await sendgrid.deliverEvents(webhook, events)).status).toBe(200)
+    // Delivered again, as SendGrid does: nothing counts twice.
+    expect(JSON.parse((await sendgrid.deliverEvents(webhook, events)).text)).toEqual({ received: 4, applied: 0 })
 
-    async function post(path: string, signed: { body: string; headers: Record<string, string> }) {
-      const response = await fetch(`${api.defaults.baseURL}${path}`, { method: "POST", body: signed.body, headers: signed.headers })
-      return { status: response.status, text: await response.text() }
-    }
+    expect(await flows.retrieveMessage(message.id)).toMatchObject({ status: "clicked" })
+    const timeline = await flows.listContactEvents({ message_id: message.id }, { order: { occurred_at: "ASC" } })
+    expect(timeline.map((e) => e.type).sort()).toEqual(
+      ["email.clicked", "email.delivered", "email.opened", "email.processed", "email.sent"]
+    )
+  })
 
-    it("sends email through SendGrid and follows its signed events", async () => {
-      const flowId = await startFlow(sendAtOnce(email))
-      await cartFor("sg@example.com")
-      const message = await messageOf(flowId, (m) => m.status === "sent")
-      expect(message).toMatchObject({ provider: "sendgrid", provider_id: expect.stringMatching(/^fakeSgMsg/), attempts: 1 })
-      const request = sendgrid.requests.find((r) => r.body.personalizations[0].to[0].email === "sg@example.com")!
-      expect(request.body.personalizations[0].custom_args.flows_message_id).toBe(message.id)
-      expect(request.body.personalizations[0].headers["List-Unsubscribe"]).toMatch(/^<http:\/\/localhost:9000\/flows\/unsubscribe\?token=/)
+  it("refuses forged, unsigned and stale SendGrid events and changes nothing", async () => {
+    const flowId = await startFlow(sendAtOnce(email))
+    await cartFor("forged@example.com")
+    const message = await messageOf(flowId, (m) => m.status === "sent")
+    const bounce = [{ event: "bounce", type: "bounce", email: "forged@example.com", sg_event_id: "b1", flows_message_id: message.id }]
+    const signed = sendgrid.signedEvents(bounce)
+    const forged = { ...signed, body: signed.body.replace("bounce", "click") }
+    expect((await post("/hooks/flows/sendgrid", forged)).status).toBe(403)
+    expect((await post("/hooks/flows/sendgrid", { body: signed.body, headers: { "content-type": "application/json" } })).status).toBe(401)
+    const stale = sendgrid.signedEvents(bounce, Math.floor(Date.now() / 1000) - 3600)
+    expect((await post("/hooks/flows/sendgrid", stale)).status).toBe(403)
+    expect(await flows.retrieveMessage(message.id)).toMatchObject({ status: "sent" })
 
-      const events = ["processed", "delivered", "open", "click"].map((event, i) => ({
-        event, email: "sg@example.com", timestamp: Math.floor(Date.now() / 1000), sg_event_id: `evt-${i}`,
-        sg_message_id: `${message.provider_id}.filterdrecv-1`, flows_message_id: message.id,
-      }))
-      const webhook = `${api.defaults.baseURL}/hooks/flows/sendgrid`
-      expect((await sendgrid.deliverEvents(webhook, events)).status).toBe(200)
-      // Delivered again, as SendGrid does: nothing counts twice.
-      expect(JSON.parse((await sendgrid.deliverEvents(webhook, events)).text)).toEqual({ received: 4, applied: 0 })
+    expect((await post("/hooks/flows/sendgrid", signed)).status).toBe(200)
+    expect(await flows.retrieveMessage(message.id)).toMatchObject({ status: "bounced" })
+    const [contact] = await flows.listContacts({ email: "forged@example.com" })
+    expect(contact.email_consent).toBe("unsubscribed")
+  })
 
-      expect(await flows.retrieveMessage(message.id)).toMatchObject({ status: "clicked" })
-      const timeline = await flows.listContactEvents({ message_id: message.id }, { order: { occurred_at: "ASC" } })
-      expect(timeline.map((e) => e.type).sort()).toEqual(
-        ["email.clicked", "email.delivered", "email.opened", "email.processed", "email.sent"]
-      )
+  it("retries a 429 and a 500, then sends once", async () => {
+    sendgrid.respondNext(
+      { status: 429, headers: { "retry-after": "1" }, body: { errors: [{ field: null, message: "too many requests" }] } },
+      { status: 500, body: { errors: [{ field: null, message: "internal server error" }] } }
+    )
+    const flowId = await startFlow(sendAtOnce(email))
+    await cartFor("retry@example.com")
+    const message = await messageOf(flowId, (m) => m.status === "sent")
+    expect(message.attempts).toBe(3)
+    const { data } = await api.get(`/admin/flows/runs?flow_id=${flowId}`, store.adminHeaders)
+    const outcomes = data.runs[0].context.trail.filter((t: any) => t.step_id === "hello").map((t: any) => t.outcome)
+    expect(outcomes).toEqual(["provider_retry", "provider_retry", "sent"])
+  })
+
+  it("gives up after the last attempt and keeps the provider's error", async () => {
+    sendgrid.respondNext(...[1, 2, 3].map(() => ({ status: 503, body: { errors: [{ field: null, message: "unavailable" }] } })))
+    const flowId = await startFlow(sendAtOnce(email))
+    await cartFor("down@example.com")
+    const message = await messageOf(flowId, (m) => m.status === "failed")
+    expect(message).toMatchObject({ attempts: 3, error_code: "503", error: "SendGrid 503: unavailable" })
+  })
+
+  it("texts through Twilio, follows status callbacks and honours STOP", async () => {
+    const flowId = await startFlow(sendAtOnce(text))
+    await cartFor("sms@example.com", "(415) 555-0123")
+    const [contact] = await eventually(async () => {
+      const found = await flows.listContacts({ email: "sms@example.com" })
+      return found.length ? found : undefined
     })
+    expect(contact.phone).toBe("+14155550123")
+    await flows.updateContacts({ id: contact.id, sms_consent: "granted" })
 
-    it("refuses forged, unsigned and stale SendGrid events and changes nothing", async () => {
-      const flowId = await startFlow(sendAtOnce(email))
-      await cartFor("forged@example.com")
-      const message = await messageOf(flowId, (m) => m.status === "sent")
-      const bounce = [{ event: "bounce", type: "bounce", email: "forged@example.com", sg_event_id: "b1", flows_message_id: message.id }]
-      const signed = sendgrid.signedEvents(bounce)
-      const forged = { ...signed, body: signed.body.replace("bounce", "click") }
-      expect((await post("/hooks/flows/sendgrid", forged)).status).toBe(403)
-      expect((await post("/hooks/flows/sendgrid", { body: signed.body, headers: { "content-type": "application/json" } })).status).toBe(401)
-      const stale = sendgrid.signedEvents(bounce, Math.floor(Date.now() / 1000) - 3600)
-      expect((await post("/hooks/flows/sendgrid", stale)).status).toBe(403)
-      expect(await flows.retrieveMessage(message.id)).toMatchObject({ status: "sent" })
+    const message = await messageOf(flowId, (m) => m.status === "sent")
+    expect(message).toMatchObject({ provider: "twilio", to: "+14155550123", text: "Your cart at Test Store is waiting", segments: 1 })
+    expect(twilioFake.requests.at(-1)!.params.StatusCallback).toBe(`${BACKEND}/hooks/flows/twilio/status`)
 
-      expect((await post("/hooks/flows/sendgrid", signed)).status).toBe(200)
-      expect(await flows.retrieveMessage(message.id)).toMatchObject({ status: "bounced" })
-      const [contact] = await flows.listContacts({ email: "forged@example.com" })
-      expect(contact.email_consent).toBe("unsubscribed")
+    const callback = { MessageSid: message.provider_id as string, MessageStatus: "delivered", AccountSid: twilioFake.accountSid }
+    const signed = twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/status`, callback)
+    const forged = twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/status`, { ...callback, MessageStatus: "failed" })
+    expect((await post("/hooks/flows/twilio/status", { ...signed, body: forged.body })).status).toBe(403)
+    const delivered = await twilioFake.deliver(`${api.defaults.baseURL}/hooks/flows/twilio/status`, `${BACKEND}/hooks/flows/twilio/status`, callback)
+    expect(delivered.status).toBe(204)
+    expect(await flows.retrieveMessage(message.id)).toMatchObject({ status: "delivered" })
+
+    const inbound = (body: string) =>
+      twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/inbound`, { From: "+14155550123", To: "+15005550006", Body: body, MessageSid: `SM${body.length}${Date.now()}` })
+    expect((await post("/hooks/flows/twilio/inbound", inbound("  stop "))).status).toBe(200)
+    expect((await flows.retrieveContact(contact.id)).sms_consent).toBe("unsubscribed")
+    expect((await post("/hooks/flows/twilio/inbound", inbound("Unstop"))).status).toBe(200)
+    expect((await flows.retrieveContact(contact.id)).sms_consent).toBe("granted")
+    const help = await post("/hooks/flows/twilio/inbound", inbound("HELP"))
+    expect(help.text).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Test Store: help at http://storefront.test. Reply STOP to unsubscribe.</Message></Response>'
+    )
+    const unsigned = await fetch(`${api.defaults.baseURL}/hooks/flows/twilio/inbound`, {
+      method: "POST", body: "From=%2B14155550123&Body=START", headers: { "content-type": "application/x-www-form-urlencoded" },
     })
+    expect(unsigned.status).toBe(401)
+  })
 
-    it("retries a 429 and a 500, then sends once", async () => {
-      sendgrid.respondNext(
-        { status: 429, headers: { "retry-after": "1" }, body: { errors: [{ field: null, message: "too many requests" }] } },
-        { status: 500, body: { errors: [{ field: null, message: "internal server error" }] } }
-      )
-      const flowId = await startFlow(sendAtOnce(email))
-      await cartFor("retry@example.com")
-      const message = await messageOf(flowId, (m) => m.status === "sent")
-      expect(message.attempts).toBe(3)
-      const { data } = await api.get(`/admin/flows/runs?flow_id=${flowId}`, store.adminHeaders)
-      const outcomes = data.runs[0].context.trail.filter((t: any) => t.step_id === "hello").map((t: any) => t.outcome)
-      expect(outcomes).toEqual(["provider_retry", "provider_retry", "sent"])
+  it("sends a test of a step to the address the owner gives, and logs it", async () => {
+    const definition = { ...sendAtOnce(email), steps: [email, text] }
+    const { data } = await api.post("/admin/flows", { name: "Draft to test", definition }, store.adminHeaders)
+    const flowId = data.flow.id
+    const attempt = (stepId: string, body: unknown) =>
+      api.post(`/admin/flows/${flowId}/steps/${stepId}/send-test`, body, store.adminHeaders).catch((e) => e.response)
+
+    const sent = await attempt("hello", { to: "owner@example.com" })
+    expect(sent.status).toBe(200)
+    expect(sent.data.message).toMatchObject({
+      provider: "sendgrid", status: "sent", to: "owner@example.com", subject: "Hello 3", metadata: { test: true }, run_id: null,
     })
+    expect(sendgrid.requests.at(-1)!.body.personalizations[0].to).toEqual([{ email: "owner@example.com" }])
 
-    it("gives up after the last attempt and keeps the provider's error", async () => {
-      sendgrid.respondNext(...[1, 2, 3].map(() => ({ status: 503, body: { errors: [{ field: null, message: "unavailable" }] } })))
-      const flowId = await startFlow(sendAtOnce(email))
-      await cartFor("down@example.com")
-      const message = await messageOf(flowId, (m) => m.status === "failed")
-      expect(message).toMatchObject({ attempts: 3, error_code: "503", error: "SendGrid 503: unavailable" })
-    })
+    const texted = await attempt("text", { to: "+1 (415) 555-0199" })
+    expect(texted.data.message).toMatchObject({ provider: "twilio", to: "+14155550199", text: "Your cart at Sample Store is waiting" })
 
-    it("texts through Twilio, follows status callbacks and honours STOP", async () => {
-      const flowId = await startFlow(sendAtOnce(text))
-      await cartFor("sms@example.com", "(415) 555-0123")
+    expect((await attempt("hello", { to: "not-an-email" })).status).toBe(400)
+    expect((await attempt("text", { to: "+1 415 555" })).data.message).toMatch(/invalid phone number/)
+    expect((await attempt("missing", { to: "owner@example.com" })).status).toBe(404)
+    sendgrid.respondNext({ status: 403, body: { errors: [{ field: "from", message: "The from address does not match a verified Sender Identity." }] } })
+    const refused = await attempt("hello", { to: "owner@example.com" })
+    expect(refused.status).toBe(502)
+    expect(refused.data.message).toMatchObject({ status: "failed", error_code: "403", error: expect.stringMatching(/verified Sender Identity/) })
+  })
+
+  it("records an opted-out number (21610) and an invalid one without sending", async () => {
+    const flowId = await startFlow(sendAtOnce(text))
+    await cartFor("optout@example.com", "+15005550004")
+    await cartFor("badphone@example.com", "+1415555")
+    for (const address of ["optout@example.com", "badphone@example.com"]) {
       const [contact] = await eventually(async () => {
-        const found = await flows.listContacts({ email: "sms@example.com" })
+        const found = await flows.listContacts({ email: address })
         return found.length ? found : undefined
       })
-      expect(contact.phone).toBe("+14155550123")
       await flows.updateContacts({ id: contact.id, sms_consent: "granted" })
-
-      const message = await messageOf(flowId, (m) => m.status === "sent")
-      expect(message).toMatchObject({ provider: "twilio", to: "+14155550123", text: "Your cart at Test Store is waiting", segments: 1 })
-      expect(twilioFake.requests.at(-1)!.params.StatusCallback).toBe(`${BACKEND}/hooks/flows/twilio/status`)
-
-      const callback = { MessageSid: message.provider_id as string, MessageStatus: "delivered", AccountSid: twilioFake.accountSid }
-      const signed = twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/status`, callback)
-      const forged = twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/status`, { ...callback, MessageStatus: "failed" })
-      expect((await post("/hooks/flows/twilio/status", { ...signed, body: forged.body })).status).toBe(403)
-      const delivered = await twilioFake.deliver(`${api.defaults.baseURL}/hooks/flows/twilio/status`, `${BACKEND}/hooks/flows/twilio/status`, callback)
-      expect(delivered.status).toBe(204)
-      expect(await flows.retrieveMessage(message.id)).toMatchObject({ status: "delivered" })
-
-      const inbound = (body: string) =>
-        twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/inbound`, { From: "+14155550123", To: "+15005550006", Body: body, MessageSid: `SM${body.length}${Date.now()}` })
-      expect((await post("/hooks/flows/twilio/inbound", inbound("  stop "))).status).toBe(200)
-      expect((await flows.retrieveContact(contact.id)).sms_consent).toBe("unsubscribed")
-      expect((await post("/hooks/flows/twilio/inbound", inbound("Unstop"))).status).toBe(200)
-      expect((await flows.retrieveContact(contact.id)).sms_consent).toBe("granted")
-      const help = await post("/hooks/flows/twilio/inbound", inbound("HELP"))
-      expect(help.text).toBe(
-        '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Test Store: help at http://storefront.test. Reply STOP to unsubscribe.</Message></Response>'
-      )
-      const unsigned = await fetch(`${api.defaults.baseURL}/hooks/flows/twilio/inbound`, {
-        method: "POST", body: "From=%2B14155550123&Body=START", headers: { "content-type": "application/x-www-form-urlencoded" },
-      })
-      expect(unsigned.status).toBe(401)
-    })
-
-    it("sends a test of a step to the address the owner gives, and logs it", async () => {
-      const definition = { ...sendAtOnce(email), steps: [email, text] }
-      const { data } = await api.post("/admin/flows", { name: "Draft to test", definition }, store.adminHeaders)
-      const flowId = data.flow.id
-      const attempt = (stepId: string, body: unknown) =>
-        api.post(`/admin/flows/${flowId}/steps/${stepId}/send-test`, body, store.adminHeaders).catch((e) => e.response)
-
-      const sent = await attempt("hello", { to: "owner@example.com" })
-      expect(sent.status).toBe(200)
-      expect(sent.data.message).toMatchObject({
-        provider: "sendgrid", status: "sent", to: "owner@example.com", subject: "Hello 3", metadata: { test: true }, run_id: null,
-      })
-      expect(sendgrid.requests.at(-1)!.body.personalizations[0].to).toEqual([{ email: "owner@example.com" }])
-
-      const texted = await attempt("text", { to: "+1 (415) 555-0199" })
-      expect(texted.data.message).toMatchObject({ provider: "twilio", to: "+14155550199", text: "Your cart at Sample Store is waiting" })
-
-      expect((await attempt("hello", { to: "not-an-email" })).status).toBe(400)
-      expect((await attempt("text", { to: "+1 415 555" })).data.message).toMatch(/invalid phone number/)
-      expect((await attempt("missing", { to: "owner@example.com" })).status).toBe(404)
-      sendgrid.respondNext({ status: 403, body: { errors: [{ field: "from", message: "The from address does not match a verified Sender Identity." }] } })
-      const refused = await attempt("hello", { to: "owner@example.com" })
-      expect(refused.status).toBe(502)
-      expect(refused.data.message).toMatchObject({ status: "failed", error_code: "403", error: expect.stringMatching(/verified Sender Identity/) })
-    })
-
-    it("records an opted-out number (21610) and an invalid one without sending", async () => {
-      const flowId = await startFlow(sendAtOnce(text))
-      await cartFor("optout@example.com", "+15005550004")
-      await cartFor("badphone@example.com", "+1415555")
-      for (const address of ["optout@example.com", "badphone@example.com"]) {
-        const [contact] = await eventually(async () => {
-          const found = await flows.listContacts({ email: address })
-          return found.length ? found : undefined
-        })
-        await flows.updateContacts({ id: contact.id, sms_consent: "granted" })
-      }
-      await eventually(async () => ((await flows.listMessages({ flow_id: flowId })).length === 2 ? true : undefined))
-      const messages = await flows.listMessages({ flow_id: flowId }, { order: { to: "ASC" } })
-      expect(messages.map((m) => [m.to, m.status, m.error_code ?? m.error])).toEqual([
-        ["+1415555", "skipped", "invalid phone number: +1415555"],
-        ["+15005550004", "failed", "21610"],
-      ])
-      const [optedOut] = await flows.listContacts({ email: "optout@example.com" })
-      expect(optedOut.sms_consent).toBe("unsubscribed")
-    })
-  },
+    }
+    await eventually(async () => ((await flows.listMessages({ flow_id: flowId })).length === 2 ? true : undefined))
+    const messages = await flows.listMessages({ flow_id: flowId }, { order: { to: "ASC" } })
+    expect(messages.map((m) => [m.to, m.status, m.error_code ?? m.error])).toEqual([
+      ["+1415555", "skipped", "invalid phone number: +1415555"],
+      ["+15005550004", "failed", "21610"],
+    ])
+    const [optedOut] = await flows.listContacts({ email: "optout@example.com" })
+    expect(optedOut.sms_consent).toBe("unsubscribed")
+  })
 })
