@@ -17,6 +17,8 @@ export type StoreFixture = {
   adminHeaders: { headers: Record<string, string> }
   storeHeaders: { headers: Record<string, string> }
   regionId: string
+  salesChannelId: string
+  productId: string
   variantId: string
   productTitle: string
 }
@@ -75,6 +77,8 @@ export async function createStoreFixture(container: MedusaContainer): Promise<St
     adminHeaders: { headers: { authorization: `Bearer ${token}` } },
     storeHeaders: { headers: { "x-publishable-api-key": apiKey.token } },
     regionId: region.id,
+    salesChannelId: channel.id,
+    productId: product.id,
     variantId: product.variants[0].id,
     productTitle,
   }

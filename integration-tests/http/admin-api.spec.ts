@@ -61,7 +61,7 @@ storeTestRunner(({ api, getContainer, store }) => {
   it.each([
     ["no name", { definition }, /name/],
     ["an unknown field", { name: "x", definition, colour: "red" }, /colour/],
-    ["an unknown trigger", { name: "x", definition: { ...definition, trigger: { event: "cart.exploded" } } }, /field .definition, trigger, event., but got: .cart\.exploded./],
+    ["an unknown trigger", { name: "x", definition: { ...definition, trigger: { event: "cart.exploded" } } }, /unknown trigger event "cart\.exploded"; expected one of cart\.updated, order\.placed/],
     ["no steps", { name: "x", definition: { ...definition, steps: [] } }, /field .definition, steps. too small/],
     [
       "a duplicate step id",
@@ -135,7 +135,7 @@ storeTestRunner(({ api, getContainer, store }) => {
 
   it("ships the built-in flows as drafts, ready to switch on", async () => {
     const { data } = await api.get("/admin/flows?status=draft", store.adminHeaders)
-    expect(data.flows.map((f: any) => f.handle).sort()).toEqual(["abandoned-cart", "post-purchase", "review-request", "welcome-series"])
+    expect(data.flows.map((f: any) => f.handle).sort()).toEqual(["abandoned-cart", "post-purchase", "review-request", "welcome-series", "win-back"])
   })
 
   it("refuses bad list filters and an empty update", async () => {

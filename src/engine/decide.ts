@@ -23,9 +23,14 @@ export type Decision =
 
 const DEFAULT_CHECK_EVERY = { amount: 5, unit: "minutes" } as const
 
-function waitDue(step: WaitStep, enteredAt: Date, timezone: string): Date {
-  const afterDuration = step.duration ? addDuration(enteredAt, step.duration) : enteredAt
-  return step.until_time ? nextLocalTime(afterDuration, step.until_time, timezone) : afterDuration
+export type DecideOptions = {
+  /** Compresses every duration (see durationToMs). A compressed clock has no time of day, so `until_time` is ignored. */
+  timeScale?: number
+}
+
+function waitDue(step: WaitStep, enteredAt: Date, timezone: string, timeScale: number): Date {
+  const afterDuration = step.duration ? addDuration(enteredAt, step.duration, timeScale) : enteredAt
+  return step.until_time && timeScale === 1 ? nextLocalTime(afterDuration, step.until_time, timezone) : afterDuration
 }
 
 /**
@@ -33,7 +38,13 @@ function waitDue(step: WaitStep, enteredAt: Date, timezone: string): Date {
  * splits, elapsed waits) and stops at the first thing the adapter must act on: a wait that is
  * not over, a message to send, an exit or the end. It never has side effects.
  */
-export function decide(definition: FlowDefinition, run: RunState, facts: Facts, now: Date): Decision {
+export function decide(
+  definition: FlowDefinition,
+  run: RunState,
+  facts: Facts,
+  now: Date,
+  { timeScale = 1 }: DecideOptions = {}
+): Decision {
   const trail: TrailEntry[] = []
   if (definition.exit?.conditions && evaluate(definition.exit.conditions, facts)) {
     return { type: "exit", reason: "exit_condition", step_id: run.step_id, trail }
@@ -51,7 +62,7 @@ export function decide(definition: FlowDefinition, run: RunState, facts: Facts, 
     }
     switch (step.type) {
       case "wait": {
-        const due = waitDue(step, enteredAt, timezone)
+        const due = waitDue(step, enteredAt, timezone, timeScale)
         if (now < due) {
           return { type: "wait", step_id: step.id, step_entered_at: enteredAt, until: due, trail }
         }
@@ -61,7 +72,7 @@ export function decide(definition: FlowDefinition, run: RunState, facts: Facts, 
         break
       }
       case "wait_until": {
-        const timeoutAt = addDuration(enteredAt, step.timeout)
+        const timeoutAt = addDuration(enteredAt, step.timeout, timeScale)
         if (evaluate(step.condition, facts)) {
           trail.push({ step_id: step.id, type: step.type, outcome: "met" })
           enteredAt = now
@@ -72,7 +83,7 @@ export function decide(definition: FlowDefinition, run: RunState, facts: Facts, 
           }
           enteredAt = timeoutAt
         } else {
-          const nextCheck = addDuration(now, step.check_every ?? DEFAULT_CHECK_EVERY)
+          const nextCheck = addDuration(now, step.check_every ?? DEFAULT_CHECK_EVERY, timeScale)
           const until = nextCheck < timeoutAt ? nextCheck : timeoutAt
           return { type: "wait", step_id: step.id, step_entered_at: enteredAt, until, trail }
         }

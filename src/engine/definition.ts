@@ -108,7 +108,12 @@ export const TRIGGER_EVENTS = [
   "shipment.created",
   "delivery.created",
   "order.fulfillment_created",
+  /** A storefront sign-up with email consent (POST /store/flows/consent), guests included. */
+  "newsletter.subscribed",
+  /** A customer whose last order is older than the trigger's `inactive_for`; found by a scheduled check. */
+  "customer.inactive",
 ] as const
+export type TriggerEvent = (typeof TRIGGER_EVENTS)[number]
 
 export const EXIT_EVENTS = ["order.placed", "order.canceled", "customer.deleted"] as const
 export const MATCH_KEYS = ["cart_id", "order_id", "customer_id", "email"] as const
@@ -124,7 +129,11 @@ export type Reentry = z.infer<typeof reentrySchema>
 export const flowDefinitionSchema = z
   .object({
     trigger: z.strictObject({
-      event: z.enum(TRIGGER_EVENTS),
+      /** One event, or several: a flow with several trigger events runs once per person, whichever comes first. */
+      // Names are checked below, where an unknown one can be named (a union's own error cannot).
+      event: z.union([z.string(), z.array(z.string()).min(1)]),
+      /** For `customer.inactive`: how long since the customer's last order. */
+      inactive_for: durationSchema.optional(),
       filters: conditionGroupSchema.optional(),
       /** A new event for a subject already in the flow restarts the wait it is in, if the subject really changed. */
       restart_wait_on_activity: z.boolean().optional(),
@@ -151,13 +160,50 @@ export const flowDefinitionSchema = z
         ctx.addIssue({ code: "custom", path, message: "a wait needs a duration or an until_time" })
       }
     })
+    const events = [definition.trigger.event].flat()
+    for (const event of events) {
+      if (!(TRIGGER_EVENTS as readonly string[]).includes(event)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["trigger", "event"],
+          message: `unknown trigger event "${event}"; expected one of ${TRIGGER_EVENTS.join(", ")}`,
+        })
+      }
+    }
+    if (events.includes("customer.inactive") !== Boolean(definition.trigger.inactive_for)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["trigger", "inactive_for"],
+        message: "inactive_for is required with the customer.inactive trigger, and only with it",
+      })
+    }
+    if (events.includes("customer.inactive") && events.length > 1) {
+      ctx.addIssue({ code: "custom", path: ["trigger", "event"], message: "customer.inactive cannot be combined with other events" })
+    }
   })
 
 export type FlowDefinition = {
-  trigger: { event: (typeof TRIGGER_EVENTS)[number]; filters?: ConditionGroup; restart_wait_on_activity?: boolean }
+  trigger: {
+    event: TriggerEvent | TriggerEvent[]
+    inactive_for?: Duration
+    filters?: ConditionGroup
+    restart_wait_on_activity?: boolean
+  }
   exit?: { events?: { event: (typeof EXIT_EVENTS)[number]; match?: MatchKey[] }[]; conditions?: ConditionGroup }
   reentry?: Reentry
   steps: Step[]
+}
+
+export function triggerEvents(definition: Pick<FlowDefinition, "trigger">): TriggerEvent[] {
+  return [...new Set([definition.trigger.event].flat())]
+}
+
+/**
+ * Whom one run is for. Events of one kind share a subject (the cart, the order); a flow started by
+ * different kinds of event (an account or a newsletter sign-up) runs per person, so nobody enters twice.
+ */
+export function runsPerContact(definition: Pick<FlowDefinition, "trigger">): boolean {
+  return triggerEvents(definition).length > 1
 }
 
 type StepPath = (string | number)[]

@@ -2,12 +2,16 @@ import type { Duration } from "./definition"
 
 const UNIT_MS = { seconds: 1000, minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const
 
-export function durationToMs(duration: Duration): number {
-  return duration.amount * UNIT_MS[duration.unit]
+/**
+ * A duration in milliseconds. `timeScale` compresses time for demos and tests: with 360, an hour
+ * lasts 10 seconds.
+ */
+export function durationToMs(duration: Duration, timeScale = 1): number {
+  return (duration.amount * UNIT_MS[duration.unit]) / timeScale
 }
 
-export function addDuration(date: Date, duration: Duration): Date {
-  return new Date(date.getTime() + durationToMs(duration))
+export function addDuration(date: Date, duration: Duration, timeScale = 1): Date {
+  return new Date(date.getTime() + durationToMs(duration, timeScale))
 }
 
 export function isValidTimezone(timezone: string): boolean {

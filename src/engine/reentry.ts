@@ -7,7 +7,8 @@ export type PastRun = { status: "active" | "completed" | "exited" | "failed"; st
 export function canEnter(
   reentry: Reentry | undefined,
   previousRuns: PastRun[],
-  now: Date
+  now: Date,
+  timeScale = 1
 ): { ok: true } | { ok: false; reason: string } {
   if (previousRuns.some((run) => run.status === "active")) {
     return { ok: false, reason: "already_active" }
@@ -17,7 +18,7 @@ export function canEnter(
     return { ok: false, reason: "already_entered" }
   }
   if (rule.mode === "cooldown") {
-    const since = now.getTime() - durationToMs(rule.cooldown)
+    const since = now.getTime() - durationToMs(rule.cooldown, timeScale)
     if (previousRuns.some((run) => run.started_at.getTime() > since)) {
       return { ok: false, reason: "cooldown" }
     }

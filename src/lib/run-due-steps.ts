@@ -50,8 +50,10 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const version = await flows.retrieveFlowVersion(run.flow_version_id)
   const definition = version.definition as unknown as FlowDefinition
+  const { engagement, timezone, person } = await flows.personFacts(run)
   const facts = await loadFacts(query, run)
-  const { engagement, timezone } = await flows.personFacts(run)
+  facts.customer ??= person
+  const { timeScale } = flows.getOptions().scheduler
   let state: RunState = {
     id: run.id,
     started_at: new Date(run.created_at),
@@ -62,7 +64,7 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
   const trail: TrailEntry[] = []
 
   for (let i = 0; i < MAX_STEPS_PER_TICK; i++) {
-    const decision = decide(definition, state, { ...facts, engagement }, now)
+    const decision = decide(definition, state, { ...facts, engagement }, now, { timeScale })
     trail.push(...decision.trail)
     switch (decision.type) {
       case "wait":
@@ -123,7 +125,7 @@ async function renderStep(
       ? await recommendationsFor(container.resolve(ContainerRegistrationKeys.QUERY), facts.order, (handle) => `${storefront}/products/${handle}`)
       : []
   const variables = buildTemplateVariables({
-    customer: facts.customer ?? { email: run.email, phone: run.phone },
+    customer: facts.customer,
     cart: facts.cart,
     order: facts.order,
     store: { name: options.storeName, url: options.storefrontUrl },

@@ -192,4 +192,21 @@ describe("decide", () => {
   it("exits a run whose step no longer exists", () => {
     expect(decide(basic, run("gone"), {}, T0)).toMatchObject({ type: "exit", reason: "unknown_step" })
   })
+
+  it("compresses waits and wait_until timeouts with the time scale, ignoring times of day", () => {
+    const compressed = flow([
+      { id: "wait", type: "wait", duration: { amount: 1, unit: "hours" }, until_time: "09:00" },
+      { id: "until", type: "wait_until", condition: { all: [{ field: "order.delivered", op: "eq", value: true }] }, timeout: { amount: 1, unit: "days" } },
+      email("first"),
+    ])
+    const seconds = (s: number) => new Date(T0.getTime() + s * 1000)
+    // 360x: an hour lasts 10 seconds, a day 4 minutes, the default 5-minute check under a second.
+    expect(decide(compressed, run(), {}, T0, { timeScale: 360 })).toMatchObject({ type: "wait", until: seconds(10) })
+    expect(decide(compressed, run("until", seconds(10)), {}, seconds(10), { timeScale: 360 })).toMatchObject({
+      type: "wait", until: new Date(seconds(10).getTime() + 300_000 / 360),
+    })
+    expect(decide(compressed, run("until", seconds(10)), {}, seconds(250), { timeScale: 360 })).toMatchObject({
+      type: "send", step_id: "first",
+    })
+  })
 })

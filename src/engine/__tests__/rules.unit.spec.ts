@@ -6,7 +6,9 @@ import {
   FlowDefinitionError,
   parseFlowDefinition,
   quietHoursEnd,
+  runsPerContact,
   shouldRestartWait,
+  triggerEvents,
 } from ".."
 
 const NOW = new Date("2026-03-02T10:00:00Z")
@@ -61,6 +63,14 @@ describe("re-entry", () => {
     const rule = { mode: "cooldown" as const, cooldown: { amount: 30, unit: "days" as const } }
     expect(canEnter(rule, [{ status: "exited", started_at: daysAgo(10) }], NOW)).toEqual({ ok: false, reason: "cooldown" })
     expect(canEnter(rule, [{ status: "exited", started_at: daysAgo(31) }], NOW)).toEqual({ ok: true })
+  })
+
+  it("shortens the cooldown with the time scale", () => {
+    const rule = { mode: "cooldown" as const, cooldown: { amount: 30, unit: "days" as const } }
+    // At 360x, 30 days pass in 2 hours.
+    const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000)
+    expect(canEnter(rule, [{ status: "exited", started_at: minutesAgo(119) }], NOW, 360)).toEqual({ ok: false, reason: "cooldown" })
+    expect(canEnter(rule, [{ status: "exited", started_at: minutesAgo(121) }], NOW, 360)).toEqual({ ok: true })
   })
 
   it("always lets a finished subject in again", () => {
@@ -125,6 +135,26 @@ describe("definition validation", () => {
     expect(issuesOf({ ...base, steps: [{ id: "x", type: "teleport" }] })[0].path).toBe("steps.0.type")
     expect(issuesOf({ ...base, steps: [{ id: "w", type: "wait", duraton: { amount: 1, unit: "days" } }] }).map((i) => i.path))
       .toContain("steps.0")
+  })
+
+  it("takes several trigger events, run once per person, and inactive_for only with customer.inactive", () => {
+    const welcome = parseFlowDefinition({ trigger: { event: ["customer.created", "newsletter.subscribed"] }, steps: [{ id: "x", type: "exit" }] })
+    expect(triggerEvents(welcome)).toEqual(["customer.created", "newsletter.subscribed"])
+    expect(runsPerContact(welcome)).toBe(true)
+    expect(runsPerContact(parseFlowDefinition({ ...base, steps: [{ id: "x", type: "exit" }] }))).toBe(false)
+
+    const steps = [{ id: "x", type: "exit" }]
+    const message = "inactive_for is required with the customer.inactive trigger, and only with it"
+    expect(issuesOf({ trigger: { event: "customer.inactive" }, steps })).toEqual([{ path: "trigger.inactive_for", message }])
+    expect(issuesOf({ trigger: { event: "cart.updated", inactive_for: { amount: 1, unit: "days" } }, steps })).toEqual([
+      { path: "trigger.inactive_for", message },
+    ])
+    expect(issuesOf({ trigger: { event: ["customer.inactive", "order.placed"], inactive_for: { amount: 90, unit: "days" } }, steps }))
+      .toEqual([{ path: "trigger.event", message: "customer.inactive cannot be combined with other events" }])
+    expect(issuesOf({ trigger: { event: [] }, steps })[0].path).toBe("trigger.event")
+    expect(issuesOf({ trigger: { event: ["order.placed", "cart.exploded"] }, steps })[0].message).toMatch(
+      /^unknown trigger event "cart.exploded"; expected one of cart.updated, /
+    )
   })
 
   it("needs at least two split variants with positive weights", () => {

@@ -123,9 +123,15 @@ export const pluginOptionsSchema = z
         leaseMs: z.number().int().min(1000).default(60_000),
         /** Set to false on processes that must not send (the worker still records events). */
         enabled: z.boolean().default(true),
+        /**
+         * Compresses flow time for demos and tests: with 360, an hour of waiting lasts 10 seconds. Waits,
+         * cooldowns, the frequency cap's window and win-back's inactivity all shrink; quiet hours and
+         * times of day are ignored. Never set it on a live store.
+         */
+        timeScale: z.number().min(1).max(1_000_000).default(1),
       })
       .strict()
-      .default({ pollIntervalMs: 5000, batchSize: 50, leaseMs: 60_000, enabled: true }),
+      .default({ pollIntervalMs: 5000, batchSize: 50, leaseMs: 60_000, enabled: true, timeScale: 1 }),
   })
   .strict()
 

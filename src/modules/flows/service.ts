@@ -12,6 +12,7 @@ import {
   FlowDefinitionError,
   parseFlowDefinition,
   quietHoursEnd,
+  runsPerContact,
   shouldRestartWait,
   templateIssuesOf,
   type FlowDefinition,
@@ -24,7 +25,15 @@ import { retryDelayMs } from "./channels/retry"
 import { ProviderError } from "./channels/types"
 import { ConsentEvidence, Contact, ContactEvent, Flow, FlowRun, FlowVersion, Message, ProviderEvent } from "./models"
 import { DEFAULT_MAX_SEGMENTS, parsePluginOptions, type PluginOptions } from "./options"
-import { addTimelineEntry, consentOf, engagementSince, setConsent, upsertContact } from "./sql/contacts"
+import {
+  addTimelineEntry,
+  consentOf,
+  contactsLastOrderedBetween,
+  engagementSince,
+  noteOrderPlaced,
+  setConsent,
+  upsertContact,
+} from "./sql/contacts"
 import { Database } from "./sql/database"
 import * as flowSql from "./sql/flows"
 import { insertMessageOnce, markMessage, startRetry } from "./sql/messages"
@@ -34,6 +43,9 @@ import { applyInboundSms, applySendGridEvents, applyTwilioStatus, e164OrRaw, typ
 
 /** Medusa raises cart.created and cart.updated; flows only need to know the cart changed. */
 const TRIGGER_ALIASES: Record<string, string> = { "cart.created": "cart.updated" }
+
+const WIN_BACK_LOOKBACK = { amount: 7, unit: "days" } as const
+const WIN_BACK_PAGE = 500
 
 /** Cart edits are too frequent to be worth a timeline entry each. */
 const EVENTS_KEPT_OFF_TIMELINE = new Set(["cart.updated"])
@@ -137,7 +149,7 @@ class FlowsModuleService extends MedusaService({
           description: input.description ?? null,
           handle: input.handle ?? null,
           status: input.status ?? "draft",
-          trigger_event: definition.trigger.event,
+          trigger_event: flowSql.triggerEventColumn(definition),
           definition,
         },
         new Date()
@@ -160,7 +172,7 @@ class FlowsModuleService extends MedusaService({
         const definition = definitionToSave(flow.definition)
         await flowSql.insertFlow(
           tx,
-          { ...flow, status: "draft", trigger_event: definition.trigger.event, definition },
+          { ...flow, status: "draft", trigger_event: flowSql.triggerEventColumn(definition), definition },
           new Date()
         )
       }
@@ -195,7 +207,7 @@ class FlowsModuleService extends MedusaService({
           input.name ?? flow.name,
           input.description === undefined ? flow.description : input.description,
           JSON.stringify(definition ?? flow.definition),
-          (definition ?? (flow.definition as FlowDefinition)).trigger.event,
+          flowSql.triggerEventColumn(definition ?? (flow.definition as FlowDefinition)),
           version,
           versionId,
           now,
@@ -246,6 +258,9 @@ class FlowsModuleService extends MedusaService({
         data: { subject_type: event.subject.type, subject_id: event.subject.id },
       })
     }
+    if (contactId && event.name === "order.placed") {
+      await noteOrderPlaced(this.db_, contactId, now)
+    }
     const exited = await this.exitRunsOn(event, now)
     const { entered, restarted } = await this.enterFlowsOn(event, contactId, now)
     return { contact_id: contactId, entered, exited, restarted }
@@ -271,22 +286,28 @@ class FlowsModuleService extends MedusaService({
       if (definition.trigger.filters && !evaluate(definition.trigger.filters, event.facts)) {
         continue
       }
-      const active = await runSql.activeRunOf(this.db_, flow.id, event.subject)
+      const perContact = runsPerContact(definition)
+      const subjectId = perContact ? contactId : event.subject.id
+      if (!subjectId) {
+        continue
+      }
+      const subject = { type: perContact ? ("contact" as const) : event.subject.type, id: subjectId }
+      const active = await runSql.activeRunOf(this.db_, flow.id, subject)
       if (active) {
         if (shouldRestartWait(active.definition, active, fingerprint) && (await runSql.restartWait(this.db_, active.id, fingerprint!, now))) {
           restarted.push(active.id)
         }
         continue
       }
-      const history = await runSql.previousRuns(this.db_, flow.id, event.subject)
-      if (!canEnter(definition.reentry, history, now).ok) {
+      const history = await runSql.previousRuns(this.db_, flow.id, subject)
+      if (!canEnter(definition.reentry, history, now, this.options_.scheduler.timeScale).ok) {
         continue
       }
       const runId = await runSql.insertRunIfNoneActive(this.db_, {
         flow_id: flow.id,
         flow_version_id: flow.current_version_id,
-        subject_type: event.subject.type,
-        subject_id: event.subject.id,
+        subject_type: subject.type,
+        subject_id: subject.id,
         identity: event.identity,
         contact_id: contactId,
         context: fingerprint ? { fingerprint } : {},
@@ -297,6 +318,44 @@ class FlowsModuleService extends MedusaService({
       }
     }
     return { entered, restarted }
+  }
+
+  /**
+   * Win-back: for each active `customer.inactive` flow, records the event for the people whose last
+   * order crossed the flow's `inactive_for` mark within the past week (a week, so a few days of
+   * downtime lose nobody). It reads an index over last-order times, so its cost follows the people
+   * who qualify, not the number of orders. Reentry rules keep anyone from entering twice.
+   */
+  async startWinBackRuns(now = new Date()): Promise<string[]> {
+    const { timeScale } = this.options_.scheduler
+    const flows = await flowSql.activeFlowsTriggeredBy(this.db_, "customer.inactive")
+    const entered: string[] = []
+    for (const flow of flows) {
+      const inactiveFor = (flow.definition as FlowDefinition).trigger.inactive_for!
+      const mark = new Date(now.getTime() - durationToMs(inactiveFor, timeScale))
+      const from = new Date(mark.getTime() - durationToMs(WIN_BACK_LOOKBACK, timeScale))
+      for (let offset = 0; ; offset += WIN_BACK_PAGE) {
+        const contacts = await contactsLastOrderedBetween(this.db_, from, mark, WIN_BACK_PAGE, offset)
+        for (const contact of contacts) {
+          const person = {
+            customer_id: contact.customer_id, email: contact.email, phone: contact.phone,
+            first_name: contact.first_name, last_name: contact.last_name,
+          }
+          const result = await this.recordEvent({
+            name: "customer.inactive",
+            occurred_at: now,
+            subject: contact.customer_id ? { type: "customer", id: contact.customer_id } : { type: "contact", id: contact.id },
+            identity: person,
+            facts: { customer: { ...person, id: contact.customer_id, last_order_at: contact.last_order_at } },
+          })
+          entered.push(...result.entered)
+        }
+        if (contacts.length < WIN_BACK_PAGE) {
+          break
+        }
+      }
+    }
+    return entered
   }
 
   /** Reserves due runs for this worker. */
@@ -317,12 +376,19 @@ class FlowsModuleService extends MedusaService({
     return await runSql.retryClaimedRun(this.db_, run, { error, at, now })
   }
 
-  /** What the engine needs to know about the person behind a run: engagement and timezone. */
+  /** What the engine needs to know about the person behind a run: engagement, timezone, name. */
   async personFacts(run: RunRow) {
     const contact = await consentOf(this.db_, run.contact_id)
     return {
       engagement: await engagementSince(this.db_, run.contact_id, run.id, new Date(run.created_at)),
       timezone: (contact?.timezone as string | null) ?? this.options_.defaults.timezone,
+      // For people with no customer account, such as newsletter sign-ups, templates read `customer` from here.
+      person: {
+        email: run.email,
+        phone: run.phone,
+        first_name: (contact?.first_name as string | null) ?? null,
+        last_name: (contact?.last_name as string | null) ?? null,
+      },
     }
   }
 
@@ -338,13 +404,6 @@ class FlowsModuleService extends MedusaService({
     now = new Date()
   ): Promise<SendOutcome> {
     const contact = await consentOf(this.db_, run.contact_id)
-    // Texts wait for the end of the recipient's quiet hours; email is not held back.
-    const { quietHours, timezone } = this.options_.defaults
-    const quietUntil =
-      step.channel === "sms" ? quietHoursEnd(now, quietHours, contact?.timezone ?? timezone) : null
-    if (quietUntil) {
-      return { deferred_until: quietUntil, reason: "quiet_hours" }
-    }
     const rendered = "rendered" in content ? content.rendered : { channel: step.channel }
     const recipient = this.recipientFor(run, step.channel, rendered)
     const reason =
@@ -352,6 +411,14 @@ class FlowsModuleService extends MedusaService({
       recipient.invalid ??
       reasonNotToSend(contact, step.channel, recipient.to) ??
       (contact?.unsubscribed_flows?.includes(run.flow_id) ? "unsubscribed from this flow" : null)
+    // A text that will go out waits for the end of the recipient's quiet hours; email is not held back.
+    const { quietHours, timezone } = this.options_.defaults
+    const compressed = this.options_.scheduler.timeScale > 1
+    const quietUntil =
+      step.channel === "sms" && !reason && !compressed ? quietHoursEnd(now, quietHours, contact?.timezone ?? timezone) : null
+    if (quietUntil) {
+      return { deferred_until: quietUntil, reason: "quiet_hours" }
+    }
     const idempotencyKey = `${run.flow_id}:${run.id}:${step.id}`
     const claimed = await this.db_.transaction(async (tx) => {
       if (!(await runSql.holdsClaim(tx, run))) {
@@ -488,7 +555,16 @@ class FlowsModuleService extends MedusaService({
    * time, the IP and the user agent. SMS is only ever granted when asked for explicitly.
    */
   async captureConsent(
-    input: { email?: string; phone?: string; country_code?: string; channels: ("email" | "sms")[]; source: string; text: string },
+    input: {
+      email?: string
+      phone?: string
+      country_code?: string
+      first_name?: string
+      last_name?: string
+      channels: ("email" | "sms")[]
+      source: string
+      text: string
+    },
     client: { ip: string | null; user_agent: string | null },
     now = new Date()
   ) {
@@ -500,7 +576,11 @@ class FlowsModuleService extends MedusaService({
       }
       phone = normalized.e164
     }
-    const contactId = (await upsertContact(this.db_, { email: input.email, phone }, now))!
+    const contactId = (await upsertContact(
+      this.db_,
+      { email: input.email, phone, first_name: input.first_name, last_name: input.last_name },
+      now
+    ))!
     for (const channel of new Set(input.channels)) {
       await setConsent(this.db_, { id: contactId }, channel, "granted", now)
       await this.createConsentEvidences({
@@ -510,6 +590,16 @@ class FlowsModuleService extends MedusaService({
     await addTimelineEntry(this.db_, {
       contact_id: contactId, type: "consent.granted", occurred_at: now, data: { channels: input.channels, source: input.source },
     })
+    if (input.email && input.channels.includes("email")) {
+      const person = { email: input.email, first_name: input.first_name ?? null, last_name: input.last_name ?? null }
+      await this.recordEvent({
+        name: "newsletter.subscribed",
+        occurred_at: now,
+        subject: { type: "contact", id: contactId },
+        identity: { ...person, phone },
+        facts: { customer: { ...person, phone }, signup: { source: input.source, channels: input.channels } },
+      })
+    }
     return { contact_id: contactId, channels: [...new Set(input.channels)] }
   }
 
@@ -620,7 +710,7 @@ class FlowsModuleService extends MedusaService({
     const row = await tx.first(
       `SELECT count(*)::int AS sent FROM flows_message
        WHERE contact_id = ? AND status IN ('sending', 'sent', 'delivered') AND created_at > ? AND deleted_at IS NULL`,
-      [contactId, new Date(now.getTime() - durationToMs(per))]
+      [contactId, new Date(now.getTime() - durationToMs(per, this.options_.scheduler.timeScale))]
     )
     return (row?.sent ?? 0) >= max
   }

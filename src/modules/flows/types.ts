@@ -1,4 +1,5 @@
-export type SubjectType = "cart" | "order" | "customer"
+/** What a run is about; "contact" for flows that run once per person, whatever started them. */
+export type SubjectType = "cart" | "order" | "customer" | "contact"
 export type RunStatus = "active" | "completed" | "exited" | "failed"
 export type ConsentState = "unknown" | "granted" | "unsubscribed"
 

@@ -4,6 +4,10 @@ import type { CreateFlowBody } from "./validators"
 
 export async function GET(req: MedusaRequest, res: MedusaResponse) {
   const { filters, config, limit, offset } = listArgs(req)
+  if (filters.trigger_event) {
+    // A flow can have several trigger events, kept comma-separated; no event name contains another.
+    filters.trigger_event = { $like: `%${filters.trigger_event}%` }
+  }
   const [flows, count] = await flowsService(req).listAndCountFlows(filters, config)
   res.json({ flows, count, limit, offset })
 }

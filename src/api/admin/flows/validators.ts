@@ -1,5 +1,5 @@
 import { z } from "zod"
-import { flowDefinitionSchema } from "../../../engine"
+import { flowDefinitionSchema, TRIGGER_EVENTS } from "../../../engine"
 import { MESSAGE_STATUSES } from "../../../modules/flows/models/message"
 
 const pagination = {
@@ -26,7 +26,7 @@ export type UpdateFlowBody = z.infer<typeof UpdateFlowSchema>
 export const ListFlowsQuery = z.object({
   ...pagination,
   status: z.enum(["draft", "active", "paused"]).optional(),
-  trigger_event: z.string().optional(),
+  trigger_event: z.enum(TRIGGER_EVENTS).optional(),
 })
 
 export const ListRunsQuery = z.object({

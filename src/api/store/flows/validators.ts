@@ -6,6 +6,8 @@ export const ConsentSchema = z
     phone: z.string().trim().min(5).max(32).optional(),
     /** How to read a phone number written without +country code, e.g. "US". */
     country_code: z.string().length(2).optional(),
+    first_name: z.string().trim().min(1).max(100).optional(),
+    last_name: z.string().trim().min(1).max(100).optional(),
     channels: z.array(z.enum(["email", "sms"])).min(1),
     /** Where the form was, e.g. "footer-newsletter" or "checkout". */
     source: z.string().trim().min(1).max(100),

@@ -3,8 +3,9 @@ import { abandonedCart } from "./abandoned-cart"
 import { postPurchase } from "./post-purchase"
 import { reviewRequest } from "./review-request"
 import { welcome } from "./welcome"
+import { winBack } from "./win-back"
 
 export type BuiltInFlow = { handle: string; name: string; description: string; definition: FlowDefinition }
 
 /** The flows every store gets on first start: ordinary, editable flows, inactive until switched on. */
-export const BUILT_IN_FLOWS: BuiltInFlow[] = [abandonedCart, welcome, postPurchase, reviewRequest]
+export const BUILT_IN_FLOWS: BuiltInFlow[] = [abandonedCart, welcome, postPurchase, reviewRequest, winBack]

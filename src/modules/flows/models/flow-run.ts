@@ -5,7 +5,7 @@ export const FlowRun = model
     id: model.id({ prefix: "flowrun" }).primaryKey(),
     flow_id: model.text(),
     flow_version_id: model.text(),
-    subject_type: model.enum(["cart", "order", "customer"]),
+    subject_type: model.enum(["cart", "order", "customer", "contact"]),
     subject_id: model.text(),
     cart_id: model.text().nullable(),
     order_id: model.text().nullable(),

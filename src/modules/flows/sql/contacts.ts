@@ -113,7 +113,8 @@ export async function consentOf(db: Database, contactId: string | null) {
     return null
   }
   return await db.first(
-    `SELECT email_consent, sms_consent, timezone, unsubscribed_flows FROM flows_contact WHERE id = ? AND deleted_at IS NULL`,
+    `SELECT email_consent, sms_consent, timezone, unsubscribed_flows, first_name, last_name
+     FROM flows_contact WHERE id = ? AND deleted_at IS NULL`,
     [contactId]
   )
 }
@@ -131,5 +132,23 @@ export async function setConsent(
     `UPDATE flows_contact SET ${channel}_consent = ?, ${channel}_consent_at = ?, updated_at = ?
      WHERE ${column} = ? AND deleted_at IS NULL`,
     [state, now, now, value]
+  )
+}
+
+/** Keeps the contact's latest order time; an older event delivered late does not move it back. */
+export async function noteOrderPlaced(db: Database, contactId: string, at: Date) {
+  await db.rows(
+    `UPDATE flows_contact SET last_order_at = GREATEST(last_order_at, ?), updated_at = ? WHERE id = ?`,
+    [at, at, contactId]
+  )
+}
+
+/** Contacts whose last order falls in [from, to), oldest first: the people who just went quiet. */
+export async function contactsLastOrderedBetween(db: Database, from: Date, to: Date, limit: number, offset: number) {
+  return await db.rows(
+    `SELECT id, customer_id, email, phone, first_name, last_name, last_order_at FROM flows_contact
+     WHERE last_order_at >= ? AND last_order_at < ? AND deleted_at IS NULL
+     ORDER BY last_order_at, id LIMIT ? OFFSET ?`,
+    [from, to, limit, offset]
   )
 }

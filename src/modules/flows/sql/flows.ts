@@ -1,4 +1,5 @@
 import { generateEntityId } from "@medusajs/framework/utils"
+import { triggerEvents, type FlowDefinition } from "../../../engine"
 import { Database, json } from "./database"
 
 export type FlowStatus = "draft" | "active" | "paused"
@@ -44,10 +45,15 @@ export async function lockFlow(db: Database, id: string) {
   )
 }
 
+/** The trigger events as the flows_flow.trigger_event column keeps them: comma-separated. */
+export function triggerEventColumn(definition: Pick<FlowDefinition, "trigger">): string {
+  return triggerEvents(definition).join(",")
+}
+
 export async function activeFlowsTriggeredBy(db: Database, triggerEvent: string) {
   return await db.rows(
     `SELECT id, name, current_version_id, definition FROM flows_flow
-     WHERE status = 'active' AND trigger_event = ? AND deleted_at IS NULL`,
+     WHERE status = 'active' AND ? = ANY(string_to_array(trigger_event, ',')) AND deleted_at IS NULL`,
     [triggerEvent]
   )
 }

@@ -1,0 +1,33 @@
+import type { BuiltInFlow } from "."
+import { button, emailLayout } from "./layout"
+
+export const winBack: BuiltInFlow = {
+  handle: "win-back",
+  name: "Win-back",
+  description: "Writes once to customers who have not ordered for 90 days, with a single-use discount code. Ordering again ends it.",
+  definition: {
+    trigger: {
+      event: "customer.inactive",
+      inactive_for: { amount: 90, unit: "days" },
+      filters: { all: [{ field: "customer.email", op: "exists" }] },
+    },
+    exit: { events: [{ event: "order.placed" }] },
+    // Longer than the week in which the check finds a lapsed customer, so one lapse gets one message.
+    reentry: { mode: "cooldown", cooldown: { amount: 30, unit: "days" } },
+    steps: [
+      {
+        id: "win-back-email",
+        type: "send_email",
+        discount: true,
+        template: {
+          subject: "We miss you at {{ store.name }}",
+          preheader: "{{ discount.value }} off your next order, until {{ discount.expires_at }}.",
+          html: emailLayout(`<p>{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}</p>
+<p>It has been a while. Here is <strong>{{ discount.value }} off</strong> your next order with the code
+<strong style="font-family:monospace;font-size:18px;">{{ discount.code }}</strong>, valid until {{ discount.expires_at }}. It works once.</p>
+${button("{{ store.url }}", "See what is new")}`),
+        },
+      },
+    ],
+  },
+}
