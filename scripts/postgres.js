@@ -74,18 +74,23 @@ async function startEmbedded(dataDir, log) {
 }
 
 /**
+ * @param {{ dataDir?: string, log?: (line: string) => void, embeddedUnlessUrl?: boolean }} options
+ *   embeddedUnlessUrl: start an embedded server whenever DATABASE_URL is not set, without probing 5432.
  * @returns {{ env: Record<string,string>, embedded: boolean, stop: () => Promise<void> }}
  */
-async function ensurePostgres({ dataDir = path.join(ROOT, ".data", "postgres"), log = console.log } = {}) {
+async function ensurePostgres({ dataDir = path.join(ROOT, ".data", "postgres"), log = console.log, embeddedUnlessUrl = false } = {}) {
   const configured = fromEnv()
   let server = configured
   let stop = async () => {}
-  const embedded = !(await answers(configured))
+  // The demo keeps to its own server unless told where one is; tests use a local one when it answers.
+  const embedded = embeddedUnlessUrl ? !process.env.DATABASE_URL : !(await answers(configured))
+  if (process.env.DATABASE_URL && !(await answers(configured))) {
+    throw new Error("DATABASE_URL is set but no Postgres answers there")
+  }
   if (embedded) {
-    if (process.env.DATABASE_URL) {
-      throw new Error("DATABASE_URL is set but no Postgres answers there")
+    if (!embeddedUnlessUrl) {
+      log(`no Postgres answers on ${configured.host}:${configured.port}`)
     }
-    log(`no Postgres answers on ${configured.host}:${configured.port}`)
     ;({ server, stop } = await startEmbedded(dataDir, log))
   }
   const env = {

@@ -1,5 +1,6 @@
 // `npm test`: builds the plugin (the HTTP tests load it from .medusa/server, as a store would),
-// finds or starts a Postgres, then runs the unit, module and HTTP suites. Extra arguments go to jest.
+// finds or starts a Postgres, then runs the unit, module and HTTP suites and the demo's smoke test
+// (`npm run demo -- --simulate --smoke`). Extra arguments go to jest and leave the smoke test out.
 const path = require("node:path")
 const { ensurePostgres, ROOT } = require("./postgres")
 const { runCommand } = require("./run-command")
@@ -30,6 +31,8 @@ async function main() {
     NODE_OPTIONS: [process.env.NODE_OPTIONS, "--experimental-vm-modules"].filter(Boolean).join(" "),
   }
   const jestArgs = ["--runInBand", "--forceExit", ...process.argv.slice(2)]
+  // `npm test -- <pattern>` runs just those tests; the demo smoke test runs with the full suite.
+  const onlySomeTests = process.argv.length > 2
   const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379"
   if (!(await redisAnswers(redisUrl))) {
     // Postgres can be started from npm, Redis cannot: say plainly what is not tested.
@@ -41,6 +44,15 @@ async function main() {
     status = await runCommand(bin("jest"), jestArgs, { cwd: ROOT, env })
   }
   await pg.stop()
+  if (status === 0 && !onlySomeTests) {
+    // The README's first command, as a newcomer runs it: its own embedded Postgres, seeding, the story.
+    console.log("Demo smoke test: npm run demo -- --simulate --smoke --reset")
+    const { DATABASE_URL, ...demoEnv } = process.env
+    status = await runCommand(process.execPath, [path.join(ROOT, "scripts", "demo.js"), "--simulate", "--smoke", "--reset"], {
+      cwd: ROOT,
+      env: demoEnv,
+    })
+  }
   process.exit(status)
 }
 

@@ -1,27 +1,47 @@
 import { defineConfig } from "@medusajs/framework/utils"
 
-/** A store that runs the plugin on embedded defaults: no provider keys, so messages go to the sandbox outbox. */
+const env = process.env
+
+/** Email through SendGrid when a key is given; otherwise the sandbox outbox. */
+const sendgrid = env.SENDGRID_API_KEY
+  ? { apiKey: env.SENDGRID_API_KEY, from: { email: env.SENDGRID_FROM || "demo@example.com", name: "Flows Demo Store" } }
+  : undefined
+
+/** Texts through Twilio when an account is given; otherwise the sandbox outbox. */
+const twilio =
+  env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
+    ? {
+        accountSid: env.TWILIO_ACCOUNT_SID,
+        authToken: env.TWILIO_AUTH_TOKEN,
+        ...(env.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID } : { from: env.TWILIO_FROM }),
+        defaultCountry: "US",
+      }
+    : undefined
+
+/** The store `npm run demo` starts: the plugin on embedded defaults, with flow time compressed. */
 module.exports = defineConfig({
   projectConfig: {
-    databaseUrl: process.env.DATABASE_URL,
-    redisUrl: process.env.REDIS_URL,
+    databaseUrl: env.DATABASE_URL,
     http: {
-      jwtSecret: process.env.JWT_SECRET || "demo-jwt-secret",
-      cookieSecret: process.env.COOKIE_SECRET || "demo-cookie-secret",
+      jwtSecret: env.JWT_SECRET || "demo-jwt-secret",
+      cookieSecret: env.COOKIE_SECRET || "demo-cookie-secret",
       storeCors: "http://localhost:8000",
       adminCors: "http://localhost:9000",
       authCors: "http://localhost:8000,http://localhost:9000",
     },
   },
+  admin: { disable: env.DEMO_ADMIN === "off" },
   plugins: [
     {
       resolve: "medusa-plugin-flows",
       options: {
-        storefrontUrl: process.env.STOREFRONT_URL || "http://localhost:8000",
+        storefrontUrl: env.STOREFRONT_URL || "http://localhost:8000",
         backendUrl: "http://localhost:9000",
         storeName: "Flows Demo Store",
-        secret: process.env.FLOWS_SECRET || "demo-secret-change-me-in-production-0000",
-        scheduler: { pollIntervalMs: 2000 },
+        secret: env.FLOWS_SECRET || "demo-secret-change-me-in-production-0000",
+        scheduler: { pollIntervalMs: 1000, timeScale: Number(env.FLOWS_TIME_SCALE || 1) },
+        ...(sendgrid && { sendgrid }),
+        ...(twilio && { twilio }),
       },
     },
   ],

@@ -181,4 +181,24 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(broken.status).toBe(400)
     expect(broken.data.message).toMatch(/body: line 1, column 1: undefined filter: nope/)
   })
+
+  it("takes a text reply to a sandbox message: STOP ends SMS consent, a bad number is refused", async () => {
+    await api.post(
+      "/store/flows/consent",
+      { phone: "+12025550177", channels: ["sms"], source: "checkout", text: "Text me" },
+      store.storeHeaders
+    )
+    const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
+    const [before] = await flows.listContacts({ phone: "+12025550177" })
+    expect(before.sms_consent).toBe("granted")
+
+    const reply = await api.post("/admin/flows/sandbox/replies", { from: "+12025550177", body: "stop" }, store.adminHeaders)
+    expect(reply.data).toEqual({ keyword: "stop" })
+    const [after] = await flows.listContacts({ phone: "+12025550177" })
+    expect(after.sms_consent).toBe("unsubscribed")
+
+    const bad = await attempt(api.post("/admin/flows/sandbox/replies", { from: "555-0177", body: "STOP" }, store.adminHeaders))
+    expect(bad.status).toBe(400)
+    expect(bad.data.message).toMatch(/expected an E\.164 number/)
+  })
 })

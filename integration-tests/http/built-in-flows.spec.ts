@@ -2,7 +2,7 @@ import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
 import { walkSteps, type FlowDefinition } from "../../src/engine"
 import { countSegments } from "../../src/modules/flows/channels/recipients"
-import { enableShipping } from "../helpers/shipping"
+import { enableShipping } from "../../examples/demo-store/src/lib/shipping"
 import { eventually, storeTestRunner } from "../helpers/store-fixtures"
 
 jest.setTimeout(180_000)

@@ -5,6 +5,7 @@ import {
   ListMessagesQuery,
   ListRunsQuery,
   PreviewSchema,
+  SandboxReplySchema,
   TestSendSchema,
   UpdateFlowSchema,
 } from "./admin/flows/validators"
@@ -19,6 +20,7 @@ export default defineMiddlewares({
     { matcher: "/admin/flows/runs", method: "GET", middlewares: [validateAndTransformQuery(ListRunsQuery, listConfig)] },
     { matcher: "/admin/flows/messages", method: "GET", middlewares: [validateAndTransformQuery(ListMessagesQuery, listConfig)] },
     { matcher: "/admin/flows/preview", method: "POST", middlewares: [validateAndTransformBody(PreviewSchema)] },
+    { matcher: "/admin/flows/sandbox/replies", method: "POST", middlewares: [validateAndTransformBody(SandboxReplySchema)] },
     { matcher: "/admin/flows/:id", method: "POST", middlewares: [validateAndTransformBody(UpdateFlowSchema)] },
     {
       matcher: "/admin/flows/:id/steps/:step_id/send-test",

@@ -71,3 +71,10 @@ export const TestSendSchema = z.object({
   sample: z.enum(["cart", "order", "customer"]).default("cart"),
 })
 export type TestSendBody = z.infer<typeof TestSendSchema>
+
+export const SandboxReplySchema = z.object({
+  /** The number the reply comes from, in E.164. */
+  from: z.string().regex(/^\+[1-9]\d{6,14}$/, "expected an E.164 number such as +12025550143"),
+  body: z.string().min(1).max(1600),
+})
+export type SandboxReplyBody = z.infer<typeof SandboxReplySchema>
