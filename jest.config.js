@@ -1,4 +1,5 @@
-// Three suites, one config: pure unit tests, module tests and HTTP tests against a real Postgres.
+// One config for every suite: unit, providers (fake servers), module and HTTP tests against a real
+// Postgres, and browser tests of the admin extensions.
 const transform = {
   "^.+\\.[jt]sx?$": [
     "@swc/jest",
@@ -35,5 +36,7 @@ module.exports = {
       testMatch: ["<rootDir>/integration-tests/http/**/*.spec.ts"],
       setupFiles: ["<rootDir>/integration-tests/setup.js"],
     },
+    // The admin extensions in Chromium, against the demo store built and started as a store runs.
+    { ...base, displayName: "browser", testMatch: ["<rootDir>/integration-tests/browser/**/*.spec.ts"] },
   ],
 }

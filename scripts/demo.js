@@ -9,18 +9,14 @@ const { spawn } = require("node:child_process")
 const fs = require("node:fs")
 const net = require("node:net")
 const path = require("node:path")
-const { Client } = require("pg")
 const { ensurePostgres, ROOT } = require("./postgres")
-const { runCommand } = require("./run-command")
 const { runStory } = require("./demo-story")
+const { ADMIN, STORE_DIR, medusa, medusaBin, prepareDatabase, setUpStore, stopMedusa, waitForHealth } = require("./demo-store")
 
-const STORE_DIR = path.join(ROOT, "examples", "demo-store")
 const DATA_DIR = path.join(ROOT, ".data", "demo-postgres")
 const DATABASE = "medusa_flows_demo"
-const ADMIN = { email: "admin@example.com", password: "supersecret" }
 const PORT = 9000
 const BASE_URL = `http://localhost:${PORT}`
-const medusaBin = path.join(ROOT, "node_modules", ".bin", "medusa")
 
 const args = process.argv.slice(2)
 const flags = {
@@ -34,15 +30,6 @@ const log = (message) => console.log(`[demo] ${message}`)
 /** Everything started here, so Ctrl-C (or a failure) can stop it in order. */
 const running = { medusa: null, postgres: null }
 
-async function step(title, commandArgs, env, cwd = STORE_DIR) {
-  log(title)
-  // Setup output stays quiet unless it fails; progress is what this script prints.
-  const status = await runCommand(medusaBin, commandArgs, { cwd, env, stdio: ["ignore", "ignore", "inherit"] })
-  if (status !== 0) {
-    throw new Error(`${title} failed (exit ${status})`)
-  }
-}
-
 function portIsFree(port) {
   return new Promise((resolve) => {
     const server = net.createServer()
@@ -51,70 +38,24 @@ function portIsFree(port) {
   })
 }
 
-async function prepareDatabase(server) {
-  const client = new Client({ ...server, database: "postgres" })
-  await client.connect()
-  try {
-    if (flags.reset) {
-      log(`--reset: dropping database ${DATABASE}`)
-      await client.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`)
-    }
-    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [DATABASE])
-    if (!rowCount) {
-      log(`creating database ${DATABASE}`)
-      await client.query(`CREATE DATABASE ${DATABASE}`)
-    }
-  } finally {
-    await client.end()
-  }
-}
-
-/** Installs the plugin into the store by name, as `npm install medusa-plugin-flows` would. */
-function linkPlugin() {
-  const link = path.join(STORE_DIR, "node_modules", "medusa-plugin-flows")
-  if (!fs.existsSync(link)) {
-    fs.mkdirSync(path.dirname(link), { recursive: true })
-    fs.symlinkSync(path.relative(path.dirname(link), ROOT), link, "dir")
-  }
-}
-
-async function waitForHealth(timeoutMs = 180_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (running.medusa?.exitCode != null) {
-      throw new Error("Medusa exited while starting")
-    }
-    const ok = await fetch(`${BASE_URL}/health`).then((r) => r.ok, () => false)
-    if (ok) {
-      return
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-  }
-  throw new Error(`Medusa did not answer on ${BASE_URL} within ${timeoutMs / 1000} s`)
-}
-
 function startMedusa(env) {
   // Its own process group, so stopping it also stops the processes `medusa develop` starts.
-  const medusa = spawn(medusaBin, ["develop"], {
+  const child = spawn(medusaBin, ["develop"], {
     cwd: STORE_DIR,
     env,
     detached: true,
     stdio: ["ignore", flags.smoke ? "ignore" : "inherit", "inherit"],
   })
-  running.medusa = medusa
-  return medusa
+  running.medusa = child
+  return child
 }
 
 async function stopAll() {
-  const medusa = running.medusa
+  const child = running.medusa
   running.medusa = null
-  if (medusa && medusa.exitCode == null) {
+  if (child && child.exitCode == null) {
     log("stopping Medusa")
-    const exited = new Promise((resolve) => medusa.once("exit", resolve))
-    process.kill(-medusa.pid, "SIGTERM")
-    const timer = setTimeout(() => process.kill(-medusa.pid, "SIGKILL"), 10_000)
-    await exited
-    clearTimeout(timer)
+    await stopMedusa(child)
   }
   const postgres = running.postgres
   running.postgres = null
@@ -157,33 +98,23 @@ async function main() {
     fs.rmSync(DATA_DIR, { recursive: true, force: true })
   }
   running.postgres = await ensurePostgres({ dataDir: DATA_DIR, log, embeddedUnlessUrl: true })
-  const { server } = running.postgres
-  await prepareDatabase(server)
-  const databaseUrl = `postgres://${encodeURIComponent(server.user)}:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${DATABASE}`
+  const databaseUrl = await prepareDatabase(running.postgres.server, DATABASE, { reset: flags.reset, log })
   const env = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     FLOWS_TIME_SCALE: String(flags.timeScale),
     ...(flags.smoke && { DEMO_ADMIN: "off", LOG_LEVEL: "error" }),
   }
-
-  await step("building the plugin", ["plugin:build"], env, ROOT)
-  linkPlugin()
-  await step("running migrations", ["db:migrate"], env)
-  log(`creating the admin user ${ADMIN.email} (kept if it exists)`)
-  await runCommand(medusaBin, ["user", "-e", ADMIN.email, "-p", ADMIN.password], { cwd: STORE_DIR, stdio: "ignore", env })
-  log("seeding the store")
-  const seedEnv = { ...env, LOG_LEVEL: "error" }
-  if ((await runCommand(medusaBin, ["exec", "./src/scripts/seed.ts"], { cwd: STORE_DIR, env: seedEnv, stdio: ["ignore", "inherit", "inherit"] })) !== 0) {
-    throw new Error("seeding failed")
-  }
+  log("building the plugin")
+  await medusa(["plugin:build"], env, { cwd: ROOT })
+  await setUpStore(env, log)
   const secondsPerDay = 86_400 / flags.timeScale
   log(`flow time runs ${flags.timeScale}x faster: an hour lasts ${(secondsPerDay / 24).toFixed(2)} s, a day ${secondsPerDay.toFixed(1)} s`)
   log(process.env.SENDGRID_API_KEY ? "email goes through SendGrid" : "email goes to the sandbox outbox (set SENDGRID_API_KEY to send)")
   log(process.env.TWILIO_ACCOUNT_SID ? "texts go through Twilio" : "texts go to the sandbox outbox (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM to send)")
   log("starting Medusa…")
   startMedusa(env)
-  await waitForHealth()
+  await waitForHealth(BASE_URL, running.medusa)
   if (!flags.smoke) {
     log(`admin: ${BASE_URL}/app  (login ${ADMIN.email} / ${ADMIN.password}); Ctrl-C stops everything`)
   }

@@ -1,6 +1,7 @@
 import { defineConfig } from "@medusajs/framework/utils"
 
 const env = process.env
+const backendUrl = `http://localhost:${env.PORT || 9000}`
 
 /** Email through SendGrid when a key is given; otherwise the sandbox outbox. */
 const sendgrid = env.SENDGRID_API_KEY
@@ -22,12 +23,15 @@ const twilio =
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: env.DATABASE_URL,
+    // `medusa start` marks the admin's session cookie Secure, which a browser never sends back over the
+    // demo's plain http://localhost; a store behind HTTPS keeps Medusa's default.
+    cookieOptions: { secure: backendUrl.startsWith("https:") },
     http: {
       jwtSecret: env.JWT_SECRET || "demo-jwt-secret",
       cookieSecret: env.COOKIE_SECRET || "demo-cookie-secret",
       storeCors: "http://localhost:8000",
-      adminCors: "http://localhost:9000",
-      authCors: "http://localhost:8000,http://localhost:9000",
+      adminCors: backendUrl,
+      authCors: `http://localhost:8000,${backendUrl}`,
     },
   },
   admin: { disable: env.DEMO_ADMIN === "off" },
@@ -36,7 +40,7 @@ module.exports = defineConfig({
       resolve: "medusa-plugin-flows",
       options: {
         storefrontUrl: env.STOREFRONT_URL || "http://localhost:8000",
-        backendUrl: "http://localhost:9000",
+        backendUrl,
         storeName: "Flows Demo Store",
         secret: env.FLOWS_SECRET || "demo-secret-change-me-in-production-0000",
         scheduler: { pollIntervalMs: 1000, timeScale: Number(env.FLOWS_TIME_SCALE || 1) },

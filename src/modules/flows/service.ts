@@ -23,7 +23,7 @@ import { createChannels, type ClosableChannel } from "./channels"
 import { countSegments, normalizePhone } from "./channels/recipients"
 import { retryDelayMs } from "./channels/retry"
 import { ProviderError } from "./channels/types"
-import { ConsentEvidence, Contact, ContactEvent, Flow, FlowRun, FlowVersion, Message, ProviderEvent } from "./models"
+import { ConsentEvidence, Contact, ContactEvent, Conversion, Flow, FlowRun, FlowVersion, Message, ProviderEvent } from "./models"
 import { DEFAULT_MAX_SEGMENTS, parsePluginOptions, type PluginOptions } from "./options"
 import {
   addTimelineEntry,
@@ -36,8 +36,13 @@ import {
 } from "./sql/contacts"
 import { Database } from "./sql/database"
 import * as flowSql from "./sql/flows"
-import { insertMessageOnce, markMessage, startRetry } from "./sql/messages"
+import { insertMessageOnce, lastMessageTo, markMessage, startRetry } from "./sql/messages"
 import * as runSql from "./sql/runs"
+import { conversionCounts, dailyCounts, messageCounts, unsubscribeCounts, type AnalyticsRange } from "./sql/analytics"
+import { attributeOrder, conversionOfOrder } from "./sql/conversions"
+import { COUNTED_FOR_CAP } from "./sql/message-statuses"
+import { flowStats } from "./sql/stats"
+import { groupPerformance, variantPerformance } from "./analytics"
 import type { RenderedMessage, RunRow, StoreEvent } from "./types"
 import { applyInboundSms, applySendGridEvents, applyTwilioStatus, e164OrRaw, type SendGridEvent } from "./webhooks"
 
@@ -111,6 +116,7 @@ class FlowsModuleService extends MedusaService({
   ContactEvent,
   ConsentEvidence,
   ProviderEvent,
+  Conversion,
 }) {
   protected readonly options_: PluginOptions
   protected readonly db_: Database
@@ -260,10 +266,28 @@ class FlowsModuleService extends MedusaService({
     }
     if (contactId && event.name === "order.placed") {
       await noteOrderPlaced(this.db_, contactId, now)
+      await this.attributeOrder(event, contactId, now)
     }
     const exited = await this.exitRunsOn(event, now)
     const { entered, restarted } = await this.enterFlowsOn(event, contactId, now)
     return { contact_id: contactId, entered, exited, restarted }
+  }
+
+  /** Credits a placed order to the flow message that last reached the buyer within the attribution window. */
+  protected async attributeOrder(event: StoreEvent, contactId: string, now: Date) {
+    const order = event.facts.order as { id: string; total?: unknown; currency_code?: string } | undefined
+    if (!order?.currency_code) {
+      return
+    }
+    const window = durationToMs(this.options_.defaults.attributionWindow, this.options_.scheduler.timeScale)
+    await attributeOrder(this.db_, {
+      order_id: order.id,
+      contact_id: contactId,
+      amount: Number(order.total ?? 0),
+      currency_code: order.currency_code,
+      ordered_at: now,
+      since: new Date(now.getTime() - window),
+    })
   }
 
   protected async exitRunsOn(event: StoreEvent, now: Date): Promise<string[]> {
@@ -483,7 +507,7 @@ class FlowsModuleService extends MedusaService({
   }
 
   protected async callProvider(
-    run: RunRow,
+    run: Pick<RunRow, "id" | "flow_id" | "contact_id">,
     step: { id: string; channel: "email" | "sms" },
     message: RenderedMessage & { id: string; to: string },
     attempt: number,
@@ -522,7 +546,7 @@ class FlowsModuleService extends MedusaService({
     }
   }
 
-  protected async addToTimeline(run: RunRow, type: string, messageId: string, now: Date, data: Record<string, unknown>) {
+  protected async addToTimeline(run: Pick<RunRow, "id" | "flow_id" | "contact_id">, type: string, messageId: string, now: Date, data: Record<string, unknown>) {
     if (!run.contact_id) {
       return
     }
@@ -615,8 +639,16 @@ class FlowsModuleService extends MedusaService({
     } else {
       await setConsent(this.db_, { id: contactId }, "email", "unsubscribed", now)
     }
+    // Links carry the flow, not the message: the unsubscribe is credited to the last email that flow sent.
+    const message = await lastMessageTo(this.db_, contactId, "email", flowId)
     await addTimelineEntry(this.db_, {
-      contact_id: contactId, type: "email.unsubscribed", occurred_at: now, flow_id: flowId, data: { source: "link" },
+      contact_id: contactId,
+      type: "email.unsubscribed",
+      occurred_at: now,
+      flow_id: flowId ?? message?.flow_id ?? null,
+      run_id: message?.run_id ?? null,
+      message_id: message?.id ?? null,
+      data: { source: "link" },
     })
   }
 
@@ -682,6 +714,90 @@ class FlowsModuleService extends MedusaService({
     return await this.retrieveMessage(id)
   }
 
+  /** Runs in progress, recent sends, opens, clicks and credited orders per flow, for the admin's flow list. */
+  async flowStats(since: Date) {
+    return await flowStats(this.db_, since)
+  }
+
+  /**
+   * Sent, delivered, opened, clicked, not delivered, converted, revenue and unsubscribes over a period:
+   * per flow, per step, per day, and for each A/B split of the flows in it, variant by variant.
+   */
+  async analytics(range: AnalyticsRange) {
+    const [messages, conversions, unsubscribes, daily] = await Promise.all([
+      messageCounts(this.db_, range),
+      conversionCounts(this.db_, range),
+      unsubscribeCounts(this.db_, range),
+      dailyCounts(this.db_, range),
+    ])
+    const rows = [...messages, ...conversions, ...unsubscribes]
+    const steps = groupPerformance(rows, ["flow_id", "step_id"] as const)
+    const flows = await this.listFlows(range.flow_id ? { id: range.flow_id } : {}, { select: ["id", "name", "definition"] })
+    return {
+      from: range.from,
+      to: range.to,
+      flows: groupPerformance(rows, ["flow_id"] as const).map((row) => ({ ...row, name: flows.find((f) => f.id === row.flow_id)?.name ?? null })),
+      steps,
+      variants: flows.flatMap((flow) =>
+        variantPerformance(flow.definition as unknown as FlowDefinition, steps.filter((s) => s.flow_id === flow.id)).map((split) => ({
+          flow_id: flow.id,
+          ...split,
+        }))
+      ),
+      daily,
+    }
+  }
+
+  /** The flow message an order is credited to, and the messages of the runs about this order. */
+  async orderActivity(orderId: string) {
+    const messages = await this.db_.rows(
+      `SELECT m.id, m.flow_id, f.name AS flow_name, m.step_id, m.channel, m.status, m."to", m.subject, m.error,
+         m.sent_at, m.created_at
+       FROM flows_message m JOIN flows_run r ON r.id = m.run_id LEFT JOIN flows_flow f ON f.id = m.flow_id
+       WHERE r.order_id = ? AND m.deleted_at IS NULL ORDER BY m.created_at`,
+      [orderId]
+    )
+    return { attribution: await conversionOfOrder(this.db_, orderId), messages }
+  }
+
+  /**
+   * Sends a failed flow message again, once: the status moves from failed to sending in one
+   * conditional update, so a double click or two admins cannot send it twice. Consent is checked again.
+   */
+  async retryMessage(id: string, now = new Date()) {
+    const message = await this.db_.first(
+      `SELECT id, flow_id, run_id, step_id, contact_id, channel, status, "to", subject, preheader, html, text
+       FROM flows_message WHERE id = ? AND deleted_at IS NULL`,
+      [id]
+    )
+    if (!message) {
+      throw new MedusaError(MedusaError.Types.NOT_FOUND, `Message ${id} was not found`)
+    }
+    if (message.status !== "failed" || !message.run_id) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        message.run_id ? `Only a failed message can be retried; this one is ${message.status}` : "A test message is sent again from the flow editor"
+      )
+    }
+    const contact = await consentOf(this.db_, message.contact_id)
+    const refusal = reasonNotToSend(contact, message.channel, message.to)
+    if (refusal) {
+      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Not retried: ${refusal}`)
+    }
+    const claimed = await this.db_.first(
+      `UPDATE flows_message SET status = 'sending', error = NULL, error_code = NULL, attempts = attempts + 1, updated_at = ?
+       WHERE id = ? AND status = 'failed' RETURNING id`,
+      [now, id]
+    )
+    if (!claimed) {
+      throw new MedusaError(MedusaError.Types.CONFLICT, "This message is already being retried")
+    }
+    const run = { id: message.run_id, flow_id: message.flow_id, contact_id: message.contact_id }
+    // As the last allowed attempt: a provider that refuses again fails the message, for the owner to see.
+    await this.callProvider(run, { id: message.step_id, channel: message.channel }, message as RenderedMessage & { id: string; to: string }, this.options_.delivery.maxAttempts, now)
+    return await this.retrieveMessage(id)
+  }
+
   /** SendGrid's Event Webhook: status, timeline and suppression; each event counts once. */
   async recordSendGridEvents(events: SendGridEvent[], now = new Date()) {
     return await applySendGridEvents(this.db_, events, now)
@@ -709,8 +825,8 @@ class FlowsModuleService extends MedusaService({
     await tx.rows(`SELECT id FROM flows_contact WHERE id = ? FOR UPDATE`, [contactId])
     const row = await tx.first(
       `SELECT count(*)::int AS sent FROM flows_message
-       WHERE contact_id = ? AND status IN ('sending', 'sent', 'delivered') AND created_at > ? AND deleted_at IS NULL`,
-      [contactId, new Date(now.getTime() - durationToMs(per, this.options_.scheduler.timeScale))]
+       WHERE contact_id = ? AND status IN (?) AND created_at > ? AND deleted_at IS NULL`,
+      [contactId, COUNTED_FOR_CAP, new Date(now.getTime() - durationToMs(per, this.options_.scheduler.timeScale))]
     )
     return (row?.sent ?? 0) >= max
   }

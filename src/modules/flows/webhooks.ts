@@ -1,6 +1,7 @@
 import { CUSTOM_ARG_PREFIX } from "./channels/sendgrid"
 import { normalizePhone } from "./channels/recipients"
 import { addTimelineEntry, setConsent, upsertContact } from "./sql/contacts"
+import { lastMessageTo } from "./sql/messages"
 import type { Database } from "./sql/database"
 import { advanceMessageStatus, findMessage, firstTimeSeen } from "./sql/provider-events"
 
@@ -14,8 +15,8 @@ const SENDGRID_EVENTS: Record<string, { status?: string; as?: string; suppress?:
   open: { status: "opened", as: "opened" },
   click: { status: "clicked", as: "clicked" },
   spamreport: { suppress: true },
-  unsubscribe: { suppress: true },
-  group_unsubscribe: { suppress: true },
+  unsubscribe: { as: "unsubscribed", suppress: true },
+  group_unsubscribe: { as: "unsubscribed", suppress: true },
 }
 
 export type SendGridEvent = Record<string, unknown> & { event: string; sg_event_id?: string; email?: string }
@@ -129,11 +130,16 @@ export async function applyInboundSms(db: Database, params: Record<string, strin
   }
   const contactId = (await upsertContact(db, { phone: e164OrRaw(params.From) }, now))!
   await setConsent(db, { id: contactId }, "sms", keyword === "stop" ? "unsubscribed" : "granted", now)
+  // A STOP answers the last text the person got: that message's flow is credited with the opt-out.
+  const answered = keyword === "stop" ? await lastMessageTo(db, contactId, "sms") : null
   await addTimelineEntry(db, {
     contact_id: contactId,
     type: keyword === "stop" ? "sms.opted_out" : "sms.opted_in",
     occurred_at: now,
     dedupe_key: params.MessageSid ? `twilio:inbound:${params.MessageSid}` : null,
+    flow_id: answered?.flow_id ?? null,
+    run_id: answered?.run_id ?? null,
+    message_id: answered?.id ?? null,
     data: { body: params.Body },
   })
   return keyword

@@ -9,7 +9,6 @@ import {
   linkSalesChannelsToApiKeyWorkflow,
   updateStoresWorkflow,
 } from "@medusajs/core-flows"
-import type FlowsModuleService from "../../../../src/modules/flows/service"
 import { enableShipping } from "../lib/shipping"
 
 const REGION_NAME = "Demo: North America"
@@ -97,7 +96,12 @@ export default async function seedDemoStore({ container }: ExecArgs) {
   })
   await createCustomersWorkflow(container).run({ input: { customersData: CUSTOMERS } })
 
-  const flows: FlowsModuleService = container.resolve("medusaPluginFlows")
+  // The plugin's module, as any store resolves it; typed here by the calls the demo makes.
+  const flows = container.resolve<{
+    seedBuiltInFlows(): Promise<string[]>
+    listFlows(filters: Record<string, unknown>, config: { select: string[] }): Promise<{ id: string; name: string }[]>
+    setFlowStatus(id: string, status: "active"): Promise<unknown>
+  }>("medusaPluginFlows")
   await flows.seedBuiltInFlows()
   const builtIns = await flows.listFlows({ handle: { $ne: null } }, { select: ["id", "name"] })
   for (const flow of builtIns) {

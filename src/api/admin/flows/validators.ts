@@ -47,6 +47,12 @@ export const ListMessagesQuery = z.object({
   to: z.string().optional(),
 })
 
+const previewData = {
+  sample: z.enum(["cart", "order", "customer"]).default("cart"),
+  /** A real cart, order or customer to render with, instead of the sample. */
+  subject: z.object({ type: z.enum(["cart", "order", "customer"]), id: z.string().min(1) }).optional(),
+}
+
 export const PreviewSchema = z.discriminatedUnion("channel", [
   z.object({
     channel: z.literal("email"),
@@ -56,12 +62,12 @@ export const PreviewSchema = z.discriminatedUnion("channel", [
       html: z.string(),
       text: z.string().optional(),
     }),
-    sample: z.enum(["cart", "order", "customer"]).default("cart"),
+    ...previewData,
   }),
   z.object({
     channel: z.literal("sms"),
     template: z.object({ body: z.string() }),
-    sample: z.enum(["cart", "order", "customer"]).default("cart"),
+    ...previewData,
   }),
 ])
 export type PreviewBody = z.infer<typeof PreviewSchema>

@@ -17,4 +17,6 @@ export const ContactEvent = model
   .indexes([
     { on: ["contact_id", "occurred_at"] },
     { on: ["dedupe_key"], unique: true, where: "dedupe_key IS NOT NULL" },
+    // Analytics counts a period's unsubscribes per flow.
+    { on: ["flow_id", "occurred_at"], where: "flow_id IS NOT NULL" },
   ])

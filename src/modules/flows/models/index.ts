@@ -1,6 +1,7 @@
 export { Contact } from "./contact"
 export { ConsentEvidence } from "./consent-evidence"
 export { ContactEvent } from "./contact-event"
+export { Conversion } from "./conversion"
 export { Flow } from "./flow"
 export { FlowRun } from "./flow-run"
 export { FlowVersion } from "./flow-version"

@@ -95,3 +95,14 @@ export async function markMessage(
     ]
   )
 }
+
+/** The last flow message that went out to a contact on a channel (and flow): what an opt-out is credited to. */
+export async function lastMessageTo(db: Database, contactId: string, channel: "email" | "sms", flowId?: string | null) {
+  return await db.first(
+    `SELECT id, flow_id, run_id FROM flows_message
+     WHERE contact_id = ? AND channel = ? AND run_id IS NOT NULL AND sent_at IS NOT NULL AND deleted_at IS NULL
+       ${flowId ? "AND flow_id = ?" : ""}
+     ORDER BY created_at DESC LIMIT 1`,
+    [contactId, channel, ...(flowId ? [flowId] : [])]
+  )
+}

@@ -8,9 +8,11 @@ import {
   validateEmailTemplate,
   validateSmsTemplate,
 } from "../../../../engine"
+import { previewVariables } from "../../../../lib/preview-variables"
+import { countSegments } from "../../../../modules/flows/channels/recipients"
 import type { PreviewBody } from "../validators"
 
-/** Renders a template against sample data, exactly as a send would. */
+/** Renders a template against sample data or a real cart, order or customer, exactly as a send would. */
 export async function POST(req: MedusaRequest<PreviewBody>, res: MedusaResponse) {
   const body = req.validatedBody
   const issues =
@@ -21,10 +23,15 @@ export async function POST(req: MedusaRequest<PreviewBody>, res: MedusaResponse)
       `Invalid template: ${describeTemplateIssues(issues.map((issue) => ({ ...issue, path: issue.field })))}`
     )
   }
-  const variables = sampleTemplateVariables(body.sample)
-  const preview =
-    body.channel === "email"
-      ? await renderEmail(body.template, variables)
-      : await renderSms(body.template, variables)
-  res.json({ preview, variables })
+  const variables = body.subject ? await previewVariables(req.scope, body.subject) : sampleTemplateVariables(body.sample)
+  if (!variables) {
+    throw new MedusaError(MedusaError.Types.NOT_FOUND, `No ${body.subject!.type} with id "${body.subject!.id}"`)
+  }
+  if (body.channel === "email") {
+    res.json({ preview: await renderEmail(body.template, variables), variables })
+    return
+  }
+  const sms = await renderSms(body.template, variables)
+  // What the owner needs to keep a text short: its length and how many segments it is billed as.
+  res.json({ preview: { ...sms, characters: [...sms.body].length, ...countSegments(sms.body) }, variables })
 }

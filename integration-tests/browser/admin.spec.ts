@@ -1,0 +1,214 @@
+import { spawn, type ChildProcess } from "node:child_process"
+import fs from "node:fs"
+import path from "node:path"
+import { chromium, type Browser, type Page } from "playwright-core"
+
+// The demo store, built and served as a store serves it (`medusa build`, then `medusa start` from the
+// build), with the plugin's admin extensions, in a database of its own on the tests' Postgres.
+const { ADMIN, STORE_DIR, linkPlugin, medusa, medusaBin, prepareDatabase, setUpStore, stopMedusa, waitForHealth } = require("../../scripts/demo-store")
+
+jest.setTimeout(600_000)
+
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium"
+const PORT = 9100
+const BASE_URL = `http://localhost:${PORT}`
+const SCREENSHOTS = path.join(__dirname, "..", "..", "docs", "screenshots")
+const log = (line: string) => console.log(`[browser] ${line}`)
+
+let server: ChildProcess
+let browser: Browser
+let page: Page
+const consoleErrors: string[] = []
+/** Requests a test makes fail on purpose; the browser logs their 4xx as console errors. */
+const expectedFailures: RegExp[] = []
+let storeKey: string
+
+async function adminToken() {
+  const response = await fetch(`${BASE_URL}/auth/user/emailpass`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(ADMIN),
+  })
+  return ((await response.json()) as { token: string }).token
+}
+
+async function call(pathname: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const response = await fetch(`${BASE_URL}${pathname}`, {
+    method: init.method ?? "GET",
+    headers: { "content-type": "application/json", ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  })
+  const data = (await response.json()) as any
+  if (!response.ok) {
+    throw new Error(`${pathname}: ${response.status} ${data.message}`)
+  }
+  return data
+}
+
+beforeAll(async () => {
+  const db = {
+    host: process.env.DB_HOST || "localhost",
+    port: Number(process.env.DB_PORT || 5432),
+    user: process.env.DB_USERNAME || "postgres",
+    password: process.env.DB_PASSWORD || "",
+  }
+  const env = {
+    ...process.env,
+    DATABASE_URL: await prepareDatabase(db, "medusa_flows_browser", { reset: true }),
+    PORT: String(PORT),
+    LOG_LEVEL: "error",
+  }
+  log("building the store and its admin")
+  linkPlugin()
+  await medusa(["build"], env)
+  await setUpStore(env, log)
+  log("starting the built store")
+  server = spawn(medusaBin, ["start"], { cwd: path.join(STORE_DIR, ".medusa", "server"), env, detached: true, stdio: "ignore" })
+  await waitForHealth(BASE_URL, server)
+
+  const token = await adminToken()
+  const admin = { authorization: `Bearer ${token}` }
+  const { api_keys } = await call("/admin/api-keys?type=publishable&limit=1", { headers: admin })
+  storeKey = api_keys[0].token
+  const { regions } = await call("/store/regions", { headers: { "x-publishable-api-key": storeKey } })
+  const { products } = await call("/store/products?handle=t-shirt&fields=*variants", { headers: { "x-publishable-api-key": storeKey } })
+  // Real data for the preview: a shopper's cart, three $15 T-shirts.
+  await call("/store/carts", {
+    method: "POST",
+    headers: { "x-publishable-api-key": storeKey },
+    body: { region_id: regions[0].id, email: "carla@example.com", items: [{ variant_id: products[0].variants[0].id, quantity: 3 }] },
+  })
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  })
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  page.on("console", (message) => {
+    // Product images come from the internet, which this machine may not reach; that is not the admin's fault.
+    const url = message.location().url
+    if (message.type() === "error" && !message.text().includes("net::ERR_") && !expectedFailures.some((re) => re.test(url))) {
+      consoleErrors.push(`${message.text()} (${url})`)
+    }
+  })
+  page.on("pageerror", (error) => consoleErrors.push(error.message))
+  fs.mkdirSync(SCREENSHOTS, { recursive: true })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await stopMedusa(server)
+})
+
+async function screenshot(name: string) {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false })
+}
+
+/** Picks an option of a @medusajs/ui Select by its trigger's accessible name. */
+async function choose(trigger: string, option: string | RegExp) {
+  await page.getByRole("combobox", { name: trigger }).click()
+  await page.getByRole("option", { name: option }).click()
+}
+
+describe("the admin extensions", () => {
+  it("log in as an admin", async () => {
+    await page.goto(`${BASE_URL}/app/login`)
+    await page.getByPlaceholder("Email").fill(ADMIN.email)
+    await page.getByPlaceholder("Password").fill(ADMIN.password)
+    await page.getByRole("button", { name: "Continue with Email" }).click()
+    await page.waitForURL(/\/app\/orders/)
+  })
+
+  it("lists the flows from the sidebar, with their status and numbers", async () => {
+    await page.getByRole("link", { name: "Flows" }).first().click()
+    await page.waitForURL(/\/app\/flows$/)
+    await page.getByRole("row", { name: /Abandoned cart/ }).getByText("active").waitFor()
+    expect(await page.getByRole("row", { name: /Win-back/ }).getByText("customer.inactive").count()).toBe(1)
+    await screenshot("flows")
+  })
+
+  it("creates a flow from a template and edits a wait", async () => {
+    await page.getByRole("button", { name: "Create from template" }).click()
+    await page.getByRole("menuitem", { name: "Welcome series" }).click()
+    await page.waitForURL(/\/app\/flows\/flow_/)
+    const flowId = page.url().split("/").pop()!
+    await page.getByRole("heading", { name: "Welcome series" }).waitFor()
+    expect(await page.getByText("draft").first().isVisible()).toBe(true)
+
+    await page.getByLabel("Wait for").fill("5")
+    await choose("Unit of wait-3d", "hours")
+    await page.getByRole("button", { name: "Save" }).click()
+    await page.getByText(/Saved as version 2/).waitFor()
+
+    const { flow } = await call(`/admin/flows/${flowId}`, { headers: { authorization: `Bearer ${await adminToken()}` } })
+    expect(flow.version).toBe(2)
+    expect(flow.definition.steps[1]).toEqual({ id: "wait-3d", type: "wait", duration: { amount: 5, unit: "hours" } })
+
+    // A mistake is refused and shown next to the step (the preview and the save answer 400).
+    expectedFailures.push(/\/admin\/flows\/preview$/, new RegExp(`/admin/flows/${flowId}$`))
+    await page.getByLabel("Subject").first().fill("Welcome {% if %}")
+    await page.getByRole("button", { name: "Save" }).click()
+    const error = page.locator('[data-step-id="welcome-email"]').getByRole("alert").filter({ hasText: "steps.welcome-email" })
+    await error.waitFor()
+    expect(await error.textContent()).toMatch(/steps\.welcome-email\.subject: line 1, column \d+/)
+    await screenshot("flow-editor")
+  })
+
+  it("previews a template with a real cart, then sends a test that shows in the outbox", async () => {
+    await page.goto(`${BASE_URL}/app/flows`)
+    await page.getByRole("link", { name: "Abandoned cart" }).click()
+    await page.getByRole("heading", { name: "Abandoned cart" }).waitFor()
+    const reminder = page.locator('[data-step-id="reminder-email"]')
+    await reminder.getByRole("combobox", { name: "Preview with" }).click()
+    await page.getByRole("option", { name: "Cart of carla@example.com" }).click()
+    const frame = reminder.frameLocator("iframe")
+    await frame.getByText("Qty 3").waitFor()
+    expect(await frame.getByText("$45.00").count()).toBeGreaterThan(0)
+
+    const sms = page.locator('[data-step-id="reminder-sms"]')
+    expect(await sms.getByTestId("sms-preview").textContent()).toMatch(/characters, \d segment\(s\), GSM-7/)
+
+    await reminder.getByLabel("Send a test to this address").fill("owner@example.com")
+    await reminder.getByRole("button", { name: "Send test" }).click()
+    await page.getByText(/Test sent to owner@example.com/).waitFor()
+    await screenshot("template-preview")
+
+    await page.goto(`${BASE_URL}/app/flows/outbox`)
+    await page.getByLabel("Recipient").fill("owner@example.com")
+    const row = page.getByRole("row", { name: /owner@example.com/ })
+    await row.waitFor()
+    expect(await row.textContent()).toContain("You left something in your cart")
+    await row.click()
+    await page.getByRole("dialog").frameLocator("iframe").getByText("Return to your cart").waitFor()
+    await screenshot("outbox")
+    await page.keyboard.press("Escape")
+  })
+
+  it("shows a customer's consent, runs and timeline on the customer page", async () => {
+    const register = await call("/auth/customer/emailpass/register", { method: "POST", body: { email: "dora@example.com", password: "s3cret-pass" } })
+    const { customer } = await call("/store/customers", {
+      method: "POST",
+      headers: { "x-publishable-api-key": storeKey, authorization: `Bearer ${register.token}` },
+      body: { email: "dora@example.com", first_name: "Dora" },
+    })
+    await call("/store/flows/consent", {
+      method: "POST",
+      headers: { "x-publishable-api-key": storeKey },
+      body: { email: "dora@example.com", channels: ["email"], source: "footer", text: "Send me news" },
+    })
+    const admin = { authorization: `Bearer ${await adminToken()}` }
+    for (let i = 0; i < 60 && !(await call("/admin/flows/messages?to=dora@example.com", { headers: admin })).count; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    await page.goto(`${BASE_URL}/app/customers/${customer.id}`)
+    const timeline = page.getByTestId("flows-timeline")
+    await timeline.getByText(/email “Welcome to Flows Demo Store” delivered/).waitFor({ timeout: 30_000 })
+    expect(await timeline.textContent()).toContain("customer.created")
+    expect(await page.getByText(/footer, .*“Send me news”/).count()).toBe(1)
+    await screenshot("customer-widget")
+  })
+
+  it("left no errors in the browser console", () => {
+    expect(consoleErrors).toEqual([])
+  })
+})

@@ -1,0 +1,192 @@
+import path from "node:path"
+import { moduleIntegrationTestRunner } from "@medusajs/test-utils"
+import { FLOWS_MODULE } from "../../src/modules/flows"
+import type FlowsModuleService from "../../src/modules/flows/service"
+import type { StoreEvent } from "../../src/modules/flows/types"
+
+jest.setTimeout(60_000)
+
+const options = {
+  storefrontUrl: "http://storefront.test",
+  secret: "test-secret-that-is-at-least-32-characters",
+  scheduler: { pollIntervalMs: 1000, batchSize: 10, leaseMs: 5_000 },
+  defaults: { attributionWindow: { amount: 5, unit: "days" }, frequencyCap: { max: 10, per: { amount: 1, unit: "days" } } },
+}
+
+/** An A/B test: variant a sends one email, variant b another; then a shared follow-up. */
+const definition = {
+  trigger: { event: "cart.updated" },
+  steps: [
+    {
+      id: "ab",
+      type: "split",
+      variants: [
+        { key: "a", weight: 1, steps: [{ id: "email-a", type: "send_email", template: { subject: "A", html: "<p>A</p>" } }] },
+        { key: "b", weight: 1, steps: [{ id: "email-b", type: "send_email", template: { subject: "B", html: "<p>B</p>" } }] },
+      ],
+    },
+    { id: "follow-up", type: "send_email", template: { subject: "Again", html: "<p>Again</p>" } },
+  ],
+}
+
+const HOUR = 3_600_000
+
+function cartEvent(cartId: string, email: string, at: Date): StoreEvent {
+  return {
+    name: "cart.updated",
+    occurred_at: at,
+    subject: { type: "cart", id: cartId },
+    identity: { cart_id: cartId, email },
+    facts: { cart: { id: cartId, email, item_count: 1 } },
+  }
+}
+
+function orderEvent(orderId: string, email: string, total: number, at: Date, currency_code = "eur"): StoreEvent {
+  return {
+    name: "order.placed",
+    occurred_at: at,
+    subject: { type: "order", id: orderId },
+    identity: { order_id: orderId, email },
+    facts: { order: { id: orderId, email, total, currency_code } },
+  }
+}
+
+moduleIntegrationTestRunner<FlowsModuleService>({
+  moduleName: FLOWS_MODULE,
+  resolve: path.join(__dirname, "../../src/modules/flows"),
+  moduleOptions: options,
+  cwd: path.join(__dirname, "../.."),
+  testSuite: ({ service }) => {
+    /** One run per email entering the A/B flow at `at`, each sent its variant's email at `at`. */
+    async function sendVariants(emails: string[], at: Date) {
+      const flow = await service.setFlowStatus((await service.createFlowWithDefinition({ name: "A/B", definition })).id, "active")
+      for (const email of emails) {
+        await service.recordEvent(cartEvent(`cart_${email}`, email, at))
+      }
+      const runs = await service.claimDueRuns(new Date(at.getTime() + 1000))
+      const { assignVariant } = await import("../../src/engine")
+      for (const run of runs) {
+        const variant = assignVariant(run.id, "ab", definition.steps[0].variants as any)
+        const stepId = variant.steps[0].id
+        await service.deliverStepMessage(run, { id: stepId, channel: "email" }, {
+          rendered: { channel: "email", subject: variant.key, html: "<p>x</p>" },
+        }, at)
+      }
+      return { flow, runs }
+    }
+
+    it("credits an order to the last message within the window, a click before a mere send, once", async () => {
+      const sentAt = new Date(Date.now() - 2 * HOUR)
+      const { flow } = await sendVariants(["ann@example.com"], sentAt)
+      const [message] = await service.listMessages({ flow_id: flow.id })
+
+      const placedAt = new Date(Date.now() - HOUR)
+      await service.recordEvent(orderEvent("order_1", "ann@example.com", 120.5, placedAt))
+      await service.recordEvent(orderEvent("order_1", "ann@example.com", 120.5, placedAt))
+      const conversions = await service.listConversions({})
+      expect(conversions).toHaveLength(1)
+      expect(conversions[0]).toMatchObject({
+        order_id: "order_1", flow_id: flow.id, message_id: message.id, step_id: message.step_id, touch: "message", currency_code: "eur",
+      })
+      expect(Number(conversions[0].amount)).toBe(120.5)
+
+      // An order long after the window is nobody's.
+      await service.recordEvent(orderEvent("order_late", "ann@example.com", 10, new Date(sentAt.getTime() + 6 * 24 * HOUR)))
+      expect(await service.listConversions({ order_id: "order_late" })).toHaveLength(0)
+    })
+
+    it("prefers the message the buyer clicked over a later one they only received", async () => {
+      const at = new Date(Date.now() - 3 * HOUR)
+      const { flow, runs } = await sendVariants(["bo@example.com"], at)
+      const [clicked] = await service.listMessages({ flow_id: flow.id })
+      await service.recordSendGridEvents([
+        { event: "click", sg_event_id: "evt-click-1", email: "bo@example.com", url: "https://shop.test", timestamp: Math.floor(at.getTime() / 1000) + 60, "flows_message_id": clicked.id } as any,
+      ])
+      // A later message from the shared follow-up step, never clicked.
+      await service.deliverStepMessage({ ...runs[0] }, { id: "follow-up", channel: "email" }, {
+        rendered: { channel: "email", subject: "Again", html: "<p>Again</p>" },
+      }, new Date(at.getTime() + HOUR))
+      await service.recordEvent(orderEvent("order_2", "bo@example.com", 30, new Date(Date.now() - HOUR)))
+      const [conversion] = await service.listConversions({ order_id: "order_2" })
+      expect(conversion).toMatchObject({ message_id: clicked.id, touch: "click" })
+    })
+
+    it("adds up sends, opens, clicks, orders, revenue and unsubscribes per flow, step, day and A/B variant", async () => {
+      const emails = Array.from({ length: 8 }, (_, i) => `p${i}@example.com`)
+      const at = new Date(Date.now() - 5 * HOUR)
+      const { flow } = await sendVariants(emails, at)
+      const messages = await service.listMessages({ flow_id: flow.id })
+      expect(messages).toHaveLength(8)
+      const [first, second, third] = messages
+      await service.updateMessages([
+        { id: first.id, status: "clicked" },
+        { id: second.id, status: "opened" },
+        { id: third.id, status: "bounced" },
+      ])
+      await service.recordEvent(orderEvent("order_a", first.to!, 50, new Date(Date.now() - 2 * HOUR)))
+      await service.recordEvent(orderEvent("order_b", second.to!, 20, new Date(Date.now() - 2 * HOUR), "usd"))
+      await service.unsubscribeEmail(messages[3].contact_id!, flow.id)
+
+      const report = await service.analytics({ from: new Date(Date.now() - 24 * HOUR), to: new Date(), flow_id: flow.id })
+      expect(report.flows).toEqual([
+        expect.objectContaining({
+          flow_id: flow.id, name: "A/B", sent: 8, delivered: 7, opened: 2, clicked: 1, failed: 1, converted: 2, unsubscribed: 1,
+          revenue: expect.arrayContaining([{ currency_code: "eur", amount: 50 }, { currency_code: "usd", amount: 20 }]),
+        }),
+      ])
+      const perStep = Object.fromEntries(report.steps.map((s) => [s.step_id, s.sent]))
+      expect(perStep["email-a"] + perStep["email-b"]).toBe(8)
+
+      const [split] = report.variants
+      expect(split).toMatchObject({ flow_id: flow.id, split_id: "ab" })
+      expect(split.variants.map((v) => v.key)).toEqual(["a", "b"])
+      for (const variant of split.variants) {
+        const stepId = `email-${variant.key}`
+        expect(variant.sent).toBe(perStep[stepId])
+        expect(variant.converted).toBe(messages.slice(0, 2).filter((m) => m.step_id === stepId).length)
+      }
+
+      const today = at.toISOString().slice(0, 10)
+      expect(report.daily.find((d) => d.day === today)).toMatchObject({ sent: 8, opened: 2, clicked: 1, converted: 2 })
+
+      // Another period holds none of it.
+      const before = await service.analytics({ from: new Date(Date.now() - 48 * HOUR), to: new Date(Date.now() - 24 * HOUR) })
+      expect(before.flows).toEqual([])
+    })
+
+    it("retries a failed message once, however often it is asked, and only with consent", async () => {
+      const { flow } = await sendVariants(["retry@example.com", "nope@example.com"], new Date())
+      const [mine, theirs] = await service.listMessages({ flow_id: flow.id }, { order: { to: "DESC" } })
+      expect(mine.to).toBe("retry@example.com")
+      await service.updateMessages([{ id: mine.id, status: "failed", error: "HTTP 500" }, { id: theirs.id, status: "failed" }])
+
+      const results = await Promise.allSettled([service.retryMessage(mine.id), service.retryMessage(mine.id)])
+      expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"])
+      const retried = await service.retrieveMessage(mine.id)
+      expect(retried).toMatchObject({ status: "delivered", error: null })
+
+      await expect(service.retryMessage(mine.id)).rejects.toThrow("Only a failed message can be retried; this one is delivered")
+      await service.updateContacts({ id: theirs.contact_id!, email_consent: "unsubscribed" })
+      await expect(service.retryMessage(theirs.id)).rejects.toThrow("Not retried: unsubscribed from email")
+      expect((await service.retrieveMessage(theirs.id)).status).toBe("failed")
+    })
+
+    it("counts opened and clicked messages toward the frequency cap", async () => {
+      const at = new Date()
+      const { flow, runs } = await sendVariants(["capped@example.com"], at)
+      const [message] = await service.listMessages({ flow_id: flow.id })
+      await service.updateMessages({ id: message.id, status: "opened" })
+      const count = await service.listMessages({ contact_id: message.contact_id, status: ["opened"] })
+      expect(count).toHaveLength(1)
+      // The cap is 10 a day: nine more go out, the eleventh is held back.
+      const outcomes: unknown[] = []
+      for (let i = 0; i < 10; i++) {
+        outcomes.push(await service.deliverStepMessage(runs[0], { id: `extra-${i}`, channel: "email" }, {
+          rendered: { channel: "email", subject: "More", html: "<p>More</p>" },
+        }, at))
+      }
+      expect(outcomes.filter((o) => o === "sent")).toHaveLength(9)
+      expect(outcomes[9]).toBe("skipped")
+    })
+  },
+})

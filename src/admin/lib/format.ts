@@ -1,0 +1,29 @@
+export const STATUS_COLOR: Record<string, "green" | "orange" | "grey" | "red" | "blue"> = {
+  active: "green",
+  paused: "orange",
+  draft: "grey",
+  delivered: "green",
+  opened: "green",
+  clicked: "green",
+  sent: "blue",
+  sending: "blue",
+  queued: "grey",
+  retrying: "orange",
+  skipped: "grey",
+  failed: "red",
+  bounced: "red",
+  dropped: "red",
+  undelivered: "red",
+}
+
+export function percent(part: number, whole: number): string {
+  return whole ? `${Math.round((part / whole) * 100)}%` : "–"
+}
+
+export function dateTime(value: string | null | undefined): string {
+  return value ? new Date(value).toLocaleString() : "–"
+}
+
+export function triggerLabel(event: string | string[]): string {
+  return [event].flat().join(" or ")
+}

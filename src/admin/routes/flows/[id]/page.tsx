@@ -1,0 +1,98 @@
+import { Badge, Button, Container, Heading, Input, Label, Text, toast } from "@medusajs/ui"
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
+import { useEffect, useState } from "react"
+import { Link, useParams } from "react-router-dom"
+import { StepList } from "../../../components/step-list"
+import { Failed, Loading } from "../../../components/states"
+import { STATUS_COLOR, triggerLabel } from "../../../lib/format"
+import { api, errorMessage, type Json } from "../../../lib/sdk"
+
+/** Every step id in a definition, branches included, to name new steps uniquely. */
+function stepIds(steps: Json[]): string[] {
+  return steps.flatMap((s) => [
+    s.id,
+    ...stepIds(s.then ?? []),
+    ...stepIds(s.else ?? []),
+    ...(s.variants ?? []).flatMap((v: Json) => stepIds(v.steps)),
+  ])
+}
+
+const FlowEditorPage = () => {
+  const { id } = useParams()
+  const queryClient = useQueryClient()
+  const flow = useQuery({ queryKey: ["flows", "detail", id], queryFn: () => api.get<{ flow: Json }>(`/admin/flows/${id}`) })
+  const [name, setName] = useState("")
+  const [definition, setDefinition] = useState<Json | null>(null)
+  const [saveError, setSaveError] = useState<string | null>(null)
+
+  useEffect(() => {
+    if (flow.data) {
+      setName(flow.data.flow.name)
+      setDefinition(flow.data.flow.definition)
+    }
+  }, [flow.data])
+
+  const save = useMutation({
+    mutationFn: () => api.post<{ flow: Json; new_version: boolean; runs_on_previous_versions: number }>(`/admin/flows/${id}`, { name, definition }),
+    onSuccess: (result) => {
+      setSaveError(null)
+      queryClient.invalidateQueries({ queryKey: ["flows"] })
+      toast.success(
+        result.new_version
+          ? `Saved as version ${result.flow.version}. ${result.runs_on_previous_versions} run(s) in progress finish on the version they started with.`
+          : "Saved."
+      )
+    },
+    onError: (error) => setSaveError(errorMessage(error)),
+  })
+
+  if (flow.isLoading || (flow.data && !definition)) return <Container><Loading what="the flow" /></Container>
+  if (flow.error) return <Container><Failed error={flow.error} /></Container>
+  const current = flow.data!.flow
+  const live = current.status === "active"
+  const ids = stepIds(definition!.steps)
+  const ctx = {
+    flowId: current.id,
+    // Errors name the step by id (templates) or by its path (steps.2.duration); show them on that step.
+    errorFor: (stepId: string) => (saveError && saveError.includes(`steps.${stepId}.`) ? saveError : null),
+    newId: (type: string) => {
+      let n = 1
+      while (ids.includes(`${type.replace("_", "-")}-${n}`)) n++
+      return `${type.replace("_", "-")}-${n}`
+    },
+  }
+
+  return (
+    <div className="flex flex-col gap-3">
+      <Container className="flex flex-col gap-4">
+        <div className="flex items-start justify-between">
+          <div className="flex flex-col gap-1">
+            <Link to="/flows" className="text-ui-fg-subtle text-sm hover:underline">← Flows</Link>
+            <Heading level="h1">{current.name}</Heading>
+            <div className="flex items-center gap-2">
+              <Badge size="2xsmall" color={STATUS_COLOR[current.status]}>{current.status}</Badge>
+              <Text size="small" className="text-ui-fg-subtle">Version {current.version} · starts on {triggerLabel(definition!.trigger.event)}</Text>
+            </div>
+          </div>
+          <Button size="small" onClick={() => save.mutate()} isLoading={save.isPending}>Save</Button>
+        </div>
+        {live && (
+          <Text size="small" className="text-ui-fg-subtle">
+            This flow is live: saving changes creates version {current.version + 1}. New runs use it; runs in progress finish on the version they started with.
+          </Text>
+        )}
+        <div className="flex max-w-md flex-col gap-1">
+          <Label htmlFor="flow-name" size="small">Name</Label>
+          <Input id="flow-name" size="small" value={name} onChange={(e) => setName(e.target.value)} />
+        </div>
+        {saveError && <Text size="small" className="text-ui-fg-error" role="alert" data-testid="save-error">{saveError}</Text>}
+      </Container>
+      <Container>
+        <Heading level="h2">Steps</Heading>
+        <StepList steps={definition!.steps} ctx={ctx} onChange={(steps) => setDefinition({ ...definition, steps })} />
+      </Container>
+    </div>
+  )
+}
+
+export default FlowEditorPage

@@ -1,0 +1,30 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { buildTemplateVariables, type TemplateVariables } from "../engine"
+import { FLOWS_MODULE } from "../modules/flows"
+import type FlowsModuleService from "../modules/flows/service"
+import { loadFacts } from "./load-facts"
+import { linksFor } from "./signed-links"
+
+export type PreviewSubject = { type: "cart" | "order" | "customer"; id: string }
+
+/**
+ * What a template sees for a real cart, order or customer of the store, as a send would show it,
+ * except the discount code (a sample: previewing must not create promotions). Undefined if not found.
+ */
+export async function previewVariables(container: MedusaContainer, subject: PreviewSubject): Promise<TemplateVariables | undefined> {
+  const options = container.resolve<FlowsModuleService>(FLOWS_MODULE).getOptions()
+  const facts = await loadFacts(container.resolve(ContainerRegistrationKeys.QUERY), { [`${subject.type}_id`]: subject.id })
+  if (!facts[subject.type]) {
+    return undefined
+  }
+  const storefront = options.storefrontUrl.replace(/\/$/, "")
+  return buildTemplateVariables({
+    ...facts,
+    store: { name: options.storeName, url: options.storefrontUrl },
+    links: linksFor(options, { cart_id: facts.cart?.id ?? facts.order?.cart?.id ?? null }),
+    flow: { name: "Preview" },
+    discount: { code: `${options.discount.prefix}-PREVIEW`, percentage: options.discount.percentage, expires_at: new Date(Date.now() + options.discount.validDays * 86_400_000) },
+    reviewUrl: options.reviewUrl ?? `${storefront}/products/{product_handle}#reviews`,
+  })
+}

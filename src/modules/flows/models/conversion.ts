@@ -1,0 +1,25 @@
+import { model } from "@medusajs/framework/utils"
+
+/**
+ * An order credited to the flow message that last reached the buyer within the attribution window:
+ * a click first, otherwise a message sent. One row per order, so a redelivered order.placed counts once.
+ */
+export const Conversion = model
+  .define("flows_conversion", {
+    id: model.id({ prefix: "flowconv" }).primaryKey(),
+    order_id: model.text(),
+    contact_id: model.text(),
+    flow_id: model.text(),
+    step_id: model.text(),
+    message_id: model.text(),
+    channel: model.enum(["email", "sms"]),
+    /** "click" when the buyer clicked the message, "message" when it only reached them. */
+    touch: model.enum(["click", "message"]),
+    amount: model.bigNumber(),
+    currency_code: model.text(),
+    ordered_at: model.dateTime(),
+  })
+  .indexes([
+    { on: ["order_id"], unique: true },
+    { on: ["flow_id", "ordered_at"] },
+  ])

@@ -1,0 +1,75 @@
+import type { Database } from "./database"
+import { NOT_DELIVERED, SENT, UNSUBSCRIBE_EVENTS } from "./message-statuses"
+
+/** A half-open period [from, to), optionally one flow. Test sends (no run) are never counted. */
+export type AnalyticsRange = { from: Date; to: Date; flow_id?: string | null }
+
+function scope(range: AnalyticsRange, column: string, flowColumn: string) {
+  const flow = range.flow_id ? ` AND ${flowColumn} = ?` : ""
+  return { sql: `${column} >= ? AND ${column} < ?${flow}`, params: [range.from, range.to, ...(range.flow_id ? [range.flow_id] : [])] }
+}
+
+/**
+ * Per flow, step and channel: messages sent, delivered, opened, clicked and not delivered.
+ * Every read below is a range scan of a (flow_id, time) or (time) index, so it costs what the period holds.
+ */
+export async function messageCounts(db: Database, range: AnalyticsRange) {
+  const where = scope(range, "created_at", "flow_id")
+  return await db.rows(
+    `SELECT flow_id, step_id, channel,
+       count(*) FILTER (WHERE status IN (?))::int AS sent,
+       count(*) FILTER (WHERE status IN ('delivered', 'opened', 'clicked'))::int AS delivered,
+       count(*) FILTER (WHERE status IN ('opened', 'clicked'))::int AS opened,
+       count(*) FILTER (WHERE status = 'clicked')::int AS clicked,
+       count(*) FILTER (WHERE status IN (?))::int AS failed
+     FROM flows_message
+     WHERE run_id IS NOT NULL AND deleted_at IS NULL AND ${where.sql}
+     GROUP BY flow_id, step_id, channel`,
+    [SENT, NOT_DELIVERED, ...where.params]
+  )
+}
+
+/** Per flow, step and currency: orders credited and their revenue. */
+export async function conversionCounts(db: Database, range: AnalyticsRange) {
+  const where = scope(range, "ordered_at", "flow_id")
+  return await db.rows(
+    `SELECT flow_id, step_id, currency_code, count(*)::int AS converted, sum(amount)::float AS revenue
+     FROM flows_conversion WHERE deleted_at IS NULL AND ${where.sql}
+     GROUP BY flow_id, step_id, currency_code`,
+    where.params
+  )
+}
+
+/** Per flow and step: people who unsubscribed or texted STOP, credited to the message that made them. */
+export async function unsubscribeCounts(db: Database, range: AnalyticsRange) {
+  const where = scope(range, "e.occurred_at", "e.flow_id")
+  return await db.rows(
+    `SELECT e.flow_id, m.step_id, count(*)::int AS unsubscribed
+     FROM flows_contact_event e LEFT JOIN flows_message m ON m.id = e.message_id
+     WHERE e.flow_id IS NOT NULL AND e.type IN (?) AND e.deleted_at IS NULL AND ${where.sql}
+     GROUP BY e.flow_id, m.step_id`,
+    [UNSUBSCRIBE_EVENTS, ...where.params]
+  )
+}
+
+/** Per UTC day: messages sent, opened and clicked, and orders credited, for the charts. */
+export async function dailyCounts(db: Database, range: AnalyticsRange) {
+  const messages = scope(range, "created_at", "flow_id")
+  const orders = scope(range, "ordered_at", "flow_id")
+  return await db.rows(
+    `SELECT to_char(day, 'YYYY-MM-DD') AS day, sum(sent)::int AS sent, sum(opened)::int AS opened,
+       sum(clicked)::int AS clicked, sum(converted)::int AS converted
+     FROM (
+       SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AS day,
+         count(*) FILTER (WHERE status IN (?)) AS sent,
+         count(*) FILTER (WHERE status IN ('opened', 'clicked')) AS opened,
+         count(*) FILTER (WHERE status = 'clicked') AS clicked, 0 AS converted
+       FROM flows_message WHERE run_id IS NOT NULL AND deleted_at IS NULL AND ${messages.sql} GROUP BY 1
+       UNION ALL
+       SELECT date_trunc('day', ordered_at AT TIME ZONE 'UTC'), 0, 0, 0, count(*)
+       FROM flows_conversion WHERE deleted_at IS NULL AND ${orders.sql} GROUP BY 1
+     ) per_day
+     GROUP BY day ORDER BY day`,
+    [SENT, ...messages.params, ...orders.params]
+  )
+}
