@@ -87,7 +87,9 @@ beforeAll(async () => {
   page.on("console", (message) => {
     // Product images come from the internet, which this machine may not reach; that is not the admin's fault.
     const url = message.location().url
-    if (message.type() === "error" && !message.text().includes("net::ERR_") && !expectedFailures.some((re) => re.test(url))) {
+    // Medusa's own order page nests a <div> in a <p> in its totals (2.21.2); the order test checks ours does not.
+    const dashboardOwn = message.text().startsWith("Warning: validateDOMNesting") && /\/app\/orders\//.test(page.url())
+    if (message.type() === "error" && !message.text().includes("net::ERR_") && !dashboardOwn && !expectedFailures.some((re) => re.test(url))) {
       consoleErrors.push(`${message.text()} (${url})`)
     }
   })
@@ -206,6 +208,87 @@ describe("the admin extensions", () => {
     expect(await timeline.textContent()).toContain("customer.created")
     expect(await page.getByText(/footer, .*“Send me news”/).count()).toBe(1)
     await screenshot("customer-widget")
+  })
+
+  it("shows on the order page the flow message the order is credited to, and the thank-you", async () => {
+    const store = { "x-publishable-api-key": storeKey }
+    const admin = { authorization: `Bearer ${await adminToken()}` }
+    // Dora got the welcome email in the test before; now she buys.
+    const { regions } = await call("/store/regions", { headers: store })
+    const { products } = await call("/store/products?handle=shorts&fields=*variants", { headers: store })
+    const { cart } = await call("/store/carts", {
+      method: "POST",
+      headers: store,
+      body: {
+        region_id: regions[0].id,
+        email: "dora@example.com",
+        shipping_address: { first_name: "Dora", last_name: "Buyer", address_1: "5 Elm St", city: "Austin", country_code: "us", postal_code: "73301" },
+        items: [{ variant_id: products[0].variants[0].id, quantity: 2 }],
+      },
+    })
+    const { shipping_options } = await call(`/store/shipping-options?cart_id=${cart.id}`, { headers: store })
+    await call(`/store/carts/${cart.id}/shipping-methods`, { method: "POST", headers: store, body: { option_id: shipping_options[0].id } })
+    const { payment_collection } = await call("/store/payment-collections", { method: "POST", headers: store, body: { cart_id: cart.id } })
+    await call(`/store/payment-collections/${payment_collection.id}/payment-sessions`, {
+      method: "POST", headers: store, body: { provider_id: "pp_system_default" },
+    })
+    const { order } = await call(`/store/carts/${cart.id}/complete`, { method: "POST", headers: store })
+    for (let i = 0; i < 60 && !(await call(`/admin/flows/orders/${order.id}`, { headers: admin })).messages.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+
+    await page.goto(`${BASE_URL}/app/orders/${order.id}`)
+    const credited = page.getByTestId("flows-attribution")
+    await credited.getByText(/Credited to Welcome series/).waitFor()
+    expect(await credited.textContent()).toContain("“Welcome to Flows Demo Store”")
+    await page.getByRole("list", { name: "Post-purchase messages" }).getByText(/Post-purchase thank you: email “Thank you for your order/).waitFor()
+    const misnested = await page.evaluate(() => [...document.querySelectorAll("p div")].filter((d) => d.closest("[data-flows-widget]")).length)
+    expect(misnested).toBe(0)
+    await screenshot("order-widget")
+  })
+
+  it("shows analytics for a chosen period, with the order and its revenue", async () => {
+    await page.goto(`${BASE_URL}/app/flows/analytics`)
+    const flows = page.getByRole("table", { name: "Flow" })
+    const welcome = flows.getByRole("row", { name: /Welcome series/ })
+    await welcome.waitFor()
+    // What the API reports for the welcome series, with Dora's order of two $20 shorts credited to it.
+    const admin = { authorization: `Bearer ${await adminToken()}` }
+    const report = await call("/admin/flows/analytics", { headers: admin })
+    const expected = report.flows.find((f: any) => f.name === "Welcome series")
+    expect(expected).toMatchObject({ converted: 1 })
+    expect(await welcome.getByRole("cell").nth(1).textContent()).toBe(String(expected.sent))
+    expect(await welcome.getByRole("cell").nth(5).textContent()).toMatch(/^1 \(\d+%\)$/)
+    expect(await welcome.getByRole("cell").nth(6).textContent()).toMatch(/^\$\d+\.\d\d$/)
+    expect(await page.getByRole("img", { name: /Messages and orders per day/ }).count()).toBe(1)
+
+    // A period longer than a year is refused before asking; a period before the plugin existed is empty.
+    const from = page.getByRole("textbox", { name: "From" })
+    const to = page.getByRole("textbox", { name: "To" })
+    await from.fill("2025-01-01")
+    await page.getByText("Choose a period of at most 366 days.").waitFor()
+    await to.fill("2025-01-31")
+    await page.getByText("No messages in this period.").waitFor()
+    await to.fill(new Date().toISOString().slice(0, 10))
+    await from.fill(new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10))
+    await welcome.waitFor()
+    await screenshot("analytics")
+  })
+
+  it("shows the providers, the webhook URLs and the defaults, and no secret", async () => {
+    await page.goto(`${BASE_URL}/app/flows/settings`)
+    await page.getByText(`http://localhost:${PORT}/hooks/flows/sendgrid`).waitFor()
+    expect(await page.getByText(`http://localhost:${PORT}/hooks/flows/twilio/inbound`).count()).toBe(1)
+    const email = page.locator('[data-channel="email"]')
+    expect(await email.getByText("sandbox", { exact: true }).count()).toBe(1)
+    await email.getByRole("button", { name: "Test credentials" }).click()
+    await email.getByRole("status").getByText(/Sandbox outbox: messages are kept in the admin/).waitFor()
+    expect(await page.getByText("Opt-out: everyone who has not unsubscribed").count()).toBe(1)
+    const html = await page.content()
+    for (const secret of ["demo-secret-change-me", "demo-jwt-secret", "demo-cookie-secret", "postgres://"]) {
+      expect(html).not.toContain(secret)
+    }
+    await screenshot("settings")
   })
 
   it("left no errors in the browser console", () => {

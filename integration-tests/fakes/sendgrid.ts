@@ -8,7 +8,7 @@ type Answer = { status: number; headers?: Record<string, string>; body?: unknown
 
 /**
  * A local SendGrid v3 Mail Send that answers like the real one: 202 with X-Message-Id, the 400
- * error list, 401, 413 and 429 with rate-limit headers. Every body is validated against SendGrid's
+ * error list, 401, 413 and 429 with rate-limit headers, and 200 for a sandbox-mode send. Every body is validated against SendGrid's
  * published OpenAPI schema. It can also sign Event Webhook posts with its own P-256 key.
  */
 export class FakeSendGrid extends FakeServer<Answer> {
@@ -88,6 +88,11 @@ export class FakeSendGrid extends FakeServer<Answer> {
     const args = body.personalizations.map((p: any) => p.custom_args ?? {}).concat(body.custom_args ?? {})
     if (args.some((a: Record<string, unknown>) => Object.values(a).some((v) => typeof v !== "string"))) {
       return this.json(res, 400, { errors: [{ field: "custom_args", message: "Custom args values must be strings." }] })
+    }
+    if (body.mail_settings?.sandbox_mode?.enable) {
+      // Sandbox mode: validated and accepted with 200, never delivered.
+      res.writeHead(200)
+      return res.end()
     }
     this.counter += 1
     res.writeHead(202, { "x-message-id": `fakeSgMsg${this.counter}` })

@@ -15,7 +15,7 @@ type Answer = { status: number; code: number; message: string }
 
 /**
  * A local Twilio Messages API that answers like the real one: form-encoded requests checked
- * against Twilio's OpenAPI schema, Basic auth, RestException bodies, the magic test numbers and
+ * against Twilio's OpenAPI schema, Fetch Account, Basic auth, RestException bodies, the magic test numbers and
  * scripted 429s. It can also sign status callbacks and inbound messages as Twilio does.
  */
 export class FakeTwilio extends FakeServer<Answer> {
@@ -24,6 +24,8 @@ export class FakeTwilio extends FakeServer<Answer> {
     coerceTypes: true,
   })
   private counter = 0
+  /** What Fetch Account reports: "active", or "suspended" / "closed" to stand for a blocked account. */
+  accountStatus = "active"
 
   constructor(
     readonly accountSid = `AC${"0".repeat(31)}1`,
@@ -55,15 +57,45 @@ export class FakeTwilio extends FakeServer<Answer> {
     res.end(JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }))
   }
 
+  private authorized(req: http.IncomingMessage) {
+    return req.headers.authorization === `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64")}`
+  }
+
+  /** Fetch Account, as the 2010-04-01 API answers it. */
+  private account(req: http.IncomingMessage, res: http.ServerResponse) {
+    this.requests.push({ path: req.url!, params: {} })
+    if (!this.authorized(req)) {
+      return this.error(res, 401, 20003, "Authenticate")
+    }
+    const uri = `/2010-04-01/Accounts/${this.accountSid}.json`
+    res.writeHead(200, { "content-type": "application/json" })
+    res.end(
+      JSON.stringify({
+        auth_token: this.authToken,
+        date_created: "Thu, 01 Oct 2026 12:00:00 +0000",
+        date_updated: "Thu, 01 Oct 2026 12:00:00 +0000",
+        friendly_name: "Fake store account",
+        owner_account_sid: this.accountSid,
+        sid: this.accountSid,
+        status: this.accountStatus,
+        subresource_uris: { messages: `${uri.replace(".json", "")}/Messages.json` },
+        type: "Full",
+        uri,
+      })
+    )
+  }
+
   protected handle(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse) {
     const path = `/2010-04-01/Accounts/${this.accountSid}/Messages.json`
+    if (req.method === "GET" && req.url === `/2010-04-01/Accounts/${this.accountSid}.json`) {
+      return this.account(req, res)
+    }
     if (req.method !== "POST" || req.url !== path) {
       return this.error(res, 404, 20404, "The requested resource was not found")
     }
     const params = Object.fromEntries(new URLSearchParams(raw.toString("utf8")))
     this.requests.push({ path: req.url, params })
-    const expected = `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString("base64")}`
-    if (req.headers.authorization !== expected) {
+    if (!this.authorized(req)) {
       return this.error(res, 401, 20003, "Authenticate")
     }
     const scripted = this.scripted.shift()

@@ -138,6 +138,95 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(data.flows.map((f: any) => f.handle).sort()).toEqual(["abandoned-cart", "post-purchase", "review-request", "welcome-series", "win-back"])
   })
 
+  it("reports analytics for a period, and refuses a period that makes no sense", async () => {
+    const { data } = await api.get("/admin/flows/analytics?from=2026-01-01&to=2026-02-01", store.adminHeaders)
+    expect(data).toEqual({ from: "2026-01-01T00:00:00.000Z", to: "2026-02-01T00:00:00.000Z", flows: [], steps: [], variants: [], daily: [] })
+    const backwards = await attempt(api.get("/admin/flows/analytics?from=2026-02-01&to=2026-01-01", store.adminHeaders))
+    expect(backwards.status).toBe(400)
+    expect(backwards.data.message).toContain("from must be before to")
+    const tooLong = await attempt(api.get("/admin/flows/analytics?from=2020-01-01&to=2026-01-01", store.adminHeaders))
+    expect(tooLong.data.message).toContain("at most 366 days")
+    const notADate = await attempt(api.get("/admin/flows/analytics?from=yesterday", store.adminHeaders))
+    expect(notADate.status).toBe(400)
+  })
+
+  it("answers for an order no flow touched, and refuses to retry a message that does not exist", async () => {
+    const { data } = await api.get("/admin/flows/orders/order_unknown", store.adminHeaders)
+    expect(data).toEqual({ attribution: null, messages: [] })
+    const missing = await attempt(api.post("/admin/flows/messages/flowmsg_missing/retry", {}, store.adminHeaders))
+    expect(missing.status).toBe(404)
+  })
+
+  it("offers the built-in flows as templates to start a new flow from", async () => {
+    const { data } = await api.get("/admin/flows/templates", store.adminHeaders)
+    expect(data.templates.map((t: any) => t.handle).sort()).toEqual(["abandoned-cart", "post-purchase", "review-request", "welcome-series", "win-back"])
+    const welcome = data.templates.find((t: any) => t.handle === "welcome-series")
+    const created = await api.post("/admin/flows", { name: welcome.name, definition: welcome.definition }, store.adminHeaders)
+    expect(created.data.flow).toMatchObject({ status: "draft", trigger_event: "customer.created,newsletter.subscribed" })
+  })
+
+  it("previews a template with a real cart picked from the store, and counts a text's segments", async () => {
+    const { data: cartData } = await api.post(
+      "/store/carts",
+      { region_id: store.regionId, email: "real@example.com", items: [{ variant_id: store.variantId, quantity: 3 }] },
+      store.storeHeaders
+    )
+    const { data: subjects } = await api.get("/admin/flows/preview-subjects", store.adminHeaders)
+    expect(subjects.carts.map((c: any) => c.id)).toContain(cartData.cart.id)
+    expect(Object.keys(subjects).sort()).toEqual(["carts", "customers", "orders"])
+
+    const template = { subject: "{{ cart.item_count }} for {{ cart.email }}", html: "{% for item in cart.items %}<p>{{ item.title }} × {{ item.quantity }}</p>{% endfor %}" }
+    const { data } = await api.post(
+      "/admin/flows/preview",
+      { channel: "email", subject: { type: "cart", id: cartData.cart.id }, template },
+      store.adminHeaders
+    )
+    expect(data.preview.subject).toBe("3 for real@example.com")
+    expect(data.preview.html).toContain(`<p>${store.productTitle} × 3</p>`)
+
+    const missing = await attempt(
+      api.post("/admin/flows/preview", { channel: "email", subject: { type: "cart", id: "cart_missing" }, template }, store.adminHeaders)
+    )
+    expect(missing.status).toBe(404)
+    expect(missing.data.message).toBe('No cart with id "cart_missing"')
+
+    const sms = await api.post("/admin/flows/preview", { channel: "sms", template: { body: "Grüße – 20% off ✨" } }, store.adminHeaders)
+    expect(sms.data.preview).toMatchObject({ body: "Grüße – 20% off ✨", characters: 17, segments: 1, encoding: "UCS-2" })
+  })
+
+  it("shows a customer's consent, runs, timeline and messages, and nothing for one it has not met", async () => {
+    const unknown = await api.get("/admin/flows/customers/cus_unknown", store.adminHeaders)
+    expect(unknown.data).toEqual({ contact: null, evidence: [], runs: [], timeline: [], messages: [] })
+
+    const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
+    const { contact_id } = await flows.recordEvent({
+      name: "customer.created",
+      occurred_at: new Date(),
+      subject: { type: "customer", id: "cus_known" },
+      identity: { customer_id: "cus_known", email: "known@example.com" },
+      facts: { customer: { id: "cus_known", email: "known@example.com" } },
+    })
+    await api.post(
+      "/store/flows/consent",
+      { email: "known@example.com", channels: ["email"], source: "account", text: "Email me offers" },
+      store.storeHeaders
+    )
+    const { data } = await api.get("/admin/flows/customers/cus_known", store.adminHeaders)
+    expect(data.contact).toMatchObject({ id: contact_id, email: "known@example.com", email_consent: "granted" })
+    expect(data.evidence).toEqual([expect.objectContaining({ channel: "email", source: "account", text: "Email me offers" })])
+    expect(data.timeline.map((e: any) => e.type)).toContain("customer.created")
+  })
+
+  it("counts each flow's runs in progress and the last 30 days' messages for the list", async () => {
+    const { data } = await api.get("/admin/flows/stats", store.adminHeaders)
+    const { data: list } = await api.get("/admin/flows?limit=100", store.adminHeaders)
+    expect(data.stats.map((s: any) => s.flow_id).sort()).toEqual(list.flows.map((f: any) => f.id).sort())
+    expect(data.stats[0]).toEqual({
+      flow_id: expect.any(String), active_runs: expect.any(Number), sent: expect.any(Number), opened: expect.any(Number),
+      clicked: expect.any(Number), converted: expect.any(Number), revenue: expect.any(Array),
+    })
+  })
+
   it("refuses bad list filters and an empty update", async () => {
     expect((await attempt(api.get("/admin/flows/messages?channel=fax", store.adminHeaders))).status).toBe(400)
     expect((await attempt(api.get("/admin/flows/runs?limit=0", store.adminHeaders))).status).toBe(400)

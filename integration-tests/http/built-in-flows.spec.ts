@@ -147,12 +147,24 @@ storeTestRunner(({ api, getContainer, store }) => {
     })
     expect(skipped).toMatchObject({ status: "skipped", error: "no SMS consent" })
 
-    await checkout(cartId)
+    const order = await checkout(cartId)
     const [run] = await eventually(async () => {
       const runs = await runsOf(flowId)
       return runs[0]?.status === "exited" ? runs : undefined
     })
     expect(run.exit_reason).toBe("event:order.placed")
+
+    // The order is credited to the reminder that reached Ben, with its revenue, on the order page and in analytics.
+    const { data: activity } = await api.get(`/admin/flows/orders/${order.id}`, admin())
+    expect(activity.attribution).toMatchObject({
+      flow_id: flowId, flow_name: "Abandoned cart", step_id: "reminder-email", message_id: first.id, touch: "message",
+      amount: Number(order.total), currency_code: "usd",
+    })
+    const { data: report } = await api.get(`/admin/flows/analytics?flow_id=${flowId}`, admin())
+    expect(report.flows).toEqual([
+      expect.objectContaining({ flow_id: flowId, sent: 1, converted: 1, revenue: [{ currency_code: "usd", amount: Number(order.total) }] }),
+    ])
+    expect(report.steps.find((s: any) => s.step_id === "reminder-email")).toMatchObject({ sent: 1, delivered: 1, converted: 1 })
     await new Promise((resolve) => setTimeout(resolve, 5_000))
     const { data } = await api.get(`/admin/flows/messages?flow_id=${flowId}`, admin())
     expect(data.messages.map((m: any) => m.idempotency_key.split(":").pop()).sort()).toEqual(["reminder-email", "reminder-sms"])

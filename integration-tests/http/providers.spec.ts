@@ -139,6 +139,44 @@ storeTestRunner(({ api, getContainer, store }) => {
     await cartFor("down@example.com")
     const message = await messageOf(flowId, (m) => m.status === "failed")
     expect(message).toMatchObject({ attempts: 3, error_code: "503", error: "SendGrid 503: unavailable" })
+
+    // SendGrid is back: the owner retries from the outbox, and it goes out once.
+    const before = sendgrid.requests.length
+    const retried = await api.post(`/admin/flows/messages/${message.id}/retry`, {}, store.adminHeaders)
+    expect(retried.data.message).toMatchObject({ status: "sent", attempts: 4, error: null, provider_id: expect.stringMatching(/^fakeSgMsg/) })
+    expect(sendgrid.requests.length - before).toBe(1)
+    const again = await api.post(`/admin/flows/messages/${message.id}/retry`, {}, store.adminHeaders).catch((e) => e.response)
+    expect(again.status).toBe(400)
+    expect(again.data.message).toBe("Only a failed message can be retried; this one is sent")
+  })
+
+  it("shows the providers and webhook URLs without a secret, and checks the credentials", async () => {
+    const { data } = await api.get("/admin/flows/settings", store.adminHeaders)
+    expect(data.settings).toMatchObject({
+      email: { provider: "sendgrid", from: { email: "shop@example.com" }, webhook_signature_checked: true },
+      sms: { provider: "twilio", account: `AC…${twilioFake.accountSid.slice(-4)}`, from: "+15005550006" },
+      webhooks: {
+        sendgrid_events: `${BACKEND}/hooks/flows/sendgrid`,
+        twilio_status: `${BACKEND}/hooks/flows/twilio/status`,
+        twilio_inbound: `${BACKEND}/hooks/flows/twilio/inbound`,
+      },
+      defaults: { emailConsent: "opt_out", attributionWindow: { amount: 5, unit: "days" } },
+    })
+    const shown = JSON.stringify(data)
+    for (const secret of [sendgrid.apiKey, twilioFake.authToken, twilioFake.accountSid, "postgres://"]) {
+      expect(shown).not.toContain(secret)
+    }
+
+    const email = await api.post("/admin/flows/settings/check-credentials", { channel: "email" }, store.adminHeaders)
+    expect(email.data.check).toEqual({
+      channel: "email", provider: "sendgrid", ok: true, detail: "SendGrid accepted the API key (sandbox-mode send from shop@example.com)",
+    })
+    twilioFake.accountStatus = "suspended"
+    const sms = await api.post("/admin/flows/settings/check-credentials", { channel: "sms" }, store.adminHeaders)
+    twilioFake.accountStatus = "active"
+    expect(sms.data.check).toMatchObject({ provider: "twilio", ok: false, detail: `Twilio account ${twilioFake.accountSid} is suspended` })
+    const bad = await api.post("/admin/flows/settings/check-credentials", { channel: "fax" }, store.adminHeaders).catch((e) => e.response)
+    expect(bad.status).toBe(400)
   })
 
   it("texts through Twilio, follows status callbacks and honours STOP", async () => {

@@ -1,5 +1,6 @@
 import path from "node:path"
 import { moduleIntegrationTestRunner } from "@medusajs/test-utils"
+import { assignVariant } from "../../src/engine"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
 import type { StoreEvent } from "../../src/modules/flows/types"
@@ -64,7 +65,6 @@ moduleIntegrationTestRunner<FlowsModuleService>({
         await service.recordEvent(cartEvent(`cart_${email}`, email, at))
       }
       const runs = await service.claimDueRuns(new Date(at.getTime() + 1000))
-      const { assignVariant } = await import("../../src/engine")
       for (const run of runs) {
         const variant = assignVariant(run.id, "ab", definition.steps[0].variants as any)
         const stepId = variant.steps[0].id
@@ -148,6 +148,11 @@ moduleIntegrationTestRunner<FlowsModuleService>({
 
       const today = at.toISOString().slice(0, 10)
       expect(report.daily.find((d) => d.day === today)).toMatchObject({ sent: 8, opened: 2, clicked: 1, converted: 2 })
+
+      // The flows list shows the same numbers, with the runs still in progress.
+      const listed = (await service.flowStats(new Date(Date.now() - 24 * HOUR))).find((row) => row.flow_id === flow.id)
+      expect(listed).toMatchObject({ active_runs: 8, sent: 8, opened: 2, clicked: 1, converted: 2 })
+      expect(listed!.revenue).toEqual(expect.arrayContaining([{ currency_code: "eur", amount: 50 }, { currency_code: "usd", amount: 20 }]))
 
       // Another period holds none of it.
       const before = await service.analytics({ from: new Date(Date.now() - 48 * HOUR), to: new Date(Date.now() - 24 * HOUR) })

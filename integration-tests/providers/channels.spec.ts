@@ -137,6 +137,17 @@ describe("SendGrid channel, real SDK against the fake", () => {
     expect(error.details.retryable).toBe(false)
   })
 
+  it("checks the key with a sandbox-mode send that SendGrid accepts and never delivers", async () => {
+    const before = fake.requests.length
+    await expect(channel.checkCredentials()).resolves.toBe("SendGrid accepted the API key (sandbox-mode send from shop@example.com)")
+    expect(fake.requests.slice(before).map((r) => r.body.mail_settings)).toEqual([{ sandbox_mode: { enable: true } }])
+    const wrong = new SendGridChannel(
+      { apiKey: "SG.wrong", from: { email: "shop@example.com" }, dataResidency: "eu", apiBaseUrl: fake.url, webhookMaxAgeSeconds: 600 },
+      2000
+    )
+    await expect(wrong.checkCredentials()).rejects.toThrow("SendGrid 401: authorization required")
+  })
+
   it("signs webhooks that the real verifier accepts, and only untouched", () => {
     const { body, headers } = fake.signedEvents([{ event: "delivered", sg_event_id: "e1" }])
     const webhook = new EventWebhook()
@@ -220,5 +231,23 @@ describe("Twilio channel, real SDK against the fake", () => {
     )
     const error: ProviderError = await wrong.deliver(sms).catch((e) => e)
     expect(error.details).toMatchObject({ retryable: false, code: "20003" })
+  })
+
+  it("checks the credentials by fetching the account, and reports a suspended one", async () => {
+    const before = fake.requests.length
+    await expect(channel.checkCredentials()).resolves.toBe("Twilio accepted the credentials (account “Fake store account”, Full)")
+    expect(fake.requests.slice(before).map((r) => r.path)).toEqual([`/2010-04-01/Accounts/${fake.accountSid}.json`])
+    const wrong = new TwilioChannel(
+      { accountSid: fake.accountSid, authToken: "nope", from: "+15005550006", apiBaseUrl: fake.url, maxSegments: 4 },
+      "https://api.example.com/hooks/flows/twilio/status",
+      2000
+    )
+    await expect(wrong.checkCredentials()).rejects.toThrow("Twilio 401 (20003): Authenticate")
+    fake.accountStatus = "suspended"
+    try {
+      await expect(channel.checkCredentials()).rejects.toThrow(`Twilio account ${fake.accountSid} is suspended`)
+    } finally {
+      fake.accountStatus = "active"
+    }
   })
 })

@@ -9,6 +9,10 @@ export class RecordingChannel implements Channel {
     this.calls.push(Date.now())
     return { status: "sent", provider_id: `rec_${message.id}` }
   }
+
+  async checkCredentials() {
+    return "recording"
+  }
 }
 
 export const messageNumber = (i: number) =>

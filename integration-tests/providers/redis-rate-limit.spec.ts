@@ -36,6 +36,7 @@ describe("rate limit shared through Redis (BullMQ)", () => {
       deliver: async () => {
         throw new ProviderError("SendGrid 429: too many requests", { retryable: true, code: "429", retryAfterMs: 5000 })
       },
+      checkCredentials: async () => "failing",
     }
     const channel = processChannel(failing, `flows-test-${randomUUID()}`)
     const error = await channel.deliver(messageNumber(1)).catch((e) => e)

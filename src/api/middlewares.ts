@@ -1,5 +1,7 @@
 import { defineMiddlewares, validateAndTransformBody, validateAndTransformQuery } from "@medusajs/framework/http"
 import {
+  AnalyticsQuery,
+  CheckCredentialsSchema,
   CreateFlowSchema,
   ListFlowsQuery,
   ListMessagesQuery,
@@ -19,6 +21,12 @@ export default defineMiddlewares({
     { matcher: "/admin/flows", method: "POST", middlewares: [validateAndTransformBody(CreateFlowSchema)] },
     { matcher: "/admin/flows/runs", method: "GET", middlewares: [validateAndTransformQuery(ListRunsQuery, listConfig)] },
     { matcher: "/admin/flows/messages", method: "GET", middlewares: [validateAndTransformQuery(ListMessagesQuery, listConfig)] },
+    { matcher: "/admin/flows/analytics", method: "GET", middlewares: [validateAndTransformQuery(AnalyticsQuery, {})] },
+    {
+      matcher: "/admin/flows/settings/check-credentials",
+      method: "POST",
+      middlewares: [validateAndTransformBody(CheckCredentialsSchema)],
+    },
     { matcher: "/admin/flows/preview", method: "POST", middlewares: [validateAndTransformBody(PreviewSchema)] },
     { matcher: "/admin/flows/sandbox/replies", method: "POST", middlewares: [validateAndTransformBody(SandboxReplySchema)] },
     { matcher: "/admin/flows/:id", method: "POST", middlewares: [validateAndTransformBody(UpdateFlowSchema)] },

@@ -29,7 +29,7 @@ function parseValue(raw: string): unknown {
   return raw !== "" && !Number.isNaN(Number(raw)) ? Number(raw) : raw
 }
 
-function ConditionsEditor({ group, onChange, label }: { group: Json; onChange: (g: Json) => void; label: string }) {
+export function ConditionsEditor({ group, onChange, label }: { group: Json; onChange: (g: Json) => void; label: string }) {
   const mode = "any" in group ? "any" : "all"
   const rows: Json[] = group[mode]
   const setRow = (i: number, row: Json | null) =>
@@ -51,17 +51,17 @@ function ConditionsEditor({ group, onChange, label }: { group: Json; onChange: (
         "field" in row ? (
           <div key={i} className="flex items-center gap-2">
             <Select size="small" value={row.field} onValueChange={(field) => setRow(i, { ...row, field })}>
-              <Select.Trigger className="w-56" aria-label="Field"><Select.Value /></Select.Trigger>
+              <Select.Trigger style={{ width: 224 }} aria-label="Field"><Select.Value /></Select.Trigger>
               <Select.Content>
                 {[...new Set([row.field, ...FIELDS])].map((f) => <Select.Item key={f} value={f}>{f}</Select.Item>)}
               </Select.Content>
             </Select>
             <Select size="small" value={row.op} onValueChange={(op) => setRow(i, { ...row, op })}>
-              <Select.Trigger className="w-32" aria-label="Operator"><Select.Value /></Select.Trigger>
+              <Select.Trigger style={{ width: 128 }} aria-label="Operator"><Select.Value /></Select.Trigger>
               <Select.Content>{OPERATORS.map((op) => <Select.Item key={op} value={op}>{op}</Select.Item>)}</Select.Content>
             </Select>
             {!["exists", "not_exists"].includes(row.op) && (
-              <Input size="small" aria-label="Value" className="w-32" value={String(row.value ?? "")} onChange={(e) => setRow(i, { ...row, value: parseValue(e.target.value) })} />
+              <Input size="small" aria-label="Value" style={{ width: 128 }} value={String(row.value ?? "")} onChange={(e) => setRow(i, { ...row, value: parseValue(e.target.value) })} />
             )}
             <IconButton size="small" variant="transparent" aria-label="Remove condition" onClick={() => setRow(i, null)}><Trash /></IconButton>
           </div>
@@ -94,7 +94,7 @@ function StepBody({ step, onChange, ctx }: { step: Json; onChange: (s: Json) => 
             />
           </div>
           <Select size="small" value={step.duration?.unit ?? "days"} onValueChange={(unit) => onChange({ ...step, duration: { amount: 1, ...step.duration, unit } })}>
-            <Select.Trigger className="w-32" aria-label={`Unit of ${step.id}`}><Select.Value /></Select.Trigger>
+            <Select.Trigger style={{ width: 128 }} aria-label={`Unit of ${step.id}`}><Select.Value /></Select.Trigger>
             <Select.Content>{UNITS.map((u) => <Select.Item key={u} value={u}>{u}</Select.Item>)}</Select.Content>
           </Select>
           {step.until_time && <Text size="small" className="text-ui-fg-subtle">then until {step.until_time} in the recipient's time</Text>}
@@ -110,7 +110,7 @@ function StepBody({ step, onChange, ctx }: { step: Json; onChange: (s: Json) => 
         <div className="flex flex-col gap-3">
           <ConditionsEditor label={`If (${step.id})`} group={step.if} onChange={(group) => onChange({ ...step, if: group })} />
           {(["then", "else"] as const).map((branch) => (
-            <div key={branch} className="border-ui-border-base border-l-2 pl-4">
+            <div key={branch} className="border-ui-border-base border-l pl-5">
               <Text size="small" weight="plus">{branch === "then" ? "Yes" : "No"}</Text>
               <StepList steps={step[branch]} onChange={(steps) => onChange({ ...step, [branch]: steps })} ctx={ctx} />
             </div>
@@ -121,7 +121,7 @@ function StepBody({ step, onChange, ctx }: { step: Json; onChange: (s: Json) => 
       return (
         <div className="grid grid-cols-1 gap-3 md:grid-cols-2">
           {step.variants.map((variant: Json, v: number) => (
-            <div key={variant.key} className="border-ui-border-base border-l-2 pl-4">
+            <div key={variant.key} className="border-ui-border-base border-l pl-5">
               <div className="flex items-center gap-2">
                 <Text size="small" weight="plus">Variant {variant.key}</Text>
                 <Input
@@ -179,7 +179,7 @@ export function StepList({ steps, onChange, ctx }: { steps: Json[]; onChange: (s
       })}
       <li>
         <Select value="" onValueChange={(type) => onChange([...steps, NEW_STEPS[type](ctx.newId(type))])}>
-          <Select.Trigger className="w-48" aria-label="Add a step"><Select.Value placeholder="Add a step…" /></Select.Trigger>
+          <Select.Trigger style={{ width: 192 }} aria-label="Add a step"><Select.Value placeholder="Add a step…" /></Select.Trigger>
           <Select.Content>
             {Object.keys(NEW_STEPS).map((type) => <Select.Item key={type} value={type}>{type.replace("_", " ")}</Select.Item>)}
           </Select.Content>

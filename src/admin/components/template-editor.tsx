@@ -109,7 +109,7 @@ export function TemplateEditor({ flowId, step, onChange }: Props) {
             <iframe
               title={`Preview of ${step.id}`}
               sandbox=""
-              className="h-[480px] w-full rounded-lg border"
+              className="w-full rounded-lg border" style={{ height: 480 }}
               srcDoc={preview.data.preview.html}
             />
           </div>

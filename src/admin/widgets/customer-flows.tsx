@@ -23,7 +23,7 @@ const CustomerFlowsWidget = ({ data: customer }: DetailWidgetProps<AdminCustomer
     queryFn: () => api.get<Activity>(`/admin/flows/customers/${customer.id}`),
   })
   return (
-    <Container className="divide-y p-0">
+    <Container className="divide-y p-0" data-flows-widget>
       <div className="px-6 py-4"><Heading level="h2">Flows</Heading></div>
       {activity.isLoading && <Loading what="flow activity" />}
       {activity.error && <Failed error={activity.error} />}

@@ -68,6 +68,11 @@ export const pluginOptionsSchema = z
           .object({ max: z.number().int().positive(), per: duration })
           .default({ max: 3, per: { amount: 1, unit: "days" } }),
         attributionWindow: duration.default({ amount: 5, unit: "days" }),
+        /**
+         * opt_out: email goes to everyone who has not unsubscribed (soft opt-in, as for past buyers).
+         * opt_in: only to people who gave email consent, as the GDPR asks of marketing in the EU.
+         */
+        emailConsent: z.enum(["opt_out", "opt_in"]).default("opt_out"),
       })
       .strict()
       .default({
@@ -75,6 +80,7 @@ export const pluginOptionsSchema = z
         quietHours: { start: "21:00", end: "08:00" },
         frequencyCap: { max: 3, per: { amount: 1, unit: "days" } },
         attributionWindow: { amount: 5, unit: "days" },
+        emailConsent: "opt_out",
       }),
     /**
      * The review page of a product, for `{{ item.review_url }}`: {product_handle} and {product_id} are

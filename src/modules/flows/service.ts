@@ -19,7 +19,7 @@ import {
 } from "../../engine"
 import { linksFor } from "../../lib/signed-links"
 import { BUILT_IN_FLOWS } from "./built-in"
-import { createChannels, type ClosableChannel } from "./channels"
+import { createChannels, TWILIO_STATUS_PATH, type ClosableChannel } from "./channels"
 import { countSegments, normalizePhone } from "./channels/recipients"
 import { retryDelayMs } from "./channels/retry"
 import { ProviderError } from "./channels/types"
@@ -80,11 +80,15 @@ function definitionToSave(input: unknown): FlowDefinition {
   return definition
 }
 
-/** Why a message must not go out, or null. SMS is opt-in only; email goes out unless unsubscribed. */
+/**
+ * Why a message must not go out, or null. SMS is opt-in only; email goes out unless unsubscribed,
+ * or with the opt_in policy only to people who said yes.
+ */
 function reasonNotToSend(
   contact: { email_consent?: string; sms_consent?: string } | undefined | null,
   channel: "email" | "sms",
-  to: string | null
+  to: string | null,
+  emailConsent: "opt_out" | "opt_in"
 ): string | null {
   if (!to) {
     return channel === "email" ? "no email address" : "no phone number"
@@ -95,6 +99,9 @@ function reasonNotToSend(
   }
   if (channel === "sms" && state !== "granted") {
     return "no SMS consent"
+  }
+  if (channel === "email" && emailConsent === "opt_in" && state !== "granted") {
+    return "no email consent"
   }
   return null
 }
@@ -433,7 +440,7 @@ class FlowsModuleService extends MedusaService({
     const reason =
       ("skip" in content ? content.skip : null) ??
       recipient.invalid ??
-      reasonNotToSend(contact, step.channel, recipient.to) ??
+      reasonNotToSend(contact, step.channel, recipient.to, this.options_.defaults.emailConsent) ??
       (contact?.unsubscribed_flows?.includes(run.flow_id) ? "unsubscribed from this flow" : null)
     // A text that will go out waits for the end of the recipient's quiet hours; email is not held back.
     const { quietHours, timezone } = this.options_.defaults
@@ -780,7 +787,7 @@ class FlowsModuleService extends MedusaService({
       )
     }
     const contact = await consentOf(this.db_, message.contact_id)
-    const refusal = reasonNotToSend(contact, message.channel, message.to)
+    const refusal = reasonNotToSend(contact, message.channel, message.to, this.options_.defaults.emailConsent)
     if (refusal) {
       throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Not retried: ${refusal}`)
     }
@@ -796,6 +803,60 @@ class FlowsModuleService extends MedusaService({
     // As the last allowed attempt: a provider that refuses again fails the message, for the owner to see.
     await this.callProvider(run, { id: message.step_id, channel: message.channel }, message as RenderedMessage & { id: string; to: string }, this.options_.delivery.maxAttempts, now)
     return await this.retrieveMessage(id)
+  }
+
+  /**
+   * What the settings page shows: which provider each channel uses, the webhook URLs to give them and
+   * the defaults. Never a key, token, secret or connection string.
+   */
+  settings() {
+    const { sendgrid, twilio, defaults, backendUrl, storefrontUrl, scheduler, rateLimits, redisUrl } = this.options_
+    const base = backendUrl.replace(/\/$/, "")
+    return {
+      email: sendgrid
+        ? {
+            provider: "sendgrid",
+            from: sendgrid.from,
+            reply_to: sendgrid.replyTo ?? null,
+            data_residency: sendgrid.dataResidency,
+            custom_api_base: Boolean(sendgrid.apiBaseUrl),
+            unsubscribe_group_id: sendgrid.unsubscribeGroupId ?? null,
+            webhook_signature_checked: Boolean(sendgrid.webhookVerificationKey),
+          }
+        : { provider: "sandbox" },
+      sms: twilio
+        ? {
+            provider: "twilio",
+            account: `${twilio.accountSid.slice(0, 2)}…${twilio.accountSid.slice(-4)}`,
+            from: twilio.from ?? null,
+            messaging_service_sid: twilio.messagingServiceSid ?? null,
+            default_country: twilio.defaultCountry ?? null,
+            max_segments: twilio.maxSegments,
+            custom_api_base: Boolean(twilio.apiBaseUrl),
+          }
+        : { provider: "sandbox" },
+      webhooks: {
+        sendgrid_events: `${base}/hooks/flows/sendgrid`,
+        twilio_status: `${base}${TWILIO_STATUS_PATH}`,
+        twilio_inbound: `${base}/hooks/flows/twilio/inbound`,
+      },
+      defaults,
+      storefront_url: storefrontUrl,
+      backend_url: backendUrl,
+      time_scale: scheduler.timeScale,
+      rate_limits: rateLimits,
+      shared_rate_limits: Boolean(redisUrl),
+    }
+  }
+
+  /** Asks the channel's provider whether its credentials work; sends nothing. */
+  async checkCredentials(channel: "email" | "sms") {
+    const provider = this.channels_[channel].provider
+    try {
+      return { channel, provider, ok: true, detail: await this.channels_[channel].checkCredentials() }
+    } catch (error) {
+      return { channel, provider, ok: false, detail: (error as Error).message }
+    }
   }
 
   /** SendGrid's Event Webhook: status, timeline and suppression; each event counts once. */

@@ -4,10 +4,18 @@ import { Badge, Button, Container, DropdownMenu, Heading, Switch, Table, Text, t
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import { Link, useNavigate } from "react-router-dom"
 import { Empty, Failed, Loading } from "../../components/states"
-import { STATUS_COLOR, percent, triggerLabel } from "../../lib/format"
+import { STATUS_COLOR, money, percent, triggerLabel, type Revenue } from "../../lib/format"
 import { api, errorMessage, type Json } from "../../lib/sdk"
 
-type Stats = { flow_id: string; active_runs: number; sent: number; opened: number; clicked: number }
+type Stats = {
+  flow_id: string
+  active_runs: number
+  sent: number
+  opened: number
+  clicked: number
+  converted: number
+  revenue: Revenue[]
+}
 
 function CreateFromTemplate() {
   const navigate = useNavigate()
@@ -44,7 +52,7 @@ function FlowRow({ flow, stats }: { flow: Json; stats?: Stats }) {
   return (
     <Table.Row>
       <Table.Cell>
-        <Link to={`/flows/${flow.id}`} className="text-ui-fg-interactive hover:underline">{flow.name}</Link>
+        <Link to={`/flows/${flow.id}`} className="text-ui-fg-interactive">{flow.name}</Link>
       </Table.Cell>
       <Table.Cell><Badge size="2xsmall" color={STATUS_COLOR[flow.status]}>{flow.status}</Badge></Table.Cell>
       <Table.Cell>{triggerLabel(flow.definition.trigger.event)}</Table.Cell>
@@ -52,6 +60,8 @@ function FlowRow({ flow, stats }: { flow: Json; stats?: Stats }) {
       <Table.Cell className="text-right">{stats?.sent ?? 0}</Table.Cell>
       <Table.Cell className="text-right">{percent(stats?.opened ?? 0, stats?.sent ?? 0)}</Table.Cell>
       <Table.Cell className="text-right">{percent(stats?.clicked ?? 0, stats?.sent ?? 0)}</Table.Cell>
+      <Table.Cell className="text-right">{percent(stats?.converted ?? 0, stats?.sent ?? 0)}</Table.Cell>
+      <Table.Cell className="text-right">{money(stats?.revenue)}</Table.Cell>
       <Table.Cell>
         <Switch
           aria-label={`${flow.name} on`}
@@ -73,10 +83,12 @@ const FlowsPage = () => {
       <div className="flex items-center justify-between px-6 py-4">
         <div>
           <Heading level="h1">Flows</Heading>
-          <Text size="small" className="text-ui-fg-subtle">Automated messages: sends, opens and clicks over the last 30 days.</Text>
+          <Text size="small" className="text-ui-fg-subtle">Automated messages and what they earned over the last 30 days: orders placed within the attribution window of a message.</Text>
         </div>
         <div className="flex gap-2">
+          <Button size="small" variant="transparent" asChild><Link to="/flows/analytics">Analytics</Link></Button>
           <Button size="small" variant="transparent" asChild><Link to="/flows/outbox">Outbox</Link></Button>
+          <Button size="small" variant="transparent" asChild><Link to="/flows/settings">Settings</Link></Button>
           <CreateFromTemplate />
         </div>
       </div>
@@ -94,6 +106,8 @@ const FlowsPage = () => {
               <Table.HeaderCell className="text-right">Sent (30 d)</Table.HeaderCell>
               <Table.HeaderCell className="text-right">Open rate</Table.HeaderCell>
               <Table.HeaderCell className="text-right">Click rate</Table.HeaderCell>
+              <Table.HeaderCell className="text-right">Conversion</Table.HeaderCell>
+              <Table.HeaderCell className="text-right">Revenue</Table.HeaderCell>
               <Table.HeaderCell>On</Table.HeaderCell>
             </Table.Row>
           </Table.Header>

@@ -84,3 +84,26 @@ export const SandboxReplySchema = z.object({
   body: z.string().min(1).max(1600),
 })
 export type SandboxReplyBody = z.infer<typeof SandboxReplySchema>
+
+const DAY_MS = 86_400_000
+
+export const AnalyticsQuery = z
+  .object({
+    /** ISO dates or times; the period is [from, to). Default: the 30 days up to now. */
+    from: z.coerce.date().optional(),
+    to: z.coerce.date().optional(),
+    flow_id: z.string().optional(),
+  })
+  .transform(({ from, to, flow_id }) => {
+    const end = to ?? new Date()
+    return { from: from ?? new Date(end.getTime() - 30 * DAY_MS), to: end, flow_id }
+  })
+  .refine((range) => range.from < range.to, { message: "from must be before to", path: ["from"] })
+  .refine((range) => range.to.getTime() - range.from.getTime() <= 366 * DAY_MS, {
+    message: "the period can be at most 366 days",
+    path: ["from"],
+  })
+export type AnalyticsQueryType = z.infer<typeof AnalyticsQuery>
+
+export const CheckCredentialsSchema = z.object({ channel: z.enum(["email", "sms"]) })
+export type CheckCredentialsBody = z.infer<typeof CheckCredentialsSchema>

@@ -15,6 +15,11 @@ export class InProcessRateLimitedChannel implements Channel {
     return this.inner.provider
   }
 
+  /** Not rate limited: it is one call, made when the owner asks. */
+  checkCredentials() {
+    return this.inner.checkCredentials()
+  }
+
   async deliver(message: OutgoingMessage): Promise<DeliveryResult> {
     const now = Date.now()
     const slot = Math.max(now, this.nextSlot)
@@ -45,6 +50,11 @@ export class BullMqRateLimitedChannel implements Channel {
 
   get provider() {
     return this.inner.provider
+  }
+
+  /** Not rate limited: it is one call, made when the owner asks. */
+  checkCredentials() {
+    return this.inner.checkCredentials()
   }
 
   private start() {

@@ -10,4 +10,8 @@ export class SandboxChannel implements Channel {
   async deliver(message: OutgoingMessage): Promise<DeliveryResult> {
     return { status: "delivered", provider_id: `sandbox_${message.id}` }
   }
+
+  async checkCredentials(): Promise<string> {
+    return "Sandbox outbox: messages are kept in the admin, nothing is sent"
+  }
 }

@@ -99,6 +99,22 @@ export class SendGridChannel implements Channel {
     })
   }
 
+  /** A Mail Send in sandbox mode: SendGrid checks the key and the request, and sends nothing. */
+  async checkCredentials(): Promise<string> {
+    try {
+      await this.mail.send({
+        from: this.options.from,
+        to: this.options.from.email,
+        subject: "Credential check",
+        content: [{ type: "text/plain", value: "Credential check: sandbox mode, not delivered." }],
+        mailSettings: { sandboxMode: { enable: true } },
+      })
+      return `SendGrid accepted the API key (sandbox-mode send from ${this.options.from.email})`
+    } catch (error) {
+      throw toProviderError(error as ResponseErrorLike)
+    }
+  }
+
   private flush(key: string) {
     const batch = this.batches.get(key) ?? []
     this.batches.delete(key)

@@ -48,6 +48,19 @@ export class TwilioChannel implements Channel {
     this.client = twilio(options.accountSid, options.authToken, { httpClient })
   }
 
+  /** Fetches the account: Twilio checks the SID and token, and nothing is sent. */
+  async checkCredentials(): Promise<string> {
+    try {
+      const account = await this.client.api.v2010.accounts(this.options.accountSid).fetch()
+      if (account.status !== "active") {
+        throw new ProviderError(`Twilio account ${account.sid} is ${account.status}`, { retryable: false })
+      }
+      return `Twilio accepted the credentials (account “${account.friendlyName}”, ${account.type})`
+    } catch (error) {
+      throw error instanceof ProviderError ? error : toProviderError(error as RestExceptionLike)
+    }
+  }
+
   async deliver(message: OutgoingMessage): Promise<DeliveryResult> {
     const sender = this.options.messagingServiceSid
       ? { messagingServiceSid: this.options.messagingServiceSid }

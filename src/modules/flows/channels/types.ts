@@ -23,6 +23,8 @@ export type DeliveryResult = {
 export interface Channel {
   readonly provider: string
   deliver(message: OutgoingMessage): Promise<DeliveryResult>
+  /** Asks the provider whether the credentials work, sending nothing; throws a ProviderError if not. */
+  checkCredentials(): Promise<string>
 }
 
 /**

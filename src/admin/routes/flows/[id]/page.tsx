@@ -2,6 +2,7 @@ import { Badge, Button, Container, Heading, Input, Label, Text, toast } from "@m
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import { useEffect, useState } from "react"
 import { Link, useParams } from "react-router-dom"
+import { FlowRules } from "../../../components/flow-rules"
 import { StepList } from "../../../components/step-list"
 import { Failed, Loading } from "../../../components/states"
 import { STATUS_COLOR, triggerLabel } from "../../../lib/format"
@@ -67,7 +68,7 @@ const FlowEditorPage = () => {
       <Container className="flex flex-col gap-4">
         <div className="flex items-start justify-between">
           <div className="flex flex-col gap-1">
-            <Link to="/flows" className="text-ui-fg-subtle text-sm hover:underline">← Flows</Link>
+            <Link to="/flows" className="text-ui-fg-subtle text-sm">← Flows</Link>
             <Heading level="h1">{current.name}</Heading>
             <div className="flex items-center gap-2">
               <Badge size="2xsmall" color={STATUS_COLOR[current.status]}>{current.status}</Badge>
@@ -86,6 +87,12 @@ const FlowEditorPage = () => {
           <Input id="flow-name" size="small" value={name} onChange={(e) => setName(e.target.value)} />
         </div>
         {saveError && <Text size="small" className="text-ui-fg-error" role="alert" data-testid="save-error">{saveError}</Text>}
+      </Container>
+      <Container>
+        <FlowRules definition={definition!} onChange={setDefinition} />
+        {saveError && /\b(trigger|exit)\b/.test(saveError) && (
+          <Text size="small" className="text-ui-fg-error mt-2" role="alert">{saveError}</Text>
+        )}
       </Container>
       <Container>
         <Heading level="h2">Steps</Heading>

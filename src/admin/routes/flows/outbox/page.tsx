@@ -1,10 +1,10 @@
-import { Badge, Container, Drawer, Heading, Input, Select, Table, Text } from "@medusajs/ui"
-import { useQuery } from "@tanstack/react-query"
+import { Badge, Button, Container, Drawer, Heading, Input, Select, Table, Text, toast } from "@medusajs/ui"
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import { useState } from "react"
 import { Link } from "react-router-dom"
 import { Empty, Failed, Loading } from "../../../components/states"
 import { STATUS_COLOR, dateTime } from "../../../lib/format"
-import { api, type Json } from "../../../lib/sdk"
+import { api, errorMessage, type Json } from "../../../lib/sdk"
 
 const ANY = "any"
 const STATUSES = ["sending", "retrying", "sent", "delivered", "opened", "clicked", "skipped", "failed", "bounced", "dropped", "undelivered"]
@@ -12,7 +12,7 @@ const STATUSES = ["sending", "retrying", "sent", "delivered", "opened", "clicked
 function FilterSelect({ label, value, options, onChange }: { label: string; value: string; options: [string, string][]; onChange: (v: string) => void }) {
   return (
     <Select size="small" value={value} onValueChange={onChange}>
-      <Select.Trigger className="w-44" aria-label={label}><Select.Value /></Select.Trigger>
+      <Select.Trigger style={{ width: 176 }} aria-label={label}><Select.Value /></Select.Trigger>
       <Select.Content>
         <Select.Item value={ANY}>{`Any ${label.toLowerCase()}`}</Select.Item>
         {options.map(([v, text]) => <Select.Item key={v} value={v}>{text}</Select.Item>)}
@@ -21,22 +21,62 @@ function FilterSelect({ label, value, options, onChange }: { label: string; valu
   )
 }
 
-function MessageDetail({ message, onClose }: { message: Json | null; onClose: () => void }) {
+/** Queued, then what the provider reported, oldest first. */
+function DeliveryTimeline({ message, events }: { message: Json; events: Json[] }) {
+  const steps = [{ id: "queued", type: "queued", occurred_at: message.created_at, data: null }, ...events]
   return (
-    <Drawer open={Boolean(message)} onOpenChange={(open) => !open && onClose()}>
+    <ol aria-label="Delivery timeline" className="flex flex-col gap-1">
+      {steps.map((event) => (
+        <li key={event.id} className="flex gap-3">
+          <Text size="xsmall" className="text-ui-fg-subtle shrink-0" style={{ width: 160 }}>{dateTime(event.occurred_at)}</Text>
+          <Text size="xsmall">
+            {event.type.replace(/^(email|sms)\./, "")}
+            {event.data?.reason ? ` – ${event.data.reason}` : ""}
+            {event.data?.error_code ? ` – error ${event.data.error_code}` : ""}
+          </Text>
+        </li>
+      ))}
+    </ol>
+  )
+}
+
+function MessageDetail({ id, onClose }: { id: string | null; onClose: () => void }) {
+  const queryClient = useQueryClient()
+  const detail = useQuery({
+    queryKey: ["flows", "message", id],
+    queryFn: () => api.get<{ message: Json; events: Json[] }>(`/admin/flows/messages/${id}`),
+    enabled: Boolean(id),
+  })
+  const retry = useMutation({
+    mutationFn: () => api.post<{ message: Json }>(`/admin/flows/messages/${id}/retry`, {}),
+    onSuccess: ({ message }) => {
+      toast.success(`Retried: ${message.status}`)
+      queryClient.invalidateQueries({ queryKey: ["flows"] })
+    },
+    onError: (error) => toast.error(errorMessage(error)),
+  })
+  const message = detail.data?.message
+  return (
+    <Drawer open={Boolean(id)} onOpenChange={(open) => !open && onClose()}>
       <Drawer.Content>
-        <Drawer.Header><Drawer.Title>{message?.subject ?? `Text to ${message?.to}`}</Drawer.Title></Drawer.Header>
+        <Drawer.Header><Drawer.Title>{message ? message.subject ?? `Text to ${message.to}` : "Message"}</Drawer.Title></Drawer.Header>
         <Drawer.Body className="flex flex-col gap-3 overflow-y-auto">
+          {detail.isLoading && <Loading what="the message" />}
+          {detail.error && <Failed error={detail.error} />}
           {message && (
             <>
               <Text size="small">To {message.to} · {message.channel} via {message.provider} · {message.attempts} attempt(s)</Text>
               <div className="flex items-center gap-2">
                 <Badge size="2xsmall" color={STATUS_COLOR[message.status]}>{message.status}</Badge>
                 <Text size="small" className="text-ui-fg-subtle">updated {dateTime(message.updated_at)}</Text>
+                {message.status === "failed" && message.run_id && (
+                  <Button size="small" variant="secondary" isLoading={retry.isPending} onClick={() => retry.mutate()}>Retry</Button>
+                )}
               </div>
               {message.error && <Text size="small" className="text-ui-fg-error">{message.error_code ? `${message.error_code}: ` : ""}{message.error}</Text>}
+              <DeliveryTimeline message={message} events={detail.data!.events} />
               <Text size="xsmall" className="text-ui-fg-subtle font-mono">{message.idempotency_key}</Text>
-              {message.html && <iframe title="Message as sent" sandbox="" className="h-[480px] w-full rounded-lg border" srcDoc={message.html} />}
+              {message.html && <iframe title="Message as sent" sandbox="" className="w-full rounded-lg border" style={{ height: 480 }} srcDoc={message.html} />}
               {message.text && <pre className="bg-ui-bg-subtle whitespace-pre-wrap rounded-lg p-3 text-xs">{message.text}</pre>}
             </>
           )}
@@ -51,7 +91,7 @@ const OutboxPage = () => {
   const [status, setStatus] = useState(ANY)
   const [flowId, setFlowId] = useState(ANY)
   const [to, setTo] = useState("")
-  const [open, setOpen] = useState<Json | null>(null)
+  const [open, setOpen] = useState<string | null>(null)
   const flows = useQuery({ queryKey: ["flows", "list"], queryFn: () => api.get<{ flows: Json[] }>("/admin/flows", { limit: 100 }) })
   const filters = {
     limit: 50,
@@ -71,7 +111,7 @@ const OutboxPage = () => {
     <Container className="divide-y p-0">
       <div className="flex flex-col gap-3 px-6 py-4">
         <div>
-          <Link to="/flows" className="text-ui-fg-subtle text-sm hover:underline">← Flows</Link>
+          <Link to="/flows" className="text-ui-fg-subtle text-sm">← Flows</Link>
           <Heading level="h1">Outbox</Heading>
           <Text size="small" className="text-ui-fg-subtle">Every message the flows sent, skipped or are sending, newest first.</Text>
         </div>
@@ -79,7 +119,7 @@ const OutboxPage = () => {
           <FilterSelect label="Flow" value={flowId} onChange={setFlowId} options={(flows.data?.flows ?? []).map((f) => [f.id, f.name])} />
           <FilterSelect label="Channel" value={channel} onChange={setChannel} options={[["email", "Email"], ["sms", "SMS"]]} />
           <FilterSelect label="Status" value={status} onChange={setStatus} options={STATUSES.map((s) => [s, s])} />
-          <Input size="small" className="w-64" aria-label="Recipient" placeholder="Recipient (exact address or number)" value={to} onChange={(e) => setTo(e.target.value)} />
+          <Input size="small" style={{ width: 256 }} aria-label="Recipient" placeholder="Recipient (exact address or number)" value={to} onChange={(e) => setTo(e.target.value)} />
         </div>
       </div>
       {messages.isLoading && <Loading what="messages" />}
@@ -102,12 +142,12 @@ const OutboxPage = () => {
                 key={message.id}
                 className="cursor-pointer"
                 tabIndex={0}
-                onClick={() => setOpen(message)}
-                onKeyDown={(e) => e.key === "Enter" && setOpen(message)}
+                onClick={() => setOpen(message.id)}
+                onKeyDown={(e) => e.key === "Enter" && setOpen(message.id)}
               >
                 <Table.Cell>{dateTime(message.created_at)}</Table.Cell>
                 <Table.Cell>{message.to}</Table.Cell>
-                <Table.Cell className="max-w-xs truncate">{message.channel === "sms" ? message.text : message.subject}</Table.Cell>
+                <Table.Cell className="truncate" style={{ maxWidth: 320 }}>{message.channel === "sms" ? message.text : message.subject}</Table.Cell>
                 <Table.Cell>{flowName(message.flow_id)}</Table.Cell>
                 <Table.Cell><Badge size="2xsmall" color={STATUS_COLOR[message.status]}>{message.status}</Badge></Table.Cell>
               </Table.Row>
@@ -115,7 +155,7 @@ const OutboxPage = () => {
           </Table.Body>
         </Table>
       )}
-      <MessageDetail message={open} onClose={() => setOpen(null)} />
+      <MessageDetail id={open} onClose={() => setOpen(null)} />
     </Container>
   )
 }
