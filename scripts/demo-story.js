@@ -112,6 +112,11 @@ async function runStory({ baseUrl, admin, log, secondsPerDay }) {
     return found.runs[0]?.status === "exited" ? found : null
   }, "the reminders to stop", flowTimeout)
   log(`  → his abandoned-cart reminders stop (${runs[0].exit_reason})`)
+  const { attribution } = await until(async () => {
+    const activity = await adminApi.get(`/admin/flows/orders/${order.id}`)
+    return activity.attribution ? activity : null
+  }, "the order to be credited", flowTimeout)
+  log(`  → the order (${attribution.currency_code.toUpperCase()} ${attribution.amount}) is credited to "${attribution.flow_name}", step ${attribution.step_id}`)
   await nextMessage(BEN.email, "thank-you-email", "right after the order")
 
   log(`4. The order ships and is delivered.`)
@@ -133,6 +138,7 @@ async function runStory({ baseUrl, admin, log, secondsPerDay }) {
     ben: await outbox(BEN.email),
     code,
     keyword,
+    attribution,
   }
 }
 

@@ -81,6 +81,9 @@ function checkOutbox(result) {
   if (ben.includes("last-call-email")) problems.push("Ben's reminders did not stop when he bought")
   if (!/^COMEBACK-[0-9A-F]{10}$/.test(result.code ?? "")) problems.push(`no discount code in Ava's last email (${result.code})`)
   if (result.keyword !== "stop") problems.push(`the STOP reply was read as ${result.keyword}`)
+  if (result.attribution?.step_id !== "reminder-email") {
+    problems.push(`Ben's order was not credited to his reminder (${JSON.stringify(result.attribution)})`)
+  }
   const notDelivered = [...result.ava, ...result.ben].filter((m) => m.status !== "delivered")
   if (notDelivered.length) problems.push(`not delivered: ${notDelivered.map((m) => `${m.to} ${m.status} ${m.error}`).join("; ")}`)
   return problems
