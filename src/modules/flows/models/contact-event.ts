@@ -17,6 +17,6 @@ export const ContactEvent = model
   .indexes([
     { on: ["contact_id", "occurred_at"] },
     { on: ["dedupe_key"], unique: true, where: "dedupe_key IS NOT NULL" },
-    // Analytics counts a period's unsubscribes per flow.
-    { on: ["flow_id", "occurred_at"], where: "flow_id IS NOT NULL" },
+    // Analytics counts a period's unsubscribes; the list must match UNSUBSCRIBE_EVENTS (sql/message-statuses.ts).
+    { on: ["occurred_at"], where: "type IN ('email.unsubscribed', 'sms.opted_out')" },
   ])

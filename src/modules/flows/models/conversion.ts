@@ -22,4 +22,5 @@ export const Conversion = model
   .indexes([
     { on: ["order_id"], unique: true },
     { on: ["flow_id", "ordered_at"] },
+    { on: ["ordered_at"] },
   ])

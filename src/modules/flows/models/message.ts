@@ -40,6 +40,8 @@ export const Message = model
   .indexes([
     { on: ["idempotency_key"], unique: true },
     { on: ["flow_id", "created_at"] },
+    // Analytics over all flows reads a period of messages (bench/analytics.js).
+    { on: ["created_at"] },
     { on: ["run_id"] },
     { on: ["contact_id", "created_at"] },
     { on: ["status"] },

@@ -1,6 +1,6 @@
 import { Migration } from "@medusajs/framework/mikro-orm/migrations";
 
-export class Migration20261125193458 extends Migration {
+export class Migration20261125200455 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`alter table if exists "flows_conversion" drop constraint if exists "flows_conversion_order_id_unique";`);
@@ -8,14 +8,19 @@ export class Migration20261125193458 extends Migration {
     this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_conversion_deleted_at" ON "flows_conversion" ("deleted_at") WHERE deleted_at IS NULL;`);
     this.addSql(`CREATE UNIQUE INDEX IF NOT EXISTS "IDX_flows_conversion_order_id_unique" ON "flows_conversion" ("order_id") WHERE deleted_at IS NULL;`);
     this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_conversion_flow_id_ordered_at" ON "flows_conversion" ("flow_id", "ordered_at") WHERE deleted_at IS NULL;`);
+    this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_conversion_ordered_at" ON "flows_conversion" ("ordered_at") WHERE deleted_at IS NULL;`);
 
-    this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_contact_event_flow_id_occurred_at" ON "flows_contact_event" ("flow_id", "occurred_at") WHERE flow_id IS NOT NULL AND deleted_at IS NULL;`);
+    this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_contact_event_occurred_at" ON "flows_contact_event" ("occurred_at") WHERE type IN ('email.unsubscribed', 'sms.opted_out') AND deleted_at IS NULL;`);
+
+    this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_message_created_at" ON "flows_message" ("created_at") WHERE deleted_at IS NULL;`);
   }
 
   override async down(): Promise<void> {
     this.addSql(`drop table if exists "flows_conversion" cascade;`);
 
-    this.addSql(`drop index if exists "IDX_flows_contact_event_flow_id_occurred_at";`);
+    this.addSql(`drop index if exists "IDX_flows_contact_event_occurred_at";`);
+
+    this.addSql(`drop index if exists "IDX_flows_message_created_at";`);
   }
 
 }
