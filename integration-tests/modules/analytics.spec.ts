@@ -160,10 +160,10 @@ moduleIntegrationTestRunner<FlowsModuleService>({
     })
 
     it("retries a failed message once, however often it is asked, and only with consent", async () => {
-      const { flow } = await sendVariants(["retry@example.com", "nope@example.com"], new Date())
-      const [mine, theirs] = await service.listMessages({ flow_id: flow.id }, { order: { to: "DESC" } })
-      expect(mine.to).toBe("retry@example.com")
-      await service.updateMessages([{ id: mine.id, status: "failed", error: "HTTP 500" }, { id: theirs.id, status: "failed" }])
+      const { flow } = await sendVariants(["retry@example.com", "nope@example.com", "left@example.com"], new Date())
+      const [mine, theirs, left] = await service.listMessages({ flow_id: flow.id }, { order: { to: "DESC" } })
+      expect([mine.to, theirs.to, left.to]).toEqual(["retry@example.com", "nope@example.com", "left@example.com"])
+      await service.updateMessages([mine, theirs, left].map((m) => ({ id: m.id, status: "failed" as const, error: "HTTP 500" })))
 
       const results = await Promise.allSettled([service.retryMessage(mine.id), service.retryMessage(mine.id)])
       expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"])
@@ -174,6 +174,8 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       await service.updateContacts({ id: theirs.contact_id!, email_consent: "unsubscribed" })
       await expect(service.retryMessage(theirs.id)).rejects.toThrow("Not retried: unsubscribed from email")
       expect((await service.retrieveMessage(theirs.id)).status).toBe("failed")
+      await service.unsubscribeEmail(left.contact_id!, flow.id)
+      await expect(service.retryMessage(left.id)).rejects.toThrow("Not retried: unsubscribed from this flow")
     })
 
     it("counts opened and clicked messages toward the frequency cap", async () => {

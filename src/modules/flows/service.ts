@@ -787,7 +787,9 @@ class FlowsModuleService extends MedusaService({
       )
     }
     const contact = await consentOf(this.db_, message.contact_id)
-    const refusal = reasonNotToSend(contact, message.channel, message.to, this.options_.defaults.emailConsent)
+    const refusal =
+      reasonNotToSend(contact, message.channel, message.to, this.options_.defaults.emailConsent) ??
+      (contact?.unsubscribed_flows?.includes(message.flow_id) ? "unsubscribed from this flow" : null)
     if (refusal) {
       throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Not retried: ${refusal}`)
     }
