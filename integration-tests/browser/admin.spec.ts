@@ -182,7 +182,12 @@ describe("the admin extensions", () => {
     await row.waitFor()
     expect(await row.textContent()).toContain("You left something in your cart")
     await row.click()
-    await page.getByRole("dialog").frameLocator("iframe").getByText("Return to your cart").waitFor()
+    // The test carries what the preview showed: Carla's cart, under the store's name.
+    const sent = page.getByRole("dialog").frameLocator("iframe")
+    await sent.getByText("Return to your cart").waitFor()
+    expect(await sent.getByText("Qty 3").count()).toBe(1)
+    expect(await sent.getByText("Flows Demo Store").count()).toBeGreaterThan(0)
+    await page.getByRole("list", { name: "Delivery timeline" }).getByText("delivered (sandbox)").waitFor()
     await screenshot("outbox")
     await page.keyboard.press("Escape")
   })

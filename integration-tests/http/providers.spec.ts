@@ -232,7 +232,21 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(sendgrid.requests.at(-1)!.body.personalizations[0].to).toEqual([{ email: "owner@example.com" }])
 
     const texted = await attempt("text", { to: "+1 (415) 555-0199" })
-    expect(texted.data.message).toMatchObject({ provider: "twilio", to: "+14155550199", text: "Your cart at Sample Store is waiting" })
+    expect(texted.data.message).toMatchObject({ provider: "twilio", to: "+14155550199", text: "Your cart at Test Store is waiting" })
+
+    // The content as the editor shows it, unsaved, with a real cart of the store.
+    const cartId = await cartFor("real@example.com")
+    const edited = await attempt("hello", {
+      to: "owner@example.com",
+      subject: { type: "cart", id: cartId },
+      template: { subject: "Draft for {{ cart.email }}", html: "<p>{{ cart.item_count }} item</p>" },
+    })
+    expect(edited.data.message).toMatchObject({ subject: "Draft for real@example.com", html: "<p>1 item</p>", metadata: { test: true } })
+    expect((await attempt("hello", { to: "owner@example.com", template: { body: "a text" } })).data.message).toBe(
+      "template does not fit a send_email step"
+    )
+    expect((await attempt("hello", { to: "owner@example.com", template: { subject: "{{ x", html: "" } })).status).toBe(400)
+    expect((await attempt("hello", { to: "owner@example.com", subject: { type: "cart", id: "cart_gone" } })).status).toBe(404)
 
     expect((await attempt("hello", { to: "not-an-email" })).status).toBe(400)
     expect((await attempt("text", { to: "+1 415 555" })).data.message).toMatch(/invalid phone number/)

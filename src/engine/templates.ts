@@ -68,6 +68,29 @@ function withPreheader(html: string, preheader: string): string {
   return body ? html.replace(body[0], `${body[0]}${hidden}`) : `${hidden}${html}`
 }
 
+/**
+ * The text part made from the HTML when a template has none. Emails are laid out in tables, so each row
+ * becomes its own paragraph with its cells apart ("Qty 2 $29.00"), not one run of words.
+ */
+const TEXT_FROM_HTML = {
+  wordwrap: 78,
+  selectors: [
+    { selector: "img", format: "skip" },
+    { selector: "tr", format: "block" },
+    { selector: "td", format: "inlineSurround", options: { suffix: " " } },
+  ],
+}
+
+function textFromHtml(html: string): string {
+  // The cell separator and the source's own whitespace between cells leave runs of spaces, and empty
+  // layout rows leave runs of blank lines.
+  return convert(html, TEXT_FROM_HTML)
+    .replace(/[^\S\n]{2,}/g, " ")
+    .replace(/^[^\S\n]+|[^\S\n]+$/gm, "")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim()
+}
+
 export async function renderEmail(template: EmailTemplate, variables: TemplateVariables): Promise<RenderedEmail> {
   const subject = (await render(plainEngine, template.subject, variables)).trim()
   const preheader = template.preheader ? (await render(plainEngine, template.preheader, variables)).trim() : null
@@ -75,7 +98,7 @@ export async function renderEmail(template: EmailTemplate, variables: TemplateVa
   const html = preheader ? withPreheader(body, preheader) : body
   const text = template.text
     ? await render(plainEngine, template.text, variables)
-    : convert(body, { wordwrap: 78, selectors: [{ selector: "img", format: "skip" }] })
+    : textFromHtml(body)
   return { subject, preheader, html, text }
 }
 

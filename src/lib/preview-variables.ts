@@ -1,6 +1,6 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { buildTemplateVariables, type TemplateVariables } from "../engine"
+import { buildTemplateVariables, sampleTemplateVariables, type TemplateVariables } from "../engine"
 import { FLOWS_MODULE } from "../modules/flows"
 import type FlowsModuleService from "../modules/flows/service"
 import { loadFacts } from "./load-facts"
@@ -27,4 +27,19 @@ export async function previewVariables(container: MedusaContainer, subject: Prev
     discount: { code: `${options.discount.prefix}-PREVIEW`, percentage: options.discount.percentage, expires_at: new Date(Date.now() + options.discount.validDays * 86_400_000) },
     reviewUrl: options.reviewUrl ?? `${storefront}/products/{product_handle}#reviews`,
   })
+}
+
+/**
+ * What a preview or a test send renders with: a real subject's data, or the sample of that kind under the
+ * store's own name. Undefined when the subject does not exist.
+ */
+export async function variablesToTryWith(
+  container: MedusaContainer,
+  input: { sample: "cart" | "order" | "customer"; subject?: PreviewSubject }
+): Promise<TemplateVariables | undefined> {
+  if (input.subject) {
+    return await previewVariables(container, input.subject)
+  }
+  const options = container.resolve<FlowsModuleService>(FLOWS_MODULE).getOptions()
+  return { ...sampleTemplateVariables(input.sample), store: { name: options.storeName, url: options.storefrontUrl } }
 }

@@ -43,7 +43,11 @@ export function TemplateEditor({ flowId, step, onChange }: Props) {
     retry: false,
   })
   const sendTest = useMutation({
-    mutationFn: () => api.post<{ message: Json }>(`/admin/flows/${flowId}/steps/${step.id}/send-test`, { to, sample: "cart" }),
+    // What the preview shows: the content as edited, with the data picked for the preview.
+    mutationFn: () => {
+      const { channel: _channel, ...content } = previewBody
+      return api.post<{ message: Json }>(`/admin/flows/${flowId}/steps/${step.id}/send-test`, { to, ...content })
+    },
     onSuccess: ({ message }) => toast.success(`Test sent to ${message.to} (${message.provider}: ${message.status})`),
     onError: (error) => toast.error(errorMessage(error)),
   })

@@ -53,28 +53,20 @@ const previewData = {
   subject: z.object({ type: z.enum(["cart", "order", "customer"]), id: z.string().min(1) }).optional(),
 }
 
+const emailTemplate = z.object({ subject: z.string(), preheader: z.string().optional(), html: z.string(), text: z.string().optional() })
+const smsTemplate = z.object({ body: z.string() })
+
 export const PreviewSchema = z.discriminatedUnion("channel", [
-  z.object({
-    channel: z.literal("email"),
-    template: z.object({
-      subject: z.string(),
-      preheader: z.string().optional(),
-      html: z.string(),
-      text: z.string().optional(),
-    }),
-    ...previewData,
-  }),
-  z.object({
-    channel: z.literal("sms"),
-    template: z.object({ body: z.string() }),
-    ...previewData,
-  }),
+  z.object({ channel: z.literal("email"), template: emailTemplate, ...previewData }),
+  z.object({ channel: z.literal("sms"), template: smsTemplate, ...previewData }),
 ])
 export type PreviewBody = z.infer<typeof PreviewSchema>
 
 export const TestSendSchema = z.object({
   to: z.string().trim().min(3).max(320),
-  sample: z.enum(["cart", "order", "customer"]).default("cart"),
+  ...previewData,
+  /** The content as the editor shows it, saved or not; without it, the saved step. */
+  template: z.union([emailTemplate, smsTemplate]).optional(),
 })
 export type TestSendBody = z.infer<typeof TestSendSchema>
 

@@ -25,7 +25,10 @@ describe("built-in flows", () => {
         expect(email.html).toContain("$64.00")
         expect(email.html).toContain('href="https://shop.example.com/cart?recover=sample"')
         expect(email.html).toContain('href="https://shop.example.com/unsubscribe?sample"')
-        expect(email.text).toContain("Canvas Tote")
+        // The text part made from the HTML keeps each item's row together, cells apart.
+        expect(email.text).toContain("Canvas Tote\nNatural\nQty 1 $35.00\n\nEnamel Mug\nBlue\nQty 2 $29.00\n\nTotal $64.00")
+        expect(email.text).toMatch(/Return to your cart \[https:\/\/shop\.example\.com\/cart\?recover=sample\]|Complete your order \[/)
+        expect(email.text).not.toMatch(/ $|\n\n\n/m)
         if (step.discount) {
           expect(email.subject).toBe("10% off your cart at Sample Store")
           expect(email.html).toContain("COMEBACK-SAMPLE1")

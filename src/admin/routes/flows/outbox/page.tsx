@@ -21,9 +21,19 @@ function FilterSelect({ label, value, options, onChange }: { label: string; valu
   )
 }
 
-/** Queued, then what the provider reported, oldest first. */
+/**
+ * Queued, then what the provider reported, oldest first. A test send or a guest's message has no timeline
+ * entries of its own, and the sandbox reports nothing, so the hand-off and the sandbox's delivery come from
+ * the message itself.
+ */
 function DeliveryTimeline({ message, events }: { message: Json; events: Json[] }) {
-  const steps = [{ id: "queued", type: "queued", occurred_at: message.created_at, data: null }, ...events]
+  const reported = (suffix: string) => events.some((e) => e.type.endsWith(suffix))
+  const handedOff = message.sent_at && !reported(".sent") ? [{ id: "sent", type: "sent", occurred_at: message.sent_at, data: null }] : []
+  const sandboxDelivery =
+    message.sent_at && message.provider === "sandbox" && !reported(".delivered")
+      ? [{ id: "delivered", type: "delivered (sandbox)", occurred_at: message.sent_at, data: null }]
+      : []
+  const steps = [{ id: "queued", type: "queued", occurred_at: message.created_at, data: null }, ...handedOff, ...sandboxDelivery, ...events]
   return (
     <ol aria-label="Delivery timeline" className="flex flex-col gap-1">
       {steps.map((event) => (
@@ -77,7 +87,7 @@ function MessageDetail({ id, onClose }: { id: string | null; onClose: () => void
               <DeliveryTimeline message={message} events={detail.data!.events} />
               <Text size="xsmall" className="text-ui-fg-subtle font-mono">{message.idempotency_key}</Text>
               {message.html && <iframe title="Message as sent" sandbox="" className="w-full rounded-lg border" style={{ height: 480 }} srcDoc={message.html} />}
-              {message.text && <pre className="bg-ui-bg-subtle whitespace-pre-wrap rounded-lg p-3 text-xs">{message.text}</pre>}
+              {message.text && <pre className="bg-ui-bg-subtle whitespace-pre-wrap rounded-lg p-3 text-xs" style={{ overflowWrap: "anywhere" }}>{message.text}</pre>}
             </>
           )}
         </Drawer.Body>

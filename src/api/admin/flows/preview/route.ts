@@ -4,11 +4,10 @@ import {
   describeTemplateIssues,
   renderEmail,
   renderSms,
-  sampleTemplateVariables,
   validateEmailTemplate,
   validateSmsTemplate,
 } from "../../../../engine"
-import { previewVariables } from "../../../../lib/preview-variables"
+import { variablesToTryWith } from "../../../../lib/preview-variables"
 import { countSegments } from "../../../../modules/flows/channels/recipients"
 import type { PreviewBody } from "../validators"
 
@@ -23,7 +22,7 @@ export async function POST(req: MedusaRequest<PreviewBody>, res: MedusaResponse)
       `Invalid template: ${describeTemplateIssues(issues.map((issue) => ({ ...issue, path: issue.field })))}`
     )
   }
-  const variables = body.subject ? await previewVariables(req.scope, body.subject) : sampleTemplateVariables(body.sample)
+  const variables = await variablesToTryWith(req.scope, body)
   if (!variables) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `No ${body.subject!.type} with id "${body.subject!.id}"`)
   }

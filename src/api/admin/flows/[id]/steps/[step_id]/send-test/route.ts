@@ -2,11 +2,25 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
-import { findStep, renderEmail, renderSms, sampleTemplateVariables, type FlowDefinition } from "../../../../../../../engine"
+import {
+  describeTemplateIssues,
+  findStep,
+  renderEmail,
+  renderSms,
+  validateEmailTemplate,
+  validateSmsTemplate,
+  type EmailTemplate,
+  type FlowDefinition,
+  type SmsTemplate,
+} from "../../../../../../../engine"
+import { variablesToTryWith } from "../../../../../../../lib/preview-variables"
 import { flowsService } from "../../../../helpers"
 import type { TestSendBody } from "../../../../validators"
 
-/** Sends one step of a flow, rendered with sample data, to an address or number the owner gives. */
+/**
+ * Sends one step of a flow to an address or number the owner gives: the saved step, or the content the
+ * editor shows, rendered with sample data or a real cart, order or customer.
+ */
 export async function POST(req: MedusaRequest<TestSendBody>, res: MedusaResponse) {
   const flows = flowsService(req)
   const flow = await flows.retrieveFlow(req.params.id)
@@ -14,17 +28,32 @@ export async function POST(req: MedusaRequest<TestSendBody>, res: MedusaResponse
   if (step?.type !== "send_email" && step?.type !== "send_sms") {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `Flow ${flow.id} has no send step "${req.params.step_id}"`)
   }
-  const { to, sample } = req.validatedBody
-  const variables = { ...sampleTemplateVariables(sample), flow: { name: flow.name } }
+  const { to, template: edited } = req.validatedBody
+  const template = edited ?? step.template
+  if ((step.type === "send_email") !== "html" in template) {
+    throw new MedusaError(MedusaError.Types.INVALID_DATA, `template does not fit a ${step.type} step`)
+  }
+  const issues = "html" in template ? validateEmailTemplate(template) : validateSmsTemplate(template)
+  if (issues.length) {
+    throw new MedusaError(
+      MedusaError.Types.INVALID_DATA,
+      `Invalid template: ${describeTemplateIssues(issues.map((issue) => ({ ...issue, path: issue.field })))}`
+    )
+  }
+  const found = await variablesToTryWith(req.scope, req.validatedBody)
+  if (!found) {
+    throw new MedusaError(MedusaError.Types.NOT_FOUND, `No ${req.validatedBody.subject!.type} with id "${req.validatedBody.subject!.id}"`)
+  }
+  const variables = { ...found, flow: { name: flow.name } }
   let message
   if (step.type === "send_email") {
     if (!z.email().safeParse(to).success) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, `"${to}" is not an email address`)
     }
-    const rendered = await renderEmail(step.template, variables)
+    const rendered = await renderEmail(template as EmailTemplate, variables)
     message = await flows.sendTestMessage(flow.id, { id: step.id, channel: "email" }, to, { channel: "email", ...rendered })
   } else {
-    const { body } = await renderSms(step.template, variables)
+    const { body } = await renderSms(template as SmsTemplate, variables)
     message = await flows.sendTestMessage(flow.id, { id: step.id, channel: "sms" }, to, { channel: "sms", text: body })
   }
   res.status(message.status === "failed" ? 502 : 200).json({ message })
