@@ -140,12 +140,21 @@ describe("the admin extensions", () => {
 
     await page.getByLabel("Wait for").fill("5")
     await choose("Unit of wait-3d", "hours")
+    // Entry and exit rules are picked, not typed: end the run when the customer orders, and only let in
+    // customers whose email is in a list.
+    await page.getByRole("checkbox", { name: /the customer places an order/ }).click()
+    const entry = page.getByRole("group", { name: "Only enter when" })
+    await entry.getByRole("combobox", { name: "Operator" }).click()
+    await page.getByRole("option", { name: "in", exact: true }).click()
+    await entry.getByLabel("Value").fill("a@example.com, b@example.com")
     await page.getByRole("button", { name: "Save" }).click()
     await page.getByText(/Saved as version 2/).waitFor()
 
     const { flow } = await call(`/admin/flows/${flowId}`, { headers: { authorization: `Bearer ${await adminToken()}` } })
     expect(flow.version).toBe(2)
     expect(flow.definition.steps[1]).toEqual({ id: "wait-3d", type: "wait", duration: { amount: 5, unit: "hours" } })
+    expect(flow.definition.exit).toEqual({ events: [{ event: "order.placed" }] })
+    expect(flow.definition.trigger.filters).toEqual({ all: [{ field: "customer.email", op: "in", value: ["a@example.com", "b@example.com"] }] })
 
     // A mistake is refused and shown next to the step (the preview and the save answer 400).
     expectedFailures.push(/\/admin\/flows\/preview$/, new RegExp(`/admin/flows/${flowId}$`))

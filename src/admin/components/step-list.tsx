@@ -4,7 +4,9 @@ import type { Json } from "../lib/sdk"
 import { TemplateEditor } from "./template-editor"
 
 const UNITS = ["seconds", "minutes", "hours", "days"]
-const OPERATORS = ["eq", "neq", "gt", "gte", "lt", "lte", "exists", "not_exists", "contains"]
+const OPERATORS = ["eq", "neq", "gt", "gte", "lt", "lte", "exists", "not_exists", "contains", "in", "not_in"]
+/** Operators whose value is a list, typed as "a, b, c". */
+const LIST_OPERATORS = ["in", "not_in"]
 /** The facts conditions can test, as the engine builds them (src/lib/load-facts.ts, contacts' engagement). */
 const FIELDS = [
   "cart.item_count", "cart.total", "cart.email", "cart.completed_at", "cart.currency_code",
@@ -24,10 +26,16 @@ const NEW_STEPS: Record<string, (id: string) => Json> = {
 
 type Ctx = { flowId: string; errorFor: (stepId: string) => string | null; newId: (type: string) => string }
 
-function parseValue(raw: string): unknown {
+function parseScalar(raw: string): unknown {
   if (raw === "true" || raw === "false") return raw === "true"
   return raw !== "" && !Number.isNaN(Number(raw)) ? Number(raw) : raw
 }
+
+function parseValue(raw: string, op: string): unknown {
+  return LIST_OPERATORS.includes(op) ? raw.split(",").map((part) => parseScalar(part.trim())) : parseScalar(raw)
+}
+
+const showValue = (value: unknown) => (Array.isArray(value) ? value.join(", ") : String(value ?? ""))
 
 export function ConditionsEditor({ group, onChange, label }: { group: Json; onChange: (g: Json) => void; label: string }) {
   const mode = "any" in group ? "any" : "all"
@@ -56,21 +64,32 @@ export function ConditionsEditor({ group, onChange, label }: { group: Json; onCh
                 {[...new Set([row.field, ...FIELDS])].map((f) => <Select.Item key={f} value={f}>{f}</Select.Item>)}
               </Select.Content>
             </Select>
-            <Select size="small" value={row.op} onValueChange={(op) => setRow(i, { ...row, op })}>
+            <Select size="small" value={row.op} onValueChange={(op) => setRow(i, { ...row, op, value: parseValue(showValue(row.value), op) })}>
               <Select.Trigger style={{ width: 128 }} aria-label="Operator"><Select.Value /></Select.Trigger>
               <Select.Content>{OPERATORS.map((op) => <Select.Item key={op} value={op}>{op}</Select.Item>)}</Select.Content>
             </Select>
             {!["exists", "not_exists"].includes(row.op) && (
-              <Input size="small" aria-label="Value" style={{ width: 128 }} value={String(row.value ?? "")} onChange={(e) => setRow(i, { ...row, value: parseValue(e.target.value) })} />
+              <Input size="small" aria-label="Value" style={{ width: LIST_OPERATORS.includes(row.op) ? 256 : 128 }} value={showValue(row.value)} onChange={(e) => setRow(i, { ...row, value: parseValue(e.target.value, row.op) })} />
             )}
             <IconButton size="small" variant="transparent" aria-label="Remove condition" onClick={() => setRow(i, null)}><Trash /></IconButton>
           </div>
         ) : (
-          <Text key={i} size="xsmall" className="font-mono">{JSON.stringify(row)}</Text>
+          // A nested group ("all of" inside "any of", or the reverse), edited the same way, one level in.
+          <div key={i} className="border-ui-border-base flex items-start gap-2 border-l pl-5">
+            <ConditionsEditor label={`${label}, group ${i + 1}`} group={row} onChange={(g) => setRow(i, (g.all ?? g.any).length ? g : null)} />
+            <IconButton size="small" variant="transparent" aria-label="Remove group" onClick={() => setRow(i, null)}><Trash /></IconButton>
+          </div>
         )
       )}
       <div>
         <Button size="small" variant="transparent" onClick={() => onChange({ [mode]: [...rows, { field: FIELDS[0], op: "gt", value: 0 }] })}>Add condition</Button>
+        <Button
+          size="small"
+          variant="transparent"
+          onClick={() => onChange({ [mode]: [...rows, { [mode === "all" ? "any" : "all"]: [{ field: FIELDS[0], op: "gt", value: 0 }] }] })}
+        >
+          Add group
+        </Button>
       </div>
     </fieldset>
   )
