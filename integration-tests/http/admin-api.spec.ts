@@ -98,6 +98,7 @@ storeTestRunner(({ api, getContainer, store }) => {
       email: "News@Example.com",
       phone: "(415) 555-0142",
       country_code: "us",
+      timezone: "America/Los_Angeles",
       channels: ["email", "sms"],
       source: "footer-newsletter",
       text: "Send me news and offers by email and text. Reply STOP to opt out.",
@@ -109,6 +110,7 @@ storeTestRunner(({ api, getContainer, store }) => {
     const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
     expect(await flows.retrieveContact(created.data.contact_id)).toMatchObject({
       email: "news@example.com", phone: "+14155550142", email_consent: "granted", sms_consent: "granted",
+      timezone: "America/Los_Angeles",
     })
     const evidence = await flows.listConsentEvidences({ contact_id: created.data.contact_id }, { order: { channel: "ASC" } })
     expect(evidence.map((e) => [e.channel, e.state, e.source, e.text, e.user_agent])).toEqual([
@@ -122,6 +124,9 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(noPhone.data.message).toMatch(/SMS consent needs a phone number/)
     const badPhone = await attempt(api.post("/store/flows/consent", { ...body, phone: "+1 415 555" }, store.storeHeaders))
     expect(badPhone.data.message).toMatch(/invalid phone number/)
+    const badZone = await attempt(api.post("/store/flows/consent", { ...body, timezone: "Mars/Olympus_Mons" }, store.storeHeaders))
+    expect(badZone.status).toBe(400)
+    expect(badZone.data.message).toMatch(/expected an IANA time zone/)
     expect((await attempt(api.post("/store/flows/consent", body))).status).toBe(400)
 
     // 2 evidence rows so far from this address; the default allows 10 a minute.

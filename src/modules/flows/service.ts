@@ -592,6 +592,7 @@ class FlowsModuleService extends MedusaService({
       country_code?: string
       first_name?: string
       last_name?: string
+      timezone?: string
       channels: ("email" | "sms")[]
       source: string
       text: string
@@ -612,6 +613,9 @@ class FlowsModuleService extends MedusaService({
       { email: input.email, phone, first_name: input.first_name, last_name: input.last_name },
       now
     ))!
+    if (input.timezone) {
+      await this.db_.rows(`UPDATE flows_contact SET timezone = ?, updated_at = ? WHERE id = ?`, [input.timezone, now, contactId])
+    }
     for (const channel of new Set(input.channels)) {
       await setConsent(this.db_, { id: contactId }, channel, "granted", now)
       await this.createConsentEvidences({

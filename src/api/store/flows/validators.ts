@@ -1,5 +1,15 @@
 import { z } from "zod"
 
+/** An IANA time zone the runtime knows, e.g. "Europe/Berlin". */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name })
+    return true
+  } catch {
+    return false
+  }
+}
+
 export const ConsentSchema = z
   .object({
     email: z.email().optional(),
@@ -8,6 +18,11 @@ export const ConsentSchema = z
     country_code: z.string().length(2).optional(),
     first_name: z.string().trim().min(1).max(100).optional(),
     last_name: z.string().trim().min(1).max(100).optional(),
+    /**
+     * The person's time zone, e.g. from the browser (Intl.DateTimeFormat().resolvedOptions().timeZone):
+     * quiet hours for texts follow it.
+     */
+    timezone: z.string().max(64).refine(isTimeZone, "expected an IANA time zone such as Europe/Berlin").optional(),
     channels: z.array(z.enum(["email", "sms"])).min(1),
     /** Where the form was, e.g. "footer-newsletter" or "checkout". */
     source: z.string().trim().min(1).max(100),
