@@ -299,6 +299,9 @@ describe("the admin extensions", () => {
     await email.getByRole("button", { name: "Test credentials" }).click()
     await email.getByRole("status").getByText(/Sandbox outbox: messages are kept in the admin/).waitFor()
     expect(await page.getByText("Opt-out: everyone who has not unsubscribed").count()).toBe(1)
+    const history = page.locator('[data-section="order-history"]')
+    await history.getByRole("button", { name: "Import past orders" }).click()
+    await history.getByRole("status").getByText(/Read 1 order\(s\): the last order of 1 customer\(s\) is known/).waitFor()
     const html = await page.content()
     for (const secret of ["demo-secret-change-me", "demo-jwt-secret", "demo-cookie-secret", "postgres://"]) {
       expect(html).not.toContain(secret)

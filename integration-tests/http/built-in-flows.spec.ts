@@ -276,4 +276,26 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(message).toMatchObject({ to: "wes@example.com", subject: "We miss you at Test Store" })
     expect(message.html).toMatch(/COMEBACK-[0-9A-F]{10}/)
   })
+
+  it("win-back: imports the orders placed before the plugin knew them, once, and never moves a date back", async () => {
+    const order = await checkout(await createCart("old@example.com"))
+    const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
+    const [contact] = await eventually(async () => {
+      const found = await flows.listContacts({ email: "old@example.com" })
+      return found[0]?.last_order_at ? found : undefined
+    })
+    // As if the order had been placed before installation.
+    await flows.updateContacts({ id: contact.id, last_order_at: null })
+    const { data } = await api.post("/admin/flows/win-back/import-orders", {}, admin())
+    expect(data.orders).toBeGreaterThanOrEqual(1)
+    expect(data.people).toBeGreaterThanOrEqual(1)
+    const imported = await flows.retrieveContact(contact.id)
+    expect(imported.last_order_at).toEqual(new Date(order.created_at))
+
+    // A later order recorded live is not moved back by importing again.
+    const later = new Date(Date.now() + 60_000)
+    await flows.updateContacts({ id: contact.id, last_order_at: later })
+    await api.post("/admin/flows/win-back/import-orders", {}, admin())
+    expect((await flows.retrieveContact(contact.id)).last_order_at).toEqual(later)
+  })
 })

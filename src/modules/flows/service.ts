@@ -352,6 +352,22 @@ class FlowsModuleService extends MedusaService({
   }
 
   /**
+   * Records when each person last ordered, for win-back; a later time never moves back. Returns how many
+   * people it recorded. Used to import the orders placed before the plugin was installed.
+   */
+  async noteLastOrders(people: { email: string | null; customer_id: string | null; at: Date }[], now = new Date()) {
+    let recorded = 0
+    for (const person of people) {
+      const contactId = await upsertContact(this.db_, { email: person.email, customer_id: person.customer_id }, now)
+      if (contactId) {
+        await noteOrderPlaced(this.db_, contactId, person.at, now)
+        recorded += 1
+      }
+    }
+    return recorded
+  }
+
+  /**
    * Win-back: for each active `customer.inactive` flow, records the event for the people whose last
    * order crossed the flow's `inactive_for` mark within the past week (a week, so a few days of
    * downtime lose nobody). It reads an index over last-order times, so its cost follows the people

@@ -136,10 +136,10 @@ export async function setConsent(
 }
 
 /** Keeps the contact's latest order time; an older event delivered late does not move it back. */
-export async function noteOrderPlaced(db: Database, contactId: string, at: Date) {
+export async function noteOrderPlaced(db: Database, contactId: string, orderedAt: Date, now: Date = orderedAt) {
   await db.rows(
     `UPDATE flows_contact SET last_order_at = GREATEST(last_order_at, ?), updated_at = ? WHERE id = ?`,
-    [at, at, contactId]
+    [orderedAt, now, contactId]
   )
 }
 

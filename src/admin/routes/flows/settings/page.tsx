@@ -61,6 +61,33 @@ function Provider({ channel, title, info }: { channel: "email" | "sms"; title: s
 
 const duration = (d: { amount: number; unit: string }) => `${d.amount} ${d.unit}`
 
+/** Win-back needs each customer's last order; orders from before the plugin was installed are read on demand. */
+function OrderHistory() {
+  const importOrders = useMutation({
+    mutationFn: () => api.post<{ orders: number; people: number }>("/admin/flows/win-back/import-orders", {}),
+  })
+  return (
+    <div className="py-2" data-section="order-history">
+      <div className="flex items-center justify-between px-6 py-2">
+        <Heading level="h2">Order history</Heading>
+        <Button size="small" variant="secondary" isLoading={importOrders.isPending} onClick={() => importOrders.mutate()}>
+          Import past orders
+        </Button>
+      </div>
+      <Row label="Win-back">
+        Knows when each customer last ordered from the orders placed since the plugin was installed; import the
+        older ones once so lapsed customers are found now. Running it again changes nothing.
+      </Row>
+      {importOrders.data && (
+        <div className="px-6 py-2" role="status">
+          <Text size="small">Read {importOrders.data.orders} order(s): the last order of {importOrders.data.people} customer(s) is known.</Text>
+        </div>
+      )}
+      {importOrders.error && <Failed error={new Error(errorMessage(importOrders.error))} />}
+    </div>
+  )
+}
+
 const SettingsPage = () => {
   const settings = useQuery({ queryKey: ["flows", "settings"], queryFn: () => api.get<{ settings: Json }>("/admin/flows/settings") })
   const s = settings.data?.settings
@@ -83,6 +110,7 @@ const SettingsPage = () => {
             <WebhookUrl label="Twilio status callback" url={s.webhooks.twilio_status} />
             <WebhookUrl label="Twilio incoming messages" url={s.webhooks.twilio_inbound} />
           </div>
+          <OrderHistory />
           <div className="py-2">
             <div className="px-6 py-2"><Heading level="h2">Defaults</Heading></div>
             <Row label="Quiet hours (texts)">{s.defaults.quietHours.start}–{s.defaults.quietHours.end}, recipient’s time (default zone {s.defaults.timezone})</Row>
