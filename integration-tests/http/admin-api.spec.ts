@@ -145,7 +145,15 @@ storeTestRunner(({ api, getContainer, store }) => {
 
   it("reports analytics for a period, and refuses a period that makes no sense", async () => {
     const { data } = await api.get("/admin/flows/analytics?from=2026-01-01&to=2026-02-01", store.adminHeaders)
-    expect(data).toEqual({ from: "2026-01-01T00:00:00.000Z", to: "2026-02-01T00:00:00.000Z", flows: [], steps: [], variants: [], daily: [] })
+    expect(data).toEqual({
+      from: "2026-01-01T00:00:00.000Z",
+      to: "2026-02-01T00:00:00.000Z",
+      totals: { sent: 0, delivered: 0, opened: 0, clicked: 0, failed: 0, converted: 0, unsubscribed: 0, revenue: [] },
+      flows: [],
+      steps: [],
+      variants: [],
+      daily: [],
+    })
     const backwards = await attempt(api.get("/admin/flows/analytics?from=2026-02-01&to=2026-01-01", store.adminHeaders))
     expect(backwards.status).toBe(400)
     expect(backwards.data.message).toContain("from must be before to")

@@ -134,6 +134,9 @@ moduleIntegrationTestRunner<FlowsModuleService>({
           revenue: expect.arrayContaining([{ currency_code: "eur", amount: 50 }, { currency_code: "usd", amount: 20 }]),
         }),
       ])
+      // One flow in the period: the totals are its figures.
+      const { flow_id: _flowId, name: _name, ...figures } = report.flows[0]
+      expect(report.totals).toEqual(figures)
       const perStep = Object.fromEntries(report.steps.map((s) => [s.step_id, s.sent]))
       expect(perStep["email-a"] + perStep["email-b"]).toBe(8)
 

@@ -1,7 +1,8 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { buildTemplateVariables, sampleTemplateVariables, type TemplateVariables } from "../engine"
 import { FLOWS_MODULE } from "../modules/flows"
+import { reviewUrlPattern } from "../modules/flows/options"
 import type FlowsModuleService from "../modules/flows/service"
 import { loadFacts } from "./load-facts"
 import { linksFor } from "./signed-links"
@@ -18,27 +19,30 @@ export async function previewVariables(container: MedusaContainer, subject: Prev
   if (!facts[subject.type]) {
     return undefined
   }
-  const storefront = options.storefrontUrl.replace(/\/$/, "")
   return buildTemplateVariables({
     ...facts,
     store: { name: options.storeName, url: options.storefrontUrl },
     links: linksFor(options, { cart_id: facts.cart?.id ?? facts.order?.cart?.id ?? null }),
     flow: { name: "Preview" },
     discount: { code: `${options.discount.prefix}-PREVIEW`, percentage: options.discount.percentage, expires_at: new Date(Date.now() + options.discount.validDays * 86_400_000) },
-    reviewUrl: options.reviewUrl ?? `${storefront}/products/{product_handle}#reviews`,
+    reviewUrl: reviewUrlPattern(options),
   })
 }
 
 /**
  * What a preview or a test send renders with: a real subject's data, or the sample of that kind under the
- * store's own name. Undefined when the subject does not exist.
+ * store's own name. A subject that does not exist is a 404.
  */
 export async function variablesToTryWith(
   container: MedusaContainer,
   input: { sample: "cart" | "order" | "customer"; subject?: PreviewSubject }
-): Promise<TemplateVariables | undefined> {
+): Promise<TemplateVariables> {
   if (input.subject) {
-    return await previewVariables(container, input.subject)
+    const variables = await previewVariables(container, input.subject)
+    if (!variables) {
+      throw new MedusaError(MedusaError.Types.NOT_FOUND, `No ${input.subject.type} with id "${input.subject.id}"`)
+    }
+    return variables
   }
   const options = container.resolve<FlowsModuleService>(FLOWS_MODULE).getOptions()
   return { ...sampleTemplateVariables(input.sample), store: { name: options.storeName, url: options.storefrontUrl } }

@@ -12,6 +12,7 @@ import {
 } from "../engine"
 import { FLOWS_MODULE } from "../modules/flows"
 import { retryDelayMs } from "../modules/flows/channels/retry"
+import { reviewUrlPattern } from "../modules/flows/options"
 import type FlowsModuleService from "../modules/flows/service"
 import type { RenderedMessage, RunRow } from "../modules/flows/types"
 import { ensureDiscount } from "./discounts"
@@ -132,7 +133,7 @@ async function renderStep(
     links: linksFor(options, { cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id }),
     flow: { name: flow.name },
     discount,
-    reviewUrl: options.reviewUrl ?? `${storefront}/products/{product_handle}#reviews`,
+    reviewUrl: reviewUrlPattern(options),
     recommendations,
   })
   try {

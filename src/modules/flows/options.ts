@@ -142,6 +142,11 @@ export const pluginOptionsSchema = z
   .strict()
 
 export type PluginOptions = z.infer<typeof pluginOptionsSchema>
+
+/** The review page pattern for `{{ item.review_url }}`: the option, or the storefront's product page. */
+export function reviewUrlPattern(options: Pick<PluginOptions, "reviewUrl" | "storefrontUrl">): string {
+  return options.reviewUrl ?? `${options.storefrontUrl.replace(/\/$/, "")}/products/{product_handle}#reviews`
+}
 export type PluginOptionsInput = z.input<typeof pluginOptionsSchema>
 
 /** Keys Medusa adds to every module's options; they are not ours to validate or to echo. */

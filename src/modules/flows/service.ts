@@ -42,7 +42,7 @@ import { conversionCounts, dailyCounts, messageCounts, unsubscribeCounts, type A
 import { attributeOrder, conversionOfOrder } from "./sql/conversions"
 import { COUNTED_FOR_CAP } from "./sql/message-statuses"
 import { flowStats } from "./sql/stats"
-import { groupPerformance, variantPerformance } from "./analytics"
+import { addInto, emptyPerformance, groupPerformance, variantPerformance } from "./analytics"
 import type { RenderedMessage, RunRow, StoreEvent } from "./types"
 import { applyInboundSms, applySendGridEvents, applyTwilioStatus, e164OrRaw, type SendGridEvent } from "./webhooks"
 
@@ -81,15 +81,15 @@ function definitionToSave(input: unknown): FlowDefinition {
 }
 
 /**
- * Why a message must not go out, or null. SMS is opt-in only; email goes out unless unsubscribed,
- * or with the opt_in policy only to people who said yes.
+ * Why a flow's message must not go out, or null. SMS is opt-in only; email goes out unless unsubscribed
+ * (from all email or from this flow), or with the opt_in policy only to people who said yes.
  */
 function reasonNotToSend(
-  contact: { email_consent?: string; sms_consent?: string } | undefined | null,
-  channel: "email" | "sms",
-  to: string | null,
+  contact: { email_consent?: string; sms_consent?: string; unsubscribed_flows?: string[] | null } | undefined | null,
+  message: { channel: "email" | "sms"; to: string | null; flow_id: string },
   emailConsent: "opt_out" | "opt_in"
 ): string | null {
+  const { channel, to } = message
   if (!to) {
     return channel === "email" ? "no email address" : "no phone number"
   }
@@ -103,7 +103,7 @@ function reasonNotToSend(
   if (channel === "email" && emailConsent === "opt_in" && state !== "granted") {
     return "no email consent"
   }
-  return null
+  return contact?.unsubscribed_flows?.includes(message.flow_id) ? "unsubscribed from this flow" : null
 }
 
 export type SendOutcome =
@@ -456,8 +456,7 @@ class FlowsModuleService extends MedusaService({
     const reason =
       ("skip" in content ? content.skip : null) ??
       recipient.invalid ??
-      reasonNotToSend(contact, step.channel, recipient.to, this.options_.defaults.emailConsent) ??
-      (contact?.unsubscribed_flows?.includes(run.flow_id) ? "unsubscribed from this flow" : null)
+      reasonNotToSend(contact, { channel: step.channel, to: recipient.to, flow_id: run.flow_id }, this.options_.defaults.emailConsent)
     // A text that will go out waits for the end of the recipient's quiet hours; email is not held back.
     const { quietHours, timezone } = this.options_.defaults
     const compressed = this.options_.scheduler.timeScale > 1
@@ -748,7 +747,7 @@ class FlowsModuleService extends MedusaService({
 
   /**
    * Sent, delivered, opened, clicked, not delivered, converted, revenue and unsubscribes over a period:
-   * per flow, per step, per day, and for each A/B split of the flows in it, variant by variant.
+   * in all, per flow, per step, per day, and for each A/B split of the flows in it, variant by variant.
    */
   async analytics(range: AnalyticsRange) {
     const [messages, conversions, unsubscribes, daily] = await Promise.all([
@@ -763,6 +762,7 @@ class FlowsModuleService extends MedusaService({
     return {
       from: range.from,
       to: range.to,
+      totals: rows.reduce(addInto, emptyPerformance()),
       flows: groupPerformance(rows, ["flow_id"] as const).map((row) => ({ ...row, name: flows.find((f) => f.id === row.flow_id)?.name ?? null })),
       steps,
       variants: flows.flatMap((flow) =>
@@ -807,9 +807,11 @@ class FlowsModuleService extends MedusaService({
       )
     }
     const contact = await consentOf(this.db_, message.contact_id)
-    const refusal =
-      reasonNotToSend(contact, message.channel, message.to, this.options_.defaults.emailConsent) ??
-      (contact?.unsubscribed_flows?.includes(message.flow_id) ? "unsubscribed from this flow" : null)
+    const refusal = reasonNotToSend(
+      contact,
+      { channel: message.channel, to: message.to, flow_id: message.flow_id },
+      this.options_.defaults.emailConsent
+    )
     if (refusal) {
       throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Not retried: ${refusal}`)
     }

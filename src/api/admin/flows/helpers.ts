@@ -1,4 +1,12 @@
 import type { MedusaRequest } from "@medusajs/framework/http"
+import { MedusaError } from "@medusajs/framework/utils"
+import {
+  describeTemplateIssues,
+  validateEmailTemplate,
+  validateSmsTemplate,
+  type EmailTemplate,
+  type SmsTemplate,
+} from "../../../engine"
 import { FLOWS_MODULE } from "../../../modules/flows"
 import type FlowsModuleService from "../../../modules/flows/service"
 
@@ -14,5 +22,16 @@ export function listArgs(req: MedusaRequest) {
     config: { take: limit as number, skip: offset as number, order: { created_at: "DESC" as const } },
     limit: limit as number,
     offset: offset as number,
+  }
+}
+
+/** Refuses a template that does not parse, with a 400 naming the field, line and column. */
+export function refuseInvalidTemplate(template: EmailTemplate | SmsTemplate) {
+  const issues = "html" in template ? validateEmailTemplate(template) : validateSmsTemplate(template)
+  if (issues.length) {
+    throw new MedusaError(
+      MedusaError.Types.INVALID_DATA,
+      `Invalid template: ${describeTemplateIssues(issues.map((issue) => ({ ...issue, path: issue.field })))}`
+    )
   }
 }

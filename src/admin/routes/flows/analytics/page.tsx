@@ -12,6 +12,7 @@ const ALL = "all"
 const DAY_MS = 86_400_000
 
 type Report = {
+  totals: Performance
   flows: (Performance & { flow_id: string; name: string | null })[]
   steps: (Performance & { flow_id: string; step_id: string | null })[]
   variants: { flow_id: string; split_id: string; variants: (Performance & { key: string; weight: number })[] }[]
@@ -30,21 +31,14 @@ function everyDay(from: string, to: string, daily: Report["daily"]): Report["dai
   return days
 }
 
-function Totals({ flows }: { flows: Report["flows"] }) {
-  const sum = (key: keyof Performance) => flows.reduce((n, f) => n + (f[key] as number), 0)
-  const revenue = flows.flatMap((f) => f.revenue).reduce<Performance["revenue"]>((all, r) => {
-    const same = all.find((a) => a.currency_code === r.currency_code)
-    same ? (same.amount += r.amount) : all.push({ ...r })
-    return all
-  }, [])
-  const sent = sum("sent")
+function Totals({ totals }: { totals: Performance }) {
   const cards = [
-    ["Sent", String(sent)],
-    ["Open rate", percent(sum("opened"), sent)],
-    ["Click rate", percent(sum("clicked"), sent)],
-    ["Orders", String(sum("converted"))],
-    ["Revenue", money(revenue)],
-    ["Unsubscribed", String(sum("unsubscribed"))],
+    ["Sent", String(totals.sent)],
+    ["Open rate", percent(totals.opened, totals.sent)],
+    ["Click rate", percent(totals.clicked, totals.sent)],
+    ["Orders", String(totals.converted)],
+    ["Revenue", money(totals.revenue)],
+    ["Unsubscribed", String(totals.unsubscribed)],
   ]
   return (
     <dl className="grid grid-cols-3 gap-4 px-6 py-4 lg:grid-cols-6">
@@ -135,7 +129,7 @@ const AnalyticsPage = () => {
       {!invalidPeriod && report.data && !report.data.flows.length && <Empty>No messages in this period.</Empty>}
       {!invalidPeriod && report.data && report.data.flows.length > 0 && (
         <>
-          <Totals flows={report.data.flows} />
+          <Totals totals={report.data.totals} />
           <div className="px-6 py-4"><DailyChart days={everyDay(from, to, report.data.daily)} /></div>
           <PerformanceTable
             label="Flow"

@@ -2,19 +2,9 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
-import {
-  describeTemplateIssues,
-  findStep,
-  renderEmail,
-  renderSms,
-  validateEmailTemplate,
-  validateSmsTemplate,
-  type EmailTemplate,
-  type FlowDefinition,
-  type SmsTemplate,
-} from "../../../../../../../engine"
+import { findStep, renderEmail, renderSms, type EmailTemplate, type FlowDefinition, type SmsTemplate } from "../../../../../../../engine"
 import { variablesToTryWith } from "../../../../../../../lib/preview-variables"
-import { flowsService } from "../../../../helpers"
+import { flowsService, refuseInvalidTemplate } from "../../../../helpers"
 import type { TestSendBody } from "../../../../validators"
 
 /**
@@ -33,18 +23,8 @@ export async function POST(req: MedusaRequest<TestSendBody>, res: MedusaResponse
   if ((step.type === "send_email") !== "html" in template) {
     throw new MedusaError(MedusaError.Types.INVALID_DATA, `template does not fit a ${step.type} step`)
   }
-  const issues = "html" in template ? validateEmailTemplate(template) : validateSmsTemplate(template)
-  if (issues.length) {
-    throw new MedusaError(
-      MedusaError.Types.INVALID_DATA,
-      `Invalid template: ${describeTemplateIssues(issues.map((issue) => ({ ...issue, path: issue.field })))}`
-    )
-  }
-  const found = await variablesToTryWith(req.scope, req.validatedBody)
-  if (!found) {
-    throw new MedusaError(MedusaError.Types.NOT_FOUND, `No ${req.validatedBody.subject!.type} with id "${req.validatedBody.subject!.id}"`)
-  }
-  const variables = { ...found, flow: { name: flow.name } }
+  refuseInvalidTemplate(template)
+  const variables = { ...(await variablesToTryWith(req.scope, req.validatedBody)), flow: { name: flow.name } }
   let message
   if (step.type === "send_email") {
     if (!z.email().safeParse(to).success) {
