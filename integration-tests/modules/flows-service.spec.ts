@@ -107,12 +107,39 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const outcomes = await Promise.all([
         service.deliverStepMessage(first, step, rendered),
         service.deliverStepMessage(second, step, rendered),
-        service.deliverStepMessage(second, step, rendered),
       ])
-      expect(outcomes.sort()).toEqual(["already_handled", "lost_claim", "sent"])
+      expect(outcomes).toEqual(["lost_claim", "sent"])
+      expect(await service.deliverStepMessage(second, step, rendered)).toBe("already_handled")
       const messages = await service.listMessages({ run_id: first.id })
       expect(messages).toHaveLength(1)
       expect(messages[0]).toMatchObject({ status: "delivered", provider: "sandbox", to: "ann@example.com" })
+    })
+
+    it("waits for a send another worker may still be making, and never sends it again", async () => {
+      await activeFlow()
+      await service.recordEvent(cartEvent("cart_slow"))
+      const [run] = await service.claimDueRuns(new Date(Date.now() + 1000))
+      const step = { id: "email", channel: "email" as const }
+      const rendered = { rendered: { channel: "email" as const, subject: "Hi", html: "<p>Hi</p>", text: "Hi" } }
+      expect(await service.deliverStepMessage(run, step, rendered)).toBe("sent")
+      // As a worker leaves it while it waits for the provider's answer.
+      const [message] = await service.listMessages({ run_id: run.id })
+      await service.updateMessages({ id: message.id, status: "sending" })
+      const sendingSince = new Date((await service.retrieveMessage(message.id)).updated_at)
+
+      // Within the longest a provider call can take (4 × delivery.timeoutMs), the answer may still come.
+      const longest = 4 * 15_000
+      expect(await service.deliverStepMessage(run, step, rendered, new Date(sendingSince.getTime() + 1000))).toEqual({
+        deferred_until: new Date(sendingSince.getTime() + longest),
+        reason: "in_flight",
+      })
+      expect((await service.retrieveMessage(message.id)).status).toBe("sending")
+
+      // After it, the call was interrupted: the message may have gone out, so it is failed, not sent again.
+      expect(await service.deliverStepMessage(run, step, rendered, new Date(sendingSince.getTime() + longest))).toBe("failed")
+      const after = await service.listMessages({ run_id: run.id })
+      expect(after).toHaveLength(1)
+      expect(after[0]).toMatchObject({ status: "failed", error: expect.stringContaining("interrupted") })
     })
 
     it("skips email to an unsubscribed contact and SMS without consent", async () => {

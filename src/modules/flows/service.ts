@@ -19,7 +19,7 @@ import {
 } from "../../engine"
 import { linksFor } from "../../lib/signed-links"
 import { BUILT_IN_FLOWS } from "./built-in"
-import { createChannels, TWILIO_STATUS_PATH, type ClosableChannel } from "./channels"
+import { createChannels, longestDeliveryMs, TWILIO_STATUS_PATH, type ClosableChannel } from "./channels"
 import { countSegments, normalizePhone } from "./channels/recipients"
 import { retryDelayMs } from "./channels/retry"
 import { ProviderError } from "./channels/types"
@@ -112,7 +112,7 @@ export type SendOutcome =
   | "failed"
   | "already_handled"
   | "lost_claim"
-  | { deferred_until: Date; reason: "quiet_hours" | "provider_retry" }
+  | { deferred_until: Date; reason: "quiet_hours" | "provider_retry" | "in_flight" }
 
 class FlowsModuleService extends MedusaService({
   Flow,
@@ -500,7 +500,12 @@ class FlowsModuleService extends MedusaService({
       if (claimed.status !== "sending") {
         return "already_handled"
       }
-      // A worker died during the provider call: the message may have gone out, so it is not sent again.
+      // Another worker may still be in its provider call (its lease ran out first): wait for its answer.
+      const answeredBy = new Date(claimed.updated_at.getTime() + longestDeliveryMs(this.options_))
+      if (now < answeredBy) {
+        return { deferred_until: answeredBy, reason: "in_flight" }
+      }
+      // The worker died during the provider call: the message may have gone out, so it is not sent again.
       await markMessage(this.db_, claimed.id, {
         status: "failed",
         error: "interrupted during the provider call; not sent again to avoid a duplicate",

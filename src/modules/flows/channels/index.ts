@@ -7,6 +7,11 @@ import type { Channel } from "./types"
 
 export const TWILIO_STATUS_PATH = "/hooks/flows/twilio/status"
 
+/** The longest one send can take, waiting for a rate-limit slot included; a message `sending` for longer was interrupted. */
+export function longestDeliveryMs(options: PluginOptions) {
+  return options.delivery.timeoutMs * 4
+}
+
 export type ClosableChannel = Channel & { close(): Promise<void> }
 
 /** Applies the channel's rate limit: shared through Redis when there is one, per process otherwise. */
@@ -17,7 +22,7 @@ function rateLimited(channel: Channel, name: "email" | "sms", options: PluginOpt
   }
   if (options.redisUrl) {
     const queueName = `medusa-plugin-flows-${name}-${channel.provider}`
-    return new BullMqRateLimitedChannel(channel, perSecond, options.redisUrl, queueName, options.delivery.timeoutMs * 4)
+    return new BullMqRateLimitedChannel(channel, perSecond, options.redisUrl, queueName, longestDeliveryMs(options))
   }
   return new InProcessRateLimitedChannel(channel, perSecond)
 }

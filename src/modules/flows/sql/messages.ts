@@ -49,13 +49,19 @@ export async function insertMessageOnce(db: Database, draft: MessageDraft, now: 
     ]
   )
   if (inserted) {
-    return { id: inserted.id as string, status: inserted.status as string, attempts: inserted.attempts as number, created: true }
+    return { id: inserted.id as string, status: inserted.status as string, attempts: inserted.attempts as number, updated_at: now, created: true }
   }
   const existing = await db.first(
-    `SELECT id, status, attempts FROM flows_message WHERE idempotency_key = ? AND deleted_at IS NULL`,
+    `SELECT id, status, attempts, updated_at FROM flows_message WHERE idempotency_key = ? AND deleted_at IS NULL`,
     [draft.idempotency_key]
   )
-  return { id: existing!.id as string, status: existing!.status as string, attempts: existing!.attempts as number, created: false }
+  return {
+    id: existing!.id as string,
+    status: existing!.status as string,
+    attempts: existing!.attempts as number,
+    updated_at: new Date(existing!.updated_at as string),
+    created: false,
+  }
 }
 
 /** Takes a message that is waiting for a retry back into `sending`, counting the attempt. */
