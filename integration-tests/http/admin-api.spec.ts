@@ -205,6 +205,18 @@ storeTestRunner(({ api, getContainer, store }) => {
 
     const sms = await api.post("/admin/flows/preview", { channel: "sms", template: { body: "Grüße – 20% off ✨" } }, store.adminHeaders)
     expect(sms.data.preview).toMatchObject({ body: "Grüße – 20% off ✨", characters: 17, segments: 1, encoding: "UCS-2" })
+
+    // A text previews with the short link a send would carry, and that link leads to the cart.
+    const withLink = await api.post(
+      "/admin/flows/preview",
+      { channel: "sms", subject: { type: "cart", id: cartData.cart.id }, template: { body: "Back: {{ links.recovery }}" } },
+      store.adminHeaders
+    )
+    const link = withLink.data.preview.body.match(/^Back: http:\/\/localhost:9000(\/flows\/r\/[\w-]{12})$/)
+    expect(link).not.toBeNull()
+    expect(withLink.data.preview).toMatchObject({ characters: 48, segments: 1 })
+    const followed = await api.get(link[1], { maxRedirects: 0, validateStatus: () => true })
+    expect([followed.status, followed.headers.location]).toEqual([302, `http://storefront.test/cart?cart_id=${cartData.cart.id}`])
   })
 
   it("shows a customer's consent, runs, timeline and messages, and nothing for one it has not met", async () => {

@@ -1,7 +1,6 @@
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
 import { walkSteps, type FlowDefinition } from "../../src/engine"
-import { countSegments } from "../../src/modules/flows/channels/recipients"
 import { enableShipping } from "../../examples/demo-store/src/lib/shipping"
 import { eventually, storeTestRunner } from "../helpers/store-fixtures"
 
@@ -118,8 +117,21 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(unsubscribePage.status).toBe(200)
     expect(unsubscribePage.data).toContain("Abandoned cart")
 
-    expect(text).toMatchObject({ channel: "sms", to: PHONE, provider: "sandbox", segments: countSegments(text.text).segments })
-    expect(text.text).toMatch(/^Test Store: your cart \(\$50\.00\) is still waiting\. http:\/\/localhost:9000\/flows\/recover\?token=\S+ Reply STOP to opt out\.$/)
+    // The short link keeps the built-in text to one segment; a tap on it leads to the cart and is the text's click.
+    expect(text).toMatchObject({ channel: "sms", to: PHONE, provider: "sandbox", segments: 1 })
+    const shortLink = text.text.match(/^Test Store: your cart \(\$50\.00\) is still waiting\. http:\/\/localhost:9000(\/flows\/r\/[\w-]{12}) Reply STOP to opt out\.$/)
+    expect(shortLink).not.toBeNull()
+    const linkPreview = await api.get(shortLink[1], { ...noRedirect, headers: { "user-agent": "WhatsApp/2.24.1.80 A" } })
+    expect(linkPreview.status).toBe(302)
+    expect((await api.get(`/admin/flows/messages/${text.id}`, admin())).data.message.status).toBe("delivered")
+    const tap = await api.get(shortLink[1], { ...noRedirect, headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148" } })
+    expect([tap.status, tap.headers.location]).toEqual([302, `http://storefront.test/cart?cart_id=${cartId}`])
+    const { data: tapped } = await api.get(`/admin/flows/messages/${text.id}`, admin())
+    expect(tapped.message.status).toBe("clicked")
+    expect(tapped.events.map((e: any) => e.type)).toContain("sms.clicked")
+    const unknown = await api.get("/flows/r/aaaaaaaaaaaa", noRedirect)
+    expect(unknown.status).toBe(404)
+    expect(unknown.data).toContain("This link is not valid.")
 
     expect(last.subject).toBe("10% off your cart at Test Store")
     const code = last.html.match(/(COMEBACK-[0-9A-F]{10})/)[1]

@@ -197,6 +197,58 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(await service.deliverStepMessage(run, { id: "sms", channel: "sms" }, sms, morning)).toBe("sent")
     })
 
+    it("leads a text's short link to its cart, and counts a person's tap as that text's click, once", async () => {
+      const flow = await activeFlow()
+      const event = cartEvent("cart_s", "tap@example.com")
+      event.identity.phone = "+14155550100"
+      const { contact_id } = await service.recordEvent(event)
+      await service.updateContacts({ id: contact_id!, sms_consent: "granted" })
+      const [run] = await service.claimDueRuns(new Date(Date.now() + 1000))
+      const noon = new Date("2026-03-02T17:00:00Z")
+      const link = await service.shortRecoveryLink("cart_s", `${flow.id}:${run.id}:sms`, noon)
+      // Rendering the step again (a retry, quiet hours) gives the same link.
+      expect(await service.shortRecoveryLink("cart_s", `${flow.id}:${run.id}:sms`, noon)).toBe(link)
+      expect(link).toMatch(/^http:\/\/localhost:9000\/flows\/r\/[\w-]{12}$/)
+      const code = link!.split("/").pop()!
+      expect(await service.deliverStepMessage(run, { id: "sms", channel: "sms" }, { rendered: { channel: "sms", text: `Back: ${link}` } }, noon)).toBe("sent")
+      const [text] = await service.listMessages({ run_id: run.id })
+
+      // A link-preview fetch leads to the cart but is not a click.
+      expect(await service.openShortLink(code, false, noon)).toEqual({ cart_id: "cart_s" })
+      expect((await service.retrieveMessage(text.id)).status).toBe("delivered")
+      const tap = new Date(noon.getTime() + 60_000)
+      expect(await service.openShortLink(code, true, tap)).toEqual({ cart_id: "cart_s" })
+      expect(await service.openShortLink(code, true, new Date(tap.getTime() + 60_000))).toEqual({ cart_id: "cart_s" })
+      expect((await service.retrieveMessage(text.id)).status).toBe("clicked")
+      const clicks = await service.listContactEvents({ contact_id: contact_id!, type: "sms.clicked" })
+      expect(clicks).toHaveLength(1)
+      expect(clicks[0]).toMatchObject({ message_id: text.id, run_id: run.id })
+      // The order that follows is credited to the tap.
+      await service.recordEvent({
+        name: "order.placed",
+        occurred_at: new Date(tap.getTime() + 600_000),
+        subject: { type: "order", id: "order_s" },
+        identity: { order_id: "order_s", cart_id: "cart_s", email: "tap@example.com" },
+        facts: { order: { id: "order_s", email: "tap@example.com", total: 20, currency_code: "usd" } },
+      })
+      expect(await service.listConversions({ order_id: "order_s" })).toEqual([
+        expect.objectContaining({ message_id: text.id, channel: "sms", touch: "click" }),
+      ])
+
+      expect(await service.openShortLink("nosuchcode", true, tap)).toEqual({ invalid: "unknown" })
+      expect(await service.openShortLink(code, true, new Date(noon.getTime() + 31 * 86_400_000))).toEqual({ invalid: "expired" })
+    })
+
+    it("never lets a short link lead to another cart, even if two codes collide", async () => {
+      const link = await service.shortRecoveryLink("cart_mine", null)
+      const code = link!.split("/").pop()!
+      // As if another cart's link had been given the same code.
+      await service.softDeleteShortLinks({ code })
+      await service.createShortLinks({ code, cart_id: "cart_other", expires_at: new Date(Date.now() + 86_400_000) })
+      expect(await service.shortRecoveryLink("cart_mine", null)).toBeNull()
+      expect(await service.openShortLink(code, true)).toEqual({ cart_id: "cart_other" })
+    })
+
     it("skips a message once a contact got the most the frequency cap allows, across flows", async () => {
       await activeFlow()
       await activeFlow()

@@ -14,7 +14,7 @@ import { FLOWS_MODULE } from "../modules/flows"
 import { retryDelayMs } from "../modules/flows/channels/retry"
 import { reviewUrlPattern } from "../modules/flows/options"
 import type FlowsModuleService from "../modules/flows/service"
-import type { RenderedMessage, RunRow } from "../modules/flows/types"
+import { messageKey, type RenderedMessage, type RunRow } from "../modules/flows/types"
 import { ensureDiscount } from "./discounts"
 import { loadFacts, type StoreFacts } from "./load-facts"
 import { recommendationsFor } from "./recommendations"
@@ -125,12 +125,16 @@ async function renderStep(
     facts.order && JSON.stringify(step.template).includes("recommendations")
       ? await recommendationsFor(container.resolve(ContainerRegistrationKeys.QUERY), facts.order, (handle) => `${storefront}/products/${handle}`)
       : []
+  const links = linksFor(options, { cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id })
+  // A signed link alone would take two segments of a text.
+  const shortRecovery =
+    step.type === "send_sms" && run.cart_id ? await flows.shortRecoveryLink(run.cart_id, messageKey(run, step.id), now) : null
   const variables = buildTemplateVariables({
     customer: facts.customer,
     cart: facts.cart,
     order: facts.order,
     store: { name: options.storeName, url: options.storefrontUrl },
-    links: linksFor(options, { cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id }),
+    links: { ...links, recovery: shortRecovery ?? links.recovery },
     flow: { name: flow.name },
     discount,
     reviewUrl: reviewUrlPattern(options),

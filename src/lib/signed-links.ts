@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto"
 import jwt from "jsonwebtoken"
 
 export type LinkPurpose = "recover" | "unsubscribe"
@@ -53,4 +54,19 @@ export function linksFor(
     unsubscribe,
     preferences: unsubscribe,
   }
+}
+
+/** How long a text's short recovery link works: as long as the signed one. */
+export const SHORT_LINK_LIFETIME_MS = 30 * 86_400_000
+
+/**
+ * The code of a short recovery link: derived with the secret, so it cannot be guessed (72 bits) and the
+ * same cart and message always get the same code, however often the step is rendered.
+ */
+export function shortLinkCode(secret: string, cartId: string, messageKey: string | null): string {
+  return createHmac("sha256", secret).update(`recover:${cartId}:${messageKey ?? ""}`).digest("base64url").slice(0, 12)
+}
+
+export function shortLinkUrl(backendUrl: string, code: string): string {
+  return `${backendUrl.replace(/\/$/, "")}/flows/r/${code}`
 }

@@ -147,6 +147,13 @@ export type PluginOptions = z.infer<typeof pluginOptionsSchema>
 export function reviewUrlPattern(options: Pick<PluginOptions, "reviewUrl" | "storefrontUrl">): string {
   return options.reviewUrl ?? `${options.storefrontUrl.replace(/\/$/, "")}/products/{product_handle}#reviews`
 }
+
+/** Where a recovery link takes the shopper: `recoveryUrl` with the cart id, or the storefront's cart page. */
+export function recoveryTarget(options: Pick<PluginOptions, "recoveryUrl" | "storefrontUrl">, cartId: string): string {
+  const target = options.recoveryUrl ?? `${options.storefrontUrl.replace(/\/$/, "")}/cart?cart_id={cart_id}`
+  return target.replace("{cart_id}", encodeURIComponent(cartId))
+}
+
 export type PluginOptionsInput = z.input<typeof pluginOptionsSchema>
 
 /** Keys Medusa adds to every module's options; they are not ours to validate or to echo. */

@@ -23,7 +23,7 @@ import { createChannels, longestDeliveryMs, TWILIO_STATUS_PATH, type ClosableCha
 import { countSegments, normalizePhone } from "./channels/recipients"
 import { retryDelayMs } from "./channels/retry"
 import { ProviderError } from "./channels/types"
-import { ConsentEvidence, Contact, ContactEvent, Conversion, Flow, FlowRun, FlowVersion, Message, ProviderEvent } from "./models"
+import { ConsentEvidence, Contact, ContactEvent, Conversion, Flow, FlowRun, FlowVersion, Message, ProviderEvent, ShortLink } from "./models"
 import { DEFAULT_MAX_SEGMENTS, parsePluginOptions, type PluginOptions } from "./options"
 import {
   addTimelineEntry,
@@ -42,8 +42,9 @@ import { conversionCounts, dailyCounts, messageCounts, unsubscribeCounts, type A
 import { attributeOrder, conversionOfOrder } from "./sql/conversions"
 import { COUNTED_FOR_CAP } from "./sql/message-statuses"
 import { flowStats } from "./sql/stats"
+import { openShortLink, shortRecoveryLink } from "./short-links"
 import { addInto, emptyPerformance, groupPerformance, variantPerformance } from "./analytics"
-import type { RenderedMessage, RunRow, StoreEvent } from "./types"
+import { messageKey, type RenderedMessage, type RunRow, type StoreEvent } from "./types"
 import { applyInboundSms, applySendGridEvents, applyTwilioStatus, e164OrRaw, type SendGridEvent } from "./webhooks"
 
 /** Medusa raises cart.created and cart.updated; flows only need to know the cart changed. */
@@ -124,6 +125,7 @@ class FlowsModuleService extends MedusaService({
   ConsentEvidence,
   ProviderEvent,
   Conversion,
+  ShortLink,
 }) {
   protected readonly options_: PluginOptions
   protected readonly db_: Database
@@ -465,7 +467,7 @@ class FlowsModuleService extends MedusaService({
     if (quietUntil) {
       return { deferred_until: quietUntil, reason: "quiet_hours" }
     }
-    const idempotencyKey = `${run.flow_id}:${run.id}:${step.id}`
+    const idempotencyKey = messageKey(run, step.id)
     const claimed = await this.db_.transaction(async (tx) => {
       if (!(await runSql.holdsClaim(tx, run))) {
         return "lost_claim" as const
@@ -543,7 +545,7 @@ class FlowsModuleService extends MedusaService({
     try {
       const result = await this.channels_[step.channel].deliver({
         ...message,
-        idempotency_key: `${run.flow_id}:${run.id}:${step.id}`,
+        idempotency_key: messageKey(run, step.id),
         flow_id: run.flow_id,
         run_id: run.id,
         step_id: step.id,
@@ -587,6 +589,20 @@ class FlowsModuleService extends MedusaService({
       message_id: messageId,
       data,
     })
+  }
+
+  /**
+   * The short recovery link for a text about `cartId`. `carriedBy` is the idempotency key of the message
+   * that will carry it (null for previews and test sends), so a tap counts as that message's click.
+   * Null if the link's code is taken by another link (the signed link serves then).
+   */
+  async shortRecoveryLink(cartId: string, carriedBy: string | null, now = new Date()): Promise<string | null> {
+    return await shortRecoveryLink(this.db_, this.options_, cartId, carriedBy, now)
+  }
+
+  /** Where a short link leads; a tap by a person (not a link-preview bot) counts as a click. */
+  async openShortLink(code: string, countClick: boolean, now = new Date()) {
+    return await openShortLink(this.db_, code, countClick, now)
   }
 
   /** Whether a client sent more consent sign-ups in the last minute than the options allow. */

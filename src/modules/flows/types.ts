@@ -48,6 +48,11 @@ export type RunRow = {
   created_at: Date
 }
 
+/** A run's message for a step: flow, run and step. Its unique index is what stops a second send. */
+export function messageKey(run: Pick<RunRow, "flow_id" | "id">, stepId: string): string {
+  return `${run.flow_id}:${run.id}:${stepId}`
+}
+
 export type RenderedMessage = {
   channel: "email" | "sms"
   subject?: string | null

@@ -13,8 +13,8 @@ export type OrderToAttribute = {
 }
 
 /**
- * Credits the order to the contact's last flow message within the window: the last clicked email if
- * there is one, otherwise the last message that reached them. Test sends (no run) never count.
+ * Credits the order to the contact's last flow message within the window: the last clicked email or
+ * text if there is one, otherwise the last message that reached them. Test sends (no run) never count.
  * Returns the conversion, or null when no message qualifies or the order was credited before.
  */
 export async function attributeOrder(db: Database, order: OrderToAttribute) {
@@ -24,7 +24,7 @@ export async function attributeOrder(db: Database, order: OrderToAttribute) {
      SELECT ?, ?, ?, m.flow_id, m.step_id, m.id, m.channel, touch.kind, ?, ?::jsonb, ?, ?, ?, ?
      FROM (
        (SELECT e.message_id, 'click' AS kind, 0 AS preference FROM flows_contact_event e
-         WHERE e.contact_id = ? AND e.type = 'email.clicked' AND e.occurred_at BETWEEN ? AND ?
+         WHERE e.contact_id = ? AND e.type IN ('email.clicked', 'sms.clicked') AND e.occurred_at BETWEEN ? AND ?
            AND e.message_id IS NOT NULL AND e.deleted_at IS NULL
          ORDER BY e.occurred_at DESC LIMIT 1)
        UNION ALL

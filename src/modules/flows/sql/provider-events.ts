@@ -21,15 +21,20 @@ export type MessageRef = { id: string; status: string; contact_id: string | null
 
 export async function findMessage(
   db: Database,
-  by: { id?: string | null; provider_id?: string | null }
+  by: { id?: string | null; provider_id?: string | null; idempotency_key?: string | null }
 ): Promise<MessageRef | undefined> {
-  const columns = "id, status, contact_id, flow_id, run_id"
-  const row = by.id
-    ? await db.first(`SELECT ${columns} FROM flows_message WHERE id = ? AND deleted_at IS NULL`, [by.id])
+  const [column, value] = by.id
+    ? ["id", by.id]
     : by.provider_id
-      ? await db.first(`SELECT ${columns} FROM flows_message WHERE provider_id = ? AND deleted_at IS NULL`, [by.provider_id])
-      : undefined
-  return row as MessageRef | undefined
+      ? ["provider_id", by.provider_id]
+      : ["idempotency_key", by.idempotency_key]
+  if (!value) {
+    return undefined
+  }
+  return (await db.first(
+    `SELECT id, status, contact_id, flow_id, run_id FROM flows_message WHERE ${column} = ? AND deleted_at IS NULL`,
+    [value]
+  )) as MessageRef | undefined
 }
 
 /** How far a message got. A status only ever moves forward: a late "delivered" never undoes "opened". */

@@ -9,7 +9,7 @@ import type { PreviewBody } from "../validators"
 export async function POST(req: MedusaRequest<PreviewBody>, res: MedusaResponse) {
   const body = req.validatedBody
   refuseInvalidTemplate(body.template)
-  const variables = await variablesToTryWith(req.scope, body)
+  const variables = await variablesToTryWith(req.scope, body, body.channel)
   if (body.channel === "email") {
     res.json({ preview: await renderEmail(body.template, variables), variables })
     return
