@@ -61,7 +61,7 @@ async function runStory({ baseUrl, admin, log, secondsPerDay }) {
   async function nextMessage(to, stepId, label) {
     const message = await until(async () => {
       const { messages } = await adminApi.get(`/admin/flows/messages?to=${encodeURIComponent(to)}&limit=50`)
-      return messages.find((m) => m.idempotency_key.endsWith(`:${stepId}`))
+      return messages.find((m) => m.step_id === stepId)
     }, label, flowTimeout)
     const what = message.channel === "sms" ? `text "${message.text}"` : `email "${message.subject}"`
     log(`  → ${label}: ${what} to ${to} (${message.status})`)
@@ -87,6 +87,9 @@ async function runStory({ baseUrl, admin, log, secondsPerDay }) {
     email: AVA.email, phone: AVA.phone, first_name: AVA.first_name, channels: ["sms"],
     source: "checkout", text: "Text me about my cart and orders. Reply STOP to opt out.",
   })
+  await nextMessage(AVA.phone, "sms-confirmation", "SMS double opt-in")
+  await adminApi.post("/admin/flows/sandbox/replies", { from: AVA.phone, body: "YES" })
+  log(`  → she replies YES: texts to ${AVA.phone} may start`)
   await addToCart(AVA, tee)
   log(`   The abandoned-cart flow waits for the cart to sit idle (1 hour, here ${(secondsPerDay / 24).toFixed(1)} s)…`)
   await nextMessage(AVA.email, "reminder-email", "after 1 hour")

@@ -93,11 +93,12 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect((await api.get("/admin/flows", store.adminHeaders)).data.count).toBe(before)
   })
 
-  it("captures storefront consent with its evidence, and rate-limits it", async () => {
+  it("captures storefront consent with its evidence, texts only after a YES, and rate-limits it", async () => {
     const body = {
       email: "News@Example.com",
       phone: "(415) 555-0142",
       country_code: "us",
+      first_name: "Nell",
       timezone: "America/Los_Angeles",
       channels: ["email", "sms"],
       source: "footer-newsletter",
@@ -106,18 +107,35 @@ storeTestRunner(({ api, getContainer, store }) => {
     const withUa = { headers: { ...store.storeHeaders.headers, "user-agent": "StorefrontTest/1.0" } }
     const created = await api.post("/store/flows/consent", body, withUa)
     expect(created.status).toBe(201)
-    expect(created.data.channels).toEqual(["email", "sms"])
+    expect(created.data).toMatchObject({ channels: ["email"], awaiting_confirmation: ["sms"] })
     const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
-    expect(await flows.retrieveContact(created.data.contact_id)).toMatchObject({
-      email: "news@example.com", phone: "+14155550142", email_consent: "granted", sms_consent: "granted",
+    const contactId = created.data.contact_id
+    expect(await flows.retrieveContact(contactId)).toMatchObject({
+      email: "news@example.com", phone: "+14155550142", email_consent: "granted", sms_consent: "pending",
       timezone: "America/Los_Angeles",
     })
-    const evidence = await flows.listConsentEvidences({ contact_id: created.data.contact_id }, { order: { channel: "ASC" } })
+    const evidence = await flows.listConsentEvidences({ contact_id: contactId }, { order: { channel: "ASC" } })
     expect(evidence.map((e) => [e.channel, e.state, e.source, e.text, e.user_agent])).toEqual([
       ["email", "granted", "footer-newsletter", body.text, "StorefrontTest/1.0"],
-      ["sms", "granted", "footer-newsletter", body.text, "StorefrontTest/1.0"],
+      ["sms", "requested", "footer-newsletter", body.text, "StorefrontTest/1.0"],
     ])
     expect(evidence[0].ip).toBeTruthy()
+
+    // The number's owner is asked to confirm, once a day however often the form is sent.
+    await api.post("/store/flows/consent", { ...body, channels: ["sms"] }, store.storeHeaders)
+    const confirmations = await flows.listMessages({ contact_id: contactId, step_id: "sms-confirmation" })
+    expect(confirmations).toHaveLength(1)
+    expect(confirmations[0]).toMatchObject({
+      channel: "sms", to: "+14155550142", status: "delivered", run_id: null, segments: 1,
+      text: "Test Store: reply YES to get texts from us. Msg & data rates may apply. Reply STOP to opt out.",
+    })
+    expect((await flows.retrieveContact(contactId)).sms_consent).toBe("pending")
+
+    const yes = await api.post("/admin/flows/sandbox/replies", { from: "+14155550142", body: "Yes" }, store.adminHeaders)
+    expect(yes.data).toEqual({ keyword: "start" })
+    expect((await flows.retrieveContact(contactId)).sms_consent).toBe("granted")
+    const confirmed = await flows.listConsentEvidences({ contact_id: contactId, source: "sms_reply" })
+    expect(confirmed.map((e) => [e.channel, e.state, e.text])).toEqual([["sms", "granted", "Yes"]])
 
     const noPhone = await attempt(api.post("/store/flows/consent", { ...body, phone: undefined }, store.storeHeaders))
     expect(noPhone.status).toBe(400)
@@ -129,13 +147,13 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(badZone.data.message).toMatch(/expected an IANA time zone/)
     expect((await attempt(api.post("/store/flows/consent", body))).status).toBe(400)
 
-    // 2 evidence rows so far from this address; the default allows 10 a minute.
+    // 3 evidence rows so far from this address (the reply has none); the default allows 10 a minute.
     const emailOnly = { ...body, channels: ["email"], phone: undefined }
     const statuses: number[] = []
-    for (let i = 0; i < 9; i++) {
+    for (let i = 0; i < 8; i++) {
       statuses.push((await attempt(api.post("/store/flows/consent", { ...emailOnly, email: `n${i}@example.com` }, store.storeHeaders))).status)
     }
-    expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 201, 201, 429])
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 201, 429])
   })
 
   it("ships the built-in flows as drafts, ready to switch on", async () => {
@@ -303,6 +321,7 @@ storeTestRunner(({ api, getContainer, store }) => {
       store.storeHeaders
     )
     const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
+    await api.post("/admin/flows/sandbox/replies", { from: "+12025550177", body: "YES" }, store.adminHeaders)
     const [before] = await flows.listContacts({ phone: "+12025550177" })
     expect(before.sms_consent).toBe("granted")
 

@@ -100,6 +100,9 @@ storeTestRunner(({ api, getContainer, store }) => {
       shopper()
     )
     expect(consent.status).toBe(201)
+    // SMS double opt-in: texts start once she answers the confirmation.
+    expect(consent.data.awaiting_confirmation).toEqual(["sms"])
+    await api.post("/admin/flows/sandbox/replies", { from: PHONE, body: "YES" }, admin())
     const cartId = await createCart("ava@example.com")
 
     const [first, text, last] = await messagesOf(flowId, 3)

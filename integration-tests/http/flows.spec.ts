@@ -31,9 +31,15 @@ const abandonedCartDefinition = (waitSeconds: number) => ({
   ],
 })
 
+// This store lets the storefront form alone grant SMS consent, as stores without double opt-in do.
+beforeAll(() => {
+  process.env.FLOWS_TEST_OPTIONS = JSON.stringify({ smsDoubleOptIn: false })
+})
+afterAll(() => {
+  delete process.env.FLOWS_TEST_OPTIONS
+})
+
 storeTestRunner(({ api, getContainer, store }) => {
-
-
   async function createActiveFlow(definition: unknown) {
     const created = await api.post("/admin/flows", { name: "Abandoned cart", definition }, store.adminHeaders)
     expect(created.status).toBe(201)
@@ -60,6 +66,18 @@ storeTestRunner(({ api, getContainer, store }) => {
     const { data } = await api.get(`/admin/flows/runs?flow_id=${flowId}`, store.adminHeaders)
     return data.runs as any[]
   }
+
+  it("grants SMS consent from the storefront form alone when smsDoubleOptIn is off, and texts no confirmation", async () => {
+    const { data } = await api.post(
+      "/store/flows/consent",
+      { phone: "+14155550188", channels: ["sms"], source: "checkout", text: "Text me" },
+      store.storeHeaders
+    )
+    expect(data).toMatchObject({ channels: ["sms"], awaiting_confirmation: [] })
+    const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
+    expect((await flows.retrieveContact(data.contact_id)).sms_consent).toBe("granted")
+    expect(await flows.listMessages({ contact_id: data.contact_id })).toEqual([])
+  })
 
   it("sends the reminder to the sandbox outbox once the flow's wait is over", async () => {
     const flowId = await createActiveFlow(abandonedCartDefinition(2))

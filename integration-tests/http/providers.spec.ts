@@ -217,6 +217,31 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(unsigned.status).toBe(401)
   })
 
+  it("asks a storefront SMS sign-up to confirm by text, and takes the signed YES as consent", async () => {
+    const phone = "+14155550166"
+    const signup = { phone, channels: ["sms"], source: "checkout", text: "Text me deals. Reply STOP to opt out." }
+    const { data } = await api.post("/store/flows/consent", signup, store.storeHeaders)
+    expect(data).toMatchObject({ channels: [], awaiting_confirmation: ["sms"] })
+    const sent = twilioFake.requests.filter((r) => r.params.To === phone)
+    expect(sent.map((r) => r.params.Body)).toEqual([
+      "Test Store: reply YES to get texts from us. Msg & data rates may apply. Reply STOP to opt out.",
+    ])
+    const [confirmation] = await flows.listMessages({ contact_id: data.contact_id, step_id: "sms-confirmation" })
+    expect(confirmation).toMatchObject({ provider: "twilio", status: "sent", provider_id: expect.stringMatching(/^SM/) })
+    expect((await flows.retrieveContact(data.contact_id)).sms_consent).toBe("pending")
+
+    // Twilio may post the same message twice: one YES is one piece of evidence.
+    const yes = twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/inbound`, { From: phone, To: "+15005550006", Body: "YES", MessageSid: `SMyes${Date.now()}` })
+    expect((await post("/hooks/flows/twilio/inbound", yes)).status).toBe(200)
+    expect((await post("/hooks/flows/twilio/inbound", yes)).status).toBe(200)
+    expect((await flows.retrieveContact(data.contact_id)).sms_consent).toBe("granted")
+    const evidence = await flows.listConsentEvidences({ contact_id: data.contact_id }, { order: { created_at: "ASC" } })
+    expect(evidence.map((e) => [e.state, e.source, e.text])).toEqual([
+      ["requested", "checkout", signup.text],
+      ["granted", "sms_reply", "YES"],
+    ])
+  })
+
   it("sends a test of a step to the address the owner gives, and logs it", async () => {
     const definition = { ...sendAtOnce(email), steps: [email, text] }
     const { data } = await api.post("/admin/flows", { name: "Draft to test", definition }, store.adminHeaders)

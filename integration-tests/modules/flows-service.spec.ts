@@ -162,6 +162,14 @@ moduleIntegrationTestRunner<FlowsModuleService>({
         ["email", "skipped", "unsubscribed from email", "gone@example.com"],
         ["sms", "skipped", "no SMS consent", "+14155550100"],
       ])
+      // Asked for on a form but not confirmed by a YES yet (SMS double opt-in): still no text.
+      await service.updateContacts({ id: contact_id!, sms_consent: "pending" })
+      const pending = await service.deliverStepMessage(run, { id: "sms-2", channel: "sms" }, {
+        rendered: { channel: "sms", text: "Hi" },
+      })
+      expect(pending).toBe("skipped")
+      const [unconfirmed] = await service.listMessages({ run_id: run.id, step_id: "sms-2" })
+      expect(unconfirmed.error).toBe("SMS consent not confirmed yet")
     })
 
     it("skips a flow the contact stopped from the preference page, and only that flow", async () => {

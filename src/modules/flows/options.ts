@@ -1,4 +1,5 @@
 import { z } from "zod"
+import { validateTemplate } from "../../engine/templates"
 
 const duration = z.object({
   amount: z.number().positive(),
@@ -8,6 +9,9 @@ const duration = z.object({
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM (24-hour)")
 
 export const DEFAULT_MAX_SEGMENTS = 4
+
+export const DEFAULT_SMS_CONFIRMATION =
+  "{{ store.name }}: reply YES to get texts from us. Msg & data rates may apply. Reply STOP to opt out."
 
 const sendgridOptions = z
   .object({
@@ -98,6 +102,21 @@ export const pluginOptionsSchema = z
       .default({ percentage: 10, validDays: 7, prefix: "COMEBACK" }),
     /** Consent sign-ups accepted per client IP per minute, against scripted abuse of the storefront form. */
     consentRequestsPerMinute: z.number().int().positive().default(10),
+    /**
+     * SMS consent from the storefront holds only once the person replies YES to a confirmation text, so
+     * nobody can sign up someone else's number. Off: the form alone grants it.
+     */
+    smsDoubleOptIn: z.boolean().default(true),
+    /** The confirmation text, in Liquid with `store.name` and `store.url`. */
+    smsConfirmationText: z
+      .string()
+      .min(1)
+      .default(DEFAULT_SMS_CONFIRMATION)
+      .superRefine((source, ctx) => {
+        for (const issue of validateTemplate(source)) {
+          ctx.addIssue({ code: "custom", message: `${issue.message} (line ${issue.line}, column ${issue.column})` })
+        }
+      }),
     /**
      * Redis, e.g. the one Medusa runs on. When set, provider rate limits hold across all processes
      * (BullMQ's limiter); without it each process keeps its own.

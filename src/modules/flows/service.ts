@@ -4,6 +4,7 @@ import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import { MedusaError, MedusaService } from "@medusajs/framework/utils"
 import {
   activityFingerprint,
+  buildTemplateVariables,
   canEnter,
   describeTemplateIssues,
   durationToMs,
@@ -12,6 +13,7 @@ import {
   FlowDefinitionError,
   parseFlowDefinition,
   quietHoursEnd,
+  renderSms,
   runsPerContact,
   shouldRestartWait,
   templateIssuesOf,
@@ -97,6 +99,9 @@ function reasonNotToSend(
   const state = channel === "email" ? contact?.email_consent : contact?.sms_consent
   if (state === "unsubscribed") {
     return `unsubscribed from ${channel}`
+  }
+  if (channel === "sms" && state === "pending") {
+    return "SMS consent not confirmed yet"
   }
   if (channel === "sms" && state !== "granted") {
     return "no SMS consent"
@@ -652,15 +657,32 @@ class FlowsModuleService extends MedusaService({
     if (input.timezone) {
       await this.db_.rows(`UPDATE flows_contact SET timezone = ?, updated_at = ? WHERE id = ?`, [input.timezone, now, contactId])
     }
+    const confirmedBefore = (await consentOf(this.db_, contactId))?.sms_consent === "granted"
+    const granted: ("email" | "sms")[] = []
+    const awaitingConfirmation: "sms"[] = []
     for (const channel of new Set(input.channels)) {
-      await setConsent(this.db_, { id: contactId }, channel, "granted", now)
+      const confirmFirst = channel === "sms" && this.options_.smsDoubleOptIn && !confirmedBefore
+      await setConsent(this.db_, { id: contactId }, channel, confirmFirst ? "pending" : "granted", now)
       await this.createConsentEvidences({
-        contact_id: contactId, channel, state: "granted", source: input.source, text: input.text, ...client,
+        contact_id: contactId, channel, state: confirmFirst ? "requested" : "granted", source: input.source, text: input.text, ...client,
+      })
+      if (confirmFirst) {
+        awaitingConfirmation.push("sms")
+      } else {
+        granted.push(channel)
+      }
+    }
+    if (granted.length) {
+      await addTimelineEntry(this.db_, {
+        contact_id: contactId, type: "consent.granted", occurred_at: now, data: { channels: granted, source: input.source },
       })
     }
-    await addTimelineEntry(this.db_, {
-      contact_id: contactId, type: "consent.granted", occurred_at: now, data: { channels: input.channels, source: input.source },
-    })
+    if (awaitingConfirmation.length) {
+      await addTimelineEntry(this.db_, {
+        contact_id: contactId, type: "consent.requested", occurred_at: now, data: { channels: awaitingConfirmation, source: input.source },
+      })
+      await this.sendSmsConfirmation(contactId, phone!, input.first_name ?? null, now)
+    }
     if (input.email && input.channels.includes("email")) {
       const person = { email: input.email, first_name: input.first_name ?? null, last_name: input.last_name ?? null }
       await this.recordEvent({
@@ -671,7 +693,67 @@ class FlowsModuleService extends MedusaService({
         facts: { customer: { ...person, phone }, signup: { source: input.source, channels: input.channels } },
       })
     }
-    return { contact_id: contactId, channels: [...new Set(input.channels)] }
+    return { contact_id: contactId, channels: granted, awaiting_confirmation: awaitingConfirmation }
+  }
+
+  /**
+   * Asks a person who signed up for texts to reply YES. One a day at most per person (the idempotency key
+   * holds the date), so the form cannot be used to flood somebody's phone.
+   */
+  protected async sendSmsConfirmation(contactId: string, phone: string, firstName: string | null, now: Date) {
+    const store = { name: this.options_.storeName, url: this.options_.storefrontUrl }
+    const { body } = await renderSms(
+      { body: this.options_.smsConfirmationText },
+      buildTemplateVariables({ store, customer: { first_name: firstName } })
+    )
+    await this.sendStandalone(
+      { id: "sms-confirmation", channel: "sms" },
+      { idempotency_key: `sms-confirmation:${contactId}:${now.toISOString().slice(0, 10)}`, to: phone, contact_id: contactId, flow_id: null },
+      { channel: "sms", text: body },
+      now
+    )
+  }
+
+  /** Sends a message that belongs to no run (a test send, a confirmation) once, now, without retries. */
+  protected async sendStandalone(
+    step: { id: string; channel: "email" | "sms" },
+    message: { idempotency_key: string; to: string; contact_id: string | null; flow_id: string | null },
+    rendered: RenderedMessage,
+    now: Date
+  ): Promise<string> {
+    const channel = this.channels_[step.channel]
+    const { id, created } = await insertMessageOnce(
+      this.db_,
+      {
+        ...rendered,
+        ...message,
+        run_id: null,
+        step_id: step.id,
+        provider: channel.provider,
+        status: "sending",
+        segments: step.channel === "sms" ? countSegments(rendered.text ?? "").segments : null,
+      },
+      now
+    )
+    if (!created) {
+      return id
+    }
+    try {
+      const result = await channel.deliver({
+        ...rendered,
+        id,
+        idempotency_key: id,
+        to: message.to,
+        flow_id: message.flow_id ?? step.id,
+        run_id: "none",
+        step_id: step.id,
+      })
+      await markMessage(this.db_, id, { ...result, sent_at: now, now })
+    } catch (error) {
+      const code = error instanceof ProviderError ? error.details.code : null
+      await markMessage(this.db_, id, { status: "failed", error: (error as Error).message, error_code: code, now })
+    }
+    return id
   }
 
   /** From an unsubscribe link: all marketing email, or only one flow's. */
@@ -725,39 +807,13 @@ class FlowsModuleService extends MedusaService({
       }
       recipient = phone.e164
     }
-    const channel = this.channels_[step.channel]
-    const { id } = await insertMessageOnce(
-      this.db_,
-      {
-        ...rendered,
-        idempotency_key: `test:${randomUUID()}`,
-        flow_id: flowId,
-        run_id: null,
-        step_id: step.id,
-        contact_id: null,
-        provider: channel.provider,
-        to: recipient,
-        status: "sending",
-        segments: step.channel === "sms" ? countSegments(rendered.text ?? "").segments : null,
-      },
+    const id = await this.sendStandalone(
+      step,
+      { idempotency_key: `test:${randomUUID()}`, to: recipient, contact_id: null, flow_id: flowId },
+      rendered,
       now
     )
     await this.updateMessages({ id, metadata: { test: true } })
-    try {
-      const result = await channel.deliver({
-        ...rendered,
-        id,
-        idempotency_key: id,
-        to: recipient,
-        flow_id: flowId,
-        run_id: "test",
-        step_id: step.id,
-      })
-      await markMessage(this.db_, id, { ...result, sent_at: now, now })
-    } catch (error) {
-      const code = error instanceof ProviderError ? error.details.code : null
-      await markMessage(this.db_, id, { status: "failed", error: (error as Error).message, error_code: code, now })
-    }
     return await this.retrieveMessage(id)
   }
 
@@ -920,8 +976,8 @@ class FlowsModuleService extends MedusaService({
 
   /**
    * Whether the contact already got `frequencyCap.max` messages, from any flow, within the cap's
-   * window. The contact row is locked for the rest of the transaction so two workers cannot both
-   * send the last allowed message.
+   * window; messages outside flows (a consent confirmation) do not count. The contact row is locked for
+   * the rest of the transaction so two workers cannot both send the last allowed message.
    */
   protected async frequencyCapReached(tx: Database, contactId: string | null, now: Date): Promise<boolean> {
     if (!contactId) {
@@ -931,7 +987,7 @@ class FlowsModuleService extends MedusaService({
     await tx.rows(`SELECT id FROM flows_contact WHERE id = ? FOR UPDATE`, [contactId])
     const row = await tx.first(
       `SELECT count(*)::int AS sent FROM flows_message
-       WHERE contact_id = ? AND status IN (?) AND created_at > ? AND deleted_at IS NULL`,
+       WHERE contact_id = ? AND run_id IS NOT NULL AND status IN (?) AND created_at > ? AND deleted_at IS NULL`,
       [contactId, COUNTED_FOR_CAP, new Date(now.getTime() - durationToMs(per, this.options_.scheduler.timeScale))]
     )
     return (row?.sent ?? 0) >= max

@@ -1,6 +1,6 @@
 import { CUSTOM_ARG_PREFIX } from "./channels/sendgrid"
 import { normalizePhone } from "./channels/recipients"
-import { addTimelineEntry, setConsent, upsertContact } from "./sql/contacts"
+import { addConsentEvidence, addTimelineEntry, setConsent, upsertContact } from "./sql/contacts"
 import { lastMessageTo } from "./sql/messages"
 import type { Database } from "./sql/database"
 import { advanceMessageStatus, findMessage, firstTimeSeen } from "./sql/provider-events"
@@ -128,8 +128,15 @@ export async function applyInboundSms(db: Database, params: Record<string, strin
   if (keyword !== "stop" && keyword !== "start") {
     return keyword
   }
+  const eventId = params.MessageSid ? `inbound:${params.MessageSid}` : null
+  if (eventId && !(await firstTimeSeen(db, { provider: "twilio", event_id: eventId, type: keyword, message_id: null }, now))) {
+    return keyword
+  }
   const contactId = (await upsertContact(db, { phone: e164OrRaw(params.From) }, now))!
-  await setConsent(db, { id: contactId }, "sms", keyword === "stop" ? "unsubscribed" : "granted", now)
+  const state = keyword === "stop" ? "unsubscribed" : "granted"
+  await setConsent(db, { id: contactId }, "sms", state, now)
+  // The reply itself is the evidence: it is how a sign-up is confirmed (SMS double opt-in).
+  await addConsentEvidence(db, { contact_id: contactId, channel: "sms", state, source: "sms_reply", text: params.Body }, now)
   // A STOP answers the last text the person got: that message's flow is credited with the opt-out.
   const answered = keyword === "stop" ? await lastMessageTo(db, contactId, "sms") : null
   await addTimelineEntry(db, {

@@ -17,6 +17,7 @@ describe("plugin options", () => {
     expect(options.scheduler).toEqual({ pollIntervalMs: 5000, batchSize: 50, leaseMs: 60_000, enabled: true, timeScale: 1 })
     expect(options.defaults.quietHours).toEqual({ start: "21:00", end: "08:00" })
     expect(options.backendUrl).toBe("http://localhost:9000")
+    expect(options.smsDoubleOptIn).toBe(true)
   })
 
   it.each([
@@ -27,6 +28,7 @@ describe("plugin options", () => {
     [{ ...valid, twilio: { accountSid: "AC" + "0".repeat(32), authToken: "t" } }, /twilio.*from or twilio\.messagingServiceSid/],
     [{ ...valid, sendgrid: { apiKey: "SG.x", from: { email: "not-an-email" } } }, /sendgrid\.from\.email/],
     [{ ...valid, defaults: { quietHours: { start: "25:00", end: "08:00" } } }, /defaults\.quietHours\.start/],
+    [{ ...valid, smsConfirmationText: "{{ store.name  Reply YES" }, /smsConfirmationText: .*line 1, column 1/],
   ])("refuses %j, naming the option", (input, message) => {
     expect(() => parsePluginOptions(input)).toThrow(message)
   })

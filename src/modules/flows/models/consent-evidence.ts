@@ -6,9 +6,10 @@ export const ConsentEvidence = model
     id: model.id({ prefix: "flowcev" }).primaryKey(),
     contact_id: model.text(),
     channel: model.enum(["email", "sms"]),
-    state: model.enum(["granted", "unsubscribed"]),
+    /** requested: asked for on a form, to be confirmed by a text reply (SMS double opt-in). */
+    state: model.enum(["requested", "granted", "unsubscribed"]),
     source: model.text(),
-    /** The exact checkbox or form text the person agreed to. */
+    /** The exact checkbox or form text the person agreed to, or the text they replied to confirm. */
     text: model.text(),
     ip: model.text().nullable(),
     user_agent: model.text().nullable(),

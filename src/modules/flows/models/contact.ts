@@ -1,6 +1,8 @@
 import { model } from "@medusajs/framework/utils"
 
-const consent = ["unknown", "granted", "unsubscribed"] as const
+const emailConsent = ["unknown", "granted", "unsubscribed"] as const
+/** pending: asked for on the storefront, waiting for the person to reply YES to the confirmation text. */
+const smsConsent = ["unknown", "pending", "granted", "unsubscribed"] as const
 
 /** One person, keyed by email (lowercased) and/or phone, with or without a Medusa account. */
 export const Contact = model
@@ -12,8 +14,8 @@ export const Contact = model
     first_name: model.text().nullable(),
     last_name: model.text().nullable(),
     timezone: model.text().nullable(),
-    email_consent: model.enum([...consent]).default("unknown"),
-    sms_consent: model.enum([...consent]).default("unknown"),
+    email_consent: model.enum([...emailConsent]).default("unknown"),
+    sms_consent: model.enum([...smsConsent]).default("unknown"),
     email_consent_at: model.dateTime().nullable(),
     /** Flows the contact stopped from their preference page, while still getting the others. */
     unsubscribed_flows: model.json().nullable(),

@@ -124,7 +124,7 @@ export async function setConsent(
   db: Database,
   where: { id: string } | { email: string },
   channel: "email" | "sms",
-  state: "granted" | "unsubscribed",
+  state: "pending" | "granted" | "unsubscribed",
   now: Date
 ): Promise<void> {
   const [column, value] = "id" in where ? ["id", where.id] : ["email", normalizeEmail(where.email)]
@@ -150,5 +150,18 @@ export async function contactsLastOrderedBetween(db: Database, from: Date, to: D
      WHERE last_order_at >= ? AND last_order_at < ? AND deleted_at IS NULL
      ORDER BY last_order_at, id LIMIT ? OFFSET ?`,
     [from, to, limit, offset]
+  )
+}
+
+/** Keeps proof of a consent decision made outside a form, such as a STOP or YES text. */
+export async function addConsentEvidence(
+  db: Database,
+  evidence: { contact_id: string; channel: "email" | "sms"; state: "granted" | "unsubscribed"; source: string; text: string },
+  now: Date
+): Promise<void> {
+  await db.rows(
+    `INSERT INTO flows_consent_evidence (id, contact_id, channel, state, source, text, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [generateEntityId(undefined, "flowcev"), evidence.contact_id, evidence.channel, evidence.state, evidence.source, evidence.text, now, now]
   )
 }

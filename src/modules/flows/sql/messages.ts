@@ -4,7 +4,7 @@ import { Database } from "./database"
 
 export type MessageDraft = RenderedMessage & {
   idempotency_key: string
-  flow_id: string
+  flow_id: string | null
   run_id: string | null
   step_id: string
   contact_id: string | null
