@@ -2,10 +2,9 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { buildTemplateVariables, sampleTemplateVariables, type TemplateVariables } from "../engine"
 import { FLOWS_MODULE } from "../modules/flows"
-import { reviewUrlPattern } from "../modules/flows/options"
+import { reviewUrlPattern, storeOf } from "../modules/flows/options"
 import type FlowsModuleService from "../modules/flows/service"
 import { loadFacts } from "./load-facts"
-import { linksFor } from "./signed-links"
 
 export type PreviewSubject = { type: "cart" | "order" | "customer"; id: string }
 
@@ -24,13 +23,11 @@ export async function previewVariables(
   if (!facts[subject.type]) {
     return undefined
   }
-  const cartId = facts.cart?.id ?? facts.order?.cart?.id ?? null
-  const links = linksFor(options, { cart_id: cartId })
   return buildTemplateVariables({
     ...facts,
-    store: { name: options.storeName, url: options.storefrontUrl },
-    // A text shows the short link a send would, so its length and segments are the real ones.
-    links: channel === "sms" && cartId ? { ...links, recovery: (await flows.shortRecoveryLink(cartId, null)) ?? links.recovery } : links,
+    store: storeOf(options),
+    // The links a send would carry, so a text's length and segments are the real ones.
+    links: await flows.messageLinks({ cart_id: facts.cart?.id ?? facts.order?.cart?.id ?? null }, channel, null),
     flow: { name: "Preview" },
     discount: { code: `${options.discount.prefix}-PREVIEW`, percentage: options.discount.percentage, expires_at: new Date(Date.now() + options.discount.validDays * 86_400_000) },
     reviewUrl: reviewUrlPattern(options),
@@ -54,5 +51,5 @@ export async function variablesToTryWith(
     return variables
   }
   const options = container.resolve<FlowsModuleService>(FLOWS_MODULE).getOptions()
-  return { ...sampleTemplateVariables(input.sample), store: { name: options.storeName, url: options.storefrontUrl } }
+  return { ...sampleTemplateVariables(input.sample), store: storeOf(options) }
 }

@@ -12,13 +12,12 @@ import {
 } from "../engine"
 import { FLOWS_MODULE } from "../modules/flows"
 import { retryDelayMs } from "../modules/flows/channels/retry"
-import { reviewUrlPattern } from "../modules/flows/options"
+import { reviewUrlPattern, storeOf } from "../modules/flows/options"
 import type FlowsModuleService from "../modules/flows/service"
 import { messageKey, type RenderedMessage, type RunRow } from "../modules/flows/types"
 import { ensureDiscount } from "./discounts"
 import { loadFacts, type StoreFacts } from "./load-facts"
 import { recommendationsFor } from "./recommendations"
-import { linksFor } from "./signed-links"
 
 /** Sends and instant steps one tick may pass through before it must reach a wait or the end. */
 const MAX_STEPS_PER_TICK = 100
@@ -84,7 +83,7 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
         return
       case "send": {
         const channel = decision.step.type === "send_email" ? "email" : "sms"
-        const content = await renderStep(container, flows, run, decision.step, facts, now)
+        const content = await renderStep(container, flows, run, decision.step, channel, facts, now)
         const outcome = await flows.deliverStepMessage(run, { id: decision.step_id, channel }, content, now)
         if (outcome === "lost_claim") {
           return
@@ -113,6 +112,7 @@ async function renderStep(
   flows: FlowsModuleService,
   run: RunRow,
   step: Extract<ReturnType<typeof decide>, { type: "send" }>["step"],
+  channel: "email" | "sms",
   facts: StoreFacts,
   now: Date
 ): Promise<{ rendered: RenderedMessage } | { skip: string }> {
@@ -125,16 +125,12 @@ async function renderStep(
     facts.order && JSON.stringify(step.template).includes("recommendations")
       ? await recommendationsFor(container.resolve(ContainerRegistrationKeys.QUERY), facts.order, (handle) => `${storefront}/products/${handle}`)
       : []
-  const links = linksFor(options, { cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id })
-  // A signed link alone would take two segments of a text.
-  const shortRecovery =
-    step.type === "send_sms" && run.cart_id ? await flows.shortRecoveryLink(run.cart_id, messageKey(run, step.id), now) : null
   const variables = buildTemplateVariables({
     customer: facts.customer,
     cart: facts.cart,
     order: facts.order,
-    store: { name: options.storeName, url: options.storefrontUrl },
-    links: { ...links, recovery: shortRecovery ?? links.recovery },
+    store: storeOf(options),
+    links: await flows.messageLinks({ cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id }, channel, messageKey(run, step.id), now),
     flow: { name: flow.name },
     discount,
     reviewUrl: reviewUrlPattern(options),

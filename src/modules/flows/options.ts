@@ -107,7 +107,7 @@ export const pluginOptionsSchema = z
      * nobody can sign up someone else's number. Off: the form alone grants it.
      */
     smsDoubleOptIn: z.boolean().default(true),
-    /** The confirmation text, in Liquid with `store.name` and `store.url`. */
+    /** The confirmation text, in Liquid with `store.name`, `store.url` and `customer.first_name`. */
     smsConfirmationText: z
       .string()
       .min(1)
@@ -161,6 +161,11 @@ export const pluginOptionsSchema = z
   .strict()
 
 export type PluginOptions = z.infer<typeof pluginOptionsSchema>
+
+/** What templates see as `store`. */
+export function storeOf(options: Pick<PluginOptions, "storeName" | "storefrontUrl">) {
+  return { name: options.storeName, url: options.storefrontUrl }
+}
 
 /** The review page pattern for `{{ item.review_url }}`: the option, or the storefront's product page. */
 export function reviewUrlPattern(options: Pick<PluginOptions, "reviewUrl" | "storefrontUrl">): string {

@@ -26,8 +26,9 @@ import { countSegments, normalizePhone } from "./channels/recipients"
 import { retryDelayMs } from "./channels/retry"
 import { ProviderError } from "./channels/types"
 import { ConsentEvidence, Contact, ContactEvent, Conversion, Flow, FlowRun, FlowVersion, Message, ProviderEvent, ShortLink } from "./models"
-import { DEFAULT_MAX_SEGMENTS, parsePluginOptions, type PluginOptions } from "./options"
+import { DEFAULT_MAX_SEGMENTS, parsePluginOptions, storeOf, type PluginOptions } from "./options"
 import {
+  addConsentEvidence,
   addTimelineEntry,
   consentOf,
   contactsLastOrderedBetween,
@@ -605,6 +606,21 @@ class FlowsModuleService extends MedusaService({
     return await shortRecoveryLink(this.db_, this.options_, cartId, carriedBy, now)
   }
 
+  /**
+   * The links a message carries. A text's recovery link is the short one (a signed link alone would take
+   * two segments); `carriedBy` is the message's idempotency key, null for previews and test sends.
+   */
+  async messageLinks(
+    ids: { cart_id?: string | null; contact_id?: string | null; flow_id?: string | null },
+    channel: "email" | "sms",
+    carriedBy: string | null,
+    now = new Date()
+  ) {
+    const links = linksFor(this.options_, ids)
+    const short = channel === "sms" && ids.cart_id ? await this.shortRecoveryLink(ids.cart_id, carriedBy, now) : null
+    return { ...links, recovery: short ?? links.recovery }
+  }
+
   /** Where a short link leads; a tap by a person (not a link-preview bot) counts as a click. */
   async openShortLink(code: string, countClick: boolean, now = new Date()) {
     return await openShortLink(this.db_, code, countClick, now)
@@ -663,9 +679,9 @@ class FlowsModuleService extends MedusaService({
     for (const channel of new Set(input.channels)) {
       const confirmFirst = channel === "sms" && this.options_.smsDoubleOptIn && !confirmedBefore
       await setConsent(this.db_, { id: contactId }, channel, confirmFirst ? "pending" : "granted", now)
-      await this.createConsentEvidences({
+      await addConsentEvidence(this.db_, {
         contact_id: contactId, channel, state: confirmFirst ? "requested" : "granted", source: input.source, text: input.text, ...client,
-      })
+      }, now)
       if (confirmFirst) {
         awaitingConfirmation.push("sms")
       } else {
@@ -701,10 +717,9 @@ class FlowsModuleService extends MedusaService({
    * holds the date), so the form cannot be used to flood somebody's phone.
    */
   protected async sendSmsConfirmation(contactId: string, phone: string, firstName: string | null, now: Date) {
-    const store = { name: this.options_.storeName, url: this.options_.storefrontUrl }
     const { body } = await renderSms(
       { body: this.options_.smsConfirmationText },
-      buildTemplateVariables({ store, customer: { first_name: firstName } })
+      buildTemplateVariables({ store: storeOf(this.options_), customer: { first_name: firstName } })
     )
     await this.sendStandalone(
       { id: "sms-confirmation", channel: "sms" },

@@ -1,7 +1,6 @@
 import { SHORT_LINK_LIFETIME_MS, shortLinkCode, shortLinkUrl } from "../../lib/signed-links"
-import { addTimelineEntry } from "./sql/contacts"
 import type { Database } from "./sql/database"
-import { advanceMessageStatus, findMessage } from "./sql/provider-events"
+import { findMessage, recordMessageEvent } from "./sql/provider-events"
 import { findShortLink, saveShortLink } from "./sql/short-links"
 
 /**
@@ -37,18 +36,7 @@ export async function openShortLink(db: Database, code: string, countClick: bool
   }
   const message = countClick ? await findMessage(db, { idempotency_key: link.message_key }) : undefined
   if (message) {
-    await advanceMessageStatus(db, message, "clicked", {}, now)
-    if (message.contact_id) {
-      await addTimelineEntry(db, {
-        contact_id: message.contact_id,
-        type: "sms.clicked",
-        occurred_at: now,
-        dedupe_key: `sms.clicked:${message.id}`,
-        flow_id: message.flow_id,
-        run_id: message.run_id,
-        message_id: message.id,
-      })
-    }
+    await recordMessageEvent(db, message, { status: "clicked", type: "sms.clicked", occurred_at: now, dedupe_key: `sms.clicked:${message.id}` }, now)
   }
   return { cart_id: link.cart_id }
 }

@@ -3,7 +3,7 @@ import { normalizePhone } from "./channels/recipients"
 import { addConsentEvidence, addTimelineEntry, setConsent, upsertContact } from "./sql/contacts"
 import { lastMessageTo } from "./sql/messages"
 import type { Database } from "./sql/database"
-import { advanceMessageStatus, findMessage, firstTimeSeen } from "./sql/provider-events"
+import { findMessage, firstTimeSeen, recordMessageEvent } from "./sql/provider-events"
 
 /** What a SendGrid event means for the message (status), the timeline (as) and consent (suppress). */
 const SENDGRID_EVENTS: Record<string, { status?: string; as?: string; suppress?: boolean }> = {
@@ -72,21 +72,16 @@ export async function applySendGridEvents(db: Database, events: SendGridEvent[],
     applied += 1
     const meaning = SENDGRID_EVENTS[event.event] ?? {}
     const reason = [event.reason, event.response].find((v) => typeof v === "string") as string | undefined
-    if (message && meaning.status) {
+    if (message) {
       const failed = meaning.status === "bounced" || meaning.status === "dropped"
-      await advanceMessageStatus(db, message, meaning.status, { error: failed ? reason : null }, now)
-    }
-    if (message?.contact_id) {
-      await addTimelineEntry(db, {
-        contact_id: message.contact_id,
+      await recordMessageEvent(db, message, {
+        status: meaning.status,
+        error: failed ? reason : null,
         type: `email.${meaning.as ?? event.event}`,
         occurred_at: typeof event.timestamp === "number" ? new Date(event.timestamp * 1000) : now,
         dedupe_key: `sendgrid:${eventId}`,
-        flow_id: message.flow_id,
-        run_id: message.run_id,
-        message_id: message.id,
         data: { url: event.url ?? null, reason: reason ?? null },
-      })
+      }, now)
     }
     if (suppresses(event) && typeof event.email === "string") {
       await setConsent(db, { email: event.email }, "email", "unsubscribed", now)
@@ -104,22 +99,15 @@ export async function applyTwilioStatus(db: Database, params: Record<string, str
     return
   }
   const code = params.ErrorCode || null
-  const status = TWILIO_STATUSES[params.MessageStatus]
-  if (status) {
-    await advanceMessageStatus(db, message, status, { error_code: code, error: code ? `Twilio error ${code}` : null }, now)
-  }
-  if (message.contact_id) {
-    await addTimelineEntry(db, {
-      contact_id: message.contact_id,
-      type: `sms.${params.MessageStatus}`,
-      occurred_at: now,
-      dedupe_key: `twilio:${eventId}`,
-      flow_id: message.flow_id,
-      run_id: message.run_id,
-      message_id: message.id,
-      data: { error_code: code },
-    })
-  }
+  await recordMessageEvent(db, message, {
+    status: TWILIO_STATUSES[params.MessageStatus],
+    error_code: code,
+    error: code ? `Twilio error ${code}` : null,
+    type: `sms.${params.MessageStatus}`,
+    occurred_at: now,
+    dedupe_key: `twilio:${eventId}`,
+    data: { error_code: code },
+  }, now)
 }
 
 /** STOP and START change SMS consent, for a contact we know or a new one with just the number. */

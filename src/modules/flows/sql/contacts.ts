@@ -153,15 +153,37 @@ export async function contactsLastOrderedBetween(db: Database, from: Date, to: D
   )
 }
 
-/** Keeps proof of a consent decision made outside a form, such as a STOP or YES text. */
+/**
+ * Keeps proof of a consent decision: a storefront form (with the client's IP and user agent) or a text
+ * such as STOP or YES.
+ */
 export async function addConsentEvidence(
   db: Database,
-  evidence: { contact_id: string; channel: "email" | "sms"; state: "granted" | "unsubscribed"; source: string; text: string },
+  evidence: {
+    contact_id: string
+    channel: "email" | "sms"
+    state: "requested" | "granted" | "unsubscribed"
+    source: string
+    text: string
+    ip?: string | null
+    user_agent?: string | null
+  },
   now: Date
 ): Promise<void> {
   await db.rows(
-    `INSERT INTO flows_consent_evidence (id, contact_id, channel, state, source, text, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [generateEntityId(undefined, "flowcev"), evidence.contact_id, evidence.channel, evidence.state, evidence.source, evidence.text, now, now]
+    `INSERT INTO flows_consent_evidence (id, contact_id, channel, state, source, text, ip, user_agent, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      generateEntityId(undefined, "flowcev"),
+      evidence.contact_id,
+      evidence.channel,
+      evidence.state,
+      evidence.source,
+      evidence.text,
+      evidence.ip ?? null,
+      evidence.user_agent ?? null,
+      now,
+      now,
+    ]
   )
 }

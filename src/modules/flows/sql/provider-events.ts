@@ -1,4 +1,5 @@
 import { generateEntityId } from "@medusajs/framework/utils"
+import { addTimelineEntry } from "./contacts"
 import type { Database } from "./database"
 
 /** Records a webhook event once. False when it was seen before: providers deliver events more than once. */
@@ -59,4 +60,39 @@ export async function advanceMessageStatus(
     [status, details.error ?? null, details.error_code ?? null, now, message.id]
   )
   return true
+}
+
+/**
+ * What a provider (or a tap on a short link) says about a message: its status moves forward, when the
+ * event has one, and its contact's timeline records the event once, by `dedupe_key`.
+ */
+export async function recordMessageEvent(
+  db: Database,
+  message: MessageRef,
+  event: {
+    status?: string
+    error?: string | null
+    error_code?: string | null
+    type: string
+    occurred_at: Date
+    dedupe_key: string
+    data?: Record<string, unknown>
+  },
+  now: Date
+): Promise<void> {
+  if (event.status) {
+    await advanceMessageStatus(db, message, event.status, { error: event.error, error_code: event.error_code }, now)
+  }
+  if (message.contact_id) {
+    await addTimelineEntry(db, {
+      contact_id: message.contact_id,
+      type: event.type,
+      occurred_at: event.occurred_at,
+      dedupe_key: event.dedupe_key,
+      flow_id: message.flow_id,
+      run_id: message.run_id,
+      message_id: message.id,
+      data: event.data ?? null,
+    })
+  }
 }
