@@ -119,11 +119,10 @@ async function renderStep(
   const options = flows.getOptions()
   const flow = await flows.retrieveFlow(run.flow_id, { select: ["name"] })
   const discount = step.discount ? await ensureDiscount(container, options, run, step.id, now) : null
-  const storefront = options.storefrontUrl.replace(/\/$/, "")
   // Only worth the queries when the template shows them.
   const recommendations =
     facts.order && JSON.stringify(step.template).includes("recommendations")
-      ? await recommendationsFor(container.resolve(ContainerRegistrationKeys.QUERY), facts.order, (handle) => `${storefront}/products/${handle}`)
+      ? await recommendationsFor(container.resolve(ContainerRegistrationKeys.QUERY), facts.order, (handle) => `${options.storefrontUrl}/products/${handle}`)
       : []
   const variables = buildTemplateVariables({
     customer: facts.customer,

@@ -45,9 +45,8 @@ export function linksFor(
   options: { backendUrl: string; secret: string },
   ids: { cart_id?: string | null; contact_id?: string | null; flow_id?: string | null }
 ) {
-  const base = options.backendUrl.replace(/\/$/, "")
   const url = (path: string, purpose: LinkPurpose, subject: string, flowId?: string | null) =>
-    `${base}/flows/${path}?token=${encodeURIComponent(signLinkToken(options.secret, purpose, subject, flowId))}`
+    `${options.backendUrl}/flows/${path}?token=${encodeURIComponent(signLinkToken(options.secret, purpose, subject, flowId))}`
   const unsubscribe = ids.contact_id ? url("unsubscribe", "unsubscribe", ids.contact_id, ids.flow_id) : null
   return {
     recovery: ids.cart_id ? url("recover", "recover", ids.cart_id) : null,
@@ -68,5 +67,5 @@ export function shortLinkCode(secret: string, cartId: string, messageKey: string
 }
 
 export function shortLinkUrl(backendUrl: string, code: string): string {
-  return `${backendUrl.replace(/\/$/, "")}/flows/r/${code}`
+  return `${backendUrl}/flows/r/${code}`
 }

@@ -8,6 +8,12 @@ const duration = z.object({
 
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM (24-hour)")
 
+/** A base URL, without the trailing slash, so every link built on it is `${base}/path`. */
+const baseUrl = z
+  .string()
+  .url()
+  .transform((url) => url.replace(/\/$/, ""))
+
 export const DEFAULT_MAX_SEGMENTS = 4
 
 export const DEFAULT_SMS_CONFIRMATION =
@@ -21,7 +27,7 @@ const sendgridOptions = z
     unsubscribeGroupId: z.number().int().positive().optional(),
     dataResidency: z.enum(["global", "eu"]).default("global"),
     /** For a proxy; the tests point it at a local fake. Overrides dataResidency's host. */
-    apiBaseUrl: z.string().url().optional(),
+    apiBaseUrl: baseUrl.optional(),
     /** The Event Webhook's verification key (base64), from SendGrid's Mail Settings. */
     webhookVerificationKey: z.string().min(1).optional(),
     /** Signed webhook requests older than this are refused as replays. */
@@ -36,7 +42,7 @@ const twilioOptions = z
     from: z.string().optional(),
     messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/).optional(),
     /** For a proxy; the tests point it at a local fake. */
-    apiBaseUrl: z.string().url().optional(),
+    apiBaseUrl: baseUrl.optional(),
     /** Country for numbers written without +country code, e.g. "US". */
     defaultCountry: z.string().length(2).toUpperCase().optional(),
     /** A text longer than this many segments is not sent. */
@@ -49,9 +55,9 @@ const twilioOptions = z
 
 export const pluginOptionsSchema = z
   .object({
-    storefrontUrl: z.string().url(),
+    storefrontUrl: baseUrl,
     /** Public URL of the Medusa backend, used in unsubscribe and webhook links. */
-    backendUrl: z.string().url().default("http://localhost:9000"),
+    backendUrl: baseUrl.default("http://localhost:9000"),
     storeName: z.string().min(1).default("Our store"),
     /**
      * Where a recovery link sends the shopper; {cart_id} is replaced. The storefront must adopt that
@@ -169,12 +175,12 @@ export function storeOf(options: Pick<PluginOptions, "storeName" | "storefrontUr
 
 /** The review page pattern for `{{ item.review_url }}`: the option, or the storefront's product page. */
 export function reviewUrlPattern(options: Pick<PluginOptions, "reviewUrl" | "storefrontUrl">): string {
-  return options.reviewUrl ?? `${options.storefrontUrl.replace(/\/$/, "")}/products/{product_handle}#reviews`
+  return options.reviewUrl ?? `${options.storefrontUrl}/products/{product_handle}#reviews`
 }
 
 /** Where a recovery link takes the shopper: `recoveryUrl` with the cart id, or the storefront's cart page. */
 export function recoveryTarget(options: Pick<PluginOptions, "recoveryUrl" | "storefrontUrl">, cartId: string): string {
-  const target = options.recoveryUrl ?? `${options.storefrontUrl.replace(/\/$/, "")}/cart?cart_id={cart_id}`
+  const target = options.recoveryUrl ?? `${options.storefrontUrl}/cart?cart_id={cart_id}`
   return target.replace("{cart_id}", encodeURIComponent(cartId))
 }
 

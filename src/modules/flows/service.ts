@@ -927,7 +927,6 @@ class FlowsModuleService extends MedusaService({
    */
   settings() {
     const { sendgrid, twilio, defaults, backendUrl, storefrontUrl, scheduler, rateLimits, redisUrl } = this.options_
-    const base = backendUrl.replace(/\/$/, "")
     return {
       email: sendgrid
         ? {
@@ -952,9 +951,9 @@ class FlowsModuleService extends MedusaService({
           }
         : { provider: "sandbox" },
       webhooks: {
-        sendgrid_events: `${base}/hooks/flows/sendgrid`,
-        twilio_status: `${base}${TWILIO_STATUS_PATH}`,
-        twilio_inbound: `${base}/hooks/flows/twilio/inbound`,
+        sendgrid_events: `${backendUrl}/hooks/flows/sendgrid`,
+        twilio_status: `${backendUrl}${TWILIO_STATUS_PATH}`,
+        twilio_inbound: `${backendUrl}/hooks/flows/twilio/inbound`,
       },
       defaults,
       storefront_url: storefrontUrl,

@@ -49,7 +49,7 @@ export function verifyTwilio(req: MedusaRequest, res: MedusaResponse): boolean {
   if (!options.twilio) {
     return refuse(res, 403, "Twilio is not configured.")
   }
-  const url = `${options.backendUrl.replace(/\/$/, "")}${req.originalUrl}`
+  const url = `${options.backendUrl}${req.originalUrl}`
   if (!twilio.validateRequest(options.twilio.authToken, signature, url, req.body ?? {})) {
     return refuse(res, 403, "The signature does not match.")
   }

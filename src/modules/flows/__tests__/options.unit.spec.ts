@@ -20,6 +20,11 @@ describe("plugin options", () => {
     expect(options.smsDoubleOptIn).toBe(true)
   })
 
+  it("keeps base URLs without their trailing slash, so links built on them have one slash", () => {
+    const options = parsePluginOptions({ ...valid, storefrontUrl: "https://shop.example.com/", backendUrl: "https://api.example.com/" })
+    expect([options.storefrontUrl, options.backendUrl]).toEqual(["https://shop.example.com", "https://api.example.com"])
+  })
+
   it.each([
     [{ secret: valid.secret }, /storefrontUrl/],
     [{ ...valid, secret: "short" }, /secret: must be at least 32 characters/],

@@ -32,7 +32,7 @@ export function createChannels(options: PluginOptions): Record<"email" | "sms", 
   const { timeoutMs } = options.delivery
   const email = options.sendgrid ? new SendGridChannel(options.sendgrid, timeoutMs) : new SandboxChannel()
   const sms = options.twilio
-    ? new TwilioChannel(options.twilio, `${options.backendUrl.replace(/\/$/, "")}${TWILIO_STATUS_PATH}`, timeoutMs)
+    ? new TwilioChannel(options.twilio, `${options.backendUrl}${TWILIO_STATUS_PATH}`, timeoutMs)
     : new SandboxChannel()
   return { email: rateLimited(email, "email", options), sms: rateLimited(sms, "sms", options) }
 }

@@ -16,7 +16,7 @@ class BaseUrlRequestClient extends twilio.RequestClient {
 
   request<TData>(opts: RequestClient.RequestOptions<TData>) {
     const url = new URL(opts.uri)
-    return super.request<TData>({ ...opts, uri: `${this.baseUrl.replace(/\/$/, "")}${url.pathname}${url.search}` })
+    return super.request<TData>({ ...opts, uri: `${this.baseUrl}${url.pathname}${url.search}` })
   }
 }
 
