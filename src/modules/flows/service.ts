@@ -25,7 +25,7 @@ import { createChannels, longestDeliveryMs, TWILIO_STATUS_PATH, type ClosableCha
 import { countSegments, normalizePhone } from "./channels/recipients"
 import { retryDelayMs } from "./channels/retry"
 import { ProviderError } from "./channels/types"
-import { ConsentEvidence, Contact, ContactEvent, Conversion, Flow, FlowRun, FlowVersion, Message, ProviderEvent, ShortLink } from "./models"
+import { ConsentEvidence, Contact, ContactEvent, Conversion, Flow, FlowRun, FlowVersion, Message, PhoneConsent, ProviderEvent, RateLimit, ShortLink } from "./models"
 import { DEFAULT_MAX_SEGMENTS, parsePluginOptions, storeOf, type PluginOptions } from "./options"
 import {
   addConsentEvidence,
@@ -132,6 +132,8 @@ class FlowsModuleService extends MedusaService({
   ProviderEvent,
   Conversion,
   ShortLink,
+  PhoneConsent,
+  RateLimit,
 }) {
   protected readonly options_: PluginOptions
   protected readonly db_: Database

@@ -9,6 +9,8 @@ export const ConsentEvidence = model
     /** requested: asked for on a form, to be confirmed by a text reply (SMS double opt-in). */
     state: model.enum(["requested", "granted", "unsubscribed"]),
     source: model.text(),
+    /** The address or number the decision is about: consent belongs to it, not to the contact. */
+    recipient: model.text().nullable(),
     /** The exact checkbox or form text the person agreed to, or the text they replied to confirm. */
     text: model.text(),
     ip: model.text().nullable(),

@@ -1,10 +1,11 @@
 import { model } from "@medusajs/framework/utils"
 
 const emailConsent = ["unknown", "granted", "unsubscribed"] as const
-/** pending: asked for on the storefront, waiting for the person to reply YES to the confirmation text. */
-const smsConsent = ["unknown", "pending", "granted", "unsubscribed"] as const
 
-/** One person, keyed by email (lowercased) and/or phone, with or without a Medusa account. */
+/**
+ * One person, keyed by email (lowercased) and/or phone, with or without a Medusa account. Email consent
+ * is the address's own (one contact per address); SMS consent is kept per number (PhoneConsent).
+ */
 export const Contact = model
   .define("flows_contact", {
     id: model.id({ prefix: "flowcon" }).primaryKey(),
@@ -15,11 +16,9 @@ export const Contact = model
     last_name: model.text().nullable(),
     timezone: model.text().nullable(),
     email_consent: model.enum([...emailConsent]).default("unknown"),
-    sms_consent: model.enum([...smsConsent]).default("unknown"),
     email_consent_at: model.dateTime().nullable(),
     /** Flows the contact stopped from their preference page, while still getting the others. */
     unsubscribed_flows: model.json().nullable(),
-    sms_consent_at: model.dateTime().nullable(),
     /** When the contact last ordered: win-back reads a range of it, indexed, instead of every order. */
     last_order_at: model.dateTime().nullable(),
   })

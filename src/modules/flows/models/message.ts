@@ -2,11 +2,13 @@ import { model } from "@medusajs/framework/utils"
 
 /**
  * sending: the provider call is under way or its outcome is unknown, so it is never sent again.
- * retrying: the provider refused for now (429, 5xx, timeout); the run tries again later.
+ * retrying: the provider refused for now (429, 5xx); the run tries again later.
+ * uncertain: the call may have reached the provider (it timed out, or the worker stopped during it), so
+ * it is never sent again automatically; the outbox shows it, and a manual retry warns of a duplicate.
  */
 export const MESSAGE_STATUSES = [
   "queued", "sending", "retrying", "sent", "delivered", "opened", "clicked",
-  "failed", "skipped", "bounced", "dropped", "undelivered",
+  "failed", "skipped", "bounced", "dropped", "undelivered", "uncertain",
 ] as const
 
 export const Message = model

@@ -8,5 +8,14 @@ export const ProviderEvent = model
     event_id: model.text(),
     type: model.text(),
     message_id: model.text().nullable(),
+    /**
+     * An event about a provider id we do not know yet (a Twilio status that beat the send's own write):
+     * kept with its payload, and applied when the message gets that provider id.
+     */
+    pending_provider_id: model.text().nullable(),
+    payload: model.json().nullable(),
   })
-  .indexes([{ on: ["provider", "event_id"], unique: true }])
+  .indexes([
+    { on: ["provider", "event_id"], unique: true },
+    { on: ["pending_provider_id"], where: "pending_provider_id IS NOT NULL" },
+  ])
