@@ -75,7 +75,7 @@ storeTestRunner(({ api, getContainer, store }) => {
     )
     expect(data).toMatchObject({ channels: ["sms"], awaiting_confirmation: [] })
     const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
-    expect((await flows.retrieveContact(data.contact_id)).sms_consent).toBe("granted")
+    expect(await flows.smsConsentOf("+14155550188")).toBe("granted")
     expect(await flows.listMessages({ contact_id: data.contact_id })).toEqual([])
   })
 

@@ -187,7 +187,7 @@ storeTestRunner(({ api, getContainer, store }) => {
       return found.length ? found : undefined
     })
     expect(contact.phone).toBe("+14155550123")
-    await flows.updateContacts({ id: contact.id, sms_consent: "granted" })
+    await flows.createPhoneConsents({ phone: "+14155550123", state: "granted", state_at: new Date() })
 
     const message = await messageOf(flowId, (m) => m.status === "sent")
     expect(message).toMatchObject({ provider: "twilio", to: "+14155550123", text: "Your cart at Test Store is waiting", segments: 1 })
@@ -204,9 +204,9 @@ storeTestRunner(({ api, getContainer, store }) => {
     const inbound = (body: string) =>
       twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/inbound`, { From: "+14155550123", To: "+15005550006", Body: body, MessageSid: `SM${body.length}${Date.now()}` })
     expect((await post("/hooks/flows/twilio/inbound", inbound("  stop "))).status).toBe(200)
-    expect((await flows.retrieveContact(contact.id)).sms_consent).toBe("unsubscribed")
+    expect(await flows.smsConsentOf("+14155550123")).toBe("unsubscribed")
     expect((await post("/hooks/flows/twilio/inbound", inbound("Unstop"))).status).toBe(200)
-    expect((await flows.retrieveContact(contact.id)).sms_consent).toBe("granted")
+    expect(await flows.smsConsentOf("+14155550123")).toBe("granted")
     const help = await post("/hooks/flows/twilio/inbound", inbound("HELP"))
     expect(help.text).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Test Store: help at http://storefront.test. Reply STOP to unsubscribe.</Message></Response>'
@@ -228,13 +228,13 @@ storeTestRunner(({ api, getContainer, store }) => {
     ])
     const [confirmation] = await flows.listMessages({ contact_id: data.contact_id, step_id: "sms-confirmation" })
     expect(confirmation).toMatchObject({ provider: "twilio", status: "sent", provider_id: expect.stringMatching(/^SM/) })
-    expect((await flows.retrieveContact(data.contact_id)).sms_consent).toBe("pending")
+    expect(await flows.smsConsentOf(phone)).toBe("pending")
 
     // Twilio may post the same message twice: one YES is one piece of evidence.
     const yes = twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/inbound`, { From: phone, To: "+15005550006", Body: "YES", MessageSid: `SMyes${Date.now()}` })
     expect((await post("/hooks/flows/twilio/inbound", yes)).status).toBe(200)
     expect((await post("/hooks/flows/twilio/inbound", yes)).status).toBe(200)
-    expect((await flows.retrieveContact(data.contact_id)).sms_consent).toBe("granted")
+    expect(await flows.smsConsentOf(phone)).toBe("granted")
     const evidence = await flows.listConsentEvidences({ contact_id: data.contact_id }, { order: { created_at: "ASC" } })
     expect(evidence.map((e) => [e.state, e.source, e.text])).toEqual([
       ["requested", "checkout", signup.text],
@@ -283,23 +283,16 @@ storeTestRunner(({ api, getContainer, store }) => {
   })
 
   it("records an opted-out number (21610) and an invalid one without sending", async () => {
+    await flows.createPhoneConsents({ phone: "+15005550004", state: "granted", state_at: new Date() })
     const flowId = await startFlow(sendAtOnce(text))
     await cartFor("optout@example.com", "+15005550004")
     await cartFor("badphone@example.com", "+1415555")
-    for (const address of ["optout@example.com", "badphone@example.com"]) {
-      const [contact] = await eventually(async () => {
-        const found = await flows.listContacts({ email: address })
-        return found.length ? found : undefined
-      })
-      await flows.updateContacts({ id: contact.id, sms_consent: "granted" })
-    }
     await eventually(async () => ((await flows.listMessages({ flow_id: flowId })).length === 2 ? true : undefined))
     const messages = await flows.listMessages({ flow_id: flowId }, { order: { to: "ASC" } })
     expect(messages.map((m) => [m.to, m.status, m.error_code ?? m.error])).toEqual([
       ["+1415555", "skipped", "invalid phone number: +1415555"],
       ["+15005550004", "failed", "21610"],
     ])
-    const [optedOut] = await flows.listContacts({ email: "optout@example.com" })
-    expect(optedOut.sms_consent).toBe("unsubscribed")
+    expect(await flows.smsConsentOf("+15005550004")).toBe("unsubscribed")
   })
 })

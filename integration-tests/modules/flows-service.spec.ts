@@ -160,10 +160,10 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const messages = await service.listMessages({ run_id: run.id }, { order: { step_id: "ASC" } })
       expect(messages.map((m) => [m.step_id, m.status, m.error, m.to])).toEqual([
         ["email", "skipped", "unsubscribed from email", "gone@example.com"],
-        ["sms", "skipped", "no SMS consent", "+14155550100"],
+        ["sms", "skipped", "no SMS consent for this number", "+14155550100"],
       ])
       // Asked for on a form but not confirmed by a YES yet (SMS double opt-in): still no text.
-      await service.updateContacts({ id: contact_id!, sms_consent: "pending" })
+      await service.createPhoneConsents({ phone: "+14155550100", state: "pending", state_at: new Date() })
       const pending = await service.deliverStepMessage(run, { id: "sms-2", channel: "sms" }, {
         rendered: { channel: "sms", text: "Hi" },
       })
@@ -191,7 +191,8 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const event = cartEvent("cart_q", "night@example.com")
       event.identity.phone = "+14155550100"
       const { contact_id } = await service.recordEvent(event)
-      await service.updateContacts({ id: contact_id!, sms_consent: "granted", timezone: "America/New_York" })
+      await service.updateContacts({ id: contact_id!, timezone: "America/New_York" })
+      await service.createPhoneConsents({ phone: "+14155550100", state: "granted", state_at: new Date() })
       const [run] = await service.claimDueRuns(new Date(Date.now() + 1000))
       const sms = { rendered: { channel: "sms" as const, text: "Hi" } }
       // 03:00Z is 22:00 in New York: quiet (21:00-08:00 by default) until 08:00 local, 13:00Z.
@@ -210,7 +211,7 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const event = cartEvent("cart_s", "tap@example.com")
       event.identity.phone = "+14155550100"
       const { contact_id } = await service.recordEvent(event)
-      await service.updateContacts({ id: contact_id!, sms_consent: "granted" })
+      await service.createPhoneConsents({ phone: "+14155550100", state: "granted", state_at: new Date() })
       const [run] = await service.claimDueRuns(new Date(Date.now() + 1000))
       const noon = new Date("2026-03-02T17:00:00Z")
       const link = await service.shortRecoveryLink("cart_s", `${flow.id}:${run.id}:sms`, noon)

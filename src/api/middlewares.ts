@@ -38,6 +38,7 @@ export default defineMiddlewares({
     { matcher: "/store/flows/consent", method: "POST", middlewares: [validateAndTransformBody(ConsentSchema)] },
     // One-click unsubscribe posts come form-encoded from mail clients.
     { matcher: "/flows/unsubscribe", method: "POST", bodyParser: { sizeLimit: "10kb" } },
+    { matcher: "/flows/confirm-email", method: "POST", bodyParser: { sizeLimit: "10kb" } },
     // Provider webhooks are verified over the exact bytes received.
     { matcher: "/hooks/flows/*", method: "POST", bodyParser: { preserveRawBody: true } },
   ],

@@ -1,19 +1,29 @@
 import { createHmac } from "node:crypto"
 import jwt from "jsonwebtoken"
 
-export type LinkPurpose = "recover" | "unsubscribe"
+export type LinkPurpose = "recover" | "unsubscribe" | "confirm_email"
 
-type Claims = { purpose: LinkPurpose; sub: string; flow?: string }
+type Claims = { purpose: LinkPurpose; sub: string; flow?: string; email?: string }
 
 const LIFETIME: Record<LinkPurpose, string> = {
   recover: "30d",
   // Unsubscribe links must keep working for as long as people keep old emails.
   unsubscribe: "3650d",
+  confirm_email: "7d",
 }
 
-/** `flowId` scopes an unsubscribe link to the flow whose message carried it. */
-export function signLinkToken(secret: string, purpose: LinkPurpose, subject: string, flowId?: string | null): string {
-  return jwt.sign(flowId ? { purpose, flow: flowId } : { purpose }, secret, {
+/**
+ * `flowId` scopes an unsubscribe link to the flow whose message carried it; `email` ties an email
+ * confirmation to the address it was sent to.
+ */
+export function signLinkToken(
+  secret: string,
+  purpose: LinkPurpose,
+  subject: string,
+  flowId?: string | null,
+  email?: string
+): string {
+  return jwt.sign({ purpose, ...(flowId ? { flow: flowId } : {}), ...(email ? { email } : {}) }, secret, {
     subject,
     expiresIn: LIFETIME[purpose] as jwt.SignOptions["expiresIn"],
     algorithm: "HS256",
@@ -23,13 +33,17 @@ export function signLinkToken(secret: string, purpose: LinkPurpose, subject: str
 export class InvalidLinkError extends Error {}
 
 /** The subject (cart id, contact id) and flow of a valid token for `purpose`; else throws InvalidLinkError. */
-export function verifyLinkToken(secret: string, purpose: LinkPurpose, token: string): { subject: string; flow: string | null } {
+export function verifyLinkToken(
+  secret: string,
+  purpose: LinkPurpose,
+  token: string
+): { subject: string; flow: string | null; email: string | null } {
   try {
     const claims = jwt.verify(token, secret, { algorithms: ["HS256"] }) as Claims
     if (claims.purpose !== purpose || !claims.sub) {
       throw new InvalidLinkError("This link is not valid for this page.")
     }
-    return { subject: claims.sub, flow: claims.flow ?? null }
+    return { subject: claims.sub, flow: claims.flow ?? null, email: claims.email ?? null }
   } catch (error) {
     if (error instanceof jwt.TokenExpiredError) {
       throw new InvalidLinkError("This link has expired.")
@@ -53,6 +67,12 @@ export function linksFor(
     unsubscribe,
     preferences: unsubscribe,
   }
+}
+
+/** The link in the email that asks an unsubscribed address to confirm a new sign-up. */
+export function emailConfirmationLink(options: { backendUrl: string; secret: string }, contactId: string, email: string): string {
+  const token = signLinkToken(options.secret, "confirm_email", contactId, null, email)
+  return `${options.backendUrl}/flows/confirm-email?token=${encodeURIComponent(token)}`
 }
 
 /** How long a text's short recovery link works: as long as the signed one. */

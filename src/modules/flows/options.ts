@@ -106,8 +106,16 @@ export const pluginOptionsSchema = z
       })
       .strict()
       .default({ percentage: 10, validDays: 7, prefix: "COMEBACK" }),
-    /** Consent sign-ups accepted per client IP per minute, against scripted abuse of the storefront form. */
+    /**
+     * Consent sign-ups accepted per minute for each client IP, each email and each phone number, against
+     * scripted abuse of the storefront form.
+     */
     consentRequestsPerMinute: z.number().int().positive().default(10),
+    /**
+     * How many proxies in front of Medusa append to X-Forwarded-For (a load balancer: 1). The client's IP
+     * is read that many hops from the right; with 0 the header is ignored, so a client cannot pick its IP.
+     */
+    trustedProxyHops: z.number().int().min(0).max(10).default(0),
     /**
      * SMS consent from the storefront holds only once the person replies YES to a confirmation text, so
      * nobody can sign up someone else's number. Off: the form alone grants it.

@@ -13,14 +13,17 @@ import {
   FlowDefinitionError,
   parseFlowDefinition,
   quietHoursEnd,
+  renderEmail,
   renderSms,
   runsPerContact,
   shouldRestartWait,
   templateIssuesOf,
   type FlowDefinition,
+  type TemplateVariables,
 } from "../../engine"
-import { linksFor } from "../../lib/signed-links"
+import { emailConfirmationLink, linksFor } from "../../lib/signed-links"
 import { BUILT_IN_FLOWS } from "./built-in"
+import { EMAIL_CONFIRMATION } from "./built-in/email-confirmation"
 import { createChannels, longestDeliveryMs, TWILIO_STATUS_PATH, type ClosableChannel } from "./channels"
 import { countSegments, normalizePhone } from "./channels/recipients"
 import { retryDelayMs } from "./channels/retry"
@@ -33,11 +36,14 @@ import {
   consentOf,
   contactsLastOrderedBetween,
   engagementSince,
+  normalizeEmail,
   noteOrderPlaced,
-  setConsent,
+  setEmailConsent,
   upsertContact,
 } from "./sql/contacts"
 import { Database } from "./sql/database"
+import { phoneConsentOf, setPhoneConsent, type PhoneConsentState } from "./sql/phone-consent"
+import { countHits } from "./sql/rate-limits"
 import * as flowSql from "./sql/flows"
 import { insertMessageOnce, lastMessageTo, markMessage, startRetry } from "./sql/messages"
 import * as runSql from "./sql/runs"
@@ -47,11 +53,14 @@ import { COUNTED_FOR_CAP } from "./sql/message-statuses"
 import { flowStats } from "./sql/stats"
 import { openShortLink, shortRecoveryLink } from "./short-links"
 import { addInto, emptyPerformance, groupPerformance, variantPerformance } from "./analytics"
-import { messageKey, type RenderedMessage, type RunRow, type StoreEvent } from "./types"
+import { messageKey, type ConsentInput, type RenderedMessage, type RunRow, type StoreEvent } from "./types"
 import { applyInboundSms, applySendGridEvents, applyTwilioStatus, e164OrRaw, type SendGridEvent } from "./webhooks"
 
 /** Medusa raises cart.created and cart.updated; flows only need to know the cart changed. */
 const TRIGGER_ALIASES: Record<string, string> = { "cart.created": "cart.updated" }
+
+/** The UTC day, for idempotency keys that allow one message a day. */
+const dayOf = (now: Date) => now.toISOString().slice(0, 10)
 
 const WIN_BACK_LOOKBACK = { amount: 7, unit: "days" } as const
 const WIN_BACK_PAGE = 500
@@ -85,11 +94,12 @@ function definitionToSave(input: unknown): FlowDefinition {
 }
 
 /**
- * Why a flow's message must not go out, or null. SMS is opt-in only; email goes out unless unsubscribed
- * (from all email or from this flow), or with the opt_in policy only to people who said yes.
+ * Why a flow's message must not go out, or null. SMS is opt-in only, and the consent is the receiving
+ * number's own; email goes out unless the address unsubscribed (from all email or from this flow), or
+ * with the opt_in policy only to people who said yes.
  */
 function reasonNotToSend(
-  contact: { email_consent?: string; sms_consent?: string; unsubscribed_flows?: string[] | null } | undefined | null,
+  consent: { email_consent?: string; unsubscribed_flows?: string[] | null; phone_consent?: PhoneConsentState | null },
   message: { channel: "email" | "sms"; to: string | null; flow_id: string },
   emailConsent: "opt_out" | "opt_in"
 ): string | null {
@@ -97,7 +107,7 @@ function reasonNotToSend(
   if (!to) {
     return channel === "email" ? "no email address" : "no phone number"
   }
-  const state = channel === "email" ? contact?.email_consent : contact?.sms_consent
+  const state = channel === "email" ? consent.email_consent : consent.phone_consent
   if (state === "unsubscribed") {
     return `unsubscribed from ${channel}`
   }
@@ -105,12 +115,12 @@ function reasonNotToSend(
     return "SMS consent not confirmed yet"
   }
   if (channel === "sms" && state !== "granted") {
-    return "no SMS consent"
+    return "no SMS consent for this number"
   }
   if (channel === "email" && emailConsent === "opt_in" && state !== "granted") {
     return "no email consent"
   }
-  return contact?.unsubscribed_flows?.includes(message.flow_id) ? "unsubscribed from this flow" : null
+  return consent.unsubscribed_flows?.includes(message.flow_id) ? "unsubscribed from this flow" : null
 }
 
 export type SendOutcome =
@@ -466,7 +476,11 @@ class FlowsModuleService extends MedusaService({
     const reason =
       ("skip" in content ? content.skip : null) ??
       recipient.invalid ??
-      reasonNotToSend(contact, { channel: step.channel, to: recipient.to, flow_id: run.flow_id }, this.options_.defaults.emailConsent)
+      reasonNotToSend(
+        { ...contact, phone_consent: step.channel === "sms" ? await phoneConsentOf(this.db_, recipient.to) : null },
+        { channel: step.channel, to: recipient.to, flow_id: run.flow_id },
+        this.options_.defaults.emailConsent
+      )
     // A text that will go out waits for the end of the recipient's quiet hours; email is not held back.
     const { quietHours, timezone } = this.options_.defaults
     const compressed = this.options_.scheduler.timeScale > 1
@@ -575,8 +589,9 @@ class FlowsModuleService extends MedusaService({
         return { deferred_until: new Date(now.getTime() + delay), reason: "provider_retry" }
       }
       await markMessage(this.db_, message.id, { status: "failed", error: error.message, error_code: code, now })
-      if (recipientOptedOut && run.contact_id) {
-        await setConsent(this.db_, { id: run.contact_id }, "sms", "unsubscribed", now)
+      if (recipientOptedOut) {
+        // The number replied STOP to our sender at some point: no contact may text it any more.
+        await setPhoneConsent(this.db_, message.to, "unsubscribed", now)
         await this.addToTimeline(run, "sms.opted_out", message.id, now, { error_code: code })
       }
       return "failed"
@@ -628,37 +643,33 @@ class FlowsModuleService extends MedusaService({
     return await openShortLink(this.db_, code, countClick, now)
   }
 
-  /** Whether a client sent more consent sign-ups in the last minute than the options allow. */
-  async consentRateLimited(ip: string | null, now = new Date()): Promise<boolean> {
-    if (!ip) {
-      return false
-    }
-    const row = await this.db_.first(
-      `SELECT count(*)::int AS n FROM flows_consent_evidence WHERE ip = ? AND created_at > ? AND deleted_at IS NULL`,
-      [ip, new Date(now.getTime() - 60_000)]
-    )
-    return (row?.n ?? 0) >= this.options_.consentRequestsPerMinute
+  /** The SMS consent of a number (E.164), or null when it never asked or answered. */
+  async smsConsentOf(phone: string | null): Promise<PhoneConsentState | null> {
+    return await phoneConsentOf(this.db_, phone)
+  }
+
+  /**
+   * Counts a storefront sign-up against the limit per minute, for the client's IP, the email and the
+   * phone number each; true when any of them is over it.
+   */
+  async consentRateLimited(input: { email?: string; phone?: string; country_code?: string }, ip: string | null, now = new Date()) {
+    const phone = input.phone ? e164OrRaw(input.phone, input.country_code?.toUpperCase() ?? this.options_.twilio?.defaultCountry) : null
+    const keys = [
+      ip && `consent:ip:${ip}`,
+      input.email && `consent:email:${normalizeEmail(input.email)}`,
+      phone && `consent:phone:${phone}`,
+    ].filter((key): key is string => Boolean(key))
+    return (await countHits(this.db_, keys, now)) > this.options_.consentRequestsPerMinute
   }
 
   /**
    * Records consent given on the storefront, with its evidence: the exact text shown, the source, the
-   * time, the IP and the user agent. SMS is only ever granted when asked for explicitly.
+   * time, the IP and the user agent. The form is anonymous, so it only adds to what we know: it never
+   * changes an existing contact's phone, name or time zone, never grants SMS to a number that has not
+   * confirmed with YES (with double opt-in), and never re-subscribes an unsubscribed address or a number
+   * that replied STOP: the address confirms by email, the number by texting START.
    */
-  async captureConsent(
-    input: {
-      email?: string
-      phone?: string
-      country_code?: string
-      first_name?: string
-      last_name?: string
-      timezone?: string
-      channels: ("email" | "sms")[]
-      source: string
-      text: string
-    },
-    client: { ip: string | null; user_agent: string | null },
-    now = new Date()
-  ) {
+  async captureConsent(input: ConsentInput, client: { ip: string | null; user_agent: string | null }, now = new Date()) {
     let phone: string | null = null
     if (input.phone) {
       const normalized = normalizePhone(input.phone, input.country_code?.toUpperCase() ?? this.options_.twilio?.defaultCountry)
@@ -669,25 +680,41 @@ class FlowsModuleService extends MedusaService({
     }
     const contactId = (await upsertContact(
       this.db_,
-      { email: input.email, phone, first_name: input.first_name, last_name: input.last_name },
+      { email: input.email, phone, first_name: input.first_name, last_name: input.last_name, timezone: input.timezone },
       now
     ))!
-    if (input.timezone) {
-      await this.db_.rows(`UPDATE flows_contact SET timezone = ?, updated_at = ? WHERE id = ?`, [input.timezone, now, contactId])
-    }
-    const confirmedBefore = (await consentOf(this.db_, contactId))?.sms_consent === "granted"
+    const contact = await consentOf(this.db_, contactId)
     const granted: ("email" | "sms")[] = []
-    const awaitingConfirmation: "sms"[] = []
-    for (const channel of new Set(input.channels)) {
-      const confirmFirst = channel === "sms" && this.options_.smsDoubleOptIn && !confirmedBefore
-      await setConsent(this.db_, { id: contactId }, channel, confirmFirst ? "pending" : "granted", now)
-      await addConsentEvidence(this.db_, {
-        contact_id: contactId, channel, state: confirmFirst ? "requested" : "granted", source: input.source, text: input.text, ...client,
-      }, now)
-      if (confirmFirst) {
-        awaitingConfirmation.push("sms")
+    const awaitingConfirmation: ("email" | "sms")[] = []
+    const evidence = (channel: "email" | "sms", state: "requested" | "granted", recipient: string) =>
+      addConsentEvidence(this.db_, { contact_id: contactId, channel, state, recipient, source: input.source, text: input.text, ...client }, now)
+
+    if (input.channels.includes("email") && input.email) {
+      if (contact?.email_consent === "unsubscribed") {
+        await evidence("email", "requested", normalizeEmail(input.email)!)
+        await this.sendEmailConfirmation(contactId, normalizeEmail(input.email)!, contact.first_name ?? input.first_name ?? null, now)
+        awaitingConfirmation.push("email")
       } else {
-        granted.push(channel)
+        await setEmailConsent(this.db_, { id: contactId }, "granted", now)
+        await evidence("email", "granted", normalizeEmail(input.email)!)
+        granted.push("email")
+      }
+    }
+    if (input.channels.includes("sms") && phone) {
+      const before = await phoneConsentOf(this.db_, phone)
+      const state =
+        before === "granted" || before === "unsubscribed"
+          ? before
+          : await setPhoneConsent(this.db_, phone, this.options_.smsDoubleOptIn ? "pending" : "granted", now, [null, "pending"])
+      await evidence("sms", state === "granted" ? "granted" : "requested", phone)
+      if (state === "granted") {
+        granted.push("sms")
+      } else {
+        awaitingConfirmation.push("sms")
+        // A number that replied STOP is not texted again until it texts START.
+        if (state === "pending") {
+          await this.sendSmsConfirmation(contactId, phone, contact?.first_name ?? input.first_name ?? null, now)
+        }
       }
     }
     if (granted.length) {
@@ -699,10 +726,9 @@ class FlowsModuleService extends MedusaService({
       await addTimelineEntry(this.db_, {
         contact_id: contactId, type: "consent.requested", occurred_at: now, data: { channels: awaitingConfirmation, source: input.source },
       })
-      await this.sendSmsConfirmation(contactId, phone!, input.first_name ?? null, now)
     }
-    if (input.email && input.channels.includes("email")) {
-      const person = { email: input.email, first_name: input.first_name ?? null, last_name: input.last_name ?? null }
+    if (granted.includes("email")) {
+      const person = { email: input.email!, first_name: input.first_name ?? null, last_name: input.last_name ?? null }
       await this.recordEvent({
         name: "newsletter.subscribed",
         occurred_at: now,
@@ -715,8 +741,8 @@ class FlowsModuleService extends MedusaService({
   }
 
   /**
-   * Asks a person who signed up for texts to reply YES. One a day at most per person (the idempotency key
-   * holds the date), so the form cannot be used to flood somebody's phone.
+   * Asks a number that signed up for texts to reply YES. One a day at most per number, whichever contact
+   * asked (the idempotency key holds the number and the date), so the form cannot flood somebody's phone.
    */
   protected async sendSmsConfirmation(contactId: string, phone: string, firstName: string | null, now: Date) {
     const { body } = await renderSms(
@@ -725,10 +751,51 @@ class FlowsModuleService extends MedusaService({
     )
     await this.sendStandalone(
       { id: "sms-confirmation", channel: "sms" },
-      { idempotency_key: `sms-confirmation:${contactId}:${now.toISOString().slice(0, 10)}`, to: phone, contact_id: contactId, flow_id: null },
+      { idempotency_key: `sms-confirmation:${phone}:${dayOf(now)}`, to: phone, contact_id: contactId, flow_id: null },
       { channel: "sms", text: body },
       now
     )
+  }
+
+  /**
+   * Asks an unsubscribed address that signed up again on a form to confirm by email: a form alone could be
+   * anyone's. One a day at most per address.
+   */
+  protected async sendEmailConfirmation(contactId: string, email: string, firstName: string | null, now: Date) {
+    const variables = buildTemplateVariables({
+      store: storeOf(this.options_),
+      customer: { first_name: firstName },
+      links: linksFor(this.options_, { contact_id: contactId }),
+    })
+    const withLink: TemplateVariables & { confirm_url: string } = {
+      ...variables,
+      confirm_url: emailConfirmationLink(this.options_, contactId, email),
+    }
+    const rendered = await renderEmail(EMAIL_CONFIRMATION, withLink)
+    await this.sendStandalone(
+      { id: "email-confirmation", channel: "email" },
+      { idempotency_key: `email-confirmation:${email}:${dayOf(now)}`, to: email, contact_id: contactId, flow_id: null },
+      { channel: "email", ...rendered },
+      now
+    )
+  }
+
+  /**
+   * The address confirmed from the email sent by `sendEmailConfirmation`: email consent again, from every
+   * flow, with the confirmation as evidence. The link names the address, so a contact whose address
+   * changed since is not subscribed by it.
+   */
+  async confirmEmailSubscription(contactId: string, email: string, client: { ip: string | null; user_agent: string | null }, now = new Date()) {
+    const contact = await this.db_.first(`SELECT email FROM flows_contact WHERE id = ? AND deleted_at IS NULL`, [contactId])
+    if (!contact || contact.email !== email) {
+      return false
+    }
+    await this.resubscribeEmail(contactId, now, "email_confirmation")
+    await addConsentEvidence(this.db_, {
+      contact_id: contactId, channel: "email", state: "granted", recipient: email, source: "email_confirmation",
+      text: "Confirmed from the link in the confirmation email", ...client,
+    }, now)
+    return true
   }
 
   /** Sends a message that belongs to no run (a test send, a confirmation) once, now, without retries. */
@@ -783,7 +850,7 @@ class FlowsModuleService extends MedusaService({
         [flowId, now, contactId, flowId]
       )
     } else {
-      await setConsent(this.db_, { id: contactId }, "email", "unsubscribed", now)
+      await setEmailConsent(this.db_, { id: contactId }, "unsubscribed", now)
     }
     // Links carry the flow, not the message: the unsubscribe is credited to the last email that flow sent.
     const message = await lastMessageTo(this.db_, contactId, "email", flowId)
@@ -798,11 +865,11 @@ class FlowsModuleService extends MedusaService({
     })
   }
 
-  /** From the preference page: email again, from every flow. */
-  async resubscribeEmail(contactId: string, now = new Date()) {
-    await setConsent(this.db_, { id: contactId }, "email", "granted", now)
+  /** From the preference page (reached from a link sent to the address) or a confirmation email: email again, from every flow. */
+  async resubscribeEmail(contactId: string, now = new Date(), source: "link" | "email_confirmation" = "link") {
+    await setEmailConsent(this.db_, { id: contactId }, "granted", now)
     await this.db_.rows(`UPDATE flows_contact SET unsubscribed_flows = '[]'::jsonb WHERE id = ?`, [contactId])
-    await addTimelineEntry(this.db_, { contact_id: contactId, type: "email.resubscribed", occurred_at: now, data: { source: "link" } })
+    await addTimelineEntry(this.db_, { contact_id: contactId, type: "email.resubscribed", occurred_at: now, data: { source } })
   }
 
   /**
@@ -902,7 +969,7 @@ class FlowsModuleService extends MedusaService({
     }
     const contact = await consentOf(this.db_, message.contact_id)
     const refusal = reasonNotToSend(
-      contact,
+      { ...contact, phone_consent: message.channel === "sms" ? await phoneConsentOf(this.db_, message.to) : null },
       { channel: message.channel, to: message.to, flow_id: message.flow_id },
       this.options_.defaults.emailConsent
     )
@@ -963,6 +1030,7 @@ class FlowsModuleService extends MedusaService({
       time_scale: scheduler.timeScale,
       rate_limits: rateLimits,
       shared_rate_limits: Boolean(redisUrl),
+      trusted_proxy_hops: this.options_.trustedProxyHops,
     }
   }
 

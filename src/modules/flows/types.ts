@@ -14,6 +14,21 @@ export type Identity = {
   country_code?: string | null
   first_name?: string | null
   last_name?: string | null
+  /** IANA zone, from a storefront sign-up. */
+  timezone?: string | null
+}
+
+/** A storefront sign-up: the channels asked for, who asked, and the exact text they agreed to. */
+export type ConsentInput = {
+  email?: string
+  phone?: string
+  country_code?: string
+  first_name?: string
+  last_name?: string
+  timezone?: string
+  channels: ("email" | "sms")[]
+  source: string
+  text: string
 }
 
 /** A store event as the subscribers record it. */

@@ -1,7 +1,8 @@
 import { CUSTOM_ARG_PREFIX } from "./channels/sendgrid"
 import { normalizePhone } from "./channels/recipients"
-import { addConsentEvidence, addTimelineEntry, setConsent, upsertContact } from "./sql/contacts"
-import { lastMessageTo } from "./sql/messages"
+import { addConsentEvidence, addTimelineEntry, contactsWithPhone, setEmailConsent, upsertContact } from "./sql/contacts"
+import { lastTextTo } from "./sql/messages"
+import { setPhoneConsent } from "./sql/phone-consent"
 import type { Database } from "./sql/database"
 import { findMessage, firstTimeSeen, recordMessageEvent } from "./sql/provider-events"
 
@@ -84,7 +85,7 @@ export async function applySendGridEvents(db: Database, events: SendGridEvent[],
       }, now)
     }
     if (suppresses(event) && typeof event.email === "string") {
-      await setConsent(db, { email: event.email }, "email", "unsubscribed", now)
+      await setEmailConsent(db, { email: event.email }, "unsubscribed", now)
     }
   }
   return { received: events.length, applied }
@@ -110,7 +111,10 @@ export async function applyTwilioStatus(db: Database, params: Record<string, str
   }, now)
 }
 
-/** STOP and START change SMS consent, for a contact we know or a new one with just the number. */
+/**
+ * STOP and START change the SMS consent of the number that texted, whoever holds it: every contact with
+ * that number sees the opt-out on its timeline, and the last text sent to the number is credited with it.
+ */
 export async function applyInboundSms(db: Database, params: Record<string, string>, now: Date) {
   const keyword = smsKeyword(params.Body)
   if (keyword !== "stop" && keyword !== "start") {
@@ -120,22 +124,31 @@ export async function applyInboundSms(db: Database, params: Record<string, strin
   if (eventId && !(await firstTimeSeen(db, { provider: "twilio", event_id: eventId, type: keyword, message_id: null }, now))) {
     return keyword
   }
-  const contactId = (await upsertContact(db, { phone: e164OrRaw(params.From) }, now))!
+  const phone = e164OrRaw(params.From)
   const state = keyword === "stop" ? "unsubscribed" : "granted"
-  await setConsent(db, { id: contactId }, "sms", state, now)
+  await setPhoneConsent(db, phone, state, now)
+  // A STOP answers the last text the number got: that message's flow is credited with the opt-out.
+  const answered = keyword === "stop" ? await lastTextTo(db, phone) : null
+  const holders = await contactsWithPhone(db, phone)
+  const contactIds = [...new Set([answered?.contact_id, ...holders].filter((id): id is string => Boolean(id)))]
+  if (!contactIds.length) {
+    contactIds.push((await upsertContact(db, { phone }, now))!)
+  }
   // The reply itself is the evidence: it is how a sign-up is confirmed (SMS double opt-in).
-  await addConsentEvidence(db, { contact_id: contactId, channel: "sms", state, source: "sms_reply", text: params.Body }, now)
-  // A STOP answers the last text the person got: that message's flow is credited with the opt-out.
-  const answered = keyword === "stop" ? await lastMessageTo(db, contactId, "sms") : null
-  await addTimelineEntry(db, {
-    contact_id: contactId,
-    type: keyword === "stop" ? "sms.opted_out" : "sms.opted_in",
-    occurred_at: now,
-    dedupe_key: params.MessageSid ? `twilio:inbound:${params.MessageSid}` : null,
-    flow_id: answered?.flow_id ?? null,
-    run_id: answered?.run_id ?? null,
-    message_id: answered?.id ?? null,
-    data: { body: params.Body },
-  })
+  await addConsentEvidence(db, {
+    contact_id: contactIds[0], channel: "sms", state, recipient: phone, source: "sms_reply", text: params.Body,
+  }, now)
+  for (const contactId of contactIds) {
+    await addTimelineEntry(db, {
+      contact_id: contactId,
+      type: keyword === "stop" ? "sms.opted_out" : "sms.opted_in",
+      occurred_at: now,
+      dedupe_key: params.MessageSid ? `twilio:inbound:${params.MessageSid}:${contactId}` : null,
+      flow_id: answered?.flow_id ?? null,
+      run_id: answered?.run_id ?? null,
+      message_id: answered?.id ?? null,
+      data: { body: params.Body, phone },
+    })
+  }
   return keyword
 }

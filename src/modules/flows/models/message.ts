@@ -46,6 +46,8 @@ export const Message = model
     { on: ["created_at"] },
     { on: ["run_id"] },
     { on: ["contact_id", "created_at"] },
+    // A STOP is credited to the last text the number got, whoever it was for.
+    { on: ["to", "created_at"], where: "channel = 'sms'" },
     { on: ["status"] },
     { on: ["provider_id"], where: "provider_id IS NOT NULL" },
   ])

@@ -7,8 +7,9 @@ export function normalizeEmail(email: string | null | undefined): string | null 
 }
 
 /**
- * Finds or creates the contact for an identity and fills in what we learned. Email is the
- * key (a guest has no customer id); without one we fall back to the customer id, then the phone.
+ * Finds or creates the contact for an identity and fills in what we did not know. Email is the key (a
+ * guest has no customer id); without one we fall back to the customer id, then the phone. What a
+ * contact already has is never overwritten: events and forms come from anyone who types an address.
  */
 export async function upsertContact(db: Database, identity: Identity, now: Date): Promise<string | null> {
   const email = normalizeEmail(identity.email)
@@ -17,16 +18,18 @@ export async function upsertContact(db: Database, identity: Identity, now: Date)
     identity.customer_id ?? null,
     identity.first_name ?? null,
     identity.last_name ?? null,
+    identity.timezone ?? null,
   ]
   if (email) {
     const row = await db.first(
-      `INSERT INTO flows_contact (id, email, phone, customer_id, first_name, last_name, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO flows_contact (id, email, phone, customer_id, first_name, last_name, timezone, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (email) WHERE email IS NOT NULL AND deleted_at IS NULL DO UPDATE SET
-         phone = COALESCE(EXCLUDED.phone, flows_contact.phone),
-         customer_id = COALESCE(EXCLUDED.customer_id, flows_contact.customer_id),
-         first_name = COALESCE(EXCLUDED.first_name, flows_contact.first_name),
-         last_name = COALESCE(EXCLUDED.last_name, flows_contact.last_name),
+         phone = COALESCE(flows_contact.phone, EXCLUDED.phone),
+         customer_id = COALESCE(flows_contact.customer_id, EXCLUDED.customer_id),
+         first_name = COALESCE(flows_contact.first_name, EXCLUDED.first_name),
+         last_name = COALESCE(flows_contact.last_name, EXCLUDED.last_name),
+         timezone = COALESCE(flows_contact.timezone, EXCLUDED.timezone),
          updated_at = EXCLUDED.updated_at
        RETURNING id`,
       [generateEntityId(undefined, "flowcon"), email, ...values, now, now]
@@ -45,11 +48,17 @@ export async function upsertContact(db: Database, identity: Identity, now: Date)
     return null
   }
   const created = await db.first(
-    `INSERT INTO flows_contact (id, email, phone, customer_id, first_name, last_name, created_at, updated_at)
-     VALUES (?, NULL, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    `INSERT INTO flows_contact (id, email, phone, customer_id, first_name, last_name, timezone, created_at, updated_at)
+     VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     [generateEntityId(undefined, "flowcon"), ...values, now, now]
   )
   return created!.id
+}
+
+/** The contacts that hold a number, for the timeline of a STOP or START from it. */
+export async function contactsWithPhone(db: Database, phone: string): Promise<string[]> {
+  const rows = await db.rows(`SELECT id FROM flows_contact WHERE phone = ? AND deleted_at IS NULL ORDER BY created_at LIMIT 100`, [phone])
+  return rows.map((row) => row.id as string)
 }
 
 export type TimelineEntry = {
@@ -113,23 +122,22 @@ export async function consentOf(db: Database, contactId: string | null) {
     return null
   }
   return await db.first(
-    `SELECT email_consent, sms_consent, timezone, unsubscribed_flows, first_name, last_name
+    `SELECT email_consent, timezone, unsubscribed_flows, first_name, last_name
      FROM flows_contact WHERE id = ? AND deleted_at IS NULL`,
     [contactId]
   )
 }
 
-/** Records a consent decision for a contact, found by id or by email. */
-export async function setConsent(
+/** Records an email consent decision for a contact, found by id or by address. */
+export async function setEmailConsent(
   db: Database,
   where: { id: string } | { email: string },
-  channel: "email" | "sms",
-  state: "pending" | "granted" | "unsubscribed",
+  state: "granted" | "unsubscribed",
   now: Date
 ): Promise<void> {
   const [column, value] = "id" in where ? ["id", where.id] : ["email", normalizeEmail(where.email)]
   await db.rows(
-    `UPDATE flows_contact SET ${channel}_consent = ?, ${channel}_consent_at = ?, updated_at = ?
+    `UPDATE flows_contact SET email_consent = ?, email_consent_at = ?, updated_at = ?
      WHERE ${column} = ? AND deleted_at IS NULL`,
     [state, now, now, value]
   )
@@ -163,6 +171,8 @@ export async function addConsentEvidence(
     contact_id: string
     channel: "email" | "sms"
     state: "requested" | "granted" | "unsubscribed"
+    /** The address or number the decision is about. */
+    recipient: string
     source: string
     text: string
     ip?: string | null
@@ -171,13 +181,15 @@ export async function addConsentEvidence(
   now: Date
 ): Promise<void> {
   await db.rows(
-    `INSERT INTO flows_consent_evidence (id, contact_id, channel, state, source, text, ip, user_agent, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO flows_consent_evidence (id, contact_id, channel, state, recipient, source, text, ip, user_agent,
+       created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       generateEntityId(undefined, "flowcev"),
       evidence.contact_id,
       evidence.channel,
       evidence.state,
+      evidence.recipient,
       evidence.source,
       evidence.text,
       evidence.ip ?? null,

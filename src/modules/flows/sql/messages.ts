@@ -112,3 +112,13 @@ export async function lastMessageTo(db: Database, contactId: string, channel: "e
     [contactId, channel, ...(flowId ? [flowId] : [])]
   )
 }
+
+/** The last flow text that went out to a number, whichever contact it was for: what a STOP answers. */
+export async function lastTextTo(db: Database, phone: string) {
+  return await db.first(
+    `SELECT id, flow_id, run_id, contact_id FROM flows_message
+     WHERE "to" = ? AND channel = 'sms' AND run_id IS NOT NULL AND sent_at IS NOT NULL AND deleted_at IS NULL
+     ORDER BY created_at DESC LIMIT 1`,
+    [phone]
+  )
+}

@@ -119,7 +119,10 @@ const SettingsPage = () => {
             <Row label="Email consent">
               {s.defaults.emailConsent === "opt_in" ? "Opt-in: only people who said yes" : "Opt-out: everyone who has not unsubscribed"}
             </Row>
-            <Row label="SMS consent">Opt-in only, always</Row>
+            <Row label="SMS consent">Opt-in only, per number, confirmed by a YES text</Row>
+            <Row label="Client IP (sign-up limits)">
+              {s.trusted_proxy_hops ? `X-Forwarded-For, ${s.trusted_proxy_hops} trusted proxy hop(s)` : "Connection address (X-Forwarded-For ignored)"}
+            </Row>
             {s.time_scale > 1 && <Row label="Time compression">{s.time_scale}× (demo mode)</Row>}
           </div>
         </>

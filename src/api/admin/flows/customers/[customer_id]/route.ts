@@ -22,5 +22,7 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
       { order: { created_at: "DESC" }, take: 50, select: ["id", "flow_id", "step_id", "channel", "subject", "to", "status", "error", "created_at"] }
     ),
   ])
-  res.json({ contact, evidence, runs, timeline, messages })
+  // SMS consent is the number's own; the widget shows that of the number on file.
+  const sms_consent = (await flows.smsConsentOf(contact.phone)) ?? "unknown"
+  res.json({ contact: { ...contact, sms_consent }, evidence, runs, timeline, messages })
 }

@@ -1,6 +1,6 @@
 import { Migration } from "@medusajs/framework/mikro-orm/migrations";
 
-export class Migration20261201023735 extends Migration {
+export class Migration20261201024035 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`alter table if exists "flows_rate_limit" drop constraint if exists "flows_rate_limit_key_window_start_unique";`);
@@ -30,6 +30,7 @@ export class Migration20261201023735 extends Migration {
     this.addSql(`alter table if exists "flows_contact" drop column if exists "sms_consent", drop column if exists "sms_consent_at";`);
 
     this.addSql(`alter table if exists "flows_message" add constraint "flows_message_status_check" check("status" in ('queued', 'sending', 'retrying', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'skipped', 'bounced', 'dropped', 'undelivered', 'uncertain'));`);
+    this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_message_to_created_at" ON "flows_message" ("to", "created_at") WHERE channel = 'sms' AND deleted_at IS NULL;`);
 
     this.addSql(`alter table if exists "flows_provider_event" add column if not exists "pending_provider_id" text null, add column if not exists "payload" jsonb null;`);
     this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_provider_event_pending_provider_id" ON "flows_provider_event" ("pending_provider_id") WHERE pending_provider_id IS NOT NULL AND deleted_at IS NULL;`);
@@ -45,6 +46,8 @@ export class Migration20261201023735 extends Migration {
     this.addSql(`alter table if exists "flows_consent_evidence" drop column if exists "recipient";`);
 
     this.addSql(`alter table if exists "flows_contact" add column if not exists "sms_consent" text check ("sms_consent" in ('unknown', 'pending', 'granted', 'unsubscribed')) not null default 'unknown', add column if not exists "sms_consent_at" timestamptz null;`);
+
+    this.addSql(`drop index if exists "IDX_flows_message_to_created_at";`);
 
     this.addSql(`alter table if exists "flows_message" add constraint "flows_message_status_check" check("status" in ('queued', 'sending', 'retrying', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'skipped', 'bounced', 'dropped', 'undelivered'));`);
 
