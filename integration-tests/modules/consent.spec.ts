@@ -27,12 +27,12 @@ moduleIntegrationTestRunner<FlowsModuleService>({
     const minute = new Date("2026-03-02T10:00:10Z")
 
     it("limits sign-ups per email and per phone number, whatever IP they come from", async () => {
-      const byEmail = []
+      const byEmail: boolean[] = []
       for (let i = 0; i < 5; i++) {
         byEmail.push(await service.consentRateLimited({ email: "Same@Example.com " }, `198.51.100.${i}`, minute))
       }
       expect(byEmail).toEqual([false, false, false, true, true])
-      const byPhone = []
+      const byPhone: boolean[] = []
       for (let i = 0; i < 5; i++) {
         byPhone.push(await service.consentRateLimited({ phone: "(415) 555-0100", country_code: "us" }, `198.51.100.${i + 10}`, minute))
       }
