@@ -972,7 +972,7 @@ class FlowsModuleService extends MedusaService({
     }
     if (message.status === "uncertain" && !confirmDuplicateRisk) {
       throw new MedusaError(
-        MedusaError.Types.CONFLICT,
+        MedusaError.Types.NOT_ALLOWED,
         "This message may already have been sent (the provider did not answer): sending it again may duplicate it. Confirm with confirm_duplicate_risk: true"
       )
     }
