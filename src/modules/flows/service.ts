@@ -40,7 +40,7 @@ import {
 } from "./sql/contacts"
 import { Database, withWriteRetries } from "./sql/database"
 import * as flowSql from "./sql/flows"
-import { insertMessageOnce, lastMessageTo, markMessage, startRetry } from "./sql/messages"
+import { insertMessageOnce, lastMessageTo, markMessage, markSent, startRetry } from "./sql/messages"
 import * as runSql from "./sql/runs"
 import { conversionCounts, dailyCounts, messageCounts, unsubscribeCounts, type AnalyticsRange } from "./sql/analytics"
 import { attributeOrder, conversionOfOrder } from "./sql/conversions"
@@ -587,17 +587,15 @@ class FlowsModuleService extends MedusaService({
    * The writes are retried; if they still fail the message stays `sending`, and a later tick marks it
    * `uncertain`: never `failed`, never sent again.
    */
-  protected async recordSent(messageId: string, result: DeliveryResult, now: Date, onlyFrom?: string[]): Promise<boolean> {
-    return await withWriteRetries(() =>
+  protected async recordSent(messageId: string, result: DeliveryResult, now: Date): Promise<void> {
+    await withWriteRetries(() =>
       this.db_.transaction(async (tx) => {
         if (result.provider_id) {
           await lockProviderId(tx, result.provider_id)
         }
-        const stored = await markMessage(tx, messageId, { ...result, sent_at: now, now }, onlyFrom)
-        if (stored && result.provider_id) {
+        if ((await markSent(tx, messageId, result, now)) && result.provider_id) {
           await applyTwilioStatusesAwaiting(tx, messageId, result.provider_id, now)
         }
-        return stored
       })
     )
   }
@@ -640,7 +638,7 @@ class FlowsModuleService extends MedusaService({
    */
   async recordQueuedOutcome(messageId: string, outcome: QueuedOutcome, now = new Date()) {
     if ("result" in outcome) {
-      await this.recordSent(messageId, outcome.result, now, ["sending", "uncertain"])
+      await this.recordSent(messageId, outcome.result, now)
       return
     }
     const { message, details } = outcome.error

@@ -110,6 +110,25 @@ export async function markMessage(
   return rows.length > 0
 }
 
+/**
+ * Records that the provider accepted a message. Only a message still `sending` or `uncertain` changes status:
+ * one a webhook (or the queue's worker) already moved on keeps its later status, and gets the provider id
+ * if it had none. True when the row exists.
+ */
+export async function markSent(db: Database, id: string, result: { status: string; provider_id: string | null }, now: Date) {
+  const rows = await db.rows(
+    `UPDATE flows_message SET
+       status = CASE WHEN status IN ('sending', 'uncertain') THEN ? ELSE status END,
+       error = CASE WHEN status IN ('sending', 'uncertain') THEN NULL ELSE error END,
+       error_code = CASE WHEN status IN ('sending', 'uncertain') THEN NULL ELSE error_code END,
+       provider_id = COALESCE(provider_id, ?), sent_at = COALESCE(sent_at, ?), updated_at = ?
+     WHERE id = ?
+     RETURNING id`,
+    [result.status, result.provider_id, now, now, id]
+  )
+  return rows.length > 0
+}
+
 /** The last flow message that went out to a contact on a channel (and flow): what an opt-out is credited to. */
 export async function lastMessageTo(db: Database, contactId: string, channel: "email" | "sms", flowId?: string | null) {
   return await db.first(
