@@ -3,8 +3,7 @@ import http from "node:http"
 import { FakeServer } from "./fake-server"
 import { describeErrors, specValidator } from "./openapi"
 
-/** A scripted answer; `delayMs` holds it back, to stand for a provider that does not answer in time. */
-type Answer = { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number }
+type Answer = { status: number; headers?: Record<string, string>; body?: unknown }
 
 /**
  * A local SendGrid v3 Mail Send that answers like the real one: 202 with X-Message-Id, the 400
@@ -74,8 +73,7 @@ export class FakeSendGrid extends FakeServer<Answer> {
     }
     const scripted = this.scripted.shift()
     if (scripted) {
-      const answer = () => this.json(res, scripted.status, scripted.body ?? { errors: [{ field: null, message: "scripted" }] }, scripted.headers)
-      return void setTimeout(answer, scripted.delayMs ?? 0)
+      return this.json(res, scripted.status, scripted.body ?? { errors: [{ field: null, message: "scripted" }] }, scripted.headers)
     }
     const conforms = this.validate(structuredClone(body))
     if (!conforms) {

@@ -19,7 +19,8 @@ type Answer = { status: number; code: number; message: string }
  * scripted 429s. It can also sign status callbacks and inbound messages as Twilio does.
  */
 export class FakeTwilio extends FakeServer<Answer> {
-  readonly requests: { path: string; params: Record<string, string> }[] = []
+  /** Every call; `sid` is the message's, once it was created. */
+  readonly requests: { path: string; params: Record<string, string>; sid?: string }[] = []
   private readonly validate = specValidator("twilio_messages_create.json", "/components/schemas/CreateMessageRequest", {
     coerceTypes: true,
   })
@@ -94,7 +95,8 @@ export class FakeTwilio extends FakeServer<Answer> {
       return this.error(res, 404, 20404, "The requested resource was not found")
     }
     const params = Object.fromEntries(new URLSearchParams(raw.toString("utf8")))
-    this.requests.push({ path: req.url, params })
+    const request: (typeof this.requests)[number] = { path: req.url, params }
+    this.requests.push(request)
     if (!this.authorized(req)) {
       return this.error(res, 401, 20003, "Authenticate")
     }
@@ -114,6 +116,7 @@ export class FakeTwilio extends FakeServer<Answer> {
     }
     this.counter += 1
     const sid = `SM${this.counter.toString(16).padStart(32, "0")}`
+    request.sid = sid
     res.writeHead(201, { "content-type": "application/json" })
     res.end(
       JSON.stringify({

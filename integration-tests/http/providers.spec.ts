@@ -147,7 +147,30 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(sendgrid.requests.length - before).toBe(1)
     const again = await api.post(`/admin/flows/messages/${message.id}/retry`, {}, store.adminHeaders).catch((e) => e.response)
     expect(again.status).toBe(400)
-    expect(again.data.message).toBe("Only a failed message can be retried; this one is sent")
+    expect(again.data.message).toBe("Only a failed or uncertain message can be retried; this one is sent")
+  })
+
+  it("resends an uncertain message only when the owner accepts that it may arrive twice", async () => {
+    // As a send whose call timed out leaves it: the mail may have gone out.
+    const message = await flows.createMessages({
+      idempotency_key: "flow_u:run_u:hello", flow_id: "flow_u", run_id: "run_u", step_id: "hello", channel: "email",
+      provider: "sendgrid", to: "maybe@example.com", status: "uncertain", subject: "Hello", html: "<p>Hi</p>", text: "Hi",
+      attempts: 1, error: "SendGrid did not answer: timeout of 2000ms exceeded",
+    })
+    const retry = (body: unknown) => api.post(`/admin/flows/messages/${message.id}/retry`, body, store.adminHeaders).catch((e) => e.response)
+    const before = sendgrid.requests.length
+
+    const refused = await retry({})
+    expect(refused.status).toBe(400)
+    expect(refused.data.message).toMatch(/may already have been sent .* confirm_duplicate_risk: true/)
+    expect((await retry({ confirm_duplicate_risk: "yes" })).status).toBe(400)
+    expect(sendgrid.requests.length).toBe(before)
+
+    const confirmed = await retry({ confirm_duplicate_risk: true })
+    expect(confirmed.data.message).toMatchObject({ status: "sent", attempts: 2, error: null, provider_id: expect.stringMatching(/^fakeSgMsg/) })
+    expect(sendgrid.requests.length - before).toBe(1)
+    const { data } = await api.get("/admin/flows/messages?status=uncertain", store.adminHeaders)
+    expect(data.messages).toEqual([])
   })
 
   it("shows the providers and webhook URLs without a secret, and checks the credentials", async () => {

@@ -173,7 +173,7 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const retried = await service.retrieveMessage(mine.id)
       expect(retried).toMatchObject({ status: "delivered", error: null })
 
-      await expect(service.retryMessage(mine.id)).rejects.toThrow("Only a failed message can be retried; this one is delivered")
+      await expect(service.retryMessage(mine.id)).rejects.toThrow("Only a failed or uncertain message can be retried; this one is delivered")
       await service.updateContacts({ id: theirs.contact_id!, email_consent: "unsubscribed" })
       await expect(service.retryMessage(theirs.id)).rejects.toThrow("Not retried: unsubscribed from email")
       expect((await service.retrieveMessage(theirs.id)).status).toBe("failed")

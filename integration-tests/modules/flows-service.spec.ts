@@ -135,11 +135,12 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       })
       expect((await service.retrieveMessage(message.id)).status).toBe("sending")
 
-      // After it, the call was interrupted: the message may have gone out, so it is failed, not sent again.
-      expect(await service.deliverStepMessage(run, step, rendered, new Date(sendingSince.getTime() + longest))).toBe("failed")
+      // After it, the call was interrupted: the message may have gone out, so it is uncertain, not sent again.
+      expect(await service.deliverStepMessage(run, step, rendered, new Date(sendingSince.getTime() + longest))).toBe("uncertain")
       const after = await service.listMessages({ run_id: run.id })
       expect(after).toHaveLength(1)
-      expect(after[0]).toMatchObject({ status: "failed", error: expect.stringContaining("interrupted") })
+      expect(after[0]).toMatchObject({ status: "uncertain", error: expect.stringContaining("interrupted") })
+      expect(await service.deliverStepMessage(run, step, rendered, new Date(sendingSince.getTime() + 2 * longest))).toBe("already_handled")
     })
 
     it("skips email to an unsubscribed contact and SMS without consent", async () => {

@@ -107,12 +107,28 @@ describe("SendGrid channel, real SDK against the fake", () => {
     expect((await response.json()).errors[0].message).toMatch(/personalizations\/0\/to must be array/)
   })
 
-  it("treats no answer in time as retryable", async () => {
-    fake.respondNext({ status: 202, delayMs: 3000 })
+  it("reports a mail accepted without an answer in time as possibly sent, not retryable", async () => {
+    fake.answerLate(2500)
+    const before = fake.requests.length
     const error: ProviderError = await channel.deliver({ ...message, id: "flowmsg_slow", to: "slow@example.com" }).catch((e) => e)
     expect(error).toBeInstanceOf(ProviderError)
-    expect(error.details.retryable).toBe(true)
+    expect(error.details).toMatchObject({ retryable: false, mayHaveBeenSent: true })
     expect(error.message).toMatch(/^SendGrid did not answer: timeout of 2000ms exceeded/)
+    expect(fake.requests.length - before).toBe(1)
+  })
+
+  it("retries a refused connection: nothing reached SendGrid", async () => {
+    // A port nothing listens on any more.
+    const closed = await new FakeSendGrid().start()
+    const closedUrl = closed.url
+    await closed.stop()
+    const unreachable = new SendGridChannel(
+      { apiKey: fake.apiKey, from: { email: "shop@example.com" }, dataResidency: "global", apiBaseUrl: closedUrl, webhookMaxAgeSeconds: 600 },
+      2000
+    )
+    const error: ProviderError = await unreachable.deliver(message).catch((e) => e)
+    expect(error.details).toEqual({ retryable: true, code: "ECONNREFUSED" })
+    expect(error.message).toMatch(/^SendGrid could not be reached/)
   })
 
   it("adds the reply-to address and the unsubscribe group when they are set", async () => {
@@ -208,6 +224,27 @@ describe("Twilio channel, real SDK against the fake", () => {
     expect(((await channel.deliver(sms).catch((e) => e)) as ProviderError).details).toMatchObject({ retryable: true })
     const invalid: ProviderError = await channel.deliver({ ...sms, to: "+15005550001" }).catch((e) => e)
     expect(invalid.details).toMatchObject({ retryable: false, code: "21211" })
+  })
+
+  it("reports a text accepted without an answer in time as possibly sent, and retries a refused connection", async () => {
+    fake.answerLate(2500)
+    const before = fake.requests.length
+    const late: ProviderError = await channel.deliver(sms).catch((e) => e)
+    expect(late.details).toMatchObject({ retryable: false, mayHaveBeenSent: true })
+    expect(late.message).toMatch(/^Twilio did not answer/)
+    expect(fake.requests.length - before).toBe(1)
+
+    // A port nothing listens on any more.
+    const closed = await new FakeTwilio().start()
+    const closedUrl = closed.url
+    await closed.stop()
+    const unreachable = new TwilioChannel(
+      { accountSid: fake.accountSid, authToken: fake.authToken, from: "+15005550006", apiBaseUrl: closedUrl, maxSegments: 4 },
+      "https://api.example.com/hooks/flows/twilio/status",
+      2000
+    )
+    const refused: ProviderError = await unreachable.deliver(sms).catch((e) => e)
+    expect(refused.details).toEqual({ retryable: true, code: "ECONNREFUSED" })
   })
 
   it("refuses, as Twilio would, a request without a recipient", async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { BullMqRateLimitedChannel } from "../../src/modules/flows/channels/rate-limited"
+import { BullMqRateLimitedChannel, type QueuedOutcome, type QueuedOutcomeRecorder } from "../../src/modules/flows/channels/rate-limited"
 import { ProviderError, type Channel } from "../../src/modules/flows/channels/types"
 import { expectAtMost, messageNumber, RecordingChannel } from "./recording-channel"
 
@@ -12,8 +12,8 @@ describe("rate limit shared through Redis (BullMQ)", () => {
   const open: BullMqRateLimitedChannel[] = []
   afterAll(() => Promise.all(open.map((c) => c.close())))
 
-  function processChannel(inner: Channel, queue: string) {
-    const channel = new BullMqRateLimitedChannel(inner, 3, REDIS_URL, queue, 20_000)
+  function processChannel(inner: Channel, queue: string, waitMs = 20_000, recordOutcome?: QueuedOutcomeRecorder) {
+    const channel = new BullMqRateLimitedChannel(inner, 3, REDIS_URL, queue, waitMs, recordOutcome)
     open.push(channel)
     return channel
   }
@@ -42,5 +42,27 @@ describe("rate limit shared through Redis (BullMQ)", () => {
     const error = await channel.deliver(messageNumber(1)).catch((e) => e)
     expect(error).toBeInstanceOf(ProviderError)
     expect(error.details).toEqual({ retryable: true, code: "429", retryAfterMs: 5000 })
+  })
+
+  it("reports a send it stopped waiting for as possibly sent, and hands over its result when the job finishes", async () => {
+    let release!: () => void
+    const providerAnswers = new Promise<void>((resolve) => (release = resolve))
+    const slow: Channel = {
+      provider: "slow",
+      deliver: async (message) => {
+        await providerAnswers
+        return { status: "sent", provider_id: `slow_${message.id}` }
+      },
+      checkCredentials: async () => "slow",
+    }
+    let recorded!: (entry: [string, QueuedOutcome]) => void
+    const outcome = new Promise<[string, QueuedOutcome]>((resolve) => (recorded = resolve))
+    const channel = processChannel(slow, `flows-test-${randomUUID()}`, 200, async (id, result) => recorded([id, result]))
+
+    const error = await channel.deliver(messageNumber(7)).catch((e) => e)
+    expect(error).toBeInstanceOf(ProviderError)
+    expect(error.details).toEqual({ retryable: false, mayHaveBeenSent: true, code: "queue_timeout" })
+    release()
+    expect(await outcome).toEqual(["m7", { result: { status: "sent", provider_id: "slow_m7" } }])
   })
 })

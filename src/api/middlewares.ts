@@ -7,6 +7,7 @@ import {
   ListMessagesQuery,
   ListRunsQuery,
   PreviewSchema,
+  RetryMessageSchema,
   SandboxReplySchema,
   TestSendSchema,
   UpdateFlowSchema,
@@ -21,6 +22,7 @@ export default defineMiddlewares({
     { matcher: "/admin/flows", method: "POST", middlewares: [validateAndTransformBody(CreateFlowSchema)] },
     { matcher: "/admin/flows/runs", method: "GET", middlewares: [validateAndTransformQuery(ListRunsQuery, listConfig)] },
     { matcher: "/admin/flows/messages", method: "GET", middlewares: [validateAndTransformQuery(ListMessagesQuery, listConfig)] },
+    { matcher: "/admin/flows/messages/:id/retry", method: "POST", middlewares: [validateAndTransformBody(RetryMessageSchema)] },
     { matcher: "/admin/flows/analytics", method: "GET", middlewares: [validateAndTransformQuery(AnalyticsQuery, {})] },
     {
       matcher: "/admin/flows/settings/check-credentials",

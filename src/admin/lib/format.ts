@@ -13,6 +13,7 @@ export const STATUS_COLOR: Record<string, "green" | "orange" | "grey" | "red" | 
   sending: "blue",
   queued: "grey",
   retrying: "orange",
+  uncertain: "orange",
   skipped: "grey",
   failed: "red",
   bounced: "red",

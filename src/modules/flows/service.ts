@@ -27,7 +27,8 @@ import { EMAIL_CONFIRMATION } from "./built-in/email-confirmation"
 import { createChannels, longestDeliveryMs, TWILIO_STATUS_PATH, type ClosableChannel } from "./channels"
 import { countSegments, normalizePhone } from "./channels/recipients"
 import { retryDelayMs } from "./channels/retry"
-import { ProviderError } from "./channels/types"
+import type { QueuedOutcome } from "./channels/rate-limited"
+import { ProviderError, type DeliveryResult } from "./channels/types"
 import { ConsentEvidence, Contact, ContactEvent, Conversion, Flow, FlowRun, FlowVersion, Message, PhoneConsent, ProviderEvent, RateLimit, ShortLink } from "./models"
 import { DEFAULT_MAX_SEGMENTS, parsePluginOptions, storeOf, type PluginOptions } from "./options"
 import {
@@ -41,20 +42,28 @@ import {
   setEmailConsent,
   upsertContact,
 } from "./sql/contacts"
-import { Database } from "./sql/database"
+import { Database, withWriteRetries } from "./sql/database"
 import { phoneConsentOf, setPhoneConsent, type PhoneConsentState } from "./sql/phone-consent"
 import { countHits } from "./sql/rate-limits"
 import * as flowSql from "./sql/flows"
-import { insertMessageOnce, lastMessageTo, markMessage, startRetry } from "./sql/messages"
+import { insertMessageOnce, lastMessageTo, markMessage, markSent, startRetry } from "./sql/messages"
 import * as runSql from "./sql/runs"
 import { conversionCounts, dailyCounts, messageCounts, unsubscribeCounts, type AnalyticsRange } from "./sql/analytics"
 import { attributeOrder, conversionOfOrder } from "./sql/conversions"
 import { COUNTED_FOR_CAP } from "./sql/message-statuses"
+import { lockProviderId } from "./sql/provider-events"
 import { flowStats } from "./sql/stats"
 import { openShortLink, shortRecoveryLink } from "./short-links"
 import { addInto, emptyPerformance, groupPerformance, variantPerformance } from "./analytics"
 import { messageKey, type ConsentInput, type RenderedMessage, type RunRow, type StoreEvent } from "./types"
-import { applyInboundSms, applySendGridEvents, applyTwilioStatus, e164OrRaw, type SendGridEvent } from "./webhooks"
+import {
+  applyInboundSms,
+  applySendGridEvents,
+  applyTwilioStatus,
+  applyTwilioStatusesAwaiting,
+  e164OrRaw,
+  type SendGridEvent,
+} from "./webhooks"
 
 /** Medusa raises cart.created and cart.updated; flows only need to know the cart changed. */
 const TRIGGER_ALIASES: Record<string, string> = { "cart.created": "cart.updated" }
@@ -123,10 +132,12 @@ function reasonNotToSend(
   return consent.unsubscribed_flows?.includes(message.flow_id) ? "unsubscribed from this flow" : null
 }
 
+/** What became of a send step. `uncertain`: the call may have reached the provider; it is not sent again. */
 export type SendOutcome =
   | "sent"
   | "skipped"
   | "failed"
+  | "uncertain"
   | "already_handled"
   | "lost_claim"
   | { deferred_until: Date; reason: "quiet_hours" | "provider_retry" | "in_flight" }
@@ -164,7 +175,7 @@ class FlowsModuleService extends MedusaService({
     super(...arguments)
     this.options_ = parsePluginOptions(options)
     this.db_ = new Database(container.manager)
-    this.channels_ = createChannels(this.options_)
+    this.channels_ = createChannels(this.options_, (messageId, outcome) => this.recordQueuedOutcome(messageId, outcome))
   }
 
   /** The validated plugin options. Medusa's injected database settings are not part of them. */
@@ -515,9 +526,11 @@ class FlowsModuleService extends MedusaService({
       if (message.created || message.status !== "retrying") {
         return message
       }
-      return { ...message, status: "sending", attempts: (await startRetry(tx, message.id, now)) ?? message.attempts, created: true }
+      const attempts = await startRetry(tx, message.id, now)
+      // Null: another worker took this retry between the read above and the update.
+      return attempts === null ? ("already_handled" as const) : { ...message, status: "sending", attempts, created: true }
     })
-    if (claimed === "lost_claim") {
+    if (claimed === "lost_claim" || claimed === "already_handled") {
       return claimed
     }
     if (!claimed.created) {
@@ -531,11 +544,11 @@ class FlowsModuleService extends MedusaService({
       }
       // The worker died during the provider call: the message may have gone out, so it is not sent again.
       await markMessage(this.db_, claimed.id, {
-        status: "failed",
+        status: "uncertain",
         error: "interrupted during the provider call; not sent again to avoid a duplicate",
         now,
-      })
-      return "failed"
+      }, ["sending"])
+      return "uncertain"
     }
     if (claimed.status === "skipped") {
       return "skipped"
@@ -564,8 +577,9 @@ class FlowsModuleService extends MedusaService({
     attempt: number,
     now: Date
   ): Promise<SendOutcome> {
+    let result: DeliveryResult
     try {
-      const result = await this.channels_[step.channel].deliver({
+      result = await this.channels_[step.channel].deliver({
         ...message,
         idempotency_key: messageKey(run, step.id),
         flow_id: run.flow_id,
@@ -573,29 +587,77 @@ class FlowsModuleService extends MedusaService({
         step_id: step.id,
         unsubscribe_url: linksFor(this.options_, { contact_id: run.contact_id, flow_id: run.flow_id }).unsubscribe,
       })
-      await markMessage(this.db_, message.id, { ...result, sent_at: now, now })
-      await this.addToTimeline(run, `${step.channel}.sent`, message.id, now, { subject: message.subject ?? null })
-      return "sent"
     } catch (error) {
-      if (!(error instanceof ProviderError)) {
-        await markMessage(this.db_, message.id, { status: "failed", error: (error as Error).message, now })
-        return "failed"
-      }
-      const { retryable, code, retryAfterMs, recipientOptedOut } = error.details
-      const { maxAttempts, baseDelayMs, maxDelayMs } = this.options_.delivery
-      if (retryable && attempt < maxAttempts) {
-        await markMessage(this.db_, message.id, { status: "retrying", error: error.message, error_code: code, now })
-        const delay = retryAfterMs ?? retryDelayMs(attempt, baseDelayMs, maxDelayMs)
-        return { deferred_until: new Date(now.getTime() + delay), reason: "provider_retry" }
-      }
-      await markMessage(this.db_, message.id, { status: "failed", error: error.message, error_code: code, now })
-      if (recipientOptedOut) {
-        // The number replied STOP to our sender at some point: no contact may text it any more.
-        await setPhoneConsent(this.db_, message.to, "unsubscribed", now)
-        await this.addToTimeline(run, "sms.opted_out", message.id, now, { error_code: code })
-      }
+      return await this.recordRefusal(run, message, error as Error, attempt, now)
+    }
+    // Past this point the provider has the message: nothing below may fail it, or a retry would send it twice.
+    await this.recordSent(message.id, result, now)
+    await this.addToTimeline(run, `${step.channel}.sent`, message.id, now, { subject: message.subject ?? null })
+    return "sent"
+  }
+
+  /**
+   * Stores a send's result with its provider id, and applies the status callbacks that arrived before it.
+   * The writes are retried; if they still fail the message stays `sending`, and a later tick marks it
+   * `uncertain`: never `failed`, never sent again.
+   */
+  protected async recordSent(messageId: string, result: DeliveryResult, now: Date): Promise<void> {
+    await withWriteRetries(() =>
+      this.db_.transaction(async (tx) => {
+        if (result.provider_id) {
+          await lockProviderId(tx, result.provider_id)
+        }
+        if ((await markSent(tx, messageId, result, now)) && result.provider_id) {
+          await applyTwilioStatusesAwaiting(tx, messageId, result.provider_id, now)
+        }
+      })
+    )
+  }
+
+  /** A provider call that threw: retried later, failed, or `uncertain` when it may have gone out. */
+  protected async recordRefusal(
+    run: Pick<RunRow, "id" | "flow_id" | "contact_id">,
+    message: { id: string; to: string },
+    error: Error,
+    attempt: number,
+    now: Date
+  ): Promise<SendOutcome> {
+    if (!(error instanceof ProviderError)) {
+      await markMessage(this.db_, message.id, { status: "failed", error: error.message, now })
       return "failed"
     }
+    const { retryable, code, retryAfterMs, recipientOptedOut, mayHaveBeenSent } = error.details
+    if (mayHaveBeenSent) {
+      // Only from `sending`: a queued send whose result came in meanwhile keeps it.
+      await markMessage(this.db_, message.id, { status: "uncertain", error: error.message, error_code: code, now }, ["sending"])
+      return "uncertain"
+    }
+    const { maxAttempts, baseDelayMs, maxDelayMs } = this.options_.delivery
+    if (retryable && attempt < maxAttempts) {
+      await markMessage(this.db_, message.id, { status: "retrying", error: error.message, error_code: code, now })
+      const delay = retryAfterMs ?? retryDelayMs(attempt, baseDelayMs, maxDelayMs)
+      return { deferred_until: new Date(now.getTime() + delay), reason: "provider_retry" }
+    }
+    await markMessage(this.db_, message.id, { status: "failed", error: error.message, error_code: code, now })
+    if (recipientOptedOut) {
+      // The number replied STOP to our sender at some point: no contact may text it any more.
+      await setPhoneConsent(this.db_, message.to, "unsubscribed", now)
+      await this.addToTimeline(run, "sms.opted_out", message.id, now, { error_code: code })
+    }
+    return "failed"
+  }
+
+  /**
+   * A send that went through the Redis queue finished. Its caller records it too, unless it stopped
+   * waiting: then the message is `uncertain`, and this settles it, sent with its provider id or refused.
+   */
+  async recordQueuedOutcome(messageId: string, outcome: QueuedOutcome, now = new Date()) {
+    if ("result" in outcome) {
+      await this.recordSent(messageId, outcome.result, now)
+      return
+    }
+    const { message, details } = outcome.error
+    await markMessage(this.db_, messageId, { status: "failed", error: message, error_code: details.code ?? null, now }, ["uncertain"])
   }
 
   protected async addToTimeline(run: Pick<RunRow, "id" | "flow_id" | "contact_id">, type: string, messageId: string, now: Date, data: Record<string, unknown>) {
@@ -822,8 +884,9 @@ class FlowsModuleService extends MedusaService({
     if (!created) {
       return id
     }
+    let result: DeliveryResult
     try {
-      const result = await channel.deliver({
+      result = await channel.deliver({
         ...rendered,
         id,
         idempotency_key: id,
@@ -832,11 +895,13 @@ class FlowsModuleService extends MedusaService({
         run_id: "none",
         step_id: step.id,
       })
-      await markMessage(this.db_, id, { ...result, sent_at: now, now })
     } catch (error) {
-      const code = error instanceof ProviderError ? error.details.code : null
-      await markMessage(this.db_, id, { status: "failed", error: (error as Error).message, error_code: code, now })
+      const details = error instanceof ProviderError ? error.details : null
+      const status = details?.mayHaveBeenSent ? "uncertain" : "failed"
+      await markMessage(this.db_, id, { status, error: (error as Error).message, error_code: details?.code ?? null, now }, ["sending"])
+      return id
     }
+    await this.recordSent(id, result, now)
     return id
   }
 
@@ -949,10 +1014,11 @@ class FlowsModuleService extends MedusaService({
   }
 
   /**
-   * Sends a failed flow message again, once: the status moves from failed to sending in one
-   * conditional update, so a double click or two admins cannot send it twice. Consent is checked again.
+   * Sends a failed or uncertain flow message again, once: the status moves to sending in one conditional
+   * update, so a double click or two admins cannot send it twice. Consent is checked again. An uncertain
+   * message may already have reached the person, so it is only sent again when `confirmDuplicateRisk` says so.
    */
-  async retryMessage(id: string, now = new Date()) {
+  async retryMessage(id: string, { confirmDuplicateRisk = false } = {}, now = new Date()) {
     const message = await this.db_.first(
       `SELECT id, flow_id, run_id, step_id, contact_id, channel, status, "to", subject, preheader, html, text
        FROM flows_message WHERE id = ? AND deleted_at IS NULL`,
@@ -961,10 +1027,18 @@ class FlowsModuleService extends MedusaService({
     if (!message) {
       throw new MedusaError(MedusaError.Types.NOT_FOUND, `Message ${id} was not found`)
     }
-    if (message.status !== "failed" || !message.run_id) {
+    if (!["failed", "uncertain"].includes(message.status) || !message.run_id) {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,
-        message.run_id ? `Only a failed message can be retried; this one is ${message.status}` : "A test message is sent again from the flow editor"
+        message.run_id
+          ? `Only a failed or uncertain message can be retried; this one is ${message.status}`
+          : "A test message is sent again from the flow editor"
+      )
+    }
+    if (message.status === "uncertain" && !confirmDuplicateRisk) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        "This message may already have been sent (the provider did not answer): sending it again may duplicate it. Confirm with confirm_duplicate_risk: true"
       )
     }
     const contact = await consentOf(this.db_, message.contact_id)
@@ -978,8 +1052,8 @@ class FlowsModuleService extends MedusaService({
     }
     const claimed = await this.db_.first(
       `UPDATE flows_message SET status = 'sending', error = NULL, error_code = NULL, attempts = attempts + 1, updated_at = ?
-       WHERE id = ? AND status = 'failed' RETURNING id`,
-      [now, id]
+       WHERE id = ? AND status = ? RETURNING id`,
+      [now, id, message.status]
     )
     if (!claimed) {
       throw new MedusaError(MedusaError.Types.CONFLICT, "This message is already being retried")
@@ -1049,6 +1123,7 @@ class FlowsModuleService extends MedusaService({
     return await applySendGridEvents(this.db_, events, now)
   }
 
+  /** Twilio's status callback; one that comes before the send's sid is stored waits for it. */
   async recordTwilioStatus(params: Record<string, string>, now = new Date()) {
     await applyTwilioStatus(this.db_, params, now)
   }

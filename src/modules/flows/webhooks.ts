@@ -4,7 +4,7 @@ import { addConsentEvidence, addTimelineEntry, contactsWithPhone, setEmailConsen
 import { lastTextTo } from "./sql/messages"
 import { setPhoneConsent } from "./sql/phone-consent"
 import type { Database } from "./sql/database"
-import { findMessage, firstTimeSeen, recordMessageEvent } from "./sql/provider-events"
+import { findMessage, firstTimeSeen, lockProviderId, recordMessageEvent, takeEventsAwaiting, type MessageRef } from "./sql/provider-events"
 
 /** What a SendGrid event means for the message (status), the timeline (as) and consent (suppress). */
 const SENDGRID_EVENTS: Record<string, { status?: string; as?: string; suppress?: boolean }> = {
@@ -61,44 +61,79 @@ export function e164OrRaw(phone: string, defaultCountry?: string): string {
   return "e164" in normalized ? normalized.e164 : phone
 }
 
+/**
+ * Each event is recorded as seen and applied in one transaction: if applying fails, SendGrid's redelivery
+ * finds it unseen and applies it then.
+ */
 export async function applySendGridEvents(db: Database, events: SendGridEvent[], now: Date) {
   let applied = 0
   for (const event of events) {
-    const message = await findMessage(db, messageIdOf(event))
-    const eventId = String(event.sg_event_id ?? `${event.event}:${event.sg_message_id ?? ""}:${event.timestamp ?? ""}`)
-    const fresh = await firstTimeSeen(db, { provider: "sendgrid", event_id: eventId, type: event.event, message_id: message?.id ?? null }, now)
-    if (!fresh) {
-      continue
-    }
-    applied += 1
-    const meaning = SENDGRID_EVENTS[event.event] ?? {}
-    const reason = [event.reason, event.response].find((v) => typeof v === "string") as string | undefined
-    if (message) {
-      const failed = meaning.status === "bounced" || meaning.status === "dropped"
-      await recordMessageEvent(db, message, {
-        status: meaning.status,
-        error: failed ? reason : null,
-        type: `email.${meaning.as ?? event.event}`,
-        occurred_at: typeof event.timestamp === "number" ? new Date(event.timestamp * 1000) : now,
-        dedupe_key: `sendgrid:${eventId}`,
-        data: { url: event.url ?? null, reason: reason ?? null },
-      }, now)
-    }
-    if (suppresses(event) && typeof event.email === "string") {
-      await setEmailConsent(db, { email: event.email }, "unsubscribed", now)
+    if (await db.transaction((tx) => applySendGridEvent(tx, event, now))) {
+      applied += 1
     }
   }
   return { received: events.length, applied }
 }
 
-/** Applies a Twilio status callback to the message it is about. */
-export async function applyTwilioStatus(db: Database, params: Record<string, string>, now: Date) {
-  const message = await findMessage(db, { provider_id: params.MessageSid })
-  const eventId = `${params.MessageSid}:${params.MessageStatus}`
-  const fresh = await firstTimeSeen(db, { provider: "twilio", event_id: eventId, type: params.MessageStatus, message_id: message?.id ?? null }, now)
-  if (!fresh || !message) {
-    return
+async function applySendGridEvent(db: Database, event: SendGridEvent, now: Date): Promise<boolean> {
+  const message = await findMessage(db, messageIdOf(event))
+  const eventId = String(event.sg_event_id ?? `${event.event}:${event.sg_message_id ?? ""}:${event.timestamp ?? ""}`)
+  const fresh = await firstTimeSeen(db, { provider: "sendgrid", event_id: eventId, type: event.event, message_id: message?.id ?? null }, now)
+  if (!fresh) {
+    return false
   }
+  const meaning = SENDGRID_EVENTS[event.event] ?? {}
+  const reason = [event.reason, event.response].find((v) => typeof v === "string") as string | undefined
+  if (message) {
+    const failed = meaning.status === "bounced" || meaning.status === "dropped"
+    await recordMessageEvent(db, message, {
+      status: meaning.status,
+      error: failed ? reason : null,
+      type: `email.${meaning.as ?? event.event}`,
+      occurred_at: typeof event.timestamp === "number" ? new Date(event.timestamp * 1000) : now,
+      dedupe_key: `sendgrid:${eventId}`,
+      data: { url: event.url ?? null, reason: reason ?? null },
+    }, now)
+  }
+  if (suppresses(event) && typeof event.email === "string") {
+    await setEmailConsent(db, { email: event.email }, "unsubscribed", now)
+  }
+  return true
+}
+
+/**
+ * Applies a Twilio status callback to the message it is about, recording it as seen in the same
+ * transaction. A callback can beat the write that stores the send's MessageSid: it is then kept, and
+ * applied by `applyTwilioStatusesAwaiting` when the message gets that sid.
+ */
+export async function applyTwilioStatus(db: Database, params: Record<string, string>, now: Date) {
+  await db.transaction(async (tx) => {
+    await lockProviderId(tx, params.MessageSid)
+    const message = await findMessage(tx, { provider_id: params.MessageSid })
+    const fresh = await firstTimeSeen(tx, {
+      provider: "twilio",
+      event_id: `${params.MessageSid}:${params.MessageStatus}`,
+      type: params.MessageStatus,
+      message_id: message?.id ?? null,
+      pending: message ? undefined : { provider_id: params.MessageSid, payload: params },
+    }, now)
+    if (fresh && message) {
+      await applyTwilioStatusTo(tx, message, params, now)
+    }
+  })
+}
+
+/** Applies the status callbacks kept for `providerId`; call it in the transaction that stores that id on the message. */
+export async function applyTwilioStatusesAwaiting(db: Database, messageId: string, providerId: string, now: Date) {
+  const waiting = await takeEventsAwaiting(db, providerId, messageId, now)
+  for (const params of waiting) {
+    // Read each time: the previous callback may have moved the status on.
+    const message = await findMessage(db, { id: messageId })
+    await applyTwilioStatusTo(db, message!, params, now)
+  }
+}
+
+async function applyTwilioStatusTo(db: Database, message: MessageRef, params: Record<string, string>, now: Date) {
   const code = params.ErrorCode || null
   await recordMessageEvent(db, message, {
     status: TWILIO_STATUSES[params.MessageStatus],
@@ -106,7 +141,7 @@ export async function applyTwilioStatus(db: Database, params: Record<string, str
     error: code ? `Twilio error ${code}` : null,
     type: `sms.${params.MessageStatus}`,
     occurred_at: now,
-    dedupe_key: `twilio:${eventId}`,
+    dedupe_key: `twilio:${params.MessageSid}:${params.MessageStatus}`,
     data: { error_code: code },
   }, now)
 }
@@ -120,9 +155,15 @@ export async function applyInboundSms(db: Database, params: Record<string, strin
   if (keyword !== "stop" && keyword !== "start") {
     return keyword
   }
+  // Seen and applied together: a failure half-way lets Twilio's retry apply it, not skip it as a duplicate.
+  await db.transaction((tx) => applyConsentReply(tx, keyword, params, now))
+  return keyword
+}
+
+async function applyConsentReply(db: Database, keyword: "stop" | "start", params: Record<string, string>, now: Date) {
   const eventId = params.MessageSid ? `inbound:${params.MessageSid}` : null
   if (eventId && !(await firstTimeSeen(db, { provider: "twilio", event_id: eventId, type: keyword, message_id: null }, now))) {
-    return keyword
+    return
   }
   const phone = e164OrRaw(params.From)
   const state = keyword === "stop" ? "unsubscribed" : "granted"
@@ -150,5 +191,4 @@ export async function applyInboundSms(db: Database, params: Record<string, strin
       data: { body: params.Body, phone },
     })
   }
-  return keyword
 }

@@ -47,6 +47,12 @@ export const ListMessagesQuery = z.object({
   to: z.string().optional(),
 })
 
+export const RetryMessageSchema = z.object({
+  /** Required to resend an `uncertain` message, which may already have reached the person. */
+  confirm_duplicate_risk: z.boolean().default(false),
+})
+export type RetryMessageBody = z.infer<typeof RetryMessageSchema>
+
 const previewData = {
   sample: z.enum(["cart", "order", "customer"]).default("cart"),
   /** A real cart, order or customer to render with, instead of the sample. */

@@ -1,5 +1,5 @@
 import type { PluginOptions } from "../options"
-import { BullMqRateLimitedChannel, InProcessRateLimitedChannel } from "./rate-limited"
+import { BullMqRateLimitedChannel, InProcessRateLimitedChannel, type QueuedOutcomeRecorder } from "./rate-limited"
 import { SandboxChannel } from "./sandbox"
 import { SendGridChannel } from "./sendgrid"
 import { TwilioChannel } from "./twilio"
@@ -15,24 +15,27 @@ export function longestDeliveryMs(options: PluginOptions) {
 export type ClosableChannel = Channel & { close(): Promise<void> }
 
 /** Applies the channel's rate limit: shared through Redis when there is one, per process otherwise. */
-function rateLimited(channel: Channel, name: "email" | "sms", options: PluginOptions): ClosableChannel {
+function rateLimited(channel: Channel, name: "email" | "sms", options: PluginOptions, recordOutcome: QueuedOutcomeRecorder): ClosableChannel {
   const perSecond = options.rateLimits[name]
   if (!perSecond) {
     return Object.assign(channel, { close: async () => {} })
   }
   if (options.redisUrl) {
     const queueName = `medusa-plugin-flows-${name}-${channel.provider}`
-    return new BullMqRateLimitedChannel(channel, perSecond, options.redisUrl, queueName, longestDeliveryMs(options))
+    return new BullMqRateLimitedChannel(channel, perSecond, options.redisUrl, queueName, longestDeliveryMs(options), recordOutcome)
   }
   return new InProcessRateLimitedChannel(channel, perSecond)
 }
 
-/** SendGrid and Twilio where their keys are set; the sandbox outbox otherwise. */
-export function createChannels(options: PluginOptions): Record<"email" | "sms", ClosableChannel> {
+/**
+ * SendGrid and Twilio where their keys are set; the sandbox outbox otherwise. `recordOutcome` hears of
+ * every send that went through the Redis queue, for the ones whose caller stopped waiting.
+ */
+export function createChannels(options: PluginOptions, recordOutcome: QueuedOutcomeRecorder): Record<"email" | "sms", ClosableChannel> {
   const { timeoutMs } = options.delivery
   const email = options.sendgrid ? new SendGridChannel(options.sendgrid, timeoutMs) : new SandboxChannel()
   const sms = options.twilio
     ? new TwilioChannel(options.twilio, `${options.backendUrl}${TWILIO_STATUS_PATH}`, timeoutMs)
     : new SandboxChannel()
-  return { email: rateLimited(email, "email", options), sms: rateLimited(sms, "sms", options) }
+  return { email: rateLimited(email, "email", options, recordOutcome), sms: rateLimited(sms, "sms", options, recordOutcome) }
 }

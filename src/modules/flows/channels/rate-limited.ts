@@ -3,7 +3,11 @@ import IORedis from "ioredis"
 import type { Channel, DeliveryResult, OutgoingMessage } from "./types"
 import { ProviderError } from "./types"
 
-type Outcome = { result: DeliveryResult } | { error: { message: string; details: ProviderError["details"] } }
+/** What a queued send came to, as the worker that ran it saw it. */
+export type QueuedOutcome = { result: DeliveryResult } | { error: { message: string; details: ProviderError["details"] } }
+
+/** Told about every queued send once it ran, by message id, on the process whose worker ran it. */
+export type QueuedOutcomeRecorder = (messageId: string, outcome: QueuedOutcome) => Promise<void>
 
 /** Spaces calls `1000 / perSecond` ms apart within this process. */
 export class InProcessRateLimitedChannel implements Channel {
@@ -34,7 +38,9 @@ export class InProcessRateLimitedChannel implements Channel {
 /**
  * Sends through a BullMQ queue whose worker limiter is shared in Redis, so the rate holds across
  * every process. The caller still waits for the provider's answer, and a ProviderError keeps its
- * details on the way back. Queues and workers start on first use, so commands such as
+ * details on the way back. A caller that stops waiting cannot tell whether the job will still send,
+ * so the worker hands every outcome to `recordOutcome` as well: a result that comes too late for the
+ * caller still reaches the message. Queues and workers start on first use, so commands such as
  * `medusa db:migrate` never open Redis connections.
  */
 export class BullMqRateLimitedChannel implements Channel {
@@ -45,7 +51,8 @@ export class BullMqRateLimitedChannel implements Channel {
     private readonly perSecond: number,
     private readonly redisUrl: string,
     private readonly queueName: string,
-    private readonly timeoutMs: number
+    private readonly timeoutMs: number,
+    private readonly recordOutcome: QueuedOutcomeRecorder = async () => {}
   ) {}
 
   get provider() {
@@ -63,15 +70,13 @@ export class BullMqRateLimitedChannel implements Channel {
       const redis = new IORedis(this.redisUrl, { maxRetriesPerRequest: null })
       const queue = new Queue(this.queueName, { connection: redis })
       const events = new QueueEvents(this.queueName, { connection: redis })
-      const worker = new Worker<OutgoingMessage, Outcome>(
+      const worker = new Worker<OutgoingMessage, QueuedOutcome>(
         this.queueName,
         async (job) => {
-          try {
-            return { result: await this.inner.deliver(job.data) }
-          } catch (error) {
-            const details = error instanceof ProviderError ? error.details : { retryable: false }
-            return { error: { message: (error as Error).message, details } }
-          }
+          const outcome = await this.deliverQueued(job.data)
+          // The job must not fail over bookkeeping: the send happened, and a waiting caller records it too.
+          await this.recordOutcome(job.data.id, outcome).catch(() => {})
+          return outcome
         },
         { connection: redis, concurrency: 10, limiter: { max: Math.max(1, Math.round(this.perSecond)), duration: 1000 } }
       )
@@ -80,11 +85,30 @@ export class BullMqRateLimitedChannel implements Channel {
     return this.started
   }
 
+  private async deliverQueued(message: OutgoingMessage): Promise<QueuedOutcome> {
+    try {
+      return { result: await this.inner.deliver(message) }
+    } catch (error) {
+      const details = error instanceof ProviderError ? error.details : { retryable: false }
+      return { error: { message: (error as Error).message, details } }
+    }
+  }
+
   async deliver(message: OutgoingMessage): Promise<DeliveryResult> {
     const { queue, events } = this.start()
     await events.waitUntilReady()
     const job = await queue.add("deliver", message, { removeOnComplete: 1000, removeOnFail: 1000 })
-    const outcome: Outcome = await job.waitUntilFinished(events, this.timeoutMs)
+    let outcome: QueuedOutcome
+    try {
+      outcome = await job.waitUntilFinished(events, this.timeoutMs)
+    } catch (error) {
+      // The job is queued and may still run and send.
+      throw new ProviderError(`The queued send did not finish in time: ${(error as Error).message}`, {
+        retryable: false,
+        mayHaveBeenSent: true,
+        code: "queue_timeout",
+      })
+    }
     if ("error" in outcome) {
       throw new ProviderError(outcome.error.message, outcome.error.details)
     }

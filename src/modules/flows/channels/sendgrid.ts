@@ -1,7 +1,7 @@
 import { Client } from "@sendgrid/client"
 import { MailService } from "@sendgrid/mail"
 import type { PluginOptions } from "../options"
-import { ProviderError, type Channel, type DeliveryResult, type OutgoingMessage } from "./types"
+import { noAnswerError, ProviderError, type Channel, type DeliveryResult, type OutgoingMessage } from "./types"
 
 type SendGridOptions = NonNullable<PluginOptions["sendgrid"]>
 
@@ -26,9 +26,8 @@ export function sendGridRetryAfterMs(headers: Record<string, string> | undefined
 function toProviderError(error: ResponseErrorLike): ProviderError {
   const status = typeof error.code === "number" ? error.code : undefined
   if (!status || !error.response) {
-    // No HTTP answer: a timeout or a network failure. The mail may or may not have gone out,
-    // but SendGrid has no idempotency key, so the message is retried like a 5xx.
-    return new ProviderError(`SendGrid did not answer: ${error.message}`, { retryable: true, code: String(error.code ?? "network") })
+    // SendGrid has no idempotency key: a mail that may have gone out cannot be sent again safely.
+    return noAnswerError("SendGrid", error)
   }
   const details = error.response.body?.errors?.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join("; ")
   const message = `SendGrid ${status}: ${details || error.message}`

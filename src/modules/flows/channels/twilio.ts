@@ -1,7 +1,7 @@
 import twilio from "twilio"
 import type RequestClient from "twilio/lib/base/RequestClient"
 import type { PluginOptions } from "../options"
-import { ProviderError, type Channel, type DeliveryResult, type OutgoingMessage } from "./types"
+import { noAnswerError, ProviderError, type Channel, type DeliveryResult, type OutgoingMessage } from "./types"
 
 type TwilioOptions = NonNullable<PluginOptions["twilio"]>
 
@@ -20,11 +20,12 @@ class BaseUrlRequestClient extends twilio.RequestClient {
   }
 }
 
-type RestExceptionLike = { status?: number; code?: number; message: string; moreInfo?: string }
+type RestExceptionLike = { status?: number; code?: number | string; message: string; moreInfo?: string }
 
 function toProviderError(error: RestExceptionLike): ProviderError {
   if (!error.status) {
-    return new ProviderError(`Twilio did not answer: ${error.message}`, { retryable: true, code: "network" })
+    // Twilio's Messages API takes no idempotency key either.
+    return noAnswerError("Twilio", error)
   }
   const code = String(error.code ?? error.status)
   const message = `Twilio ${error.status} (${code}): ${error.message}`

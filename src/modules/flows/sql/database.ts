@@ -1,4 +1,5 @@
 import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
+import { retryDelayMs } from "../channels/retry"
 
 export type Row = Record<string, any>
 
@@ -21,6 +22,23 @@ export class Database {
   /** Runs `work` in one transaction; the Database it receives is bound to it. */
   async transaction<T>(work: (tx: Database) => Promise<T>): Promise<T> {
     return await this.manager.transactional(async (em) => work(new Database(em as SqlEntityManager)))
+  }
+}
+
+/**
+ * Runs a write again when it fails (a dropped connection, a lock timeout), a few times with backoff:
+ * for bookkeeping that must not be lost, such as a send the provider already accepted.
+ */
+export async function withWriteRetries<T>(write: () => Promise<T>, attempts = 4, baseDelayMs = 100): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write()
+    } catch (error) {
+      if (attempt >= attempts) {
+        throw error
+      }
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt, baseDelayMs, baseDelayMs * 8)))
+    }
   }
 }
 

@@ -4,8 +4,8 @@ export const SENT = ["sent", "delivered", "opened", "clicked", "bounced", "dropp
 /** Statuses of a message that went out and was not refused on the way. */
 export const REACHED = ["sent", "delivered", "opened", "clicked"]
 
-/** Statuses that count against the frequency cap: out, or going out now. */
-export const COUNTED_FOR_CAP = ["sending", ...REACHED]
+/** Statuses that count against the frequency cap: out, going out now, or perhaps out (uncertain). */
+export const COUNTED_FOR_CAP = ["sending", "uncertain", ...REACHED]
 
 /** Statuses that say the message did not reach the person. */
 export const NOT_DELIVERED = ["failed", "bounced", "dropped", "undelivered"]

@@ -74,6 +74,10 @@ export async function startRetry(db: Database, id: string, now: Date): Promise<n
   return row ? (row.attempts as number) : null
 }
 
+/**
+ * Records how a send went. With `onlyFrom`, only a message still in one of those statuses changes (a late
+ * result never overwrites a newer one). True when the row was updated.
+ */
 export async function markMessage(
   db: Database,
   id: string,
@@ -84,12 +88,14 @@ export async function markMessage(
     error_code?: string | null
     sent_at?: Date | null
     now: Date
-  }
-): Promise<void> {
-  await db.rows(
+  },
+  onlyFrom?: string[]
+): Promise<boolean> {
+  const rows = await db.rows(
     `UPDATE flows_message SET status = ?, provider_id = COALESCE(?, provider_id), error = ?, error_code = ?,
        sent_at = COALESCE(?, sent_at), updated_at = ?
-     WHERE id = ?`,
+     WHERE id = ? ${onlyFrom ? "AND status IN (?)" : ""}
+     RETURNING id`,
     [
       update.status,
       update.provider_id ?? null,
@@ -98,8 +104,29 @@ export async function markMessage(
       update.sent_at ?? null,
       update.now,
       id,
+      ...(onlyFrom ? [onlyFrom] : []),
     ]
   )
+  return rows.length > 0
+}
+
+/**
+ * Records that the provider accepted a message. Only a message still `sending` or `uncertain` changes status:
+ * one a webhook (or the queue's worker) already moved on keeps its later status, and gets the provider id
+ * if it had none. True when the row exists.
+ */
+export async function markSent(db: Database, id: string, result: { status: string; provider_id: string | null }, now: Date) {
+  const rows = await db.rows(
+    `UPDATE flows_message SET
+       status = CASE WHEN status IN ('sending', 'uncertain') THEN ? ELSE status END,
+       error = CASE WHEN status IN ('sending', 'uncertain') THEN NULL ELSE error END,
+       error_code = CASE WHEN status IN ('sending', 'uncertain') THEN NULL ELSE error_code END,
+       provider_id = COALESCE(provider_id, ?), sent_at = COALESCE(sent_at, ?), updated_at = ?
+     WHERE id = ?
+     RETURNING id`,
+    [result.status, result.provider_id, now, now, id]
+  )
+  return rows.length > 0
 }
 
 /** The last flow message that went out to a contact on a channel (and flow): what an opt-out is credited to. */

@@ -1,21 +1,59 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import { addTimelineEntry } from "./contacts"
-import type { Database } from "./database"
+import { json, type Database } from "./database"
 
-/** Records a webhook event once. False when it was seen before: providers deliver events more than once. */
+/**
+ * Records a webhook event once. False when it was seen before: providers deliver events more than once.
+ * An event about a provider id no message has yet is kept with its payload, `pending` on that id.
+ */
 export async function firstTimeSeen(
   db: Database,
-  event: { provider: string; event_id: string; type: string; message_id: string | null },
+  event: {
+    provider: string
+    event_id: string
+    type: string
+    message_id: string | null
+    pending?: { provider_id: string; payload: Record<string, unknown> }
+  },
   now: Date
 ): Promise<boolean> {
   const row = await db.first(
-    `INSERT INTO flows_provider_event (id, provider, event_id, type, message_id, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO flows_provider_event (id, provider, event_id, type, message_id, pending_provider_id, payload, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
      ON CONFLICT (provider, event_id) WHERE deleted_at IS NULL DO NOTHING
      RETURNING id`,
-    [generateEntityId(undefined, "flowpev"), event.provider, event.event_id, event.type, event.message_id, now, now]
+    [
+      generateEntityId(undefined, "flowpev"),
+      event.provider,
+      event.event_id,
+      event.type,
+      event.message_id,
+      event.pending?.provider_id ?? null,
+      event.pending ? json(event.pending.payload) : null,
+      now,
+      now,
+    ]
   )
   return Boolean(row)
+}
+
+/**
+ * Serializes, until the transaction ends, the work about one provider id: storing it on its message, and
+ * an event about it that may arrive at the same moment. Neither can then miss the other.
+ */
+export async function lockProviderId(db: Database, providerId: string): Promise<void> {
+  await db.rows(`SELECT pg_advisory_xact_lock(hashtext(?))`, [`medusa-plugin-flows:provider-id:${providerId}`])
+}
+
+/** Takes the events kept for a provider id, now that `messageId` has it, and returns their payloads. */
+export async function takeEventsAwaiting(db: Database, providerId: string, messageId: string, now: Date) {
+  const rows = await db.rows(
+    `UPDATE flows_provider_event SET pending_provider_id = NULL, message_id = ?, updated_at = ?
+     WHERE pending_provider_id = ? AND deleted_at IS NULL
+     RETURNING payload`,
+    [messageId, now, providerId]
+  )
+  return rows.map((row) => row.payload as Record<string, string>)
 }
 
 export type MessageRef = { id: string; status: string; contact_id: string | null; flow_id: string | null; run_id: string | null }
@@ -40,7 +78,7 @@ export async function findMessage(
 
 /** How far a message got. A status only ever moves forward: a late "delivered" never undoes "opened". */
 const PROGRESS: Record<string, number> = {
-  queued: 0, sending: 1, retrying: 1, sent: 2, delivered: 3, opened: 4, clicked: 5,
+  queued: 0, sending: 1, retrying: 1, uncertain: 1, sent: 2, delivered: 3, opened: 4, clicked: 5,
   bounced: 3, dropped: 3, undelivered: 3, failed: 3,
 }
 

@@ -1,4 +1,4 @@
-import { Badge, Button, Container, Drawer, Heading, Input, Select, Table, Text, toast } from "@medusajs/ui"
+import { Badge, Button, Container, Drawer, Heading, Input, Select, Table, Text, toast, usePrompt } from "@medusajs/ui"
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import { useState } from "react"
 import { Link } from "react-router-dom"
@@ -7,7 +7,7 @@ import { STATUS_COLOR, dateTime } from "../../../lib/format"
 import { api, errorMessage, type Json } from "../../../lib/sdk"
 
 const ANY = "any"
-const STATUSES = ["sending", "retrying", "sent", "delivered", "opened", "clicked", "skipped", "failed", "bounced", "dropped", "undelivered"]
+const STATUSES = ["sending", "retrying", "uncertain", "sent", "delivered", "opened", "clicked", "skipped", "failed", "bounced", "dropped", "undelivered"]
 
 function FilterSelect({ label, value, options, onChange }: { label: string; value: string; options: [string, string][]; onChange: (v: string) => void }) {
   return (
@@ -57,8 +57,9 @@ function MessageDetail({ id, onClose }: { id: string | null; onClose: () => void
     queryFn: () => api.get<{ message: Json; events: Json[] }>(`/admin/flows/messages/${id}`),
     enabled: Boolean(id),
   })
+  const prompt = usePrompt()
   const retry = useMutation({
-    mutationFn: () => api.post<{ message: Json }>(`/admin/flows/messages/${id}/retry`, {}),
+    mutationFn: (body: { confirm_duplicate_risk?: boolean }) => api.post<{ message: Json }>(`/admin/flows/messages/${id}/retry`, body),
     onSuccess: ({ message }) => {
       toast.success(`Retried: ${message.status}`)
       queryClient.invalidateQueries({ queryKey: ["flows"] })
@@ -66,6 +67,21 @@ function MessageDetail({ id, onClose }: { id: string | null; onClose: () => void
     onError: (error) => toast.error(errorMessage(error)),
   })
   const message = detail.data?.message
+  // An uncertain message may already have reached the person: sending it again needs the owner's word.
+  const retryMessage = async () => {
+    if (message?.status !== "uncertain") {
+      return retry.mutate({})
+    }
+    const confirmed = await prompt({
+      title: "Send it again?",
+      description: "The provider did not answer, so this message may already have been delivered. Sending it again may reach the person twice.",
+      confirmText: "Send again",
+      cancelText: "Cancel",
+    })
+    if (confirmed) {
+      retry.mutate({ confirm_duplicate_risk: true })
+    }
+  }
   return (
     <Drawer open={Boolean(id)} onOpenChange={(open) => !open && onClose()}>
       <Drawer.Content>
@@ -79,8 +95,8 @@ function MessageDetail({ id, onClose }: { id: string | null; onClose: () => void
               <div className="flex items-center gap-2">
                 <Badge size="2xsmall" color={STATUS_COLOR[message.status]}>{message.status}</Badge>
                 <Text size="small" className="text-ui-fg-subtle">updated {dateTime(message.updated_at)}</Text>
-                {message.status === "failed" && message.run_id && (
-                  <Button size="small" variant="secondary" isLoading={retry.isPending} onClick={() => retry.mutate()}>Retry</Button>
+                {(message.status === "failed" || message.status === "uncertain") && message.run_id && (
+                  <Button size="small" variant="secondary" isLoading={retry.isPending} onClick={retryMessage}>Retry</Button>
                 )}
               </div>
               {message.error && <Text size="small" className="text-ui-fg-error">{message.error_code ? `${message.error_code}: ` : ""}{message.error}</Text>}

@@ -36,5 +36,6 @@ export async function POST(req: MedusaRequest<TestSendBody>, res: MedusaResponse
     const { body } = await renderSms(template as SmsTemplate, variables)
     message = await flows.sendTestMessage(flow.id, { id: step.id, channel: "sms" }, to, { channel: "sms", text: body })
   }
-  res.status(message.status === "failed" ? 502 : 200).json({ message })
+  // 504: the provider did not answer, and the test may or may not have gone out.
+  res.status(message.status === "failed" ? 502 : message.status === "uncertain" ? 504 : 200).json({ message })
 }
