@@ -1,4 +1,5 @@
 import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
+import type { Context } from "@medusajs/framework/types"
 import { retryDelayMs } from "../channels/retry"
 
 export type Row = Record<string, any>
@@ -10,6 +11,14 @@ export type Row = Record<string, any>
 export class Database {
   constructor(private readonly manager: SqlEntityManager) {}
 
+  /**
+   * The Database of a Medusa shared context: the caller's transaction when it has one, so a module
+   * write joins it (and rolls back with it); otherwise the request's own manager.
+   */
+  static of(context: Context): Database {
+    return new Database((context.transactionManager ?? context.manager) as SqlEntityManager)
+  }
+
   async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
     return await this.manager.execute(sql, params as any[])
   }
@@ -19,7 +28,7 @@ export class Database {
     return row
   }
 
-  /** Runs `work` in one transaction; the Database it receives is bound to it. */
+  /** Runs `work` in one transaction (a savepoint inside a caller's); the Database it receives is bound to it. */
   async transaction<T>(work: (tx: Database) => Promise<T>): Promise<T> {
     return await this.manager.transactional(async (em) => work(new Database(em as SqlEntityManager)))
   }

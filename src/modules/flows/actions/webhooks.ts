@@ -1,10 +1,10 @@
-import { CUSTOM_ARG_PREFIX } from "./channels/sendgrid"
-import { normalizePhone } from "./channels/recipients"
-import { addConsentEvidence, addTimelineEntry, contactsWithPhone, setEmailConsent, upsertContact } from "./sql/contacts"
-import { lastTextTo } from "./sql/messages"
-import { setPhoneConsent } from "./sql/phone-consent"
-import type { Database } from "./sql/database"
-import { findMessage, firstTimeSeen, lockProviderId, recordMessageEvent, takeEventsAwaiting, type MessageRef } from "./sql/provider-events"
+import { CUSTOM_ARG_PREFIX } from "../channels/sendgrid"
+import { normalizePhone } from "../channels/recipients"
+import { addConsentEvidence, addTimelineEntry, contactsWithPhone, setEmailConsent, upsertContact } from "../sql/contacts"
+import { lastTextTo } from "../sql/messages"
+import { setPhoneConsent } from "../sql/phone-consent"
+import type { Database } from "../sql/database"
+import { findMessage, firstTimeSeen, lockProviderId, recordMessageEvent, takeEventsAwaiting, type MessageRef } from "../sql/provider-events"
 
 /** What a SendGrid event means for the message (status), the timeline (as) and consent (suppress). */
 const SENDGRID_EVENTS: Record<string, { status?: string; as?: string; suppress?: boolean }> = {

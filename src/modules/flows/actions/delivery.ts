@@ -1,0 +1,416 @@
+import { randomUUID } from "node:crypto"
+import { MedusaError } from "@medusajs/framework/utils"
+import { durationToMs, quietHoursEnd } from "../../../engine"
+import { linksFor } from "../../../lib/signed-links"
+import { longestDeliveryMs } from "../channels"
+import type { QueuedOutcome } from "../channels/rate-limited"
+import { countSegments, normalizePhone } from "../channels/recipients"
+import { retryDelayMs } from "../channels/retry"
+import { ProviderError, type DeliveryResult } from "../channels/types"
+import { DEFAULT_MAX_SEGMENTS } from "../options"
+import { addTimelineEntry, consentOf } from "../sql/contacts"
+import { type Database, withWriteRetries } from "../sql/database"
+import { insertMessageOnce, markMessage, markSent, startRetry } from "../sql/messages"
+import { COUNTED_FOR_CAP } from "../sql/message-statuses"
+import { phoneConsentOf, setPhoneConsent, type PhoneConsentState } from "../sql/phone-consent"
+import { lockProviderId } from "../sql/provider-events"
+import * as runSql from "../sql/runs"
+import { messageKey, type RenderedMessage, type RunRow } from "../types"
+import { applyTwilioStatusesAwaiting } from "./webhooks"
+import type { ModuleContext } from "./context"
+
+/**
+ * Why a flow's message must not go out, or null. SMS is opt-in only, and the consent is the receiving
+ * number's own; email goes out unless the address unsubscribed (from all email or from this flow), or
+ * with the opt_in policy only to people who said yes.
+ */
+function reasonNotToSend(
+  consent: { email_consent?: string; unsubscribed_flows?: string[] | null; phone_consent?: PhoneConsentState | null },
+  message: { channel: "email" | "sms"; to: string | null; flow_id: string },
+  emailConsent: "opt_out" | "opt_in"
+): string | null {
+  const { channel, to } = message
+  if (!to) {
+    return channel === "email" ? "no email address" : "no phone number"
+  }
+  const state = channel === "email" ? consent.email_consent : consent.phone_consent
+  if (state === "unsubscribed") {
+    return `unsubscribed from ${channel}`
+  }
+  if (channel === "sms" && state === "pending") {
+    return "SMS consent not confirmed yet"
+  }
+  if (channel === "sms" && state !== "granted") {
+    return "no SMS consent for this number"
+  }
+  if (channel === "email" && emailConsent === "opt_in" && state !== "granted") {
+    return "no email consent"
+  }
+  return consent.unsubscribed_flows?.includes(message.flow_id) ? "unsubscribed from this flow" : null
+}
+
+/** What became of a send step. `uncertain`: the call may have reached the provider; it is not sent again. */
+export type SendOutcome =
+  | "sent"
+  | "skipped"
+  | "failed"
+  | "uncertain"
+  | "already_handled"
+  | "lost_claim"
+  | { deferred_until: Date; reason: "quiet_hours" | "provider_retry" | "in_flight" }
+
+
+/**
+ * Sends one step's message at most once. The idempotency key (flow, run, step) is written
+ * before the provider is called, so a retry, a second worker or a redelivered event finds
+ * it and sends nothing; a message whose send may have gone out is never sent again.
+ */
+export async function deliverStepMessage(
+  ctx: ModuleContext,
+  run: RunRow,
+  step: { id: string; channel: "email" | "sms" },
+  content: { rendered: RenderedMessage } | { skip: string },
+  now = new Date()
+): Promise<SendOutcome> {
+  const contact = await consentOf(ctx.db, run.contact_id)
+  const rendered = "rendered" in content ? content.rendered : { channel: step.channel }
+  const recipient = recipientFor(ctx, run, step.channel, rendered)
+  const reason =
+    ("skip" in content ? content.skip : null) ??
+    recipient.invalid ??
+    reasonNotToSend(
+      { ...contact, phone_consent: step.channel === "sms" ? await phoneConsentOf(ctx.db, recipient.to) : null },
+      { channel: step.channel, to: recipient.to, flow_id: run.flow_id },
+      ctx.options.defaults.emailConsent
+    )
+  // A text that will go out waits for the end of the recipient's quiet hours; email is not held back.
+  const { quietHours, timezone } = ctx.options.defaults
+  const compressed = ctx.options.scheduler.timeScale > 1
+  const quietUntil =
+    step.channel === "sms" && !reason && !compressed ? quietHoursEnd(now, quietHours, contact?.timezone ?? timezone) : null
+  if (quietUntil) {
+    return { deferred_until: quietUntil, reason: "quiet_hours" }
+  }
+  const idempotencyKey = messageKey(run, step.id)
+  const claimed = await ctx.db.transaction(async (tx) => {
+    if (!(await runSql.holdsClaim(tx, run))) {
+      return "lost_claim" as const
+    }
+    const capped = !reason && (await frequencyCapReached(ctx, tx, run.contact_id, now))
+    const message = await insertMessageOnce(
+      tx,
+      {
+        ...rendered,
+        idempotency_key: idempotencyKey,
+        flow_id: run.flow_id,
+        run_id: run.id,
+        step_id: step.id,
+        contact_id: run.contact_id,
+        provider: ctx.channels[step.channel].provider,
+        to: recipient.to,
+        segments: recipient.segments,
+        status: reason || capped ? "skipped" : "sending",
+        error: reason ?? (capped ? "frequency cap reached" : null),
+      },
+      now
+    )
+    if (message.created || message.status !== "retrying") {
+      return message
+    }
+    const attempts = await startRetry(tx, message.id, now)
+    // Null: another worker took this retry between the read above and the update.
+    return attempts === null ? ("already_handled" as const) : { ...message, status: "sending", attempts, created: true }
+  })
+  if (claimed === "lost_claim" || claimed === "already_handled") {
+    return claimed
+  }
+  if (!claimed.created) {
+    if (claimed.status !== "sending") {
+      return "already_handled"
+    }
+    // Another worker may still be in its provider call (its lease ran out first): wait for its answer.
+    const answeredBy = new Date(claimed.updated_at.getTime() + longestDeliveryMs(ctx.options))
+    if (now < answeredBy) {
+      return { deferred_until: answeredBy, reason: "in_flight" }
+    }
+    // The worker died during the provider call: the message may have gone out, so it is not sent again.
+    await markMessage(ctx.db, claimed.id, {
+      status: "uncertain",
+      error: "interrupted during the provider call; not sent again to avoid a duplicate",
+      now,
+    }, ["sending"])
+    return "uncertain"
+  }
+  if (claimed.status === "skipped") {
+    return "skipped"
+  }
+  return await callProvider(ctx, run, step, { ...rendered, id: claimed.id, to: recipient.to! }, claimed.attempts, now)
+}
+
+function recipientFor(ctx: ModuleContext, run: RunRow, channel: "email" | "sms", rendered: RenderedMessage) {
+  if (channel === "email") {
+    return { to: run.email, segments: null, invalid: null }
+  }
+  const phone = normalizePhone(run.phone, ctx.options.twilio?.defaultCountry)
+  if ("invalid" in phone) {
+    return { to: run.phone, segments: null, invalid: phone.invalid }
+  }
+  const { segments } = countSegments(rendered.text ?? "")
+  const limit = ctx.options.twilio?.maxSegments ?? DEFAULT_MAX_SEGMENTS
+  const tooLong = segments > limit ? `text is ${segments} segments, over the limit of ${limit}` : null
+  return { to: phone.e164, segments, invalid: tooLong }
+}
+
+async function callProvider(
+  ctx: ModuleContext,
+  run: Pick<RunRow, "id" | "flow_id" | "contact_id">,
+  step: { id: string; channel: "email" | "sms" },
+  message: RenderedMessage & { id: string; to: string },
+  attempt: number,
+  now: Date
+): Promise<SendOutcome> {
+  let result: DeliveryResult
+  try {
+    result = await ctx.channels[step.channel].deliver({
+      ...message,
+      idempotency_key: messageKey(run, step.id),
+      flow_id: run.flow_id,
+      run_id: run.id,
+      step_id: step.id,
+      unsubscribe_url: linksFor(ctx.options, { contact_id: run.contact_id, flow_id: run.flow_id }).unsubscribe,
+    })
+  } catch (error) {
+    return await recordRefusal(ctx, run, message, error as Error, attempt, now)
+  }
+  // Past this point the provider has the message: nothing below may fail it, or a retry would send it twice.
+  await recordSent(ctx, message.id, result, now)
+  await addToTimeline(ctx, run, `${step.channel}.sent`, message.id, now, { subject: message.subject ?? null })
+  return "sent"
+}
+
+/**
+ * Stores a send's result with its provider id, and applies the status callbacks that arrived before it.
+ * The writes are retried; if they still fail the message stays `sending`, and a later tick marks it
+ * `uncertain`: never `failed`, never sent again.
+ */
+async function recordSent(ctx: ModuleContext, messageId: string, result: DeliveryResult, now: Date): Promise<void> {
+  await withWriteRetries(() =>
+    ctx.db.transaction(async (tx) => {
+      if (result.provider_id) {
+        await lockProviderId(tx, result.provider_id)
+      }
+      if ((await markSent(tx, messageId, result, now)) && result.provider_id) {
+        await applyTwilioStatusesAwaiting(tx, messageId, result.provider_id, now)
+      }
+    })
+  )
+}
+
+/** A provider call that threw: retried later, failed, or `uncertain` when it may have gone out. */
+async function recordRefusal(
+  ctx: ModuleContext,
+  run: Pick<RunRow, "id" | "flow_id" | "contact_id">,
+  message: { id: string; to: string },
+  error: Error,
+  attempt: number,
+  now: Date
+): Promise<SendOutcome> {
+  if (!(error instanceof ProviderError)) {
+    await markMessage(ctx.db, message.id, { status: "failed", error: error.message, now })
+    return "failed"
+  }
+  const { retryable, code, retryAfterMs, recipientOptedOut, mayHaveBeenSent } = error.details
+  if (mayHaveBeenSent) {
+    // Only from `sending`: a queued send whose result came in meanwhile keeps it.
+    await markMessage(ctx.db, message.id, { status: "uncertain", error: error.message, error_code: code, now }, ["sending"])
+    return "uncertain"
+  }
+  const { maxAttempts, baseDelayMs, maxDelayMs } = ctx.options.delivery
+  if (retryable && attempt < maxAttempts) {
+    await markMessage(ctx.db, message.id, { status: "retrying", error: error.message, error_code: code, now })
+    const delay = retryAfterMs ?? retryDelayMs(attempt, baseDelayMs, maxDelayMs)
+    return { deferred_until: new Date(now.getTime() + delay), reason: "provider_retry" }
+  }
+  await markMessage(ctx.db, message.id, { status: "failed", error: error.message, error_code: code, now })
+  if (recipientOptedOut) {
+    // The number replied STOP to our sender at some point: no contact may text it any more.
+    await setPhoneConsent(ctx.db, message.to, "unsubscribed", now)
+    await addToTimeline(ctx, run, "sms.opted_out", message.id, now, { error_code: code })
+  }
+  return "failed"
+}
+
+/**
+ * A send that went through the Redis queue finished. Its caller records it too, unless it stopped
+ * waiting: then the message is `uncertain`, and this settles it, sent with its provider id or refused.
+ */
+export async function recordQueuedOutcome(ctx: ModuleContext, messageId: string, outcome: QueuedOutcome, now = new Date()) {
+  if ("result" in outcome) {
+    await recordSent(ctx, messageId, outcome.result, now)
+    return
+  }
+  const { message, details } = outcome.error
+  await markMessage(ctx.db, messageId, { status: "failed", error: message, error_code: details.code ?? null, now }, ["uncertain"])
+}
+
+async function addToTimeline(ctx: ModuleContext, run: Pick<RunRow, "id" | "flow_id" | "contact_id">, type: string, messageId: string, now: Date, data: Record<string, unknown>) {
+  if (!run.contact_id) {
+    return
+  }
+  await addTimelineEntry(ctx.db, {
+    contact_id: run.contact_id,
+    type,
+    occurred_at: now,
+    dedupe_key: `${type}:${messageId}`,
+    flow_id: run.flow_id,
+    run_id: run.id,
+    message_id: messageId,
+    data,
+  })
+}
+
+/**
+ * Whether the contact already got `frequencyCap.max` messages, from any flow, within the cap's
+ * window; messages outside flows (a consent confirmation) do not count. The contact row is locked for
+ * the rest of the transaction so two workers cannot both send the last allowed message.
+ */
+async function frequencyCapReached(ctx: ModuleContext, tx: Database, contactId: string | null, now: Date): Promise<boolean> {
+  if (!contactId) {
+    return false
+  }
+  const { max, per } = ctx.options.defaults.frequencyCap
+  await tx.rows(`SELECT id FROM flows_contact WHERE id = ? FOR UPDATE`, [contactId])
+  const row = await tx.first(
+    `SELECT count(*)::int AS sent FROM flows_message
+     WHERE contact_id = ? AND run_id IS NOT NULL AND status IN (?) AND created_at > ? AND deleted_at IS NULL`,
+    [contactId, COUNTED_FOR_CAP, new Date(now.getTime() - durationToMs(per, ctx.options.scheduler.timeScale))]
+  )
+  return (row?.sent ?? 0) >= max
+}
+
+/** Sends a message that belongs to no run (a test send, a confirmation) once, now, without retries. */
+export async function sendStandalone(
+  ctx: ModuleContext,
+  step: { id: string; channel: "email" | "sms" },
+  message: { idempotency_key: string; to: string; contact_id: string | null; flow_id: string | null },
+  rendered: RenderedMessage,
+  now: Date
+): Promise<string> {
+  const channel = ctx.channels[step.channel]
+  const { id, created } = await insertMessageOnce(
+    ctx.db,
+    {
+      ...rendered,
+      ...message,
+      run_id: null,
+      step_id: step.id,
+      provider: channel.provider,
+      status: "sending",
+      segments: step.channel === "sms" ? countSegments(rendered.text ?? "").segments : null,
+    },
+    now
+  )
+  if (!created) {
+    return id
+  }
+  let result: DeliveryResult
+  try {
+    result = await channel.deliver({
+      ...rendered,
+      id,
+      idempotency_key: id,
+      to: message.to,
+      flow_id: message.flow_id ?? step.id,
+      run_id: "none",
+      step_id: step.id,
+    })
+  } catch (error) {
+    const details = error instanceof ProviderError ? error.details : null
+    const status = details?.mayHaveBeenSent ? "uncertain" : "failed"
+    await markMessage(ctx.db, id, { status, error: (error as Error).message, error_code: details?.code ?? null, now }, ["sending"])
+    return id
+  }
+  await recordSent(ctx, id, result, now)
+  return id
+}
+
+/**
+ * Sends one step's content to an address the owner gives, to see it as recipients will. It is
+ * logged like any message, marked as a test, and skips consent, quiet hours and the cap.
+ */
+export async function sendTestMessage(
+  ctx: ModuleContext,
+  flowId: string,
+  step: { id: string; channel: "email" | "sms" },
+  to: string,
+  rendered: RenderedMessage,
+  now = new Date()
+) {
+  let recipient = to.trim()
+  if (step.channel === "sms") {
+    const phone = normalizePhone(recipient, ctx.options.twilio?.defaultCountry)
+    if ("invalid" in phone) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `Cannot text ${to}: ${phone.invalid}`)
+    }
+    recipient = phone.e164
+  }
+  const id = await sendStandalone(ctx, 
+    step,
+    { idempotency_key: `test:${randomUUID()}`, to: recipient, contact_id: null, flow_id: flowId },
+    rendered,
+    now
+  )
+  await ctx.service.updateMessages({ id, metadata: { test: true } }, ctx.shared)
+  return await ctx.service.retrieveMessage(id, {}, ctx.shared)
+}
+
+/**
+ * Sends a failed or uncertain flow message again, once: the status moves to sending in one conditional
+ * update, so a double click or two admins cannot send it twice. Consent is checked again. An uncertain
+ * message may already have reached the person, so it is only sent again when `confirmDuplicateRisk` says so.
+ */
+export async function retryMessage(ctx: ModuleContext, id: string, { confirmDuplicateRisk = false } = {}, now = new Date()) {
+  const message = await ctx.db.first(
+    `SELECT id, flow_id, run_id, step_id, contact_id, channel, status, "to", subject, preheader, html, text
+     FROM flows_message WHERE id = ? AND deleted_at IS NULL`,
+    [id]
+  )
+  if (!message) {
+    throw new MedusaError(MedusaError.Types.NOT_FOUND, `Message ${id} was not found`)
+  }
+  if (!["failed", "uncertain"].includes(message.status) || !message.run_id) {
+    throw new MedusaError(
+      MedusaError.Types.NOT_ALLOWED,
+      message.run_id
+        ? `Only a failed or uncertain message can be retried; this one is ${message.status}`
+        : "A test message is sent again from the flow editor"
+    )
+  }
+  if (message.status === "uncertain" && !confirmDuplicateRisk) {
+    throw new MedusaError(
+      MedusaError.Types.NOT_ALLOWED,
+      "This message may already have been sent (the provider did not answer): sending it again may duplicate it. Confirm with confirm_duplicate_risk: true"
+    )
+  }
+  const contact = await consentOf(ctx.db, message.contact_id)
+  const refusal = reasonNotToSend(
+    { ...contact, phone_consent: message.channel === "sms" ? await phoneConsentOf(ctx.db, message.to) : null },
+    { channel: message.channel, to: message.to, flow_id: message.flow_id },
+    ctx.options.defaults.emailConsent
+  )
+  if (refusal) {
+    throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Not retried: ${refusal}`)
+  }
+  const claimed = await ctx.db.first(
+    `UPDATE flows_message SET status = 'sending', error = NULL, error_code = NULL, attempts = attempts + 1, updated_at = ?
+     WHERE id = ? AND status = ? RETURNING id`,
+    [now, id, message.status]
+  )
+  if (!claimed) {
+    throw new MedusaError(MedusaError.Types.CONFLICT, "This message is already being retried")
+  }
+  const run = { id: message.run_id, flow_id: message.flow_id, contact_id: message.contact_id }
+  // As the last allowed attempt: a provider that refuses again fails the message, for the owner to see.
+  await callProvider(ctx, run, { id: message.step_id, channel: message.channel }, message as RenderedMessage & { id: string; to: string }, ctx.options.delivery.maxAttempts, now)
+  return await ctx.service.retrieveMessage(id, {}, ctx.shared)
+}

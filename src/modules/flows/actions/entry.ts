@@ -1,0 +1,180 @@
+import {
+  activityFingerprint,
+  canEnter,
+  durationToMs,
+  evaluate,
+  exitEventMatches,
+  runsPerContact,
+  shouldRestartWait,
+  type FlowDefinition,
+} from "../../../engine"
+import { addTimelineEntry, contactsLastOrderedBetween, noteOrderPlaced, upsertContact } from "../sql/contacts"
+import * as conversionSql from "../sql/conversions"
+import * as flowSql from "../sql/flows"
+import * as runSql from "../sql/runs"
+import type { StoreEvent } from "../types"
+import { e164OrRaw } from "./webhooks"
+import type { ModuleContext } from "./context"
+
+/** Medusa raises cart.created and cart.updated; flows only need to know the cart changed. */
+const TRIGGER_ALIASES: Record<string, string> = { "cart.created": "cart.updated" }
+
+const WIN_BACK_LOOKBACK = { amount: 7, unit: "days" } as const
+const WIN_BACK_PAGE = 500
+
+/** Cart edits are too frequent to be worth a timeline entry each. */
+const EVENTS_KEPT_OFF_TIMELINE = new Set(["cart.updated"])
+
+
+/**
+ * Records a store event: the contact and its timeline, the runs it ends and the runs it starts.
+ * Safe to call twice with the same event.
+ */
+export async function recordEvent(ctx: ModuleContext, input: StoreEvent) {
+  const country = input.identity.country_code?.toUpperCase() ?? ctx.options.twilio?.defaultCountry
+  const phone = input.identity.phone ? e164OrRaw(input.identity.phone, country) : null
+  const event = { ...input, identity: { ...input.identity, phone } }
+  const now = event.occurred_at
+  const contactId = await upsertContact(ctx.db, event.identity, now)
+  if (contactId && !EVENTS_KEPT_OFF_TIMELINE.has(event.name)) {
+    await addTimelineEntry(ctx.db, {
+      contact_id: contactId,
+      type: event.name,
+      occurred_at: now,
+      dedupe_key: `${event.name}:${event.subject.id}`,
+      data: { subject_type: event.subject.type, subject_id: event.subject.id },
+    })
+  }
+  if (contactId && event.name === "order.placed") {
+    await noteOrderPlaced(ctx.db, contactId, now)
+    await attributeOrder(ctx, event, contactId, now)
+  }
+  const exited = await exitRunsOn(ctx, event, now)
+  const { entered, restarted } = await enterFlowsOn(ctx, event, contactId, now)
+  return { contact_id: contactId, entered, exited, restarted }
+}
+
+/** Credits a placed order to the flow message that last reached the buyer within the attribution window. */
+async function attributeOrder(ctx: ModuleContext, event: StoreEvent, contactId: string, now: Date) {
+  const order = event.facts.order as { id: string; total?: unknown; currency_code?: string } | undefined
+  if (!order?.currency_code) {
+    return
+  }
+  const window = durationToMs(ctx.options.defaults.attributionWindow, ctx.options.scheduler.timeScale)
+  await conversionSql.attributeOrder(ctx.db, {
+    order_id: order.id,
+    contact_id: contactId,
+    amount: Number(order.total ?? 0),
+    currency_code: order.currency_code,
+    ordered_at: now,
+    since: new Date(now.getTime() - window),
+  })
+}
+
+async function exitRunsOn(ctx: ModuleContext, event: StoreEvent, now: Date): Promise<string[]> {
+  const candidates = await runSql.activeRunsFor(ctx.db, event.identity)
+  const matching = candidates.filter((run) =>
+    exitEventMatches(run.definition as FlowDefinition, { name: event.name, ...event.identity }, run)
+  )
+  return await runSql.endRuns(ctx.db, matching.map((r) => r.id), "exited", `event:${event.name}`, now)
+}
+
+/** Starts the flows the event triggers, or restarts the wait of a subject already in one. */
+async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: string | null, now: Date) {
+  const trigger = TRIGGER_ALIASES[event.name] ?? event.name
+  const flows = await flowSql.activeFlowsTriggeredBy(ctx.db, trigger)
+  const fingerprint = activityFingerprint(event.facts)
+  const entered: string[] = []
+  const restarted: string[] = []
+  for (const flow of flows) {
+    const definition = flow.definition as FlowDefinition
+    if (definition.trigger.filters && !evaluate(definition.trigger.filters, event.facts)) {
+      continue
+    }
+    const perContact = runsPerContact(definition)
+    const subjectId = perContact ? contactId : event.subject.id
+    if (!subjectId) {
+      continue
+    }
+    const subject = { type: perContact ? ("contact" as const) : event.subject.type, id: subjectId }
+    const active = await runSql.activeRunOf(ctx.db, flow.id, subject)
+    if (active) {
+      if (shouldRestartWait(active.definition, active, fingerprint) && (await runSql.restartWait(ctx.db, active.id, fingerprint!, now))) {
+        restarted.push(active.id)
+      }
+      continue
+    }
+    const history = await runSql.previousRuns(ctx.db, flow.id, subject)
+    if (!canEnter(definition.reentry, history, now, ctx.options.scheduler.timeScale).ok) {
+      continue
+    }
+    const runId = await runSql.insertRunIfNoneActive(ctx.db, {
+      flow_id: flow.id,
+      flow_version_id: flow.current_version_id,
+      subject_type: subject.type,
+      subject_id: subject.id,
+      identity: event.identity,
+      contact_id: contactId,
+      context: fingerprint ? { fingerprint } : {},
+      now,
+    })
+    if (runId) {
+      entered.push(runId)
+    }
+  }
+  return { entered, restarted }
+}
+
+/**
+ * Records when each person last ordered, for win-back; a later time never moves back. Returns how many
+ * people it recorded. Used to import the orders placed before the plugin was installed.
+ */
+export async function noteLastOrders(ctx: ModuleContext, people: { email: string | null; customer_id: string | null; at: Date }[], now = new Date()) {
+  let recorded = 0
+  for (const person of people) {
+    const contactId = await upsertContact(ctx.db, { email: person.email, customer_id: person.customer_id }, now)
+    if (contactId) {
+      await noteOrderPlaced(ctx.db, contactId, person.at, now)
+      recorded += 1
+    }
+  }
+  return recorded
+}
+
+/**
+ * Win-back: for each active `customer.inactive` flow, records the event for the people whose last
+ * order crossed the flow's `inactive_for` mark within the past week (a week, so a few days of
+ * downtime lose nobody). It reads an index over last-order times, so its cost follows the people
+ * who qualify, not the number of orders. Reentry rules keep anyone from entering twice.
+ */
+export async function startWinBackRuns(ctx: ModuleContext, now = new Date()): Promise<string[]> {
+  const { timeScale } = ctx.options.scheduler
+  const flows = await flowSql.activeFlowsTriggeredBy(ctx.db, "customer.inactive")
+  const entered: string[] = []
+  for (const flow of flows) {
+    const inactiveFor = (flow.definition as FlowDefinition).trigger.inactive_for!
+    const mark = new Date(now.getTime() - durationToMs(inactiveFor, timeScale))
+    const from = new Date(mark.getTime() - durationToMs(WIN_BACK_LOOKBACK, timeScale))
+    for (let offset = 0; ; offset += WIN_BACK_PAGE) {
+      const contacts = await contactsLastOrderedBetween(ctx.db, from, mark, WIN_BACK_PAGE, offset)
+      for (const contact of contacts) {
+        const person = {
+          customer_id: contact.customer_id, email: contact.email, phone: contact.phone,
+          first_name: contact.first_name, last_name: contact.last_name,
+        }
+        const result = await recordEvent(ctx, {
+          name: "customer.inactive",
+          occurred_at: now,
+          subject: contact.customer_id ? { type: "customer", id: contact.customer_id } : { type: "contact", id: contact.id },
+          identity: person,
+          facts: { customer: { ...person, id: contact.customer_id, last_order_at: contact.last_order_at } },
+        })
+        entered.push(...result.entered)
+      }
+      if (contacts.length < WIN_BACK_PAGE) {
+        break
+      }
+    }
+  }
+  return entered
+}

@@ -1,0 +1,40 @@
+import { randomUUID } from "node:crypto"
+import { consentOf, engagementSince } from "../sql/contacts"
+import * as runSql from "../sql/runs"
+import type { RunRow } from "../types"
+import type { ModuleContext } from "./context"
+
+
+/** Reserves due runs for this worker. */
+export async function claimDueRuns(ctx: ModuleContext, now: Date = new Date()): Promise<RunRow[]> {
+  const { batchSize, leaseMs } = ctx.options.scheduler
+  return await runSql.claimDueRuns(ctx.db, { limit: batchSize, leaseMs, token: randomUUID(), now })
+}
+
+export async function parkRun(ctx: ModuleContext, run: RunRow, park: Omit<Parameters<typeof runSql.parkRun>[2], "now">, now = new Date()) {
+  return await runSql.parkRun(ctx.db, run, { ...park, now })
+}
+
+export async function finishRun(ctx: ModuleContext, run: RunRow, end: Omit<Parameters<typeof runSql.finishClaimedRun>[2], "now">, now = new Date()) {
+  return await runSql.finishClaimedRun(ctx.db, run, { ...end, now })
+}
+
+export async function retryRun(ctx: ModuleContext, run: RunRow, error: string, at: Date, now = new Date()) {
+  return await runSql.retryClaimedRun(ctx.db, run, { error, at, now })
+}
+
+/** What the engine needs to know about the person behind a run: engagement, timezone, name. */
+export async function personFacts(ctx: ModuleContext, run: RunRow) {
+  const contact = await consentOf(ctx.db, run.contact_id)
+  return {
+    engagement: await engagementSince(ctx.db, run.contact_id, run.id, new Date(run.created_at)),
+    timezone: (contact?.timezone as string | null) ?? ctx.options.defaults.timezone,
+    // For people with no customer account, such as newsletter sign-ups, templates read `customer` from here.
+    person: {
+      email: run.email,
+      phone: run.phone,
+      first_name: (contact?.first_name as string | null) ?? null,
+      last_name: (contact?.last_name as string | null) ?? null,
+    },
+  }
+}
