@@ -33,7 +33,11 @@ function running(pid: number): boolean {
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1")
-    socket.once("connect", () => resolve(true) && socket.destroy()).once("error", () => resolve(false))
+    socket.once("connect", () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once("error", () => resolve(false))
   })
 }
 
