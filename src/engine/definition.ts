@@ -2,8 +2,6 @@ import { z } from "zod"
 import { durationToMs, MAX_DURATION_DAYS } from "./durations"
 import { nestingIssue } from "./nesting"
 
-export type Duration = { amount: number; unit: "seconds" | "minutes" | "hours" | "days" }
-
 export const durationSchema = z
   .strictObject({
     amount: z.number().positive(),
@@ -13,6 +11,7 @@ export const durationSchema = z
   .refine((duration) => durationToMs(duration) <= MAX_DURATION_DAYS * 86_400_000, {
     message: `a duration can be at most ${MAX_DURATION_DAYS} days`,
   })
+export type Duration = z.infer<typeof durationSchema>
 
 const OPERATORS = ["eq", "neq", "gt", "gte", "lt", "lte", "exists", "not_exists", "contains", "in", "not_in"] as const
 

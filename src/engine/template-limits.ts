@@ -1,9 +1,8 @@
 import { CaptureTag, type Context } from "liquidjs"
 
-/**
- * The most a rendered message may hold. Past these, a template is refused rather than sent, because
- * the steps after rendering (the text part made from HTML, SMS segment counting) slow down with size.
- */
+// The most a rendered message may hold. Past these, a template is refused rather than sent, because
+// the steps after rendering (the text part made from HTML, SMS segment counting) slow down with size.
+
 /** Gmail clips a message after 102 KB; a few hundred KB leaves room for layouts and stays fast to convert. */
 export const MAX_EMAIL_HTML_CHARS = 256_000
 export const MAX_EMAIL_TEXT_CHARS = 100_000
