@@ -44,8 +44,10 @@ const definition = {
   ],
 }
 
+const takesBody = (route: Route) => route.method !== "GET" && route.method !== "DELETE"
+
 /**
- * A body each POST route accepts, so that mutating one field at a time reaches the code behind the
+ * A body each POST (PUT, PATCH) route accepts, so that mutating one field at a time reaches the code behind the
  * validators. A route that is missing here fails the test: add its body.
  */
 const VALID_BODIES: Record<string, unknown> = {
@@ -104,15 +106,14 @@ function replaceAt(value: unknown, at: (string | number)[], replacement: unknown
 
 /** The valid body with one field at a time replaced by each malformed value. */
 function bodyMutations(body: unknown): unknown[] {
-  const malformed = ["a\u0000b", HUGE, 12345, { x: { y: { z: 1 } } }, null, true]
+  const malformed = ["a\u0000b", HUGE, 12345, { x: { y: { z: 1 } } }]
   return leaves(body).flatMap((at) => malformed.map((value) => replaceAt(body, at, value)))
 }
 
-/** Bodies sent to every POST route, as JSON text. */
+/** Bodies sent to every route that takes one, as JSON text. */
 const GENERIC_BODIES: string[] = [
   '{"name": "unterminated',
   "[]",
-  '"just a string"',
   deepJson(5_000),
   JSON.stringify({ name: 1, definition: "x", channel: 5, template: [], to: {}, email: [], channels: "sms", source: 7, text: false }),
   withFilters(deepGroupsJson(25)),
@@ -122,22 +123,24 @@ const GENERIC_BODIES: string[] = [
   JSON.stringify({ channel: "sms", template: { body: "{% for i in (1..65000) %}x{% endfor %}" } }),
 ]
 
-const BAD_IDS = ["does-not-exist", "%00", "a%00b", "x".repeat(3_000), "%E0%A4%A", "..%2F..%2Fadmin"]
 /**
  * Under /admin, Medusa's own `"/admin*"` middleware (setSecretApiKeyContext) fails to decode a malformed
  * percent-encoding with a 500 before any code of the plugin runs, as on every core admin route.
  */
 const MALFORMED_ENCODING = "%E0%A4%A"
+const BAD_IDS = ["does-not-exist", "%00", "a%00b", "x".repeat(3_000), MALFORMED_ENCODING, "..%2F..%2Fadmin"]
 
-const QUERY_KEYS = ["flow_id", "run_id", "subject_id", "email", "to", "provider", "status", "channel", "token", "trigger_event", "limit"]
-const STRUCTURAL_QUERIES = ["a[b][c]=1", "fields[x][y]=1", "fields[x]=1", "limit=abc&offset=-5", "token[a][b]=1", `q=${"y".repeat(6_000)}`]
-const DATE_QUERIES = ["from=10000-01-01", "from=-271821-04-20", "from=garbage", "to=2026-02-31T99:99:99Z", "from=275760-09-13"]
+// Free-text query keys of the routes: those that reach the database as they are.
+const QUERY_KEYS = ["flow_id", "run_id", "subject_id", "email", "to", "provider", "token"]
+/** Sent to every route; GET routes also get the others. */
+const STRUCTURAL_QUERIES = ["a[b][c]=1", "fields[x]=1", `q=${"y".repeat(6_000)}`]
+const GET_QUERIES = ["limit=abc&offset=-5", "from=10000-01-01", "from=-271821-04-20", "to=2026-02-31T99:99:99Z"]
 
 storeTestRunner(({ api, store }) => {
   it("finds the routes under src/api", () => {
     expect(ROUTES.length).toBeGreaterThan(20)
     expect(ROUTES).toContainEqual({ path: "/admin/flows/:id", method: "GET", params: ["id"] })
-    const missing = ROUTES.filter((r) => r.method === "POST" && !(`POST ${r.path}` in VALID_BODIES))
+    const missing = ROUTES.filter((r) => takesBody(r) && !(`${r.method} ${r.path}` in VALID_BODIES))
     expect(missing).toEqual([])
   })
 
@@ -215,33 +218,34 @@ storeTestRunner(({ api, store }) => {
       for (const route of ROUTES.filter((r) => r.path.startsWith(area))) {
         const withParams = (values: Record<string, string>) => route.path.replace(/:(\w+)/g, (_, name) => values[name])
         const url = withParams(realIds)
+        const validBody = VALID_BODIES[`${route.method} ${route.path}`]
         for (const param of route.params) {
           for (const bad of BAD_IDS.filter((id) => area !== "/admin" || id !== MALFORMED_ENCODING)) {
-            await send(route.method, withParams({ ...realIds, [param]: bad }), route.method === "POST" ? {} : undefined)
+            await send(route.method, withParams({ ...realIds, [param]: bad }), validBody)
           }
         }
         for (const query of STRUCTURAL_QUERIES) {
-          await send(route.method, `${url}?${query}`, route.method === "POST" ? VALID_BODIES[`POST ${route.path}`] : undefined)
+          await send(route.method, `${url}?${query}`, validBody)
         }
         if (route.method === "GET") {
           for (const key of QUERY_KEYS) {
             await send("GET", `${url}?${key}=a%00b`)
           }
-          for (const query of DATE_QUERIES) {
+          for (const query of GET_QUERIES) {
             await send("GET", `${url}?${query}`)
           }
         }
-        if (route.method === "POST") {
+        if (takesBody(route)) {
           for (const body of GENERIC_BODIES) {
-            await send("POST", url, body, true)
+            await send(route.method, url, body, true)
           }
-          for (const body of bodyMutations(VALID_BODIES[`POST ${route.path}`])) {
-            await send("POST", url, body)
+          for (const body of bodyMutations(validBody)) {
+            await send(route.method, url, body)
           }
         }
       }
       // Bounded, so the suite stays fast.
-      expect(sent).toBeLessThan(1_000)
+      expect(sent).toBeLessThan(600)
       expect(failures).toEqual([])
     })
   }
