@@ -36,6 +36,8 @@ module.exports = {
       testMatch: ["<rootDir>/integration-tests/http/**/*.spec.ts"],
       setupFiles: ["<rootDir>/integration-tests/setup.js"],
     },
+    // The demo's process handling, with real child processes.
+    { ...base, displayName: "scripts", testMatch: ["<rootDir>/integration-tests/scripts/**/*.spec.ts"] },
     // The admin extensions in Chromium, against the demo store built and started as a store runs.
     { ...base, displayName: "browser", testMatch: ["<rootDir>/integration-tests/browser/**/*.spec.ts"] },
   ],

@@ -74,16 +74,45 @@ async function waitForHealth(baseUrl, child, timeoutMs = 180_000) {
   throw new Error(`Medusa did not answer on ${baseUrl} within ${timeoutMs / 1000} s`)
 }
 
-/** Stops a Medusa started with `detached: true`, and whatever it started. */
-async function stopMedusa(child) {
-  if (!child || child.exitCode != null) {
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Whether any process of the group is left. */
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0)
+    return true
+  } catch (error) {
+    return error.code === "EPERM"
+  }
+}
+
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal)
+  } catch {
+    // The group is gone already.
+  }
+}
+
+/**
+ * Stops a Medusa started with `detached: true` and everything in its process group: SIGTERM, then SIGKILL
+ * for whatever is left after `graceMs`. Medusa may have exited already and left its children running, and
+ * a child that outlives it still gets the SIGKILL.
+ */
+async function stopMedusa(child, { graceMs = 10_000 } = {}) {
+  if (!child?.pid) {
     return
   }
-  const exited = new Promise((resolve) => child.once("exit", resolve))
-  process.kill(-child.pid, "SIGTERM")
-  const timer = setTimeout(() => process.kill(-child.pid, "SIGKILL"), 10_000)
-  await exited
-  clearTimeout(timer)
+  const pgid = child.pid
+  signalGroup(pgid, "SIGTERM")
+  for (const deadline = Date.now() + graceMs; groupAlive(pgid) && Date.now() < deadline; ) {
+    await sleep(100)
+  }
+  signalGroup(pgid, "SIGKILL")
+  // A killed process lingers until its parent reaps it; wait for that a moment, not for ever.
+  for (const deadline = Date.now() + 2_000; groupAlive(pgid) && Date.now() < deadline; ) {
+    await sleep(50)
+  }
 }
 
 module.exports = { ADMIN, STORE_DIR, medusaBin, medusa, linkPlugin, prepareDatabase, setUpStore, waitForHealth, stopMedusa }

@@ -53,7 +53,8 @@ function startMedusa(env) {
 async function stopAll() {
   const child = running.medusa
   running.medusa = null
-  if (child && child.exitCode == null) {
+  if (child) {
+    // Even when Medusa itself has exited: what it started may still run in its process group.
     log("stopping Medusa")
     await stopMedusa(child)
   }
@@ -99,7 +100,7 @@ async function main() {
     log(`--reset: removing ${path.relative(ROOT, DATA_DIR)}`)
     fs.rmSync(DATA_DIR, { recursive: true, force: true })
   }
-  running.postgres = await ensurePostgres({ dataDir: DATA_DIR, log, embeddedUnlessUrl: true })
+  running.postgres = await ensurePostgres({ dataDir: DATA_DIR, log, embeddedUnlessUrl: true, callerStopsOnSignals: true })
   const databaseUrl = await prepareDatabase(running.postgres.server, DATABASE, { reset: flags.reset, log })
   const env = {
     ...process.env,
@@ -138,7 +139,8 @@ async function main() {
 }
 
 let interrupted = false
-for (const signal of ["SIGINT", "SIGTERM"]) {
+// SIGHUP too: a closed terminal must not leave the detached Medusa running.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, async () => {
     if (interrupted) {
       return

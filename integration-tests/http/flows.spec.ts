@@ -1,5 +1,7 @@
+import http from "node:http"
 import { createCollectionsWorkflow } from "@medusajs/core-flows"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
+import { signLinkToken } from "../../src/lib/signed-links"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
 import { eventually, storeTestRunner } from "../helpers/store-fixtures"
@@ -231,5 +233,25 @@ storeTestRunner(({ api, getContainer, store }) => {
     // Well past the wait: the scheduler has had time to act and must not have sent anything.
     await new Promise((resolve) => setTimeout(resolve, 6_000))
     expect(await listMessages(flowId)).toHaveLength(0)
+  })
+
+  it("posts the unsubscribe page's form to the backendUrl, whatever the request line and Host say", async () => {
+    const consent = { email: "crafted@example.com", channels: ["email"], source: "footer", text: "News, please" }
+    const { data } = await api.post("/store/flows/consent", consent, store.storeHeaders)
+    const token = signLinkToken("test-secret-that-is-at-least-32-characters", "unsubscribe", data.contact_id)
+    const { port } = new URL(api.defaults.baseURL)
+    // An absolute-form request target and a foreign Host, as a proxy or an attacker's link could send them.
+    const page = await new Promise<string>((resolve, reject) => {
+      const request = http.request(
+        { host: "127.0.0.1", port, path: `http://evil.example/flows/unsubscribe?token=${token}&next=//evil.example`, headers: { host: "evil.example" } },
+        (response) => {
+          let body = ""
+          response.on("data", (chunk) => (body += chunk)).on("end", () => resolve(body))
+        }
+      )
+      request.on("error", reject).end()
+    })
+    expect(page).toContain(`<form method="post" action="http://localhost:9000/flows/unsubscribe?token=${token}">`)
+    expect(page).not.toContain("evil.example")
   })
 })

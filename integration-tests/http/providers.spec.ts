@@ -100,7 +100,7 @@ storeTestRunner(({ api, getContainer, store }) => {
     )
   })
 
-  it("refuses forged, unsigned and stale SendGrid events and changes nothing", async () => {
+  it("refuses forged, unsigned, stale and malformed SendGrid events and changes nothing", async () => {
     const flowId = await startFlow(sendAtOnce(email))
     await cartFor("forged@example.com")
     const message = await messageOf(flowId, (m) => m.status === "sent")
@@ -111,6 +111,13 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect((await post("/hooks/flows/sendgrid", { body: signed.body, headers: { "content-type": "application/json" } })).status).toBe(401)
     const stale = sendgrid.signedEvents(bounce, Math.floor(Date.now() / 1000) - 3600)
     expect((await post("/hooks/flows/sendgrid", stale)).status).toBe(403)
+    // Malformed signatures are refused like wrong ones, never a 500.
+    const validSignature = signed.headers["x-twilio-email-event-webhook-signature"]
+    for (const malformed of ["not base64 at all!", validSignature.slice(0, 20), ""]) {
+      const headers = { ...signed.headers, "x-twilio-email-event-webhook-signature": malformed }
+      const response = await post("/hooks/flows/sendgrid", { body: signed.body, headers })
+      expect([malformed, response.status, JSON.parse(response.text).message]).toEqual([malformed, 403, "The signature does not match."])
+    }
     expect(await flows.retrieveMessage(message.id)).toMatchObject({ status: "sent" })
 
     expect((await post("/hooks/flows/sendgrid", signed)).status).toBe(200)

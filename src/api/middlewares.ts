@@ -12,12 +12,17 @@ import {
   TestSendSchema,
   UpdateFlowSchema,
 } from "./admin/flows/validators"
+import { refuseMalformedInput } from "./refuse-malformed-input"
 import { ConsentSchema } from "./store/flows/validators"
 
 const listConfig = { isList: true, defaults: ["id"] }
 
 export default defineMiddlewares({
   routes: [
+    // Every route of the plugin, first (a middleware without a method matches the path's prefix and runs
+    // before those with one). No parameter or wildcard: Express would fail to decode a malformed path
+    // with a 500 before this could refuse it.
+    ...["/admin/flows", "/store/flows", "/flows", "/hooks/flows"].map((matcher) => ({ matcher, middlewares: [refuseMalformedInput] })),
     { matcher: "/admin/flows", method: "GET", middlewares: [validateAndTransformQuery(ListFlowsQuery, listConfig)] },
     { matcher: "/admin/flows", method: "POST", middlewares: [validateAndTransformBody(CreateFlowSchema)] },
     { matcher: "/admin/flows/runs", method: "GET", middlewares: [validateAndTransformQuery(ListRunsQuery, listConfig)] },

@@ -1,5 +1,5 @@
 import { evaluate, type Facts } from "./conditions"
-import type { FlowDefinition, SendStep, Step, WaitStep } from "./definition"
+import { TIME_OF_DAY, type FlowDefinition, type SendStep, type Step, type WaitStep } from "./definition"
 import { addDuration, nextLocalTime } from "./durations"
 import { assignVariant } from "./split"
 import { findStep, firstStepOf, nextStepId } from "./step-index"
@@ -28,9 +28,23 @@ export type DecideOptions = {
   timeScale?: number
 }
 
+const isValidDate = (date: Date) => !Number.isNaN(date.getTime())
+
 function waitDue(step: WaitStep, enteredAt: Date, timezone: string, timeScale: number): Date {
   const afterDuration = step.duration ? addDuration(enteredAt, step.duration, timeScale) : enteredAt
-  return step.until_time && timeScale === 1 ? nextLocalTime(afterDuration, step.until_time, timezone) : afterDuration
+  if (!step.until_time || timeScale !== 1 || !isValidDate(afterDuration)) {
+    return afterDuration
+  }
+  return TIME_OF_DAY.test(step.until_time) ? nextLocalTime(afterDuration, step.until_time, timezone) : new Date(NaN)
+}
+
+/**
+ * A wait whose due date cannot be computed (a stored definition with a duration that is not a number
+ * or too large for a date, or a time of day that is not one) ends the run: treating it as over would send the next step early.
+ */
+function invalidWait(step: Step, trail: TrailEntry[]): Decision {
+  trail.push({ step_id: step.id, type: step.type, outcome: "invalid_due_date" })
+  return { type: "exit", reason: "invalid_due_date", step_id: step.id, trail }
 }
 
 /**
@@ -63,6 +77,9 @@ export function decide(
     switch (step.type) {
       case "wait": {
         const due = waitDue(step, enteredAt, timezone, timeScale)
+        if (!isValidDate(due)) {
+          return invalidWait(step, trail)
+        }
         if (now < due) {
           return { type: "wait", step_id: step.id, step_entered_at: enteredAt, until: due, trail }
         }
@@ -73,6 +90,10 @@ export function decide(
       }
       case "wait_until": {
         const timeoutAt = addDuration(enteredAt, step.timeout, timeScale)
+        const nextCheck = addDuration(now, step.check_every ?? DEFAULT_CHECK_EVERY, timeScale)
+        if (!isValidDate(timeoutAt) || !isValidDate(nextCheck)) {
+          return invalidWait(step, trail)
+        }
         if (evaluate(step.condition, facts)) {
           trail.push({ step_id: step.id, type: step.type, outcome: "met" })
           enteredAt = now
@@ -83,7 +104,6 @@ export function decide(
           }
           enteredAt = timeoutAt
         } else {
-          const nextCheck = addDuration(now, step.check_every ?? DEFAULT_CHECK_EVERY, timeScale)
           const until = nextCheck < timeoutAt ? nextCheck : timeoutAt
           return { type: "wait", step_id: step.id, step_entered_at: enteredAt, until, trail }
         }

@@ -1,9 +1,16 @@
 import { z } from "zod"
+import { durationToMs, MAX_DURATION_DAYS } from "./durations"
+import { nestingIssue } from "./nesting"
 
-export const durationSchema = z.strictObject({
-  amount: z.number().positive(),
-  unit: z.enum(["seconds", "minutes", "hours", "days"]),
-})
+export const durationSchema = z
+  .strictObject({
+    amount: z.number().positive(),
+    unit: z.enum(["seconds", "minutes", "hours", "days"]),
+  })
+  // A longer one is surely a typo, and a huge amount would overflow the date it is added to.
+  .refine((duration) => durationToMs(duration) <= MAX_DURATION_DAYS * 86_400_000, {
+    message: `a duration can be at most ${MAX_DURATION_DAYS} days`,
+  })
 export type Duration = z.infer<typeof durationSchema>
 
 const OPERATORS = ["eq", "neq", "gt", "gte", "lt", "lte", "exists", "not_exists", "contains", "in", "not_in"] as const
@@ -26,7 +33,8 @@ export const conditionGroupSchema: z.ZodType<ConditionGroup> = z.lazy(() =>
 )
 
 const stepId = z.string().regex(/^[a-z0-9_-]{1,64}$/, "use 1-64 lowercase letters, digits, - or _")
-const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM (24-hour)")
+export const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/
+const timeOfDay = z.string().regex(TIME_OF_DAY, "expected HH:MM (24-hour)")
 
 export const emailTemplateSchema = z.strictObject({
   subject: z.string().min(1),
@@ -126,7 +134,7 @@ const reentrySchema = z.discriminatedUnion("mode", [
 ])
 export type Reentry = z.infer<typeof reentrySchema>
 
-export const flowDefinitionSchema = z
+const definitionObjectSchema = z
   .object({
     trigger: z.strictObject({
       /** One event, or several: a flow with several trigger events runs once per person, whichever comes first. */
@@ -181,6 +189,17 @@ export const flowDefinitionSchema = z
       ctx.addIssue({ code: "custom", path: ["trigger", "event"], message: "customer.inactive cannot be combined with other events" })
     }
   })
+
+/** A flow definition, refused with a message when it nests too deeply to be checked safely. */
+export const flowDefinitionSchema = z
+  .unknown()
+  .superRefine((input, ctx) => {
+    const issue = nestingIssue(input)
+    if (issue) {
+      ctx.addIssue({ code: "custom", message: issue })
+    }
+  })
+  .pipe(definitionObjectSchema)
 
 export type FlowDefinition = {
   trigger: {

@@ -1,5 +1,8 @@
 import type { Duration } from "./definition"
 
+/** The longest duration a flow definition may hold: a wait, a timeout, a cooldown. */
+export const MAX_DURATION_DAYS = 366
+
 const UNIT_MS = { seconds: 1000, minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const
 
 /**

@@ -1,15 +1,23 @@
 import { convert } from "html-to-text"
 import { Liquid } from "liquidjs"
+import {
+  LIQUID_LIMITS,
+  MAX_EMAIL_HTML_CHARS,
+  MAX_EMAIL_TEXT_CHARS,
+  MAX_SMS_BODY_CHARS,
+  MemoryChargedCaptureTag,
+} from "./template-limits"
 import type { TemplateVariables } from "./template-variables"
 
-/** Limits for admin-authored templates: a template cannot hang or exhaust a worker. */
-const LIMITS = { parseLimit: 100_000, renderLimit: 1_000, memoryLimit: 10_000_000 }
-const SHARED = { strictFilters: true, strictVariables: false, ownPropertyOnly: true, templates: {}, ...LIMITS }
+const SHARED = { strictFilters: true, strictVariables: false, ownPropertyOnly: true, templates: {}, ...LIQUID_LIMITS }
 
 /** HTML output: every `{{ }}` is escaped unless the template says `| raw`. */
 const htmlEngine = new Liquid({ ...SHARED, outputEscape: "escape" })
 /** Subjects, text parts and SMS are not HTML: escaping would show "&amp;" to the reader. */
 const plainEngine = new Liquid(SHARED)
+for (const engine of [htmlEngine, plainEngine]) {
+  engine.registerTag("capture", MemoryChargedCaptureTag)
+}
 
 export type TemplateIssue = { message: string; line: number; column: number }
 export type FieldIssue = TemplateIssue & { field: string }
@@ -59,6 +67,15 @@ async function render(engine: Liquid, source: string, variables: TemplateVariabl
   }
 }
 
+/** Refuses rendered output over its cap, before anything else has to work through it. */
+function withinLimit(output: string, max: number, what: string): string {
+  if (output.length > max) {
+    const count = (n: number) => n.toLocaleString("en-US")
+    throw new TemplateRenderError(`the rendered ${what} has ${count(output.length)} characters; at most ${count(max)} are allowed`)
+  }
+  return output
+}
+
 const PREHEADER = '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">{{ preheader }}</div>'
 
 /** The preheader is the inbox preview line: first in the body, hidden when the message is open. */
@@ -94,10 +111,10 @@ function textFromHtml(html: string): string {
 export async function renderEmail(template: EmailTemplate, variables: TemplateVariables): Promise<RenderedEmail> {
   const subject = (await render(plainEngine, template.subject, variables)).trim()
   const preheader = template.preheader ? (await render(plainEngine, template.preheader, variables)).trim() : null
-  const body = await render(htmlEngine, template.html, variables)
-  const html = preheader ? withPreheader(body, preheader) : body
+  const body = withinLimit(await render(htmlEngine, template.html, variables), MAX_EMAIL_HTML_CHARS, "HTML")
+  const html = withinLimit(preheader ? withPreheader(body, preheader) : body, MAX_EMAIL_HTML_CHARS, "HTML")
   const text = template.text
-    ? await render(plainEngine, template.text, variables)
+    ? withinLimit(await render(plainEngine, template.text, variables), MAX_EMAIL_TEXT_CHARS, "text part")
     : textFromHtml(body)
   return { subject, preheader, html, text }
 }
@@ -108,5 +125,5 @@ export function renderHtml(source: string, values: Record<string, unknown>): str
 }
 
 export async function renderSms(template: SmsTemplate, variables: TemplateVariables): Promise<{ body: string }> {
-  return { body: (await render(plainEngine, template.body, variables)).trim() }
+  return { body: withinLimit((await render(plainEngine, template.body, variables)).trim(), MAX_SMS_BODY_CHARS, "text message") }
 }

@@ -209,4 +209,18 @@ describe("decide", () => {
       type: "send", step_id: "first",
     })
   })
+
+  it("ends a run whose wait has no valid due date instead of treating the wait as over", () => {
+    // A stored definition is not parsed again: a bad value in it must not send the next step early.
+    const stored = (wait: Record<string, unknown>) =>
+      ({ trigger: { event: "cart.updated" }, steps: [{ id: "wait", ...wait }, email("next")] }) as unknown as FlowDefinition
+    const invalid = { type: "exit", reason: "invalid_due_date", step_id: "wait", trail: [{ step_id: "wait", outcome: "invalid_due_date" }] }
+    expect(decide(stored({ type: "wait", duration: { amount: "soon", unit: "hours" } }), run("wait"), {}, at(61))).toMatchObject(invalid)
+    expect(decide(stored({ type: "wait", duration: { amount: 1e300, unit: "days" } }), run("wait"), {}, at(61))).toMatchObject(invalid)
+    expect(decide(stored({ type: "wait", until_time: "noon" }), run("wait"), {}, at(61))).toMatchObject(invalid)
+    const until = { type: "wait_until", condition: { all: [{ field: "cart.email", op: "exists" }] } }
+    expect(decide(stored({ ...until, timeout: { amount: 1e300, unit: "days" } }), run("wait"), {}, at(61))).toMatchObject(invalid)
+    expect(decide(stored({ ...until, timeout: { amount: 1, unit: "days" }, check_every: { amount: NaN, unit: "minutes" } }), run("wait"), {}, at(61)))
+      .toMatchObject(invalid)
+  })
 })

@@ -157,6 +157,30 @@ describe("definition validation", () => {
     )
   })
 
+  it("refuses a duration over the cap, even one too large for a date", () => {
+    const waitFor = (amount: number) => ({ ...base, steps: [{ id: "w", type: "wait", duration: { amount, unit: "days" } }] })
+    expect(issuesOf(waitFor(400))).toEqual([{ path: "steps.0.duration", message: "a duration can be at most 366 days" }])
+    expect(issuesOf(waitFor(1e300))).toEqual([{ path: "steps.0.duration", message: "a duration can be at most 366 days" }])
+    expect(issuesOf({ ...base, reentry: { mode: "cooldown", cooldown: { amount: 1e9, unit: "hours" } }, steps: [{ id: "x", type: "exit" }] })[0])
+      .toMatchObject({ path: "reentry.cooldown" })
+    expect(parseFlowDefinition(waitFor(366)).steps[0]).toMatchObject({ duration: { amount: 366 } })
+  })
+
+  it("refuses condition groups nested too deeply, with a message, however deep the input", () => {
+    const nest = (levels: number) => {
+      let group: Record<string, unknown> = { all: [{ field: "cart.email", op: "exists" }] }
+      for (let i = 1; i < levels; i++) {
+        group = { any: [group] }
+      }
+      return group
+    }
+    const withFilters = (levels: number) => ({ trigger: { event: "cart.updated", filters: nest(levels) }, steps: [{ id: "x", type: "exit" }] })
+    expect(parseFlowDefinition(withFilters(20)).trigger.filters).toBeDefined()
+    expect(issuesOf(withFilters(21))).toEqual([{ path: "", message: "condition groups are nested 21 levels deep; at most 20 are allowed" }])
+    // Deep enough to overflow the stack of a recursive validator.
+    expect(issuesOf(withFilters(50_000))[0].message).toBe("the definition is nested more than 200 levels deep")
+  })
+
   it("needs at least two split variants with positive weights", () => {
     const issues = issuesOf({ ...base, steps: [{ id: "s", type: "split", variants: [{ key: "a", weight: 0, steps: [] }] }] })
     expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(["steps.0.variants", "steps.0.variants.0.weight"]))

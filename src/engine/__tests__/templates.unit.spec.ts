@@ -128,3 +128,33 @@ describe("template variables", () => {
     expect(sampleTemplateVariables("customer")).toMatchObject({ cart: null, order: null, customer: { first_name: "Ann" } })
   })
 })
+
+describe("template limits", () => {
+  const repeat = (times: number, text = "x") => `{% for i in (1..${times}) %}${text}{% endfor %}`
+
+  it("refuses a text message over 1,600 characters, before its segments are counted", async () => {
+    await expect(renderSms({ body: repeat(1600) }, vars())).resolves.toEqual({ body: "x".repeat(1600) })
+    await expect(renderSms({ body: repeat(1601) }, vars())).rejects.toThrow(
+      new TemplateRenderError("the rendered text message has 1,601 characters; at most 1,600 are allowed")
+    )
+  })
+
+  it("refuses email HTML and text parts over their caps, before the text part is made", async () => {
+    const hundred = "<p>" + "x".repeat(93) + "</p>"
+    await expect(renderEmail({ subject: "s", html: repeat(2561, hundred) }, vars())).rejects.toThrow(
+      new TemplateRenderError("the rendered HTML has 256,100 characters; at most 256,000 are allowed")
+    )
+    await expect(renderEmail({ subject: "s", html: "<p>x</p>", text: repeat(1001, hundred) }, vars())).rejects.toThrow(
+      "the rendered text part has 100,100 characters; at most 100,000 are allowed"
+    )
+  })
+
+  it("counts what {% capture %} builds toward the memory limit", async () => {
+    // Each capture doubles the variable: 20 of them would build ten million characters.
+    const doubling = `{% assign a = "0123456789" %}${"{% capture a %}{{ a }}{{ a }}{% endcapture %}".repeat(20)}{{ a | size }}`
+    await expect(renderSms({ body: doubling }, vars())).rejects.toThrow(/memory alloc limit exceeded/)
+    await expect(renderSms({ body: "{% capture greeting %}Hi {{ store.name }}{% endcapture %}{{ greeting }}!" }, vars())).resolves.toEqual({
+      body: "Hi Tom & Jerry's!",
+    })
+  })
+})

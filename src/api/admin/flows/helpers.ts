@@ -2,6 +2,7 @@ import type { MedusaRequest } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import {
   describeTemplateIssues,
+  TemplateRenderError,
   validateEmailTemplate,
   validateSmsTemplate,
   type EmailTemplate,
@@ -33,5 +34,17 @@ export function refuseInvalidTemplate(template: EmailTemplate | SmsTemplate) {
       MedusaError.Types.INVALID_DATA,
       `Invalid template: ${describeTemplateIssues(issues.map((issue) => ({ ...issue, path: issue.field })))}`
     )
+  }
+}
+
+/** Awaits a render; a template that fails at run time (a limit, an include) is the caller's 400, not a 500. */
+export async function renderedOrRefused<T>(rendering: Promise<T>): Promise<T> {
+  try {
+    return await rendering
+  } catch (error) {
+    if (error instanceof TemplateRenderError) {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `The template could not be rendered: ${error.message}`)
+    }
+    throw error
   }
 }

@@ -85,11 +85,16 @@ export type SandboxReplyBody = z.infer<typeof SandboxReplySchema>
 
 const DAY_MS = 86_400_000
 
+/** A date that later arithmetic (the default period, daily buckets) cannot push out of range. */
+const analyticsDate = z.coerce
+  .date()
+  .refine((date) => date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 9999, "expected a date between the years 1970 and 9999")
+
 export const AnalyticsQuery = z
   .object({
     /** ISO dates or times; the period is [from, to). Default: the 30 days up to now. */
-    from: z.coerce.date().optional(),
-    to: z.coerce.date().optional(),
+    from: analyticsDate.optional(),
+    to: analyticsDate.optional(),
     flow_id: z.string().optional(),
   })
   .transform(({ from, to, flow_id }) => {

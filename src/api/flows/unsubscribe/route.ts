@@ -6,10 +6,13 @@ import { sendPage, type PageChoice } from "../page"
 
 async function linkOf(req: MedusaRequest) {
   const flows: FlowsModuleService = req.scope.resolve(FLOWS_MODULE)
-  const { secret, storeName } = flows.getOptions()
-  const { subject: contactId, flow: flowId } = verifyLinkToken(secret, "unsubscribe", String(req.query.token ?? ""))
+  const { secret, storeName, backendUrl } = flows.getOptions()
+  const token = String(req.query.token ?? "")
+  const { subject: contactId, flow: flowId } = verifyLinkToken(secret, "unsubscribe", token)
   const [flow] = flowId ? await flows.listFlows({ id: flowId }, { select: ["id", "name"], withDeleted: true }) : []
-  return { flows, contactId, flow: flow ?? null, storeName }
+  // The form posts to our own public URL, never to one taken from the request's path or Host.
+  const action = `${backendUrl}/flows/unsubscribe?${new URLSearchParams({ token })}`
+  return { flows, contactId, flow: flow ?? null, storeName, action }
 }
 
 function invalid(req: MedusaRequest, res: MedusaResponse, error: unknown) {
@@ -23,7 +26,7 @@ function invalid(req: MedusaRequest, res: MedusaResponse, error: unknown) {
 /** The preference page. It only asks: mail scanners open links, and a GET must not change anything. */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {
   try {
-    const { flows, contactId, flow, storeName } = await linkOf(req)
+    const { flows, contactId, flow, storeName, action } = await linkOf(req)
     const contact = await flows.retrieveContact(contactId)
     const choices: PageChoice[] =
       contact.email_consent === "unsubscribed"
@@ -36,7 +39,7 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
       contact.email_consent === "unsubscribed"
         ? `You are unsubscribed from ${storeName}'s marketing emails.`
         : `Choose which emails from ${storeName} you no longer want.`
-    sendPage(res, 200, { store: storeName, title: "Email preferences", text, action: req.originalUrl, choices })
+    sendPage(res, 200, { store: storeName, title: "Email preferences", text, action, choices })
   } catch (error) {
     invalid(req, res, error)
   }

@@ -1,5 +1,6 @@
+import { createPublicKey, verify, type KeyObject } from "node:crypto"
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { EventWebhook, EventWebhookHeader } from "@sendgrid/eventwebhook"
+import { EventWebhookHeader } from "@sendgrid/eventwebhook"
 import twilio from "twilio"
 import { FLOWS_MODULE } from "../../../modules/flows"
 import type FlowsModuleService from "../../../modules/flows/service"
@@ -13,6 +14,20 @@ function refuse(res: MedusaResponse, status: 401 | 403, message: string): false 
   return false
 }
 
+const sendGridKeys = new Map<string, KeyObject | null>()
+
+/** The verification key (base64 SPKI DER, as SendGrid shows it), parsed once; null if it is not a public key. */
+function sendGridKey(base64: string): KeyObject | null {
+  if (!sendGridKeys.has(base64)) {
+    try {
+      sendGridKeys.set(base64, createPublicKey({ key: Buffer.from(base64, "base64"), format: "der", type: "spki" }))
+    } catch {
+      sendGridKeys.set(base64, null)
+    }
+  }
+  return sendGridKeys.get(base64)!
+}
+
 /**
  * Checks a SendGrid Event Webhook post: ECDSA over the timestamp and the exact bytes received,
  * and a timestamp recent enough that an old signed request cannot be replayed.
@@ -20,7 +35,7 @@ function refuse(res: MedusaResponse, status: 401 | 403, message: string): false 
 export function verifySendGrid(req: MedusaRequest, res: MedusaResponse): boolean {
   const signature = req.get(EventWebhookHeader.SIGNATURE())
   const timestamp = req.get(EventWebhookHeader.TIMESTAMP())
-  if (!signature || !timestamp) {
+  if (signature === undefined || timestamp === undefined) {
     return refuse(res, 401, "The request is not signed.")
   }
   const options = flowsService(req).getOptions().sendgrid
@@ -31,9 +46,14 @@ export function verifySendGrid(req: MedusaRequest, res: MedusaResponse): boolean
   if (!(age <= options.webhookMaxAgeSeconds)) {
     return refuse(res, 403, "The signature is too old.")
   }
-  const webhook = new EventWebhook()
-  const key = webhook.convertPublicKeyToECDSA(options.webhookVerificationKey)
-  if (!req.rawBody || !webhook.verifySignature(key, req.rawBody, signature, timestamp)) {
+  const key = sendGridKey(options.webhookVerificationKey)
+  if (!key) {
+    return refuse(res, 403, "The configured SendGrid webhook verification key is not a public key.")
+  }
+  // ECDSA P-256 with SHA-256 over the timestamp and the body; the signature is base64 DER. A malformed
+  // signature (not base64, truncated, empty) simply does not verify.
+  const signed = Buffer.concat([Buffer.from(timestamp), Buffer.from(req.rawBody ?? "")])
+  if (!req.rawBody || !verify("sha256", signed, { key, dsaEncoding: "der" }, Buffer.from(signature, "base64"))) {
     return refuse(res, 403, "The signature does not match.")
   }
   return true

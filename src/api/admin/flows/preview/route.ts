@@ -2,7 +2,7 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { renderEmail, renderSms } from "../../../../engine"
 import { variablesToTryWith } from "../../../../lib/preview-variables"
 import { countSegments } from "../../../../modules/flows/channels/recipients"
-import { refuseInvalidTemplate } from "../helpers"
+import { refuseInvalidTemplate, renderedOrRefused } from "../helpers"
 import type { PreviewBody } from "../validators"
 
 /** Renders a template against sample data or a real cart, order or customer, exactly as a send would. */
@@ -11,10 +11,10 @@ export async function POST(req: MedusaRequest<PreviewBody>, res: MedusaResponse)
   refuseInvalidTemplate(body.template)
   const variables = await variablesToTryWith(req.scope, body, body.channel)
   if (body.channel === "email") {
-    res.json({ preview: await renderEmail(body.template, variables), variables })
+    res.json({ preview: await renderedOrRefused(renderEmail(body.template, variables)), variables })
     return
   }
-  const sms = await renderSms(body.template, variables)
+  const sms = await renderedOrRefused(renderSms(body.template, variables))
   // What the owner needs to keep a text short: its length and how many segments it is billed as.
   res.json({ preview: { ...sms, characters: [...sms.body].length, ...countSegments(sms.body) }, variables })
 }

@@ -4,7 +4,7 @@ import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
 import { findStep, renderEmail, renderSms, type EmailTemplate, type FlowDefinition, type SmsTemplate } from "../../../../../../../engine"
 import { variablesToTryWith } from "../../../../../../../lib/preview-variables"
-import { flowsService, refuseInvalidTemplate } from "../../../../helpers"
+import { flowsService, refuseInvalidTemplate, renderedOrRefused } from "../../../../helpers"
 import type { TestSendBody } from "../../../../validators"
 
 /**
@@ -30,10 +30,10 @@ export async function POST(req: MedusaRequest<TestSendBody>, res: MedusaResponse
     if (!z.email().safeParse(to).success) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, `"${to}" is not an email address`)
     }
-    const rendered = await renderEmail(template as EmailTemplate, variables)
+    const rendered = await renderedOrRefused(renderEmail(template as EmailTemplate, variables))
     message = await flows.sendTestMessage(flow.id, { id: step.id, channel: "email" }, to, { channel: "email", ...rendered })
   } else {
-    const { body } = await renderSms(template as SmsTemplate, variables)
+    const { body } = await renderedOrRefused(renderSms(template as SmsTemplate, variables))
     message = await flows.sendTestMessage(flow.id, { id: step.id, channel: "sms" }, to, { channel: "sms", text: body })
   }
   // 504: the provider did not answer, and the test may or may not have gone out.
