@@ -160,7 +160,7 @@ storeTestRunner(({ api, getContainer, store }) => {
       const { data } = await api.get(`/admin/flows/messages?flow_id=${flowId}&channel=sms`, admin())
       return data.messages.length ? data.messages : undefined
     })
-    expect(skipped).toMatchObject({ status: "skipped", error: "no SMS consent" })
+    expect(skipped).toMatchObject({ status: "skipped", error: "no SMS consent for this number" })
 
     const order = await checkout(cartId)
     const [run] = await eventually(async () => {

@@ -1,3 +1,4 @@
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
 import { eventually, storeTestRunner } from "../helpers/store-fixtures"
@@ -133,6 +134,25 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(form.data).toMatchObject({ channels: [], awaiting_confirmation: ["sms"] })
     expect(await flows.smsConsentOf("+14155550121")).toBe("unsubscribed")
     expect(await flows.listMessages({ to: "+14155550121", step_id: "sms-confirmation" })).toHaveLength(1)
+  })
+
+  it("creates no discount code and no short link for a text that will not go", async () => {
+    const definition = {
+      ...textTheCart,
+      steps: [
+        textTheCart.steps[0],
+        { id: "text", type: "send_sms", discount: true, template: { body: "{{ discount.code }} {{ links.recovery }}" } },
+      ],
+    }
+    const { data } = await api.post("/admin/flows", { name: "Code by text", definition }, store.adminHeaders)
+    await api.post(`/admin/flows/${data.flow.id}/activate`, {}, store.adminHeaders)
+    await cartWith("no-texts@example.com", "+14155550161")
+    const [text] = await textsOf(data.flow.id, 1)
+    expect([text.status, text.error, text.text]).toEqual(["skipped", "no SMS consent for this number", null])
+    const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
+    const { data: promotions } = await query.graph({ entity: "promotion", fields: ["code"] })
+    expect(promotions).toEqual([])
+    expect(await flows.listShortLinks()).toEqual([])
   })
 
   it("texts one confirmation a day to a number, however many emails sign it up", async () => {

@@ -83,8 +83,9 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
         return
       case "send": {
         const channel = decision.step.type === "send_email" ? "email" : "sms"
-        const content = await renderStep(container, flows, run, decision.step, channel, facts, now)
-        const outcome = await flows.deliverStepMessage(run, { id: decision.step_id, channel }, content, now)
+        // Rendered only once the send policy lets the message go: rendering may create a discount code and a link.
+        const render = () => renderStep(container, flows, run, decision.step, channel, facts, now)
+        const outcome = await flows.deliverStepMessage(run, { id: decision.step_id, channel }, render, now)
         if (outcome === "lost_claim") {
           return
         }

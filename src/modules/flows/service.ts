@@ -31,6 +31,7 @@ import { parsePluginOptions, type PluginOptions } from "./options"
 import type { AnalyticsRange } from "./sql/analytics"
 import { Database } from "./sql/database"
 import type { FlowStatus } from "./sql/flows"
+import type { StepContent } from "./actions/delivery"
 import type { ConsentInput, RenderedMessage, RunRow, StoreEvent } from "./types"
 
 export type { FlowInput } from "./actions/authoring"
@@ -180,12 +181,11 @@ class FlowsModuleService extends MedusaService({
   }
 
   /**
-   * Sends one step's message at most once. The idempotency key (flow, run, step) is written
-   * before the provider is called, so a retry, a second worker or a redelivered event finds
-   * it and sends nothing; a message whose send may have gone out is never sent again.
+   * Sends one step's message at most once, if the send policy lets it go now; `content` as a function
+   * is rendered only then. See actions/delivery.ts.
    */
   @InjectManager()
-  async deliverStepMessage(run: RunRow, step: { id: string; channel: "email" | "sms" }, content: { rendered: RenderedMessage } | { skip: string }, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+  async deliverStepMessage(run: RunRow, step: { id: string; channel: "email" | "sms" }, content: StepContent | (() => Promise<StepContent>), now = new Date(), @MedusaContext() sharedContext: Context = {}) {
     return await delivery.deliverStepMessage(this.context(sharedContext), run, step, content, now)
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto"
 import { MedusaError } from "@medusajs/framework/utils"
-import { durationToMs, quietHoursEnd } from "../../../engine"
+import { consentRefusal, decideSend, durationToMs, type SendChannel, type SendFacts } from "../../../engine"
 import { linksFor } from "../../../lib/signed-links"
 import { longestDeliveryMs } from "../channels"
 import type { QueuedOutcome } from "../channels/rate-limited"
@@ -12,42 +12,12 @@ import { addTimelineEntry, consentOf } from "../sql/contacts"
 import { type Database, withWriteRetries } from "../sql/database"
 import { insertMessageOnce, markMessage, markSent, startRetry } from "../sql/messages"
 import { COUNTED_FOR_CAP } from "../sql/message-statuses"
-import { phoneConsentOf, setPhoneConsent, type PhoneConsentState } from "../sql/phone-consent"
+import { phoneConsentOf, setPhoneConsent } from "../sql/phone-consent"
 import { lockProviderId } from "../sql/provider-events"
 import * as runSql from "../sql/runs"
 import { messageKey, type RenderedMessage, type RunRow } from "../types"
 import { applyTwilioStatusesAwaiting } from "./webhooks"
 import type { ModuleContext } from "./context"
-
-/**
- * Why a flow's message must not go out, or null. SMS is opt-in only, and the consent is the receiving
- * number's own; email goes out unless the address unsubscribed (from all email or from this flow), or
- * with the opt_in policy only to people who said yes.
- */
-function reasonNotToSend(
-  consent: { email_consent?: string; unsubscribed_flows?: string[] | null; phone_consent?: PhoneConsentState | null },
-  message: { channel: "email" | "sms"; to: string | null; flow_id: string },
-  emailConsent: "opt_out" | "opt_in"
-): string | null {
-  const { channel, to } = message
-  if (!to) {
-    return channel === "email" ? "no email address" : "no phone number"
-  }
-  const state = channel === "email" ? consent.email_consent : consent.phone_consent
-  if (state === "unsubscribed") {
-    return `unsubscribed from ${channel}`
-  }
-  if (channel === "sms" && state === "pending") {
-    return "SMS consent not confirmed yet"
-  }
-  if (channel === "sms" && state !== "granted") {
-    return "no SMS consent for this number"
-  }
-  if (channel === "email" && emailConsent === "opt_in" && state !== "granted") {
-    return "no email consent"
-  }
-  return consent.unsubscribed_flows?.includes(message.flow_id) ? "unsubscribed from this flow" : null
-}
 
 /** What became of a send step. `uncertain`: the call may have reached the provider; it is not sent again. */
 export type SendOutcome =
@@ -59,58 +29,95 @@ export type SendOutcome =
   | "lost_claim"
   | { deferred_until: Date; reason: "quiet_hours" | "provider_retry" | "in_flight" }
 
+/** A step's rendered message, or why it could not be rendered. */
+export type StepContent = { rendered: RenderedMessage } | { skip: string }
+
+/** Where a run's message on `channel` would go: its email, or its phone in E.164. */
+function recipientOf(ctx: ModuleContext, run: RunRow, channel: SendChannel): { to: string | null; invalid: string | null } {
+  if (channel === "email") {
+    return { to: run.email, invalid: null }
+  }
+  const phone = normalizePhone(run.phone, ctx.options.twilio?.defaultCountry)
+  return "invalid" in phone ? { to: run.phone, invalid: phone.invalid } : { to: phone.e164, invalid: null }
+}
+
+/** The facts `decideSend` needs about a run's recipient: consent, time zone and recent messages. */
+async function sendFactsFor(ctx: ModuleContext, run: RunRow, channel: SendChannel, now: Date): Promise<SendFacts> {
+  const recipient = recipientOf(ctx, run, channel)
+  const contact = await consentOf(ctx.db, run.contact_id)
+  const { defaults, scheduler } = ctx.options
+  return {
+    channel,
+    flow_id: run.flow_id,
+    to: recipient.to,
+    invalid_recipient: recipient.invalid,
+    consent: {
+      email: contact?.email_consent ?? null,
+      phone: channel === "sms" ? await phoneConsentOf(ctx.db, recipient.to) : null,
+      unsubscribed_flows: contact?.unsubscribed_flows ?? [],
+    },
+    email_policy: defaults.emailConsent,
+    // Compressed demo time would hold every text for hours of real time.
+    quiet_hours: scheduler.timeScale > 1 ? null : defaults.quietHours,
+    timezone: contact?.timezone ?? defaults.timezone,
+    cap: { sent: await messagesInCapWindow(ctx, ctx.db, run.contact_id, now), max: defaults.frequencyCap.max },
+  }
+}
+
+/** A text longer than the segment limit is not sent: the one check that needs the rendered message. */
+function segmentsOf(ctx: ModuleContext, channel: SendChannel, rendered: RenderedMessage) {
+  if (channel !== "sms") {
+    return { segments: null, tooLong: null }
+  }
+  const { segments } = countSegments(rendered.text ?? "")
+  const limit = ctx.options.twilio?.maxSegments ?? DEFAULT_MAX_SEGMENTS
+  return { segments, tooLong: segments > limit ? `text is ${segments} segments, over the limit of ${limit}` : null }
+}
 
 /**
- * Sends one step's message at most once. The idempotency key (flow, run, step) is written
- * before the provider is called, so a retry, a second worker or a redelivered event finds
- * it and sends nothing; a message whose send may have gone out is never sent again.
+ * Sends one step's message at most once. Whether it may go is decided first (`decideSend`): `content`,
+ * when a function, is called only for a message that will go, so a skipped step creates no discount code
+ * and no link. The idempotency key (flow, run, step) is written before the provider is called, so a
+ * retry, a second worker or a redelivered event finds it and sends nothing; a message whose send may
+ * have gone out is never sent again.
  */
 export async function deliverStepMessage(
   ctx: ModuleContext,
   run: RunRow,
-  step: { id: string; channel: "email" | "sms" },
-  content: { rendered: RenderedMessage } | { skip: string },
+  step: { id: string; channel: SendChannel },
+  content: StepContent | (() => Promise<StepContent>),
   now = new Date()
 ): Promise<SendOutcome> {
-  const contact = await consentOf(ctx.db, run.contact_id)
-  const rendered = "rendered" in content ? content.rendered : { channel: step.channel }
-  const recipient = recipientFor(ctx, run, step.channel, rendered)
-  const reason =
-    ("skip" in content ? content.skip : null) ??
-    recipient.invalid ??
-    reasonNotToSend(
-      { ...contact, phone_consent: step.channel === "sms" ? await phoneConsentOf(ctx.db, recipient.to) : null },
-      { channel: step.channel, to: recipient.to, flow_id: run.flow_id },
-      ctx.options.defaults.emailConsent
-    )
-  // A text that will go out waits for the end of the recipient's quiet hours; email is not held back.
-  const { quietHours, timezone } = ctx.options.defaults
-  const compressed = ctx.options.scheduler.timeScale > 1
-  const quietUntil =
-    step.channel === "sms" && !reason && !compressed ? quietHoursEnd(now, quietHours, contact?.timezone ?? timezone) : null
-  if (quietUntil) {
-    return { deferred_until: quietUntil, reason: "quiet_hours" }
+  const decision = decideSend(await sendFactsFor(ctx, run, step.channel, now), now)
+  if (decision.action === "defer") {
+    return { deferred_until: decision.until, reason: decision.reason }
   }
-  const idempotencyKey = messageKey(run, step.id)
+  if (decision.action === "skip") {
+    return await recordSkipped(ctx, run, step, recipientOf(ctx, run, step.channel).to, decision.reason, now)
+  }
+  const made = typeof content === "function" ? await content() : content
+  if ("skip" in made) {
+    return await recordSkipped(ctx, run, step, decision.to, made.skip, now)
+  }
+  const { rendered } = made
+  const { segments, tooLong } = segmentsOf(ctx, step.channel, rendered)
+  if (tooLong) {
+    return await recordSkipped(ctx, run, step, decision.to, tooLong, now, { ...rendered, segments })
+  }
   const claimed = await ctx.db.transaction(async (tx) => {
     if (!(await runSql.holdsClaim(tx, run))) {
       return "lost_claim" as const
     }
-    const capped = !reason && (await frequencyCapReached(ctx, tx, run.contact_id, now))
+    // Checked again under the contact's lock: two workers must not both send the last allowed message.
+    const capped = await frequencyCapReached(ctx, tx, run.contact_id, now)
     const message = await insertMessageOnce(
       tx,
       {
         ...rendered,
-        idempotency_key: idempotencyKey,
-        flow_id: run.flow_id,
-        run_id: run.id,
-        step_id: step.id,
-        contact_id: run.contact_id,
-        provider: ctx.channels[step.channel].provider,
-        to: recipient.to,
-        segments: recipient.segments,
-        status: reason || capped ? "skipped" : "sending",
-        error: reason ?? (capped ? "frequency cap reached" : null),
+        ...messageOf(ctx, run, step, decision.to),
+        segments,
+        status: capped ? "skipped" : "sending",
+        error: capped ? "frequency cap reached" : null,
       },
       now
     )
@@ -144,21 +151,50 @@ export async function deliverStepMessage(
   if (claimed.status === "skipped") {
     return "skipped"
   }
-  return await callProvider(ctx, run, step, { ...rendered, id: claimed.id, to: recipient.to! }, claimed.attempts, now)
+  return await callProvider(ctx, run, step, { ...rendered, id: claimed.id, to: decision.to }, claimed.attempts, now)
 }
 
-function recipientFor(ctx: ModuleContext, run: RunRow, channel: "email" | "sms", rendered: RenderedMessage) {
-  if (channel === "email") {
-    return { to: run.email, segments: null, invalid: null }
+/** The fields every message of a run's step has. */
+function messageOf(ctx: ModuleContext, run: RunRow, step: { id: string; channel: SendChannel }, to: string | null) {
+  return {
+    idempotency_key: messageKey(run, step.id),
+    flow_id: run.flow_id,
+    run_id: run.id,
+    step_id: step.id,
+    contact_id: run.contact_id,
+    provider: ctx.channels[step.channel].provider,
+    to,
   }
-  const phone = normalizePhone(run.phone, ctx.options.twilio?.defaultCountry)
-  if ("invalid" in phone) {
-    return { to: run.phone, segments: null, invalid: phone.invalid }
-  }
-  const { segments } = countSegments(rendered.text ?? "")
-  const limit = ctx.options.twilio?.maxSegments ?? DEFAULT_MAX_SEGMENTS
-  const tooLong = segments > limit ? `text is ${segments} segments, over the limit of ${limit}` : null
-  return { to: phone.e164, segments, invalid: tooLong }
+}
+
+/**
+ * Records that a step's message does not go, once. A message waiting for a provider retry is skipped
+ * too: the person may have unsubscribed since its first attempt.
+ */
+async function recordSkipped(
+  ctx: ModuleContext,
+  run: RunRow,
+  step: { id: string; channel: SendChannel },
+  to: string | null,
+  reason: string,
+  now: Date,
+  rendered: Partial<RenderedMessage> & { segments?: number | null } = {}
+): Promise<SendOutcome> {
+  return await ctx.db.transaction(async (tx) => {
+    if (!(await runSql.holdsClaim(tx, run))) {
+      return "lost_claim" as const
+    }
+    const message = await insertMessageOnce(
+      tx,
+      { channel: step.channel, ...rendered, ...messageOf(ctx, run, step, to), status: "skipped", error: reason },
+      now
+    )
+    if (message.created) {
+      return "skipped" as const
+    }
+    const skipped = message.status === "retrying" && (await markMessage(tx, message.id, { status: "skipped", error: reason, now }, ["retrying"]))
+    return skipped ? ("skipped" as const) : ("already_handled" as const)
+  })
 }
 
 async function callProvider(
@@ -269,23 +305,29 @@ async function addToTimeline(ctx: ModuleContext, run: Pick<RunRow, "id" | "flow_
   })
 }
 
+/** Flow messages the contact got within the frequency cap's window; messages outside flows do not count. */
+async function messagesInCapWindow(ctx: ModuleContext, db: Database, contactId: string | null, now: Date): Promise<number> {
+  if (!contactId) {
+    return 0
+  }
+  const row = await db.first(
+    `SELECT count(*)::int AS sent FROM flows_message
+     WHERE contact_id = ? AND run_id IS NOT NULL AND status IN (?) AND created_at > ? AND deleted_at IS NULL`,
+    [contactId, COUNTED_FOR_CAP, new Date(now.getTime() - durationToMs(ctx.options.defaults.frequencyCap.per, ctx.options.scheduler.timeScale))]
+  )
+  return row?.sent ?? 0
+}
+
 /**
- * Whether the contact already got `frequencyCap.max` messages, from any flow, within the cap's
- * window; messages outside flows (a consent confirmation) do not count. The contact row is locked for
- * the rest of the transaction so two workers cannot both send the last allowed message.
+ * Whether the contact already got `frequencyCap.max` messages within the cap's window. The contact row
+ * is locked for the rest of the transaction so two workers cannot both send the last allowed message.
  */
 async function frequencyCapReached(ctx: ModuleContext, tx: Database, contactId: string | null, now: Date): Promise<boolean> {
   if (!contactId) {
     return false
   }
-  const { max, per } = ctx.options.defaults.frequencyCap
   await tx.rows(`SELECT id FROM flows_contact WHERE id = ? FOR UPDATE`, [contactId])
-  const row = await tx.first(
-    `SELECT count(*)::int AS sent FROM flows_message
-     WHERE contact_id = ? AND run_id IS NOT NULL AND status IN (?) AND created_at > ? AND deleted_at IS NULL`,
-    [contactId, COUNTED_FOR_CAP, new Date(now.getTime() - durationToMs(per, ctx.options.scheduler.timeScale))]
-  )
-  return (row?.sent ?? 0) >= max
+  return (await messagesInCapWindow(ctx, tx, contactId, now)) >= ctx.options.defaults.frequencyCap.max
 }
 
 /** Sends a message that belongs to no run (a test send, a confirmation) once, now, without retries. */
@@ -393,11 +435,17 @@ export async function retryMessage(ctx: ModuleContext, id: string, { confirmDupl
     )
   }
   const contact = await consentOf(ctx.db, message.contact_id)
-  const refusal = reasonNotToSend(
-    { ...contact, phone_consent: message.channel === "sms" ? await phoneConsentOf(ctx.db, message.to) : null },
-    { channel: message.channel, to: message.to, flow_id: message.flow_id },
-    ctx.options.defaults.emailConsent
-  )
+  const refusal = consentRefusal({
+    channel: message.channel,
+    flow_id: message.flow_id,
+    to: message.to,
+    consent: {
+      email: contact?.email_consent ?? null,
+      phone: message.channel === "sms" ? await phoneConsentOf(ctx.db, message.to) : null,
+      unsubscribed_flows: contact?.unsubscribed_flows ?? [],
+    },
+    email_policy: ctx.options.defaults.emailConsent,
+  })
   if (refusal) {
     throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Not retried: ${refusal}`)
   }
