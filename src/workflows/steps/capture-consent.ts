@@ -8,10 +8,12 @@ import { e164OrRaw } from "../../modules/flows/webhooks"
 export type CaptureConsentStepInput = ConsentInput & { client: { ip: string | null; user_agent: string | null } }
 
 /** The consent a sign-up may change, as it was before, so a failed workflow can put it back. */
+type EmailConsent = "unknown" | "granted" | "unsubscribed"
+
 type ConsentBefore = {
   started_at: string
   /** Null when the sign-up is not for email; `contact_id` null when the address was new to us. */
-  email: { contact_id: string | null; email_consent: string; email_consent_at: Date | null } | null
+  email: { contact_id: string | null; email_consent: EmailConsent; email_consent_at: Date | null } | null
   phone: { number: string; state: PhoneConsentState | null } | null
 }
 
@@ -36,11 +38,7 @@ export const captureConsentStep = createStep(
     const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
     if (before.email) {
       const { contact_id, email_consent, email_consent_at } = before.email
-      await flows.updateContacts({
-        id: contact_id ?? before.contact_id,
-        email_consent: email_consent as "unknown" | "granted" | "unsubscribed",
-        email_consent_at,
-      })
+      await flows.updateContacts({ id: contact_id ?? before.contact_id, email_consent, email_consent_at })
     }
     if (before.phone?.state === null) {
       await flows.deletePhoneConsents({ phone: before.phone.number })
