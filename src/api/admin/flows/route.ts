@@ -1,4 +1,5 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { createFlowWorkflow } from "../../../workflows"
 import { flowsService, listArgs } from "./helpers"
 import type { CreateFlowBody } from "./validators"
 
@@ -13,6 +14,6 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
 }
 
 export async function POST(req: MedusaRequest<CreateFlowBody>, res: MedusaResponse) {
-  const flow = await flowsService(req).createFlowWithDefinition(req.validatedBody)
+  const { result: flow } = await createFlowWorkflow(req.scope).run({ input: req.validatedBody })
   res.status(201).json({ flow })
 }

@@ -2,6 +2,7 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { InvalidLinkError, verifyLinkToken } from "../../../lib/signed-links"
 import { FLOWS_MODULE } from "../../../modules/flows"
 import type FlowsModuleService from "../../../modules/flows/service"
+import { resubscribeWorkflow, unsubscribeWorkflow } from "../../../workflows"
 import { sendPage, type PageChoice } from "../page"
 
 async function linkOf(req: MedusaRequest) {
@@ -51,20 +52,20 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
  */
 export async function POST(req: MedusaRequest, res: MedusaResponse) {
   try {
-    const { flows, contactId, flow, storeName } = await linkOf(req)
+    const { contactId, flow, storeName } = await linkOf(req)
     const body = (req.body ?? {}) as Record<string, string>
     if (body["List-Unsubscribe"] === "One-Click") {
-      await flows.unsubscribeEmail(contactId, null)
+      await unsubscribeWorkflow(req.scope).run({ input: { contact_id: contactId, flow_id: null } })
       res.status(200).send()
       return
     }
     if (body.choice === "resubscribe") {
-      await flows.resubscribeEmail(contactId)
+      await resubscribeWorkflow(req.scope).run({ input: { contact_id: contactId } })
       sendPage(res, 200, { store: storeName, title: "You are subscribed again", text: `Welcome back to ${storeName}'s emails.` })
       return
     }
     const onlyFlow = body.choice === "flow" && flow ? flow : null
-    await flows.unsubscribeEmail(contactId, onlyFlow?.id ?? null)
+    await unsubscribeWorkflow(req.scope).run({ input: { contact_id: contactId, flow_id: onlyFlow?.id ?? null } })
     const text = onlyFlow
       ? `You will not get “${onlyFlow.name}” emails any more. Other emails from ${storeName} continue.`
       : `${storeName} will not send you marketing emails any more.`

@@ -1,4 +1,5 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { deleteFlowWorkflow, updateFlowWorkflow } from "../../../../workflows"
 import { flowsService } from "../helpers"
 import type { UpdateFlowBody } from "../validators"
 
@@ -9,11 +10,11 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
 
 /** A changed definition makes a new version; the response says how many runs stay on older ones. */
 export async function POST(req: MedusaRequest<UpdateFlowBody>, res: MedusaResponse) {
-  const result = await flowsService(req).editFlow(req.params.id, req.validatedBody)
+  const { result } = await updateFlowWorkflow(req.scope).run({ input: { ...req.validatedBody, id: req.params.id } })
   res.json(result)
 }
 
 export async function DELETE(req: MedusaRequest, res: MedusaResponse) {
-  await flowsService(req).removeFlow(req.params.id)
+  await deleteFlowWorkflow(req.scope).run({ input: { id: req.params.id } })
   res.json({ id: req.params.id, object: "flow", deleted: true })
 }

@@ -1,6 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { FLOWS_MODULE } from "../../../../modules/flows"
 import type FlowsModuleService from "../../../../modules/flows/service"
+import { captureConsentWorkflow } from "../../../../workflows"
 import { clientIp } from "../../../client-ip"
 import type { ConsentBody } from "../validators"
 
@@ -12,5 +13,6 @@ export async function POST(req: MedusaRequest<ConsentBody>, res: MedusaResponse)
     res.status(429).json({ type: "too_many_requests", message: "Too many sign-ups; try again in a minute." })
     return
   }
-  res.status(201).json(await flows.captureConsent(req.validatedBody, client))
+  const { result } = await captureConsentWorkflow(req.scope).run({ input: { ...req.validatedBody, client } })
+  res.status(201).json(result)
 }

@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { flowsService } from "../../helpers"
+import { setFlowStatusWorkflow } from "../../../../../workflows"
 
 export async function POST(req: MedusaRequest, res: MedusaResponse) {
-  const flow = await flowsService(req).setFlowStatus(req.params.id, "paused")
+  const { result: flow } = await setFlowStatusWorkflow(req.scope).run({ input: { id: req.params.id, status: "paused" } })
   res.json({ flow })
 }

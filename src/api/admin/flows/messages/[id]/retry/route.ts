@@ -1,5 +1,5 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { flowsService } from "../../../helpers"
+import { retryMessageWorkflow } from "../../../../../../workflows"
 import type { RetryMessageBody } from "../../../validators"
 
 /**
@@ -7,6 +7,8 @@ import type { RetryMessageBody } from "../../../validators"
  * or for an uncertain one without `confirm_duplicate_risk: true`.
  */
 export async function POST(req: MedusaRequest<RetryMessageBody>, res: MedusaResponse) {
-  const confirmDuplicateRisk = req.validatedBody.confirm_duplicate_risk
-  res.json({ message: await flowsService(req).retryMessage(req.params.id, { confirmDuplicateRisk }) })
+  const { result: message } = await retryMessageWorkflow(req.scope).run({
+    input: { id: req.params.id, confirm_duplicate_risk: req.validatedBody.confirm_duplicate_risk },
+  })
+  res.json({ message })
 }
