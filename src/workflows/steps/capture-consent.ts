@@ -3,7 +3,7 @@ import { FLOWS_MODULE, type FlowsModuleService } from "../../modules/flows"
 import { normalizeEmail } from "../../modules/flows/sql/contacts"
 import type { PhoneConsentState } from "../../modules/flows/sql/phone-consent"
 import type { ConsentInput } from "../../modules/flows/types"
-import { e164OrRaw } from "../../modules/flows/webhooks"
+import { e164OrRaw } from "../../modules/flows/channels/recipients"
 
 export type CaptureConsentStepInput = ConsentInput & { client: { ip: string | null; user_agent: string | null } }
 

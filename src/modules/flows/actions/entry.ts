@@ -8,12 +8,12 @@ import {
   shouldRestartWait,
   type FlowDefinition,
 } from "../../../engine"
+import { e164OrRaw } from "../channels/recipients"
 import { addTimelineEntry, contactsLastOrderedBetween, noteOrderPlaced, upsertContact } from "../sql/contacts"
 import * as conversionSql from "../sql/conversions"
 import * as flowSql from "../sql/flows"
 import * as runSql from "../sql/runs"
 import type { StoreEvent } from "../types"
-import { e164OrRaw } from "./webhooks"
 import type { ModuleContext } from "./context"
 
 /** Medusa raises cart.created and cart.updated; flows only need to know the cart changed. */

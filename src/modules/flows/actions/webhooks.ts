@@ -1,5 +1,5 @@
 import { CUSTOM_ARG_PREFIX } from "../channels/sendgrid"
-import { normalizePhone } from "../channels/recipients"
+import { e164OrRaw } from "../channels/recipients"
 import { addConsentEvidence, addTimelineEntry, contactsWithPhone, setEmailConsent, upsertContact } from "../sql/contacts"
 import { lastTextTo } from "../sql/messages"
 import { setPhoneConsent } from "../sql/phone-consent"
@@ -54,11 +54,6 @@ function smsKeyword(body: string | undefined): "stop" | "start" | "help" | null 
     return "start"
   }
   return word === "HELP" ? "help" : null
-}
-
-export function e164OrRaw(phone: string, defaultCountry?: string): string {
-  const normalized = normalizePhone(phone, defaultCountry)
-  return "e164" in normalized ? normalized.e164 : phone
 }
 
 /**

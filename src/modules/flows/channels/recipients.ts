@@ -21,3 +21,9 @@ export function countSegments(body: string): { segments: number; encoding: strin
   const message = new SegmentedMessage(body)
   return { segments: message.segmentsCount, encoding: message.encodingName }
 }
+
+/** The number in E.164 when it parses, as given otherwise (to be refused where it is used). */
+export function e164OrRaw(phone: string, defaultCountry?: string): string {
+  const normalized = normalizePhone(phone, defaultCountry)
+  return "e164" in normalized ? normalized.e164 : phone
+}
