@@ -1,7 +1,7 @@
 import http from "node:http"
 import { createCollectionsWorkflow } from "@medusajs/core-flows"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
-import { signLinkToken } from "../../src/lib/signed-links"
+import { signLinkToken } from "../../src/modules/flows/links/signed-links"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
 import { eventually, storeTestRunner } from "../helpers/store-fixtures"

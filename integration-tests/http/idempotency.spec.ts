@@ -1,5 +1,5 @@
-import { runDueSteps } from "../../src/lib/run-due-steps"
-import { recordStoreEvent } from "../../src/lib/store-events"
+import { runDueSteps } from "../../src/lib/scheduler/run-due-steps"
+import { recordStoreEvent } from "../../src/lib/store/store-events"
 import { eventually, storeTestRunner } from "../helpers/store-fixtures"
 
 jest.setTimeout(120_000)

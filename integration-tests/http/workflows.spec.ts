@@ -1,6 +1,6 @@
 import path from "node:path"
 import { MedusaError } from "@medusajs/framework/utils"
-import { signLinkToken } from "../../src/lib/signed-links"
+import { signLinkToken } from "../../src/modules/flows/links/signed-links"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
 import { storeTestRunner } from "../helpers/store-fixtures"

@@ -1,7 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { FLOWS_MODULE } from "../modules/flows"
 import type FlowsModuleService from "../modules/flows/service"
-import { runDueSteps } from "../lib/run-due-steps"
+import { runDueSteps } from "../lib/scheduler/run-due-steps"
 
 /**
  * Job schedules are fixed when Medusa loads them, but the polling interval is a plugin option,

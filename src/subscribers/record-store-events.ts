@@ -1,5 +1,5 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
-import { recordStoreEvent } from "../lib/store-events"
+import { recordStoreEvent } from "../lib/store/store-events"
 
 /**
  * Records store events for flows: it starts and ends runs, nothing more. Sending happens later,

@@ -169,9 +169,10 @@ class FlowsModuleService extends MedusaService({
     return await runs.finishRun(this.context(sharedContext), run, end, now)
   }
 
+  /** A run whose step threw: tried again after the backoff, or failed once its attempts are used up. */
   @InjectManager()
-  async retryRun(run: RunRow, error: string, at: Date, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
-    return await runs.retryRun(this.context(sharedContext), run, error, at, now)
+  async failRun(run: RunRow, error: string, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await runs.failRun(this.context(sharedContext), run, error, now)
   }
 
   /** What the engine needs to know about the person behind a run: engagement, timezone, name. */

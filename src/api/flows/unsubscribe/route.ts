@@ -1,5 +1,5 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { InvalidLinkError, verifyLinkToken } from "../../../lib/signed-links"
+import { InvalidLinkError, verifyLinkToken } from "../../../modules/flows/links/signed-links"
 import { FLOWS_MODULE } from "../../../modules/flows"
 import type FlowsModuleService from "../../../modules/flows/service"
 import { resubscribeWorkflow, unsubscribeWorkflow } from "../../../workflows"

@@ -1,6 +1,6 @@
 import { MedusaError } from "@medusajs/framework/utils"
 import { buildTemplateVariables, renderEmail, renderSms, type TemplateVariables } from "../../../engine"
-import { emailConfirmationLink, linksFor } from "../../../lib/signed-links"
+import { emailConfirmationLink, linksFor } from "../links/signed-links"
 import { EMAIL_CONFIRMATION } from "../built-in/email-confirmation"
 import { e164OrRaw, normalizePhone } from "../channels/recipients"
 import { storeOf } from "../options"

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto"
 import { MedusaError } from "@medusajs/framework/utils"
 import { consentRefusal, decideSend, durationToMs, type SendChannel, type SendFacts } from "../../../engine"
-import { linksFor } from "../../../lib/signed-links"
+import { linksFor } from "../links/signed-links"
 import { longestDeliveryMs } from "../channels"
 import type { QueuedOutcome } from "../channels/rate-limited"
 import { countSegments, normalizePhone } from "../channels/recipients"
-import { retryDelayMs } from "../channels/retry"
+import { nextAttemptAt } from "../channels/retry"
 import { ProviderError, type DeliveryResult } from "../channels/types"
 import { DEFAULT_MAX_SEGMENTS } from "../options"
 import { addTimelineEntry, consentOf } from "../sql/contacts"
@@ -261,11 +261,10 @@ async function recordRefusal(
     await markMessage(ctx.db, message.id, { status: "uncertain", error: error.message, error_code: code, now }, ["sending"])
     return "uncertain"
   }
-  const { maxAttempts, baseDelayMs, maxDelayMs } = ctx.options.delivery
-  if (retryable && attempt < maxAttempts) {
+  const retryAt = retryable ? nextAttemptAt(ctx.options.delivery, attempt, now, retryAfterMs) : null
+  if (retryAt) {
     await markMessage(ctx.db, message.id, { status: "retrying", error: error.message, error_code: code, now })
-    const delay = retryAfterMs ?? retryDelayMs(attempt, baseDelayMs, maxDelayMs)
-    return { deferred_until: new Date(now.getTime() + delay), reason: "provider_retry" }
+    return { deferred_until: retryAt, reason: "provider_retry" }
   }
   await markMessage(ctx.db, message.id, { status: "failed", error: error.message, error_code: code, now })
   if (recipientOptedOut) {

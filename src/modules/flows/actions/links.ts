@@ -1,5 +1,5 @@
-import { linksFor } from "../../../lib/signed-links"
-import * as shortLinks from "../short-links"
+import { linksFor } from "../links/signed-links"
+import * as shortLinks from "../links/short-links"
 import type { ModuleContext } from "./context"
 
 

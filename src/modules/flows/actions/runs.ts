@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto"
+import { nextAttemptAt } from "../channels/retry"
 import { consentOf, engagementSince } from "../sql/contacts"
 import * as runSql from "../sql/runs"
 import type { RunRow } from "../types"
 import type { ModuleContext } from "./context"
-
 
 /** Reserves due runs for this worker. */
 export async function claimDueRuns(ctx: ModuleContext, now: Date = new Date()): Promise<RunRow[]> {
@@ -19,7 +19,12 @@ export async function finishRun(ctx: ModuleContext, run: RunRow, end: Omit<Param
   return await runSql.finishClaimedRun(ctx.db, run, { ...end, now })
 }
 
-export async function retryRun(ctx: ModuleContext, run: RunRow, error: string, at: Date, now = new Date()) {
+/** A run whose step threw: tried again after the backoff, or failed once its attempts are used up. */
+export async function failRun(ctx: ModuleContext, run: RunRow, error: string, now = new Date()) {
+  const at = nextAttemptAt(ctx.options.delivery, run.attempts + 1, now)
+  if (!at) {
+    return await runSql.finishClaimedRun(ctx.db, run, { status: "failed", reason: "error", error, trail: [], now })
+  }
   return await runSql.retryClaimedRun(ctx.db, run, { error, at, now })
 }
 

@@ -6,3 +6,20 @@ export function retryDelayMs(attempt: number, base: number, max: number, random 
   const exponential = Math.min(max, base * 2 ** (attempt - 1))
   return Math.round(exponential / 2 + random() * (exponential / 2))
 }
+
+/**
+ * When the attempt after number `attempt` may be made: after the provider's `Retry-After` when it gave one,
+ * else after the backoff; null when `attempt` was the last of `delivery.maxAttempts`. Message sends and
+ * runs that failed both follow it.
+ */
+export function nextAttemptAt(
+  delivery: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number },
+  attempt: number,
+  now: Date,
+  retryAfterMs?: number
+): Date | null {
+  if (attempt >= delivery.maxAttempts) {
+    return null
+  }
+  return new Date(now.getTime() + (retryAfterMs ?? retryDelayMs(attempt, delivery.baseDelayMs, delivery.maxDelayMs)))
+}

@@ -1,6 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { renderEmail, renderSms } from "../../../../engine"
-import { variablesToTryWith } from "../../../../lib/preview-variables"
+import { variablesToTryWith } from "../../../../lib/store/preview-variables"
 import { countSegments } from "../../../../modules/flows/channels/recipients"
 import { refuseInvalidTemplate, renderedOrRefused } from "../helpers"
 import type { PreviewBody } from "../validators"

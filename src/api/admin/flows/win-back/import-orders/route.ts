@@ -1,5 +1,5 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { importOrderHistory } from "../../../../../lib/order-history"
+import { importOrderHistory } from "../../../../../lib/store/order-history"
 
 /** Reads the store's past orders so win-back knows who stopped buying before the plugin was installed. */
 export async function POST(req: MedusaRequest, res: MedusaResponse) {

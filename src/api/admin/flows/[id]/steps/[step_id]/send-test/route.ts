@@ -3,7 +3,7 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
 import { findStep, renderEmail, renderSms, type EmailTemplate, type FlowDefinition, type SmsTemplate } from "../../../../../../../engine"
-import { variablesToTryWith } from "../../../../../../../lib/preview-variables"
+import { variablesToTryWith } from "../../../../../../../lib/store/preview-variables"
 import { flowsService, refuseInvalidTemplate, renderedOrRefused } from "../../../../helpers"
 import type { TestSendBody } from "../../../../validators"
 

@@ -1,7 +1,7 @@
-import { SHORT_LINK_LIFETIME_MS, shortLinkCode, shortLinkUrl } from "../../lib/signed-links"
-import type { Database } from "./sql/database"
-import { findMessage, recordMessageEvent } from "./sql/provider-events"
-import { findShortLink, saveShortLink } from "./sql/short-links"
+import { SHORT_LINK_LIFETIME_MS, shortLinkCode, shortLinkUrl } from "./signed-links"
+import type { Database } from "../sql/database"
+import { findMessage, recordMessageEvent } from "../sql/provider-events"
+import { findShortLink, saveShortLink } from "../sql/short-links"
 
 /**
  * The short recovery link a text carries: stored, so `/flows/r/<code>` can find the cart. Null in the

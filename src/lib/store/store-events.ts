@@ -1,8 +1,8 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { FLOWS_MODULE } from "../modules/flows"
-import type FlowsModuleService from "../modules/flows/service"
-import type { Identity, StoreEvent } from "../modules/flows/types"
+import { FLOWS_MODULE } from "../../modules/flows"
+import type FlowsModuleService from "../../modules/flows/service"
+import type { Identity, StoreEvent } from "../../modules/flows/types"
 import { loadCart, loadCustomer, loadOrder, type Query } from "./load-facts"
 
 function personFrom(record: Record<string, any> | undefined) {

@@ -1,9 +1,9 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
-import { buildTemplateVariables, sampleTemplateVariables, type TemplateVariables } from "../engine"
-import { FLOWS_MODULE } from "../modules/flows"
-import { reviewUrlPattern, storeOf } from "../modules/flows/options"
-import type FlowsModuleService from "../modules/flows/service"
+import { buildTemplateVariables, sampleTemplateVariables, type TemplateVariables } from "../../engine"
+import { FLOWS_MODULE } from "../../modules/flows"
+import { reviewUrlPattern, storeOf } from "../../modules/flows/options"
+import type FlowsModuleService from "../../modules/flows/service"
 import { loadFacts } from "./load-facts"
 
 export type PreviewSubject = { type: "cart" | "order" | "customer"; id: string }

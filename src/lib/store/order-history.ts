@@ -1,7 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { FLOWS_MODULE } from "../modules/flows"
-import type FlowsModuleService from "../modules/flows/service"
+import { FLOWS_MODULE } from "../../modules/flows"
+import type FlowsModuleService from "../../modules/flows/service"
 
 const PAGE = 500
 

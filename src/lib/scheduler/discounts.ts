@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { createPromotionsWorkflow } from "@medusajs/medusa/core-flows"
-import type { PluginOptions } from "../modules/flows/options"
+import type { PluginOptions } from "../../modules/flows/options"
 
 export type Discount = { code: string; percentage: number; expires_at: Date }
 

@@ -1,23 +1,11 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import {
-  buildTemplateVariables,
-  decide,
-  nextStepId,
-  renderEmail,
-  renderSms,
-  type FlowDefinition,
-  type RunState,
-  type TrailEntry,
-} from "../engine"
-import { FLOWS_MODULE } from "../modules/flows"
-import { retryDelayMs } from "../modules/flows/channels/retry"
-import { reviewUrlPattern, storeOf } from "../modules/flows/options"
-import type FlowsModuleService from "../modules/flows/service"
-import { messageKey, type RenderedMessage, type RunRow } from "../modules/flows/types"
-import { ensureDiscount } from "./discounts"
-import { loadFacts, type StoreFacts } from "./load-facts"
-import { recommendationsFor } from "./recommendations"
+import { decide, nextStepId, type FlowDefinition, type RunState, type TrailEntry } from "../../engine"
+import { FLOWS_MODULE } from "../../modules/flows"
+import type FlowsModuleService from "../../modules/flows/service"
+import type { RunRow } from "../../modules/flows/types"
+import { renderStep } from "./render-step"
+import { loadFacts } from "../store/load-facts"
 
 /** Sends and instant steps one tick may pass through before it must reach a wait or the end. */
 const MAX_STEPS_PER_TICK = 100
@@ -107,46 +95,6 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
   throw new Error(`run ${run.id} did not reach a wait within ${MAX_STEPS_PER_TICK} steps`)
 }
 
-/** Renders a send step. A template that fails to render is recorded as a skipped message, not a crash. */
-async function renderStep(
-  container: MedusaContainer,
-  flows: FlowsModuleService,
-  run: RunRow,
-  step: Extract<ReturnType<typeof decide>, { type: "send" }>["step"],
-  channel: "email" | "sms",
-  facts: StoreFacts,
-  now: Date
-): Promise<{ rendered: RenderedMessage } | { skip: string }> {
-  const options = flows.getOptions()
-  const flow = await flows.retrieveFlow(run.flow_id, { select: ["name"] })
-  const discount = step.discount ? await ensureDiscount(container, options, run, step.id, now) : null
-  // Only worth the queries when the template shows them.
-  const recommendations =
-    facts.order && JSON.stringify(step.template).includes("recommendations")
-      ? await recommendationsFor(container.resolve(ContainerRegistrationKeys.QUERY), facts.order, (handle) => `${options.storefrontUrl}/products/${handle}`)
-      : []
-  const variables = buildTemplateVariables({
-    customer: facts.customer,
-    cart: facts.cart,
-    order: facts.order,
-    store: storeOf(options),
-    links: await flows.messageLinks({ cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id }, channel, messageKey(run, step.id), now),
-    flow: { name: flow.name },
-    discount,
-    reviewUrl: reviewUrlPattern(options),
-    recommendations,
-  })
-  try {
-    if (step.type === "send_email") {
-      return { rendered: { channel: "email", ...(await renderEmail(step.template, variables)) } }
-    }
-    const { body } = await renderSms(step.template, variables)
-    return { rendered: { channel: "sms", text: body } }
-  } catch (error) {
-    return { skip: `template could not be rendered: ${(error as Error).message}` }
-  }
-}
-
 async function handleRunError(
   container: MedusaContainer,
   flows: FlowsModuleService,
@@ -156,11 +104,5 @@ async function handleRunError(
 ) {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   logger.error(`medusa-plugin-flows: run ${run.id} failed: ${error.message}`)
-  const { maxAttempts, baseDelayMs, maxDelayMs } = flows.getOptions().delivery
-  if (run.attempts + 1 >= maxAttempts) {
-    await flows.finishRun(run, { status: "failed", reason: "error", error: error.message, trail: [] }, now)
-    return
-  }
-  const backoff = retryDelayMs(run.attempts + 1, baseDelayMs, maxDelayMs)
-  await flows.retryRun(run, error.message, new Date(now.getTime() + backoff), now)
+  await flows.failRun(run, error.message, now)
 }

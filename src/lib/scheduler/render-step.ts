@@ -1,0 +1,50 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { buildTemplateVariables, renderEmail, renderSms, type decide } from "../../engine"
+import { reviewUrlPattern, storeOf } from "../../modules/flows/options"
+import type FlowsModuleService from "../../modules/flows/service"
+import type { StepContent } from "../../modules/flows/actions/delivery"
+import { messageKey, type RunRow } from "../../modules/flows/types"
+import type { StoreFacts } from "../store/load-facts"
+import { recommendationsFor } from "../store/recommendations"
+import { ensureDiscount } from "./discounts"
+
+/** Renders a send step. A template that fails to render is recorded as a skipped message, not a crash. */
+export async function renderStep(
+  container: MedusaContainer,
+  flows: FlowsModuleService,
+  run: RunRow,
+  step: Extract<ReturnType<typeof decide>, { type: "send" }>["step"],
+  channel: "email" | "sms",
+  facts: StoreFacts,
+  now: Date
+): Promise<StepContent> {
+  const options = flows.getOptions()
+  const flow = await flows.retrieveFlow(run.flow_id, { select: ["name"] })
+  const discount = step.discount ? await ensureDiscount(container, options, run, step.id, now) : null
+  // Only worth the queries when the template shows them.
+  const recommendations =
+    facts.order && JSON.stringify(step.template).includes("recommendations")
+      ? await recommendationsFor(container.resolve(ContainerRegistrationKeys.QUERY), facts.order, (handle) => `${options.storefrontUrl}/products/${handle}`)
+      : []
+  const variables = buildTemplateVariables({
+    customer: facts.customer,
+    cart: facts.cart,
+    order: facts.order,
+    store: storeOf(options),
+    links: await flows.messageLinks({ cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id }, channel, messageKey(run, step.id), now),
+    flow: { name: flow.name },
+    discount,
+    reviewUrl: reviewUrlPattern(options),
+    recommendations,
+  })
+  try {
+    if (step.type === "send_email") {
+      return { rendered: { channel: "email", ...(await renderEmail(step.template, variables)) } }
+    }
+    const { body } = await renderSms(step.template, variables)
+    return { rendered: { channel: "sms", text: body } }
+  } catch (error) {
+    return { skip: `template could not be rendered: ${(error as Error).message}` }
+  }
+}
