@@ -202,7 +202,11 @@ storeTestRunner(({ api, getContainer, store }) => {
     )
     const [, followUp] = await messagesOf(flowId, 2)
     expect(followUp).toMatchObject({ to: "nora@example.com", subject: "Find something you love at Test Store" })
-    const runs = await runsOf(flowId)
+    // The run completes just after its last message is written: wait for it rather than race it.
+    const runs = await eventually(async () => {
+      const found = await runsOf(flowId)
+      return found.some((run) => run.status === "active") ? undefined : found
+    })
     expect(runs).toHaveLength(1)
     expect(runs[0]).toMatchObject({ subject_type: "contact", status: "completed" })
   })
