@@ -2,7 +2,12 @@
 // and must not pull in zod, liquidjs or Medusa's server code.
 
 export const CHANNELS = ["email", "sms"] as const
-export type Channel = (typeof CHANNELS)[number]
+/** A channel's name; `Channel` in src/modules/flows/channels is the provider behind one. */
+export type ChannelName = (typeof CHANNELS)[number]
+
+/** What a run is about; "contact" for flows that run once per person, whatever started them. */
+export const SUBJECT_TYPES = ["cart", "order", "customer", "contact"] as const
+export type SubjectType = (typeof SUBJECT_TYPES)[number]
 
 export const FLOW_STATUSES = ["draft", "active", "paused"] as const
 export type FlowStatus = (typeof FLOW_STATUSES)[number]
@@ -32,12 +37,14 @@ export type PhoneConsentState = (typeof PHONE_CONSENT_STATES)[number]
 
 /** The decisions consent evidence records; requested: a form asked for texts, to be confirmed by a YES. */
 export const CONSENT_EVIDENCE_STATES = ["requested", "granted", "unsubscribed"] as const
+export type ConsentEvidenceState = (typeof CONSENT_EVIDENCE_STATES)[number]
 
 /**
  * opt_out: email goes to everyone who has not unsubscribed (soft opt-in, as for past buyers).
  * opt_in: only to people who gave email consent, as the GDPR asks of marketing in the EU.
  */
 export const EMAIL_CONSENT_MODES = ["opt_out", "opt_in"] as const
+export type EmailConsentMode = (typeof EMAIL_CONSENT_MODES)[number]
 
 export const DURATION_UNITS = ["seconds", "minutes", "hours", "days"] as const
 export type DurationUnit = (typeof DURATION_UNITS)[number]
@@ -46,10 +53,16 @@ export const CONDITION_OPERATORS = [
   "eq", "neq", "gt", "gte", "lt", "lte", "exists", "not_exists", "contains", "in", "not_in",
 ] as const
 export type ConditionOperator = (typeof CONDITION_OPERATORS)[number]
-/** Operators whose value is a list. */
-export const LIST_OPERATORS = ["in", "not_in"] as const satisfies readonly ConditionOperator[]
-/** Operators that take no value. */
-export const VALUELESS_OPERATORS = ["exists", "not_exists"] as const satisfies readonly ConditionOperator[]
+
+/** Whether the operator's value is a list. */
+export function takesList(op: string): boolean {
+  return op === "in" || op === "not_in"
+}
+
+/** Whether the operator takes no value. */
+export function takesNoValue(op: string): boolean {
+  return op === "exists" || op === "not_exists"
+}
 
 export const TRIGGER_EVENTS = [
   "cart.updated",

@@ -12,7 +12,8 @@ import { addTimelineEntry, consentOf } from "../sql/contacts"
 import { type Database, withWriteRetries } from "../sql/database"
 import { insertMessageOnce, markMessage, markSent, startRetry } from "../sql/messages"
 import { COUNTED_FOR_CAP } from "../sql/message-statuses"
-import { phoneConsentOf, setPhoneConsent, type PhoneConsentState } from "../sql/phone-consent"
+import type { EmailConsentMode, PhoneConsentState } from "../../../engine/constants"
+import { phoneConsentOf, setPhoneConsent } from "../sql/phone-consent"
 import { lockProviderId } from "../sql/provider-events"
 import * as runSql from "../sql/runs"
 import { messageKey, type RenderedMessage, type RunRow } from "../types"
@@ -27,7 +28,7 @@ import type { ModuleContext } from "./context"
 function reasonNotToSend(
   consent: { email_consent?: string; unsubscribed_flows?: string[] | null; phone_consent?: PhoneConsentState | null },
   message: { channel: "email" | "sms"; to: string | null; flow_id: string },
-  emailConsent: "opt_out" | "opt_in"
+  emailConsent: EmailConsentMode
 ): string | null {
   const { channel, to } = message
   if (!to) {
