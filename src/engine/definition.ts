@@ -128,14 +128,21 @@ export type ConditionStep = z.infer<typeof conditionStep>
 export type SplitVariant = z.infer<typeof splitVariant>
 export type SplitStep = z.infer<typeof splitStep>
 
-const triggerEvent = z.enum(TRIGGER_EVENTS)
-/** The first name in the input that is no trigger event: a union's own error would only say "Invalid input". */
-function unknownTriggerEvent(input: unknown): string | undefined {
-  const unknown = [input].flat().find((event) => !(TRIGGER_EVENTS as readonly unknown[]).includes(event))
+const isTriggerEvent = (value: unknown): value is TriggerEvent => (TRIGGER_EVENTS as readonly unknown[]).includes(value)
+
+/** The first name in the input that is no trigger event. */
+function triggerEventIssue(input: unknown): string {
+  const unknown = [input].flat().find((event) => !isTriggerEvent(event))
   return typeof unknown === "string"
     ? `unknown trigger event "${unknown}"; expected one of ${TRIGGER_EVENTS.join(", ")}`
-    : undefined
+    : "expected a trigger event or a non-empty list of them"
 }
+
+// One custom check rather than a union: Medusa reports a union's inner errors, which cannot name the event.
+const triggerEventSchema = z.custom<TriggerEvent | TriggerEvent[]>(
+  (input) => isTriggerEvent(input) || (Array.isArray(input) && input.length > 0 && input.every(isTriggerEvent)),
+  { error: (issue) => triggerEventIssue(issue.input) }
+)
 
 const reentrySchema = z.discriminatedUnion("mode", [
   z.strictObject({ mode: z.literal("once") }),
@@ -148,7 +155,7 @@ const definitionObjectSchema = z
   .object({
     trigger: z.strictObject({
       /** One event, or several: a flow with several trigger events runs once per person, whichever comes first. */
-      event: z.union([triggerEvent, z.array(triggerEvent).min(1)], { error: (issue) => unknownTriggerEvent(issue.input) }),
+      event: triggerEventSchema,
       /** For `customer.inactive`: how long since the customer's last order. */
       inactive_for: durationSchema.optional(),
       filters: conditionGroupSchema.optional(),
