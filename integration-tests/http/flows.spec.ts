@@ -235,6 +235,43 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(await listMessages(flowId)).toHaveLength(0)
   })
 
+  it("ends a deleted customer's active runs: by the flow's exit rule where it has one, and in every other flow too", async () => {
+    const welcome = (exit?: unknown) => ({
+      trigger: { event: "customer.created" },
+      ...(exit ? { exit } : {}),
+      steps: [
+        { id: "wait-1d", type: "wait", duration: { amount: 1, unit: "days" } },
+        { id: "hello", type: "send_email", template: { subject: "Hello", html: "<a href=\"{{ links.unsubscribe }}\">Unsubscribe</a>" } },
+      ],
+    })
+    const withExitRule = await createActiveFlow(welcome({ events: [{ event: "customer.deleted" }] }))
+    const withoutExitRule = await createActiveFlow(welcome())
+    const createCustomer = async (email: string) =>
+      (await api.post("/admin/customers", { email, first_name: "Ada" }, store.adminHeaders)).data.customer.id as string
+    const leaving = await createCustomer("leaving@example.com")
+    const staying = await createCustomer("staying@example.com")
+    const runsByCustomer = async (flowId: string) => {
+      const runs = await runsOf(flowId)
+      return runs.length === 2 ? Object.fromEntries(runs.map((run) => [run.customer_id, run])) : undefined
+    }
+    await eventually(() => runsByCustomer(withExitRule))
+    await eventually(() => runsByCustomer(withoutExitRule))
+
+    expect((await api.delete(`/admin/customers/${leaving}`, store.adminHeaders)).status).toBe(200)
+
+    const ended = (flowId: string) =>
+      eventually(async () => {
+        const runs = await runsByCustomer(flowId)
+        return runs?.[leaving].status === "exited" ? runs : undefined
+      })
+    const byRule = await ended(withExitRule)
+    expect(byRule[leaving].exit_reason).toBe("event:customer.deleted")
+    expect(byRule[staying].status).toBe("active")
+    const regardless = await ended(withoutExitRule)
+    expect(regardless[leaving].exit_reason).toBe("customer_deleted")
+    expect(regardless[staying].status).toBe("active")
+  })
+
   it("posts the unsubscribe page's form to the backendUrl, whatever the request line and Host say", async () => {
     const consent = { email: "crafted@example.com", channels: ["email"], source: "footer", text: "News, please" }
     const { data } = await api.post("/store/flows/consent", consent, store.storeHeaders)

@@ -6,7 +6,6 @@ import { findStep, firstStepOf, nextStepId } from "./step-index"
 
 export type RunState = {
   id: string
-  started_at: Date
   /** Null before the first step. */
   step_id: string | null
   step_entered_at: Date

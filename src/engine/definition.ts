@@ -1,11 +1,12 @@
 import { z } from "zod"
+import { CONDITION_OPERATORS, DURATION_UNITS, EXIT_EVENTS, MATCH_KEYS, TRIGGER_EVENTS, type TriggerEvent } from "./constants"
 import { durationToMs, MAX_DURATION_DAYS } from "./durations"
 import { nestingIssue } from "./nesting"
 
 export const durationSchema = z
   .strictObject({
     amount: z.number().positive(),
-    unit: z.enum(["seconds", "minutes", "hours", "days"]),
+    unit: z.enum(DURATION_UNITS),
   })
   // A longer one is surely a typo, and a huge amount would overflow the date it is added to.
   .refine((duration) => durationToMs(duration) <= MAX_DURATION_DAYS * 86_400_000, {
@@ -13,24 +14,29 @@ export const durationSchema = z
   })
 export type Duration = z.infer<typeof durationSchema>
 
-const OPERATORS = ["eq", "neq", "gt", "gte", "lt", "lte", "exists", "not_exists", "contains", "in", "not_in"] as const
-
 export const conditionSchema = z.strictObject({
   field: z.string().min(1),
-  op: z.enum(OPERATORS),
+  op: z.enum(CONDITION_OPERATORS),
   value: z.unknown().optional(),
 })
 export type Condition = z.infer<typeof conditionSchema>
 
-export type ConditionGroup = { all: ConditionNode[] } | { any: ConditionNode[] }
-export type ConditionNode = Condition | ConditionGroup
-
-export const conditionGroupSchema: z.ZodType<ConditionGroup> = z.lazy(() =>
-  z.union([
-    z.strictObject({ all: z.array(z.union([conditionSchema, conditionGroupSchema])) }),
-    z.strictObject({ any: z.array(z.union([conditionSchema, conditionGroupSchema])) }),
-  ])
-)
+// Groups hold groups: the getters defer the reference, and their return types break TypeScript's inference cycle.
+export const conditionGroupSchema = z.union([
+  z.strictObject({
+    get all(): z.ZodArray<typeof conditionNodeSchema> {
+      return z.array(conditionNodeSchema)
+    },
+  }),
+  z.strictObject({
+    get any(): z.ZodArray<typeof conditionNodeSchema> {
+      return z.array(conditionNodeSchema)
+    },
+  }),
+])
+const conditionNodeSchema = z.union([conditionSchema, conditionGroupSchema])
+export type ConditionGroup = z.infer<typeof conditionGroupSchema>
+export type ConditionNode = z.infer<typeof conditionNodeSchema>
 
 const stepId = z.string().regex(/^[a-z0-9_-]{1,64}$/, "use 1-64 lowercase letters, digits, - or _")
 export const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/
@@ -73,59 +79,70 @@ const sendSmsStep = z.strictObject({
   discount: z.boolean().optional(),
 })
 const exitStep = z.strictObject({ id: stepId, type: z.literal("exit") })
+// Branches and variants hold steps: getters, typed, as for condition groups.
+type StepSchema = z.ZodDiscriminatedUnion<
+  [typeof waitStep, typeof waitUntilStep, typeof sendEmailStep, typeof sendSmsStep, typeof exitStep, typeof conditionStep, typeof splitStep]
+>
+const conditionStep = z.strictObject({
+  id: stepId,
+  type: z.literal("condition"),
+  if: conditionGroupSchema,
+  get then(): z.ZodArray<StepSchema> {
+    return z.array(stepSchema)
+  },
+  get else(): z.ZodArray<StepSchema> {
+    return z.array(stepSchema)
+  },
+})
+const splitVariant = z.strictObject({
+  key: z.string().min(1).max(64),
+  weight: z.number().positive(),
+  get steps(): z.ZodArray<StepSchema> {
+    return z.array(stepSchema)
+  },
+})
+const splitStep = z.strictObject({
+  id: stepId,
+  type: z.literal("split"),
+  variants: z.array(splitVariant).min(2, "a split needs at least 2 variants"),
+})
 
+export const stepSchema: StepSchema = z.discriminatedUnion("type", [
+  waitStep,
+  waitUntilStep,
+  sendEmailStep,
+  sendSmsStep,
+  exitStep,
+  conditionStep,
+  splitStep,
+])
+
+export type Step = z.infer<typeof stepSchema>
 export type WaitStep = z.infer<typeof waitStep>
 export type WaitUntilStep = z.infer<typeof waitUntilStep>
 export type SendEmailStep = z.infer<typeof sendEmailStep>
 export type SendSmsStep = z.infer<typeof sendSmsStep>
 export type SendStep = SendEmailStep | SendSmsStep
 export type ExitStep = z.infer<typeof exitStep>
-export type ConditionStep = { id: string; type: "condition"; if: ConditionGroup; then: Step[]; else: Step[] }
-export type SplitVariant = { key: string; weight: number; steps: Step[] }
-export type SplitStep = { id: string; type: "split"; variants: SplitVariant[] }
-export type Step = WaitStep | WaitUntilStep | SendEmailStep | SendSmsStep | ExitStep | ConditionStep | SplitStep
+export type ConditionStep = z.infer<typeof conditionStep>
+export type SplitVariant = z.infer<typeof splitVariant>
+export type SplitStep = z.infer<typeof splitStep>
 
-export const stepSchema: z.ZodType<Step> = z.lazy(() =>
-  z.discriminatedUnion("type", [
-    waitStep,
-    waitUntilStep,
-    sendEmailStep,
-    sendSmsStep,
-    exitStep,
-    z.strictObject({
-      id: stepId,
-      type: z.literal("condition"),
-      if: conditionGroupSchema,
-      then: z.array(stepSchema),
-      else: z.array(stepSchema),
-    }),
-    z.strictObject({
-      id: stepId,
-      type: z.literal("split"),
-      variants: z
-        .array(z.strictObject({ key: z.string().min(1).max(64), weight: z.number().positive(), steps: z.array(stepSchema) }))
-        .min(2, "a split needs at least 2 variants"),
-    }),
-  ])
+const isTriggerEvent = (value: unknown): value is TriggerEvent => (TRIGGER_EVENTS as readonly unknown[]).includes(value)
+
+/** The first name in the input that is no trigger event. */
+function triggerEventIssue(input: unknown): string {
+  const unknown = [input].flat().find((event) => !isTriggerEvent(event))
+  return typeof unknown === "string"
+    ? `unknown trigger event "${unknown}"; expected one of ${TRIGGER_EVENTS.join(", ")}`
+    : "expected a trigger event or a non-empty list of them"
+}
+
+// One custom check rather than a union: Medusa reports a union's inner errors, which cannot name the event.
+const triggerEventSchema = z.custom<TriggerEvent | TriggerEvent[]>(
+  (input) => isTriggerEvent(input) || (Array.isArray(input) && input.length > 0 && input.every(isTriggerEvent)),
+  { error: (issue) => triggerEventIssue(issue.input) }
 )
-
-export const TRIGGER_EVENTS = [
-  "cart.updated",
-  "order.placed",
-  "customer.created",
-  "shipment.created",
-  "delivery.created",
-  "order.fulfillment_created",
-  /** A storefront sign-up with email consent (POST /store/flows/consent), guests included. */
-  "newsletter.subscribed",
-  /** A customer whose last order is older than the trigger's `inactive_for`; found by a scheduled check. */
-  "customer.inactive",
-] as const
-export type TriggerEvent = (typeof TRIGGER_EVENTS)[number]
-
-export const EXIT_EVENTS = ["order.placed", "order.canceled", "customer.deleted"] as const
-export const MATCH_KEYS = ["cart_id", "order_id", "customer_id", "email"] as const
-export type MatchKey = (typeof MATCH_KEYS)[number]
 
 const reentrySchema = z.discriminatedUnion("mode", [
   z.strictObject({ mode: z.literal("once") }),
@@ -138,8 +155,7 @@ const definitionObjectSchema = z
   .object({
     trigger: z.strictObject({
       /** One event, or several: a flow with several trigger events runs once per person, whichever comes first. */
-      // Names are checked below, where an unknown one can be named (a union's own error cannot).
-      event: z.union([z.string(), z.array(z.string()).min(1)]),
+      event: triggerEventSchema,
       /** For `customer.inactive`: how long since the customer's last order. */
       inactive_for: durationSchema.optional(),
       filters: conditionGroupSchema.optional(),
@@ -169,15 +185,6 @@ const definitionObjectSchema = z
       }
     })
     const events = [definition.trigger.event].flat()
-    for (const event of events) {
-      if (!(TRIGGER_EVENTS as readonly string[]).includes(event)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["trigger", "event"],
-          message: `unknown trigger event "${event}"; expected one of ${TRIGGER_EVENTS.join(", ")}`,
-        })
-      }
-    }
     if (events.includes("customer.inactive") !== Boolean(definition.trigger.inactive_for)) {
       ctx.addIssue({
         code: "custom",
@@ -201,17 +208,7 @@ export const flowDefinitionSchema = z
   })
   .pipe(definitionObjectSchema)
 
-export type FlowDefinition = {
-  trigger: {
-    event: TriggerEvent | TriggerEvent[]
-    inactive_for?: Duration
-    filters?: ConditionGroup
-    restart_wait_on_activity?: boolean
-  }
-  exit?: { events?: { event: (typeof EXIT_EVENTS)[number]; match?: MatchKey[] }[]; conditions?: ConditionGroup }
-  reentry?: Reentry
-  steps: Step[]
-}
+export type FlowDefinition = z.output<typeof flowDefinitionSchema>
 
 export function triggerEvents(definition: Pick<FlowDefinition, "trigger">): TriggerEvent[] {
   return [...new Set([definition.trigger.event].flat())]
@@ -257,5 +254,5 @@ export function parseFlowDefinition(input: unknown): FlowDefinition {
       result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }))
     )
   }
-  return result.data as FlowDefinition
+  return result.data
 }

@@ -1,4 +1,5 @@
-import { MATCH_KEYS, type FlowDefinition, type MatchKey } from "./definition"
+import { MATCH_KEYS, type MatchKey } from "./constants"
+import type { FlowDefinition } from "./definition"
 
 export type Identifiers = Partial<Record<MatchKey, string | null>>
 

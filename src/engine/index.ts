@@ -1,6 +1,7 @@
 // The flow engine: pure functions, no Medusa imports. Adapters in src/lib and src/modules call it.
 export * from "./activity"
 export * from "./conditions"
+export * from "./constants"
 export * from "./decide"
 export * from "./definition"
 export * from "./durations"

@@ -1,7 +1,8 @@
+import type { RunStatus } from "./constants"
 import type { Reentry } from "./definition"
 import { durationToMs } from "./durations"
 
-export type PastRun = { status: "active" | "completed" | "exited" | "failed"; started_at: Date }
+export type PastRun = { status: RunStatus; started_at: Date }
 
 /** Whether a subject may enter a flow again, given its earlier runs of that flow. Default: once. */
 export function canEnter(

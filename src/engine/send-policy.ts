@@ -1,6 +1,7 @@
+import type { ChannelName, EmailConsentMode } from "./constants"
 import { quietHoursEnd } from "./durations"
 
-export type SendChannel = "email" | "sms"
+export type SendChannel = ChannelName
 
 /** What decides whether a step's message may go: known before anything is rendered. */
 export type SendFacts = {
@@ -13,7 +14,7 @@ export type SendFacts = {
   /** The address's consent (email) and the number's (sms); null when never given. */
   consent: { email: string | null; phone: string | null; unsubscribed_flows: string[] }
   /** opt_out: email to everyone who has not unsubscribed; opt_in: only to who said yes. */
-  email_policy: "opt_out" | "opt_in"
+  email_policy: EmailConsentMode
   /** Quiet hours for texts in the recipient's zone; null when they do not apply (compressed demo time). */
   quiet_hours: { start: string; end: string } | null
   timezone: string

@@ -16,6 +16,7 @@ export const config: SubscriberConfig = {
     "order.placed",
     "order.canceled",
     "customer.created",
+    "customer.deleted",
     "order.fulfillment_created",
     "shipment.created",
     "delivery.created",

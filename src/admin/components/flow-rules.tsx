@@ -1,13 +1,13 @@
 import { Button, Checkbox, Heading, Label, Text } from "@medusajs/ui"
 import type { Json } from "../lib/sdk"
+import { EXIT_EVENTS, type ExitEvent } from "../../engine/constants"
 import { ConditionsEditor } from "./step-list"
 
-/** The engine's exit events (src/engine/definition.ts EXIT_EVENTS). */
-const EXIT_EVENTS = [
-  ["order.placed", "the customer places an order"],
-  ["order.canceled", "the order is cancelled"],
-  ["customer.deleted", "the customer is deleted"],
-] as const
+const EXIT_EVENT_TEXT: Record<ExitEvent, string> = {
+  "order.placed": "the customer places an order",
+  "order.canceled": "the order is cancelled",
+  "customer.deleted": "the customer is deleted",
+}
 
 const NEW_GROUP = { all: [{ field: "cart.item_count", op: "gt", value: 0 }] }
 
@@ -53,12 +53,12 @@ export function FlowRules({ definition, onChange }: { definition: Json; onChange
       />
       <fieldset className="flex flex-col gap-2">
         <legend><Text size="small" weight="plus">End the run when</Text></legend>
-        {EXIT_EVENTS.map(([event, text]) => {
+        {EXIT_EVENTS.map((event) => {
           const id = `exit-${event}`
           return (
             <div key={event} className="flex items-center gap-2">
               <Checkbox id={id} checked={events.some((e) => e.event === event)} onCheckedChange={(on) => toggleEvent(event, on === true)} />
-              <Label htmlFor={id} size="small">{text} <span className="text-ui-fg-subtle font-mono text-xs">{event}</span></Label>
+              <Label htmlFor={id} size="small">{EXIT_EVENT_TEXT[event]} <span className="text-ui-fg-subtle font-mono text-xs">{event}</span></Label>
             </div>
           )
         })}

@@ -1,12 +1,9 @@
 import { Badge, Button, IconButton, Input, Label, Select, Text } from "@medusajs/ui"
 import { ArrowDownMini, ArrowUpMini, Trash } from "@medusajs/icons"
 import type { Json } from "../lib/sdk"
+import { CONDITION_OPERATORS, DURATION_UNITS, takesList, takesNoValue } from "../../engine/constants"
 import { TemplateEditor } from "./template-editor"
 
-const UNITS = ["seconds", "minutes", "hours", "days"]
-const OPERATORS = ["eq", "neq", "gt", "gte", "lt", "lte", "exists", "not_exists", "contains", "in", "not_in"]
-/** Operators whose value is a list, typed as "a, b, c". */
-const LIST_OPERATORS = ["in", "not_in"]
 /** The facts conditions can test, as the engine builds them (src/lib/load-facts.ts, contacts' engagement). */
 const FIELDS = [
   "cart.item_count", "cart.total", "cart.email", "cart.completed_at", "cart.currency_code",
@@ -32,7 +29,8 @@ function parseScalar(raw: string): unknown {
 }
 
 function parseValue(raw: string, op: string): unknown {
-  return LIST_OPERATORS.includes(op) ? raw.split(",").map((part) => parseScalar(part.trim())) : parseScalar(raw)
+  // A list is typed as "a, b, c".
+  return takesList(op) ? raw.split(",").map((part) => parseScalar(part.trim())) : parseScalar(raw)
 }
 
 const showValue = (value: unknown) => (Array.isArray(value) ? value.join(", ") : String(value ?? ""))
@@ -66,10 +64,10 @@ export function ConditionsEditor({ group, onChange, label }: { group: Json; onCh
             </Select>
             <Select size="small" value={row.op} onValueChange={(op) => setRow(i, { ...row, op, value: parseValue(showValue(row.value), op) })}>
               <Select.Trigger style={{ width: 128 }} aria-label="Operator"><Select.Value /></Select.Trigger>
-              <Select.Content>{OPERATORS.map((op) => <Select.Item key={op} value={op}>{op}</Select.Item>)}</Select.Content>
+              <Select.Content>{CONDITION_OPERATORS.map((op) => <Select.Item key={op} value={op}>{op}</Select.Item>)}</Select.Content>
             </Select>
-            {!["exists", "not_exists"].includes(row.op) && (
-              <Input size="small" aria-label="Value" style={{ width: LIST_OPERATORS.includes(row.op) ? 256 : 128 }} value={showValue(row.value)} onChange={(e) => setRow(i, { ...row, value: parseValue(e.target.value, row.op) })} />
+            {!takesNoValue(row.op) && (
+              <Input size="small" aria-label="Value" style={{ width: takesList(row.op) ? 256 : 128 }} value={showValue(row.value)} onChange={(e) => setRow(i, { ...row, value: parseValue(e.target.value, row.op) })} />
             )}
             <IconButton size="small" variant="transparent" aria-label="Remove condition" onClick={() => setRow(i, null)}><Trash /></IconButton>
           </div>
@@ -114,7 +112,7 @@ function StepBody({ step, onChange, ctx }: { step: Json; onChange: (s: Json) => 
           </div>
           <Select size="small" value={step.duration?.unit ?? "days"} onValueChange={(unit) => onChange({ ...step, duration: { amount: 1, ...step.duration, unit } })}>
             <Select.Trigger style={{ width: 128 }} aria-label={`Unit of ${step.id}`}><Select.Value /></Select.Trigger>
-            <Select.Content>{UNITS.map((u) => <Select.Item key={u} value={u}>{u}</Select.Item>)}</Select.Content>
+            <Select.Content>{DURATION_UNITS.map((u) => <Select.Item key={u} value={u}>{u}</Select.Item>)}</Select.Content>
           </Select>
           {step.until_time && <Text size="small" className="text-ui-fg-subtle">then until {step.until_time} in the recipient's time</Text>}
         </div>

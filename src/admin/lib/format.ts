@@ -11,7 +11,6 @@ export const STATUS_COLOR: Record<string, "green" | "orange" | "grey" | "red" | 
   clicked: "green",
   sent: "blue",
   sending: "blue",
-  queued: "grey",
   retrying: "orange",
   uncertain: "orange",
   skipped: "grey",

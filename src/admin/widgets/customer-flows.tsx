@@ -5,6 +5,7 @@ import { useQuery } from "@tanstack/react-query"
 import { Empty, Failed, Loading } from "../components/states"
 import { STATUS_COLOR, dateTime } from "../lib/format"
 import { api, type Json } from "../lib/sdk"
+import { CHANNELS } from "../../engine/constants"
 
 type Activity = { contact: Json | null; evidence: Json[]; runs: Json[]; timeline: Json[]; messages: Json[] }
 
@@ -32,7 +33,7 @@ const CustomerFlowsWidget = ({ data: customer }: DetailWidgetProps<AdminCustomer
         <>
           <div className="flex flex-col gap-1 px-6 py-4">
             <Text size="small" weight="plus">Consent</Text>
-            {(["email", "sms"] as const).map((channel) => {
+            {CHANNELS.map((channel) => {
               const evidence = activity.data.evidence.find((e) => e.channel === channel)
               return (
                 <Text key={channel} size="small">

@@ -10,7 +10,7 @@ function flow(steps: unknown[], extra: Record<string, unknown> = {}): FlowDefini
 }
 
 function run(stepId: string | null = null, enteredAt = T0, timezone?: string): RunState {
-  return { id: "flowrun_1", started_at: T0, step_id: stepId, step_entered_at: enteredAt, timezone }
+  return { id: "flowrun_1", step_id: stepId, step_entered_at: enteredAt, timezone }
 }
 
 describe("decide", () => {

@@ -1,4 +1,5 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
+import type { ChannelName } from "../../engine/constants"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { buildTemplateVariables, renderEmail, renderSms, type decide } from "../../engine"
 import { reviewUrlPattern, storeOf } from "../../modules/flows/options"
@@ -15,7 +16,7 @@ export async function renderStep(
   flows: FlowsModuleService,
   run: RunRow,
   step: Extract<ReturnType<typeof decide>, { type: "send" }>["step"],
-  channel: "email" | "sms",
+  channel: ChannelName,
   facts: StoreFacts,
   now: Date
 ): Promise<StepContent> {

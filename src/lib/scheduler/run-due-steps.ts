@@ -44,7 +44,6 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
   const { timeScale } = flows.getOptions().scheduler
   let state: RunState = {
     id: run.id,
-    started_at: new Date(run.created_at),
     step_id: run.step_id,
     step_entered_at: new Date(run.step_entered_at),
     timezone,

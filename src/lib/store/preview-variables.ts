@@ -1,4 +1,5 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
+import type { ChannelName } from "../../engine/constants"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
 import { buildTemplateVariables, sampleTemplateVariables, type TemplateVariables } from "../../engine"
 import { FLOWS_MODULE } from "../../modules/flows"
@@ -15,7 +16,7 @@ export type PreviewSubject = { type: "cart" | "order" | "customer"; id: string }
 export async function previewVariables(
   container: MedusaContainer,
   subject: PreviewSubject,
-  channel: "email" | "sms"
+  channel: ChannelName
 ): Promise<TemplateVariables | undefined> {
   const flows = container.resolve<FlowsModuleService>(FLOWS_MODULE)
   const options = flows.getOptions()
@@ -41,7 +42,7 @@ export async function previewVariables(
 export async function variablesToTryWith(
   container: MedusaContainer,
   input: { sample: "cart" | "order" | "customer"; subject?: PreviewSubject },
-  channel: "email" | "sms"
+  channel: ChannelName
 ): Promise<TemplateVariables> {
   if (input.subject) {
     const variables = await previewVariables(container, input.subject, channel)

@@ -70,6 +70,18 @@ async function customerEvent(query: Query, name: string, customerId: string): Pr
   }
 }
 
+/** Medusa soft-deletes the customer before the event: only its id and email are left to find its runs by. */
+async function deletedCustomerEvent(query: Query, customerId: string): Promise<StoreEvent> {
+  const { data } = await query.graph({ entity: "customer", fields: ["id", "email"], filters: { id: customerId }, withDeleted: true })
+  return {
+    name: "customer.deleted",
+    occurred_at: new Date(),
+    subject: { type: "customer", id: customerId },
+    identity: { customer_id: customerId, email: data[0]?.email ?? null },
+    facts: {},
+  }
+}
+
 /** Turns a Medusa event into what the flows module records: who it is about, and the live facts. */
 export async function toStoreEvent(
   container: MedusaContainer,
@@ -93,6 +105,8 @@ export async function toStoreEvent(
     }
     case "customer.created":
       return await customerEvent(query, name, data.id)
+    case "customer.deleted":
+      return await deletedCustomerEvent(query, data.id)
     default:
       return null
   }

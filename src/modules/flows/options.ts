@@ -1,12 +1,14 @@
 import { z } from "zod"
+import { DURATION_UNITS, EMAIL_CONSENT_MODES } from "../../engine/constants"
+import { TIME_OF_DAY } from "../../engine/definition"
 import { validateTemplate } from "../../engine/templates"
 
 const duration = z.object({
   amount: z.number().positive(),
-  unit: z.enum(["seconds", "minutes", "hours", "days"]),
+  unit: z.enum(DURATION_UNITS),
 })
 
-const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM (24-hour)")
+const timeOfDay = z.string().regex(TIME_OF_DAY, "expected HH:MM (24-hour)")
 
 /** A base URL, without the trailing slash, so every link built on it is `${base}/path`. */
 const baseUrl = z
@@ -82,7 +84,7 @@ export const pluginOptionsSchema = z
          * opt_out: email goes to everyone who has not unsubscribed (soft opt-in, as for past buyers).
          * opt_in: only to people who gave email consent, as the GDPR asks of marketing in the EU.
          */
-        emailConsent: z.enum(["opt_out", "opt_in"]).default("opt_out"),
+        emailConsent: z.enum(EMAIL_CONSENT_MODES).default("opt_out"),
       })
       .strict()
       .default({

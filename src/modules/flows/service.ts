@@ -30,9 +30,9 @@ import {
 import { parsePluginOptions, type PluginOptions } from "./options"
 import type { AnalyticsRange } from "./sql/analytics"
 import { Database } from "./sql/database"
-import type { FlowStatus } from "./sql/flows"
 import type { StepContent } from "./actions/delivery"
 import type { ConsentInput, RenderedMessage, RunRow, StoreEvent } from "./types"
+import type { ChannelName, FlowStatus } from "../../engine/constants"
 
 export type { FlowInput } from "./actions/authoring"
 export type { SendOutcome } from "./actions/delivery"
@@ -57,7 +57,7 @@ class FlowsModuleService extends MedusaService({
   RateLimit,
 }) {
   protected readonly options_: PluginOptions
-  protected readonly channels_: Record<"email" | "sms", ClosableChannel>
+  protected readonly channels_: Record<ChannelName, ClosableChannel>
 
   // Medusa calls these hooks on its own modules' services too; they close the dispatch queues.
   __hooks = {
@@ -186,7 +186,7 @@ class FlowsModuleService extends MedusaService({
    * is rendered only then. See actions/delivery.ts.
    */
   @InjectManager()
-  async deliverStepMessage(run: RunRow, step: { id: string; channel: "email" | "sms" }, content: StepContent | (() => Promise<StepContent>), now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+  async deliverStepMessage(run: RunRow, step: { id: string; channel: ChannelName }, content: StepContent | (() => Promise<StepContent>), now = new Date(), @MedusaContext() sharedContext: Context = {}) {
     return await delivery.deliverStepMessage(this.context(sharedContext), run, step, content, now)
   }
 
@@ -204,7 +204,7 @@ class FlowsModuleService extends MedusaService({
    * logged like any message, marked as a test, and skips consent, quiet hours and the cap.
    */
   @InjectManager()
-  async sendTestMessage(flowId: string, step: { id: string; channel: "email" | "sms" }, to: string, rendered: RenderedMessage, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+  async sendTestMessage(flowId: string, step: { id: string; channel: ChannelName }, to: string, rendered: RenderedMessage, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
     return await delivery.sendTestMessage(this.context(sharedContext), flowId, step, to, rendered, now)
   }
 
@@ -233,7 +233,7 @@ class FlowsModuleService extends MedusaService({
    * two segments); `carriedBy` is the message's idempotency key, null for previews and test sends.
    */
   @InjectManager()
-  async messageLinks(ids: { cart_id?: string | null; contact_id?: string | null; flow_id?: string | null }, channel: "email" | "sms", carriedBy: string | null, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+  async messageLinks(ids: { cart_id?: string | null; contact_id?: string | null; flow_id?: string | null }, channel: ChannelName, carriedBy: string | null, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
     return await links.messageLinks(this.context(sharedContext), ids, channel, carriedBy, now)
   }
 
@@ -315,7 +315,7 @@ class FlowsModuleService extends MedusaService({
 
   /** Asks the channel's provider whether its credentials work; sends nothing. */
   @InjectManager()
-  async checkCredentials(channel: "email" | "sms", @MedusaContext() sharedContext: Context = {}) {
+  async checkCredentials(channel: ChannelName, @MedusaContext() sharedContext: Context = {}) {
     return await reporting.checkCredentials(this.context(sharedContext), channel)
   }
 

@@ -1,7 +1,4 @@
-/** What a run is about; "contact" for flows that run once per person, whatever started them. */
-export type SubjectType = "cart" | "order" | "customer" | "contact"
-export type RunStatus = "active" | "completed" | "exited" | "failed"
-export type ConsentState = "unknown" | "granted" | "unsubscribed"
+import type { ChannelName, RunStatus, SubjectType } from "../../engine/constants"
 
 /** Who an event is about. Every field is optional: a guest cart may have only an email. */
 export type Identity = {
@@ -26,7 +23,7 @@ export type ConsentInput = {
   first_name?: string
   last_name?: string
   timezone?: string
-  channels: ("email" | "sms")[]
+  channels: ChannelName[]
   source: string
   text: string
 }
@@ -69,7 +66,7 @@ export function messageKey(run: Pick<RunRow, "flow_id" | "id">, stepId: string):
 }
 
 export type RenderedMessage = {
-  channel: "email" | "sms"
+  channel: ChannelName
   subject?: string | null
   preheader?: string | null
   html?: string | null

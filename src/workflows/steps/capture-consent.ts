@@ -1,19 +1,18 @@
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import { FLOWS_MODULE, type FlowsModuleService } from "../../modules/flows"
 import { normalizeEmail } from "../../modules/flows/sql/contacts"
-import type { PhoneConsentState } from "../../modules/flows/sql/phone-consent"
+import type { EmailConsentState, PhoneConsentState } from "../../engine/constants"
 import type { ConsentInput } from "../../modules/flows/types"
 import { e164OrRaw } from "../../modules/flows/channels/recipients"
 
 export type CaptureConsentStepInput = ConsentInput & { client: { ip: string | null; user_agent: string | null } }
 
 /** The consent a sign-up may change, as it was before, so a failed workflow can put it back. */
-type EmailConsent = "unknown" | "granted" | "unsubscribed"
 
 type ConsentBefore = {
   started_at: string
   /** Null when the sign-up is not for email; `contact_id` null when the address was new to us. */
-  email: { contact_id: string | null; email_consent: EmailConsent; email_consent_at: Date | null } | null
+  email: { contact_id: string | null; email_consent: EmailConsentState; email_consent_at: Date | null } | null
   phone: { number: string; state: PhoneConsentState | null } | null
 }
 

@@ -1,6 +1,6 @@
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import { FLOWS_MODULE, type FlowsModuleService } from "../../modules/flows"
-import type { FlowStatus } from "../../modules/flows/sql/flows"
+import type { FlowStatus } from "../../engine/constants"
 
 /**
  * Deletes a flow (soft) and ends its active runs. Undone by restoring the flow with the status it had; the

@@ -1,6 +1,6 @@
 import { createStep, StepResponse } from "@medusajs/framework/workflows-sdk"
 import { FLOWS_MODULE, type FlowsModuleService } from "../../modules/flows"
-import type { FlowStatus } from "../../modules/flows/sql/flows"
+import type { FlowStatus } from "../../engine/constants"
 
 export type SetFlowStatusStepInput = { id: string; status: FlowStatus }
 

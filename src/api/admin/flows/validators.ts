@@ -1,6 +1,5 @@
 import { z } from "zod"
-import { flowDefinitionSchema, TRIGGER_EVENTS } from "../../../engine"
-import { MESSAGE_STATUSES } from "../../../modules/flows/models/message"
+import { CHANNELS, FLOW_STATUSES, flowDefinitionSchema, MESSAGE_STATUSES, RUN_STATUSES, TRIGGER_EVENTS } from "../../../engine"
 
 const pagination = {
   limit: z.coerce.number().int().min(1).max(200).default(20),
@@ -25,14 +24,14 @@ export type UpdateFlowBody = z.infer<typeof UpdateFlowSchema>
 
 export const ListFlowsQuery = z.object({
   ...pagination,
-  status: z.enum(["draft", "active", "paused"]).optional(),
+  status: z.enum(FLOW_STATUSES).optional(),
   trigger_event: z.enum(TRIGGER_EVENTS).optional(),
 })
 
 export const ListRunsQuery = z.object({
   ...pagination,
   flow_id: z.string().optional(),
-  status: z.enum(["active", "completed", "exited", "failed"]).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
   subject_id: z.string().optional(),
   email: z.string().optional(),
 })
@@ -41,7 +40,7 @@ export const ListMessagesQuery = z.object({
   ...pagination,
   flow_id: z.string().optional(),
   run_id: z.string().optional(),
-  channel: z.enum(["email", "sms"]).optional(),
+  channel: z.enum(CHANNELS).optional(),
   status: z.enum(MESSAGE_STATUSES).optional(),
   provider: z.string().optional(),
   to: z.string().optional(),
@@ -108,5 +107,5 @@ export const AnalyticsQuery = z
   })
 export type AnalyticsQueryType = z.infer<typeof AnalyticsQuery>
 
-export const CheckCredentialsSchema = z.object({ channel: z.enum(["email", "sms"]) })
+export const CheckCredentialsSchema = z.object({ channel: z.enum(CHANNELS) })
 export type CheckCredentialsBody = z.infer<typeof CheckCredentialsSchema>

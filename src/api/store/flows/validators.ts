@@ -1,4 +1,5 @@
 import { z } from "zod"
+import { CHANNELS } from "../../../engine/constants"
 
 /** An IANA time zone the runtime knows, e.g. "Europe/Berlin". */
 function isTimeZone(name: string): boolean {
@@ -23,7 +24,7 @@ export const ConsentSchema = z
      * quiet hours for texts follow it.
      */
     timezone: z.string().max(64).refine(isTimeZone, "expected an IANA time zone such as Europe/Berlin").optional(),
-    channels: z.array(z.enum(["email", "sms"])).min(1),
+    channels: z.array(z.enum(CHANNELS)).min(1),
     /** Where the form was, e.g. "footer-newsletter" or "checkout". */
     source: z.string().trim().min(1).max(100),
     /** The exact text next to the checkbox, kept as evidence. */

@@ -54,7 +54,7 @@ describe("built-in flows", () => {
   it("asks for the review 5 days after delivery, or counts from a week after shipping", () => {
     const definition = parseFlowDefinition(BUILT_IN_FLOWS.find((f) => f.handle === "review-request")!.definition)
     const shipped = new Date("2026-03-02T15:00:00Z")
-    const run = { id: "flowrun_r", started_at: shipped, step_id: null, step_entered_at: shipped, timezone: "UTC" }
+    const run = { id: "flowrun_r", step_id: null, step_entered_at: shipped, timezone: "UTC" }
     const day = 86_400_000
     expect(decide(definition, run, { order: { delivered: false } }, new Date(shipped.getTime() + day))).toMatchObject({
       type: "wait", step_id: "until-delivered",

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util"
 import { MedusaError } from "@medusajs/framework/utils"
-import { describeTemplateIssues, FlowDefinitionError, parseFlowDefinition, templateIssuesOf, type FlowDefinition } from "../../../engine"
+import { describeTemplateIssues, FlowDefinitionError, parseFlowDefinition, templateIssuesOf, type FlowDefinition, type FlowStatus } from "../../../engine"
 import { BUILT_IN_FLOWS } from "../built-in"
 import * as flowSql from "../sql/flows"
 import * as runSql from "../sql/runs"
@@ -32,7 +32,7 @@ function definitionToSave(input: unknown): FlowDefinition {
 }
 
 
-export async function createFlowWithDefinition(ctx: ModuleContext, input: FlowInput & { status?: flowSql.FlowStatus }) {
+export async function createFlowWithDefinition(ctx: ModuleContext, input: FlowInput & { status?: FlowStatus }) {
   const definition = definitionToSave(input.definition)
   const id = await ctx.db.transaction((tx) =>
     flowSql.insertFlow(
@@ -115,7 +115,7 @@ export async function editFlow(ctx: ModuleContext, id: string, input: Partial<Fl
   return { flow: await ctx.service.retrieveFlow(id, {}, ctx.shared), ...result }
 }
 
-export async function setFlowStatus(ctx: ModuleContext, id: string, status: flowSql.FlowStatus) {
+export async function setFlowStatus(ctx: ModuleContext, id: string, status: FlowStatus) {
   await ctx.service.retrieveFlow(id, {}, ctx.shared)
   await ctx.service.updateFlows({ id, status }, ctx.shared)
   return await ctx.service.retrieveFlow(id, {}, ctx.shared)

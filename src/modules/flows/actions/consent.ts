@@ -6,12 +6,14 @@ import { e164OrRaw, normalizePhone } from "../channels/recipients"
 import { storeOf } from "../options"
 import { addConsentEvidence, addTimelineEntry, consentOf, normalizeEmail, setEmailConsent, upsertContact } from "../sql/contacts"
 import { lastMessageTo } from "../sql/messages"
-import { phoneConsentOf, setPhoneConsent, type PhoneConsentState } from "../sql/phone-consent"
+import type { PhoneConsentState } from "../../../engine/constants"
+import { phoneConsentOf, setPhoneConsent } from "../sql/phone-consent"
 import { countHits } from "../sql/rate-limits"
 import type { ConsentInput } from "../types"
 import { sendStandalone } from "./delivery"
 import { recordEvent } from "./entry"
 import type { ModuleContext } from "./context"
+import type { ChannelName } from "../../../engine/constants"
 
 /** The UTC day, for idempotency keys that allow one message a day. */
 /** Who sent a storefront form or clicked a confirmation: kept as consent evidence. */
@@ -61,9 +63,9 @@ export async function captureConsent(ctx: ModuleContext, input: ConsentInput, cl
     now
   ))!
   const contact = await consentOf(ctx.db, contactId)
-  const granted: ("email" | "sms")[] = []
-  const awaitingConfirmation: ("email" | "sms")[] = []
-  const evidence = (channel: "email" | "sms", state: "requested" | "granted", recipient: string) =>
+  const granted: ChannelName[] = []
+  const awaitingConfirmation: ChannelName[] = []
+  const evidence = (channel: ChannelName, state: "requested" | "granted", recipient: string) =>
     addConsentEvidence(ctx.db, { contact_id: contactId, channel, state, recipient, source: input.source, text: input.text, ...client }, now)
 
   if (input.channels.includes("email") && input.email) {

@@ -3,6 +3,7 @@ import type { ClosableChannel } from "../channels"
 import type { PluginOptions } from "../options"
 import type FlowsModuleService from "../service"
 import type { Database } from "../sql/database"
+import type { ChannelName } from "../../../engine/constants"
 
 /**
  * What the module's actions work with. `db` is bound to the caller's transaction when there is one;
@@ -12,7 +13,7 @@ import type { Database } from "../sql/database"
 export type ModuleContext = {
   db: Database
   options: PluginOptions
-  channels: Record<"email" | "sms", ClosableChannel>
+  channels: Record<ChannelName, ClosableChannel>
   service: FlowsModuleService
   shared: Context
 }

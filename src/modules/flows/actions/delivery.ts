@@ -200,7 +200,7 @@ async function recordSkipped(
 async function callProvider(
   ctx: ModuleContext,
   run: Pick<RunRow, "id" | "flow_id" | "contact_id">,
-  step: { id: string; channel: "email" | "sms" },
+  step: { id: string; channel: SendChannel },
   message: RenderedMessage & { id: string; to: string },
   attempt: number,
   now: Date
@@ -332,7 +332,7 @@ async function frequencyCapReached(ctx: ModuleContext, tx: Database, contactId: 
 /** Sends a message that belongs to no run (a test send, a confirmation) once, now, without retries. */
 export async function sendStandalone(
   ctx: ModuleContext,
-  step: { id: string; channel: "email" | "sms" },
+  step: { id: string; channel: SendChannel },
   message: { idempotency_key: string; to: string; contact_id: string | null; flow_id: string | null },
   rendered: RenderedMessage,
   now: Date
@@ -382,7 +382,7 @@ export async function sendStandalone(
 export async function sendTestMessage(
   ctx: ModuleContext,
   flowId: string,
-  step: { id: string; channel: "email" | "sms" },
+  step: { id: string; channel: SendChannel },
   to: string,
   rendered: RenderedMessage,
   now = new Date()

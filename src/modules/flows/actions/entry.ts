@@ -49,9 +49,22 @@ export async function recordEvent(ctx: ModuleContext, input: StoreEvent) {
     await noteOrderPlaced(ctx.db, contactId, now)
     await attributeOrder(ctx, event, contactId, now)
   }
-  const exited = await exitRunsOn(ctx, event, now)
+  const exited = [...(await exitRunsOn(ctx, event, now)), ...(await endRunsOfDeletedCustomer(ctx, event, now))]
   const { entered, restarted } = await enterFlowsOn(ctx, event, contactId, now)
   return { contact_id: contactId, entered, exited, restarted }
+}
+
+/**
+ * A deleted customer must not be messaged: every active run of theirs (their id, or their email) ends,
+ * whatever the flows' exit rules. Runs whose flow lists customer.deleted have already exited by that rule.
+ */
+async function endRunsOfDeletedCustomer(ctx: ModuleContext, event: StoreEvent, now: Date): Promise<string[]> {
+  if (event.name !== "customer.deleted") {
+    return []
+  }
+  const { customer_id, email } = event.identity
+  const runs = await runSql.activeRunsFor(ctx.db, { customer_id, email })
+  return await runSql.endRuns(ctx.db, runs.map((run) => run.id), "exited", "customer_deleted", now)
 }
 
 /** Credits a placed order to the flow message that last reached the buyer within the attribution window. */

@@ -1,6 +1,7 @@
 import { linksFor } from "../links/signed-links"
 import * as shortLinks from "../links/short-links"
 import type { ModuleContext } from "./context"
+import type { ChannelName } from "../../../engine/constants"
 
 
 /**
@@ -19,7 +20,7 @@ export async function shortRecoveryLink(ctx: ModuleContext, cartId: string, carr
 export async function messageLinks(
   ctx: ModuleContext,
   ids: { cart_id?: string | null; contact_id?: string | null; flow_id?: string | null },
-  channel: "email" | "sms",
+  channel: ChannelName,
   carriedBy: string | null,
   now = new Date()
 ) {

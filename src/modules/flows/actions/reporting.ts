@@ -6,6 +6,7 @@ import { conversionCounts, dailyCounts, messageCounts, unsubscribeCounts, type A
 import { conversionOfOrder } from "../sql/conversions"
 import * as statsSql from "../sql/stats"
 import type { ModuleContext } from "./context"
+import type { ChannelName } from "../../../engine/constants"
 
 
 /** Runs in progress, recent sends, opens, clicks and credited orders per flow, for the admin's flow list. */
@@ -100,7 +101,7 @@ export function settings(options: PluginOptions) {
 }
 
 /** Asks the channel's provider whether its credentials work; sends nothing. */
-export async function checkCredentials(ctx: ModuleContext, channel: "email" | "sms") {
+export async function checkCredentials(ctx: ModuleContext, channel: ChannelName) {
   const provider = ctx.channels[channel].provider
   try {
     return { channel, provider, ok: true, detail: await ctx.channels[channel].checkCredentials() }

@@ -4,6 +4,7 @@ import { SandboxChannel } from "./sandbox"
 import { SendGridChannel } from "./sendgrid"
 import { TwilioChannel } from "./twilio"
 import type { Channel } from "./types"
+import type { ChannelName } from "../../../engine/constants"
 
 export const TWILIO_STATUS_PATH = "/hooks/flows/twilio/status"
 
@@ -15,7 +16,7 @@ export function longestDeliveryMs(options: PluginOptions) {
 export type ClosableChannel = Channel & { close(): Promise<void> }
 
 /** Applies the channel's rate limit: shared through Redis when there is one, per process otherwise. */
-function rateLimited(channel: Channel, name: "email" | "sms", options: PluginOptions, recordOutcome: QueuedOutcomeRecorder): ClosableChannel {
+function rateLimited(channel: Channel, name: ChannelName, options: PluginOptions, recordOutcome: QueuedOutcomeRecorder): ClosableChannel {
   const perSecond = options.rateLimits[name]
   if (!perSecond) {
     return Object.assign(channel, { close: async () => {} })
@@ -31,7 +32,7 @@ function rateLimited(channel: Channel, name: "email" | "sms", options: PluginOpt
  * SendGrid and Twilio where their keys are set; the sandbox outbox otherwise. `recordOutcome` hears of
  * every send that went through the Redis queue, for the ones whose caller stopped waiting.
  */
-export function createChannels(options: PluginOptions, recordOutcome: QueuedOutcomeRecorder): Record<"email" | "sms", ClosableChannel> {
+export function createChannels(options: PluginOptions, recordOutcome: QueuedOutcomeRecorder): Record<ChannelName, ClosableChannel> {
   const { timeoutMs } = options.delivery
   const email = options.sendgrid ? new SendGridChannel(options.sendgrid, timeoutMs) : new SandboxChannel()
   const sms = options.twilio

@@ -1,7 +1,9 @@
+import type { ChannelName } from "../../../engine/constants"
+
 export type OutgoingMessage = {
   id: string
   idempotency_key: string
-  channel: "email" | "sms"
+  channel: ChannelName
   to: string
   flow_id: string
   run_id: string

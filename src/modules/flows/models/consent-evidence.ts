@@ -1,13 +1,13 @@
 import { model } from "@medusajs/framework/utils"
+import { CHANNELS, CONSENT_EVIDENCE_STATES } from "../../../engine/constants"
 
 /** Proof of a consent decision: what the person was shown, where, when and from which client. */
 export const ConsentEvidence = model
   .define("flows_consent_evidence", {
     id: model.id({ prefix: "flowcev" }).primaryKey(),
     contact_id: model.text(),
-    channel: model.enum(["email", "sms"]),
-    /** requested: asked for on a form, to be confirmed by a text reply (SMS double opt-in). */
-    state: model.enum(["requested", "granted", "unsubscribed"]),
+    channel: model.enum([...CHANNELS]),
+    state: model.enum([...CONSENT_EVIDENCE_STATES]),
     source: model.text(),
     /** The address or number the decision is about: consent belongs to it, not to the contact. */
     recipient: model.text().nullable(),

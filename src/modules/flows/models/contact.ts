@@ -1,6 +1,5 @@
 import { model } from "@medusajs/framework/utils"
-
-const emailConsent = ["unknown", "granted", "unsubscribed"] as const
+import { EMAIL_CONSENT_STATES } from "../../../engine/constants"
 
 /**
  * One person, keyed by email (lowercased) and/or phone, with or without a Medusa account. Email consent
@@ -15,7 +14,7 @@ export const Contact = model
     first_name: model.text().nullable(),
     last_name: model.text().nullable(),
     timezone: model.text().nullable(),
-    email_consent: model.enum([...emailConsent]).default("unknown"),
+    email_consent: model.enum([...EMAIL_CONSENT_STATES]).default("unknown"),
     email_consent_at: model.dateTime().nullable(),
     /** Flows the contact stopped from their preference page, while still getting the others. */
     unsubscribed_flows: model.json().nullable(),

@@ -1,4 +1,5 @@
 import { model } from "@medusajs/framework/utils"
+import { CHANNELS } from "../../../engine/constants"
 
 /**
  * An order credited to the flow message that last reached the buyer within the attribution window:
@@ -12,7 +13,7 @@ export const Conversion = model
     flow_id: model.text(),
     step_id: model.text(),
     message_id: model.text(),
-    channel: model.enum(["email", "sms"]),
+    channel: model.enum([...CHANNELS]),
     /** "click" when the buyer clicked the message, "message" when it only reached them. */
     touch: model.enum(["click", "message"]),
     amount: model.bigNumber(),

@@ -1,11 +1,12 @@
 import { model } from "@medusajs/framework/utils"
+import { RUN_STATUSES, SUBJECT_TYPES } from "../../../engine/constants"
 
 export const FlowRun = model
   .define("flows_run", {
     id: model.id({ prefix: "flowrun" }).primaryKey(),
     flow_id: model.text(),
     flow_version_id: model.text(),
-    subject_type: model.enum(["cart", "order", "customer", "contact"]),
+    subject_type: model.enum([...SUBJECT_TYPES]),
     subject_id: model.text(),
     cart_id: model.text().nullable(),
     order_id: model.text().nullable(),
@@ -13,7 +14,7 @@ export const FlowRun = model
     contact_id: model.text().nullable(),
     email: model.text().nullable(),
     phone: model.text().nullable(),
-    status: model.enum(["active", "completed", "exited", "failed"]).default("active"),
+    status: model.enum([...RUN_STATUSES]).default("active"),
     /** Null until the scheduler first looks at the run. */
     step_id: model.text().nullable(),
     step_entered_at: model.dateTime(),

@@ -1,4 +1,5 @@
 import { model } from "@medusajs/framework/utils"
+import { FLOW_STATUSES } from "../../../engine/constants"
 
 /** The editable flow. Runs never read `definition` from here: they are pinned to a FlowVersion. */
 export const Flow = model
@@ -8,7 +9,7 @@ export const Flow = model
     description: model.text().nullable(),
     /** Stable name for built-in flows, so they are seeded once. */
     handle: model.text().nullable(),
-    status: model.enum(["draft", "active", "paused"]).default("draft"),
+    status: model.enum([...FLOW_STATUSES]).default("draft"),
     /** Copied from the definition so subscribers find the flows an event starts with one indexed read. */
     trigger_event: model.text(),
     definition: model.json(),

@@ -1,15 +1,5 @@
 import { model } from "@medusajs/framework/utils"
-
-/**
- * sending: the provider call is under way or its outcome is unknown, so it is never sent again.
- * retrying: the provider refused for now (429, 5xx); the run tries again later.
- * uncertain: the call may have reached the provider (it timed out, or the worker stopped during it), so
- * it is never sent again automatically; the outbox shows it, and a manual retry warns of a duplicate.
- */
-export const MESSAGE_STATUSES = [
-  "queued", "sending", "retrying", "sent", "delivered", "opened", "clicked",
-  "failed", "skipped", "bounced", "dropped", "undelivered", "uncertain",
-] as const
+import { CHANNELS, MESSAGE_STATUSES } from "../../../engine/constants"
 
 export const Message = model
   .define("flows_message", {
@@ -20,10 +10,11 @@ export const Message = model
     run_id: model.text().nullable(),
     step_id: model.text().nullable(),
     contact_id: model.text().nullable(),
-    channel: model.enum(["email", "sms"]),
+    channel: model.enum([...CHANNELS]),
     provider: model.text(),
     to: model.text().nullable(),
-    status: model.enum([...MESSAGE_STATUSES]).default("queued"),
+    // Always written with the row: a message is created as it is sent or skipped.
+    status: model.enum([...MESSAGE_STATUSES]),
     subject: model.text().nullable(),
     preheader: model.text().nullable(),
     html: model.text().nullable(),

@@ -1,7 +1,5 @@
 import { model } from "@medusajs/framework/utils"
-
-/** pending: asked for on the storefront, waiting for the number to reply YES to the confirmation text. */
-export const PHONE_CONSENT_STATES = ["pending", "granted", "unsubscribed"] as const
+import { PHONE_CONSENT_STATES } from "../../../engine/constants"
 
 /**
  * SMS consent belongs to the number that receives the texts, not to the contact that found it: each

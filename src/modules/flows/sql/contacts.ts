@@ -1,6 +1,7 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import type { Identity } from "../types"
 import { Database, json } from "./database"
+import type { ChannelName, ConsentEvidenceState, EmailConsentState } from "../../../engine/constants"
 
 export function normalizeEmail(email: string | null | undefined): string | null {
   return email?.trim().toLowerCase() || null
@@ -132,7 +133,7 @@ export async function consentOf(db: Database, contactId: string | null) {
 export async function setEmailConsent(
   db: Database,
   where: { id: string } | { email: string },
-  state: "granted" | "unsubscribed",
+  state: Exclude<EmailConsentState, "unknown">,
   now: Date
 ): Promise<void> {
   const [column, value] = "id" in where ? ["id", where.id] : ["email", normalizeEmail(where.email)]
@@ -169,8 +170,8 @@ export async function addConsentEvidence(
   db: Database,
   evidence: {
     contact_id: string
-    channel: "email" | "sms"
-    state: "requested" | "granted" | "unsubscribed"
+    channel: ChannelName
+    state: ConsentEvidenceState
     /** The address or number the decision is about. */
     recipient: string
     source: string

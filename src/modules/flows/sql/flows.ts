@@ -1,8 +1,7 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import { triggerEvents, type FlowDefinition } from "../../../engine"
+import type { FlowStatus } from "../../../engine/constants"
 import { Database, json } from "./database"
-
-export type FlowStatus = "draft" | "active" | "paused"
 
 export async function insertFlow(
   db: Database,

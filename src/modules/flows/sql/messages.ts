@@ -1,6 +1,7 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import type { RenderedMessage } from "../types"
 import { Database } from "./database"
+import type { ChannelName } from "../../../engine/constants"
 
 export type MessageDraft = RenderedMessage & {
   idempotency_key: string
@@ -130,7 +131,7 @@ export async function markSent(db: Database, id: string, result: { status: strin
 }
 
 /** The last flow message that went out to a contact on a channel (and flow): what an opt-out is credited to. */
-export async function lastMessageTo(db: Database, contactId: string, channel: "email" | "sms", flowId?: string | null) {
+export async function lastMessageTo(db: Database, contactId: string, channel: ChannelName, flowId?: string | null) {
   return await db.first(
     `SELECT id, flow_id, run_id FROM flows_message
      WHERE contact_id = ? AND channel = ? AND run_id IS NOT NULL AND sent_at IS NOT NULL AND deleted_at IS NULL

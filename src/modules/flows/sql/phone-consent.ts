@@ -1,7 +1,6 @@
 import { generateEntityId } from "@medusajs/framework/utils"
+import type { PhoneConsentState } from "../../../engine/constants"
 import type { Database } from "./database"
-
-export type PhoneConsentState = "pending" | "granted" | "unsubscribed"
 
 /** The SMS consent of one E.164 number; null when the number never asked or answered. */
 export async function phoneConsentOf(db: Database, phone: string | null): Promise<PhoneConsentState | null> {

@@ -1,4 +1,5 @@
 import { generateEntityId } from "@medusajs/framework/utils"
+import type { MessageStatus } from "../../../engine/constants"
 import { addTimelineEntry } from "./contacts"
 import { json, type Database } from "./database"
 
@@ -77,10 +78,10 @@ export async function findMessage(
 }
 
 /** How far a message got. A status only ever moves forward: a late "delivered" never undoes "opened". */
-const PROGRESS: Record<string, number> = {
-  queued: 0, sending: 1, retrying: 1, uncertain: 1, sent: 2, delivered: 3, opened: 4, clicked: 5,
+const PROGRESS: Partial<Record<string, number>> = {
+  sending: 1, retrying: 1, uncertain: 1, sent: 2, delivered: 3, opened: 4, clicked: 5,
   bounced: 3, dropped: 3, undelivered: 3, failed: 3,
-}
+} satisfies Partial<Record<MessageStatus, number>>
 
 export async function advanceMessageStatus(
   db: Database,

@@ -1,6 +1,7 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import type { FlowDefinition } from "../../../engine"
-import type { Identity, RunRow, RunStatus, SubjectType } from "../types"
+import type { RunStatus, SubjectType } from "../../../engine/constants"
+import type { Identity, RunRow } from "../types"
 import { Database, json } from "./database"
 
 const ACTIVE_RUN_CONFLICT =
@@ -178,7 +179,7 @@ export async function parkRun(
 export async function finishClaimedRun(
   db: Database,
   run: Pick<RunRow, "id" | "claim_token">,
-  end: { status: "completed" | "exited" | "failed"; reason: string | null; trail: Trail; error?: string; now: Date }
+  end: { status: Exclude<RunStatus, "active">; reason: string | null; trail: Trail; error?: string; now: Date }
 ): Promise<boolean> {
   const rows = await db.rows(
     `UPDATE flows_run SET status = ?, exit_reason = ?, last_error = COALESCE(?, last_error), ended_at = ?,

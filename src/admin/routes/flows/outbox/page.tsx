@@ -5,9 +5,10 @@ import { Link } from "react-router-dom"
 import { Empty, Failed, Loading } from "../../../components/states"
 import { STATUS_COLOR, dateTime } from "../../../lib/format"
 import { api, errorMessage, type Json } from "../../../lib/sdk"
+import { CHANNELS, MESSAGE_STATUSES, type ChannelName } from "../../../../engine/constants"
 
 const ANY = "any"
-const STATUSES = ["sending", "retrying", "uncertain", "sent", "delivered", "opened", "clicked", "skipped", "failed", "bounced", "dropped", "undelivered"]
+const CHANNEL_TEXT: Record<ChannelName, string> = { email: "Email", sms: "SMS" }
 
 function FilterSelect({ label, value, options, onChange }: { label: string; value: string; options: [string, string][]; onChange: (v: string) => void }) {
   return (
@@ -143,8 +144,8 @@ const OutboxPage = () => {
         </div>
         <div className="flex flex-wrap gap-2">
           <FilterSelect label="Flow" value={flowId} onChange={setFlowId} options={(flows.data?.flows ?? []).map((f) => [f.id, f.name])} />
-          <FilterSelect label="Channel" value={channel} onChange={setChannel} options={[["email", "Email"], ["sms", "SMS"]]} />
-          <FilterSelect label="Status" value={status} onChange={setStatus} options={STATUSES.map((s) => [s, s])} />
+          <FilterSelect label="Channel" value={channel} onChange={setChannel} options={CHANNELS.map((c) => [c, CHANNEL_TEXT[c]])} />
+          <FilterSelect label="Status" value={status} onChange={setStatus} options={MESSAGE_STATUSES.map((s) => [s, s])} />
           <Input size="small" style={{ width: 256 }} aria-label="Recipient" placeholder="Recipient (exact address or number)" value={to} onChange={(e) => setTo(e.target.value)} />
         </div>
       </div>

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from "@tanstack/react-query"
 import { Link } from "react-router-dom"
 import { Failed, Loading } from "../../../components/states"
 import { api, errorMessage, type Json } from "../../../lib/sdk"
+import type { ChannelName } from "../../../../engine/constants"
 
 type Check = { channel: string; provider: string; ok: boolean; detail: string }
 
@@ -25,7 +26,7 @@ function WebhookUrl({ label, url }: { label: string; url: string }) {
   )
 }
 
-function Provider({ channel, title, info }: { channel: "email" | "sms"; title: string; info: Json }) {
+function Provider({ channel, title, info }: { channel: ChannelName; title: string; info: Json }) {
   const check = useMutation({
     mutationFn: () => api.post<{ check: Check }>("/admin/flows/settings/check-credentials", { channel }),
   })
