@@ -1,5 +1,5 @@
 import type { Context } from "@medusajs/framework/types"
-import { InjectManager, MedusaContext, MedusaService } from "@medusajs/framework/utils"
+import { InjectManager, InjectTransactionManager, MedusaContext, MedusaService } from "@medusajs/framework/utils"
 import * as authoring from "./actions/authoring"
 import type { FlowInput } from "./actions/authoring"
 import type { ModuleContext } from "./actions/context"
@@ -90,7 +90,7 @@ class FlowsModuleService extends MedusaService({
     return reporting.settings(this.options_)
   }
 
-  @InjectManager()
+  @InjectTransactionManager()
   async createFlowWithDefinition(input: FlowInput & { status?: FlowStatus }, @MedusaContext() sharedContext: Context = {}) {
     return await authoring.createFlowWithDefinition(this.context(sharedContext), input)
   }
@@ -99,7 +99,7 @@ class FlowsModuleService extends MedusaService({
    * Creates the built-in flows that this database has never had, as drafts. A flow the owner deleted
    * is not brought back; a lock keeps two processes starting together from both creating one.
    */
-  @InjectManager()
+  @InjectTransactionManager()
   async seedBuiltInFlows(@MedusaContext() sharedContext: Context = {}) {
     return await authoring.seedBuiltInFlows(this.context(sharedContext))
   }
@@ -108,18 +108,18 @@ class FlowsModuleService extends MedusaService({
    * Saves edits. A changed definition becomes a new version; runs already in the flow stay on
    * the version they entered with, so an edit never moves them to a step that may not exist.
    */
-  @InjectManager()
+  @InjectTransactionManager()
   async editFlow(id: string, input: Partial<FlowInput>, @MedusaContext() sharedContext: Context = {}) {
     return await authoring.editFlow(this.context(sharedContext), id, input)
   }
 
-  @InjectManager()
+  @InjectTransactionManager()
   async setFlowStatus(id: string, status: FlowStatus, @MedusaContext() sharedContext: Context = {}) {
     return await authoring.setFlowStatus(this.context(sharedContext), id, status)
   }
 
   /** Deletes a flow and ends its runs; its messages stay in the log. */
-  @InjectManager()
+  @InjectTransactionManager()
   async removeFlow(id: string, @MedusaContext() sharedContext: Context = {}) {
     return await authoring.removeFlow(this.context(sharedContext), id)
   }

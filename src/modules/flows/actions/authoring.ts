@@ -31,24 +31,32 @@ function definitionToSave(input: unknown): FlowDefinition {
   return definition
 }
 
-
+/**
+ * Creates a flow with its first version. The generated CRUD writes the rows; the caller's transaction
+ * (the facade opens one) makes the flow and its version appear together.
+ */
 export async function createFlowWithDefinition(ctx: ModuleContext, input: FlowInput & { status?: FlowStatus }) {
   const definition = definitionToSave(input.definition)
-  const id = await ctx.db.transaction((tx) =>
-    flowSql.insertFlow(
-      tx,
-      {
-        name: input.name,
-        description: input.description ?? null,
-        handle: input.handle ?? null,
-        status: input.status ?? "draft",
-        trigger_event: flowSql.triggerEventColumn(definition),
-        definition,
-      },
-      new Date()
-    )
-  )
+  const id = await insertFlow(ctx, { ...input, status: input.status ?? "draft" }, definition)
   return await ctx.service.retrieveFlow(id, {}, ctx.shared)
+}
+
+async function insertFlow(ctx: ModuleContext, input: FlowInput & { status: FlowStatus }, definition: FlowDefinition) {
+  const flow = await ctx.service.createFlows(
+    {
+      name: input.name,
+      description: input.description ?? null,
+      handle: input.handle ?? null,
+      status: input.status,
+      trigger_event: flowSql.triggerEventColumn(definition),
+      definition: asJson(definition),
+      version: 1,
+    },
+    ctx.shared
+  )
+  const version = await ctx.service.createFlowVersions({ flow_id: flow.id, version: 1, definition: asJson(definition) }, ctx.shared)
+  await ctx.service.updateFlows({ id: flow.id, current_version_id: version.id }, ctx.shared)
+  return flow.id
 }
 
 /**
@@ -56,21 +64,14 @@ export async function createFlowWithDefinition(ctx: ModuleContext, input: FlowIn
  * is not brought back; a lock keeps two processes starting together from both creating one.
  */
 export async function seedBuiltInFlows(ctx: ModuleContext): Promise<string[]> {
-  return await ctx.db.transaction(async (tx) => {
-    await tx.rows(`SELECT pg_advisory_xact_lock(hashtext('medusa-plugin-flows:seed'))`)
-    const handles = BUILT_IN_FLOWS.map((flow) => flow.handle)
-    const known = await tx.rows(`SELECT handle FROM flows_flow WHERE handle IN (?)`, [handles])
-    const missing = BUILT_IN_FLOWS.filter((flow) => !known.some((row) => row.handle === flow.handle))
-    for (const flow of missing) {
-      const definition = definitionToSave(flow.definition)
-      await flowSql.insertFlow(
-        tx,
-        { ...flow, status: "draft", trigger_event: flowSql.triggerEventColumn(definition), definition },
-        new Date()
-      )
-    }
-    return missing.map((flow) => flow.handle)
-  })
+  await ctx.db.rows(`SELECT pg_advisory_xact_lock(hashtext('medusa-plugin-flows:seed'))`)
+  const handles = BUILT_IN_FLOWS.map((flow) => flow.handle)
+  const known = await ctx.service.listFlows({ handle: handles }, { select: ["handle"], withDeleted: true }, ctx.shared)
+  const missing = BUILT_IN_FLOWS.filter((flow) => !known.some((row) => row.handle === flow.handle))
+  for (const flow of missing) {
+    await insertFlow(ctx, { ...flow, status: "draft" }, definitionToSave(flow.definition))
+  }
+  return missing.map((flow) => flow.handle)
 }
 
 /**
@@ -79,55 +80,54 @@ export async function seedBuiltInFlows(ctx: ModuleContext): Promise<string[]> {
  */
 export async function editFlow(ctx: ModuleContext, id: string, input: Partial<FlowInput>) {
   const definition = input.definition === undefined ? undefined : definitionToSave(input.definition)
-  const now = new Date()
-  const result = await ctx.db.transaction(async (tx) => {
-    const flow = await flowSql.lockFlow(tx, id)
-    if (!flow) {
-      throw new MedusaError(MedusaError.Types.NOT_FOUND, `Flow with id "${id}" not found`)
-    }
-    let version = flow.version as number
-    let versionId = flow.current_version_id as string
-    const changed = definition && !isDeepStrictEqual(definition, flow.definition)
-    if (changed) {
-      version += 1
-      versionId = await flowSql.insertVersion(tx, id, version, definition, now)
-    }
-    await tx.rows(
-      `UPDATE flows_flow SET name = ?, description = ?, definition = ?::jsonb, trigger_event = ?,
-         version = ?, current_version_id = ?, updated_at = ?
-       WHERE id = ?`,
-      [
-        input.name ?? flow.name,
-        input.description === undefined ? flow.description : input.description,
-        JSON.stringify(definition ?? flow.definition),
-        flowSql.triggerEventColumn(definition ?? (flow.definition as FlowDefinition)),
-        version,
-        versionId,
-        now,
-        id,
-      ]
-    )
-    const runsOnOlderVersions = changed
-      ? await flowSql.countActiveRunsOnOtherVersions(tx, id, versionId)
-      : 0
-    return { new_version: Boolean(changed), runs_on_previous_versions: runsOnOlderVersions }
-  })
-  return { flow: await ctx.service.retrieveFlow(id, {}, ctx.shared), ...result }
+  // Locked for the rest of the transaction, so two edits cannot both make version N+1.
+  const flow = await flowSql.lockFlow(ctx.db, id)
+  if (!flow) {
+    throw new MedusaError(MedusaError.Types.NOT_FOUND, `Flow with id "${id}" not found`)
+  }
+  const changed = Boolean(definition && !isDeepStrictEqual(definition, flow.definition))
+  const version = changed
+    ? await ctx.service.createFlowVersions({ flow_id: id, version: flow.version + 1, definition: asJson(definition) }, ctx.shared)
+    : null
+  await ctx.service.updateFlows(
+    {
+      id,
+      name: input.name ?? flow.name,
+      description: input.description === undefined ? flow.description : input.description,
+      ...(version && {
+        definition: asJson(definition),
+        trigger_event: flowSql.triggerEventColumn(definition!),
+        version: version.version,
+        current_version_id: version.id,
+      }),
+    },
+    ctx.shared
+  )
+  const runsOnOlderVersions = version ? await flowSql.countActiveRunsOnOtherVersions(ctx.db, id, version.id) : 0
+  return {
+    flow: await ctx.service.retrieveFlow(id, {}, ctx.shared),
+    new_version: changed,
+    runs_on_previous_versions: runsOnOlderVersions,
+  }
 }
 
 export async function setFlowStatus(ctx: ModuleContext, id: string, status: FlowStatus) {
-  await ctx.service.retrieveFlow(id, {}, ctx.shared)
+  await ctx.service.retrieveFlow(id, { select: ["id"] }, ctx.shared)
   await ctx.service.updateFlows({ id, status }, ctx.shared)
   return await ctx.service.retrieveFlow(id, {}, ctx.shared)
 }
 
-/** Deletes a flow and ends its runs; its messages stay in the log. */
+/** Deletes a flow and ends its runs; its messages stay in the log. A deleted flow is left paused. */
 export async function removeFlow(ctx: ModuleContext, id: string): Promise<void> {
-  await ctx.service.retrieveFlow(id, {}, ctx.shared)
+  await ctx.service.retrieveFlow(id, { select: ["id"] }, ctx.shared)
   const now = new Date()
-  await ctx.db.transaction(async (tx) => {
-    const active = await tx.rows(`SELECT id FROM flows_run WHERE flow_id = ? AND status = 'active'`, [id])
-    await runSql.endRuns(tx, active.map((r) => r.id), "exited", "flow_deleted", now)
-    await tx.rows(`UPDATE flows_flow SET deleted_at = ?, status = 'paused' WHERE id = ?`, [now, id])
-  })
+  const active = await ctx.service.listFlowRuns({ flow_id: id, status: "active" }, { select: ["id"] }, ctx.shared)
+  await runSql.endRuns(ctx.db, active.map((run) => run.id), "exited", "flow_deleted", now)
+  await ctx.service.updateFlows({ id, status: "paused" }, ctx.shared)
+  await ctx.service.softDeleteFlows([id], {}, ctx.shared)
+}
+
+/** The DML json columns take plain records; a definition is one. */
+function asJson(definition: FlowDefinition | undefined): Record<string, unknown> {
+  return definition as unknown as Record<string, unknown>
 }

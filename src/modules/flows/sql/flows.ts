@@ -1,39 +1,5 @@
-import { generateEntityId } from "@medusajs/framework/utils"
 import { triggerEvents, type FlowDefinition } from "../../../engine"
-import type { FlowStatus } from "../../../engine/constants"
-import { Database, json } from "./database"
-
-export async function insertFlow(
-  db: Database,
-  flow: { name: string; description: string | null; handle: string | null; status: FlowStatus; trigger_event: string; definition: unknown },
-  now: Date
-): Promise<string> {
-  const flowId = generateEntityId(undefined, "flow")
-  const versionId = await insertVersion(db, flowId, 1, flow.definition, now)
-  await db.rows(
-    `INSERT INTO flows_flow (id, name, description, handle, status, trigger_event, definition, version,
-       current_version_id, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, 1, ?, ?, ?)`,
-    [flowId, flow.name, flow.description, flow.handle, flow.status, flow.trigger_event, json(flow.definition), versionId, now, now]
-  )
-  return flowId
-}
-
-export async function insertVersion(
-  db: Database,
-  flowId: string,
-  version: number,
-  definition: unknown,
-  now: Date
-): Promise<string> {
-  const id = generateEntityId(undefined, "flowver")
-  await db.rows(
-    `INSERT INTO flows_flow_version (id, flow_id, version, definition, created_at, updated_at)
-     VALUES (?, ?, ?, ?::jsonb, ?, ?)`,
-    [id, flowId, version, json(definition), now, now]
-  )
-  return id
-}
+import type { Database } from "./database"
 
 /** Reads a flow and locks it for the rest of the transaction, so two edits cannot both make version N+1. */
 export async function lockFlow(db: Database, id: string) {
