@@ -84,6 +84,15 @@ export async function createStoreFixture(container: MedusaContainer): Promise<St
   }
 }
 
+/** Sends a request and returns the response whatever its status. */
+export async function attempt(promise: Promise<any>) {
+  try {
+    return await promise
+  } catch (error: any) {
+    return error.response
+  }
+}
+
 /** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs

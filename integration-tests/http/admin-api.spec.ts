@@ -1,6 +1,6 @@
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
-import { storeTestRunner } from "../helpers/store-fixtures"
+import { attempt, storeTestRunner } from "../helpers/store-fixtures"
 
 jest.setTimeout(120_000)
 
@@ -11,15 +11,6 @@ const definition = {
     { id: "wait", type: "wait", duration: { amount: 1, unit: "days" } },
     { id: "thanks", type: "send_email", template: { subject: "Thanks!", html: "<p>Thanks {{ customer.first_name }}</p>" } },
   ],
-}
-
-/** Sends a request and returns the response whatever its status. */
-async function attempt(promise: Promise<any>) {
-  try {
-    return await promise
-  } catch (error: any) {
-    return error.response
-  }
 }
 
 storeTestRunner(({ api, getContainer, store }) => {

@@ -1,7 +1,7 @@
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
-import { eventually, storeTestRunner } from "../helpers/store-fixtures"
+import { attempt, eventually, storeTestRunner } from "../helpers/store-fixtures"
 
 jest.setTimeout(120_000)
 
@@ -20,15 +20,6 @@ const signUp = (fields: Record<string, unknown>) => ({
   text: "Text me offers. Reply STOP to opt out.",
   ...fields,
 })
-
-/** Sends a request and returns the response whatever its status. */
-async function attempt(promise: Promise<any>) {
-  try {
-    return await promise
-  } catch (error: any) {
-    return error.response
-  }
-}
 
 storeTestRunner(({ api, getContainer, store }) => {
   let flows: FlowsModuleService

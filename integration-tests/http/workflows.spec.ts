@@ -3,7 +3,7 @@ import { MedusaError } from "@medusajs/framework/utils"
 import { signLinkToken } from "../../src/modules/flows/links/signed-links"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
-import { storeTestRunner } from "../helpers/store-fixtures"
+import { attempt, storeTestRunner } from "../helpers/store-fixtures"
 
 jest.setTimeout(120_000)
 
@@ -36,15 +36,6 @@ const definition = {
 }
 
 const signUp = (fields: Record<string, unknown>) => ({ source: "footer", text: "Send me offers.", ...fields })
-
-/** Sends a request and returns the response whatever its status. */
-async function attempt(promise: Promise<any>) {
-  try {
-    return await promise
-  } catch (error: any) {
-    return error.response
-  }
-}
 
 storeTestRunner(({ api, getContainer, store }) => {
   let flows: FlowsModuleService

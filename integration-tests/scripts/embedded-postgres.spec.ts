@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process"
 import fs from "node:fs"
-import net from "node:net"
 import os from "node:os"
 import path from "node:path"
+import { listening } from "./listening"
 
 jest.setTimeout(120_000)
 
@@ -18,17 +18,6 @@ ensurePostgres({ dataDir: process.argv[1], log: () => {}, embeddedUnlessUrl: tru
   })
   console.log(postgres.server.port)
 })`
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1")
-    socket.once("connect", () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once("error", () => resolve(false))
-  })
-}
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process"
 import fs from "node:fs"
-import net from "node:net"
+import { listening } from "./listening"
 // The demo's own stopping code, as `npm run demo` uses it on Ctrl-C, SIGTERM or a failure.
 const { stopMedusa } = require("../../scripts/demo-store")
 
@@ -28,17 +28,6 @@ function running(pid: number): boolean {
   } catch {
     return false
   }
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1")
-    socket.once("connect", () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once("error", () => resolve(false))
-  })
 }
 
 const started: number[] = []

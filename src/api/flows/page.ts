@@ -1,5 +1,8 @@
-import type { MedusaResponse } from "@medusajs/framework/http"
+import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { renderHtml } from "../../engine"
+import { FLOWS_MODULE } from "../../modules/flows"
+import { InvalidLinkError } from "../../modules/flows/links/signed-links"
+import type FlowsModuleService from "../../modules/flows/service"
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -20,4 +23,13 @@ export function sendPage(
   page: { store: string; title: string; text: string; action?: string; choices?: PageChoice[] }
 ) {
   res.status(status).type("text/html").send(renderHtml(PAGE, { choices: [], ...page }))
+}
+
+/** A link whose token is bad or expired gets a page that says so; any other error goes on to Medusa. */
+export function sendInvalidLinkPage(req: MedusaRequest, res: MedusaResponse, error: unknown) {
+  if (!(error instanceof InvalidLinkError)) {
+    throw error
+  }
+  const flows: FlowsModuleService = req.scope.resolve(FLOWS_MODULE)
+  sendPage(res, 400, { store: flows.getOptions().storeName, title: "This link does not work", text: error.message })
 }

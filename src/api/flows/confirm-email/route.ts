@@ -1,9 +1,9 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { InvalidLinkError, verifyLinkToken } from "../../../modules/flows/links/signed-links"
+import { verifyLinkToken } from "../../../modules/flows/links/signed-links"
 import { FLOWS_MODULE } from "../../../modules/flows"
 import type FlowsModuleService from "../../../modules/flows/service"
 import { clientIp } from "../../client-ip"
-import { sendPage } from "../page"
+import { sendInvalidLinkPage, sendPage } from "../page"
 
 function linkOf(req: MedusaRequest) {
   const flows: FlowsModuleService = req.scope.resolve(FLOWS_MODULE)
@@ -11,14 +11,6 @@ function linkOf(req: MedusaRequest) {
   const token = String(req.query.token ?? "")
   const { subject: contactId, email } = verifyLinkToken(options.secret, "confirm_email", token)
   return { flows, options, token, contactId, email: email ?? "" }
-}
-
-function invalid(req: MedusaRequest, res: MedusaResponse, error: unknown) {
-  if (!(error instanceof InvalidLinkError)) {
-    throw error
-  }
-  const flows: FlowsModuleService = req.scope.resolve(FLOWS_MODULE)
-  sendPage(res, 400, { store: flows.getOptions().storeName, title: "This link does not work", text: error.message })
 }
 
 /** Asks for the click that confirms: mail scanners open links, and a GET must not subscribe anybody. */
@@ -33,7 +25,7 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
       choices: [{ value: "confirm", label: "Yes, send me emails" }],
     })
   } catch (error) {
-    invalid(req, res, error)
+    sendInvalidLinkPage(req, res, error)
   }
 }
 
@@ -48,6 +40,6 @@ export async function POST(req: MedusaRequest, res: MedusaResponse) {
       text: confirmed ? `Welcome back to ${options.storeName}'s emails.` : "This address is no longer on file.",
     })
   } catch (error) {
-    invalid(req, res, error)
+    sendInvalidLinkPage(req, res, error)
   }
 }

@@ -1,9 +1,9 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { InvalidLinkError, verifyLinkToken } from "../../../modules/flows/links/signed-links"
+import { verifyLinkToken } from "../../../modules/flows/links/signed-links"
 import { FLOWS_MODULE } from "../../../modules/flows"
 import type FlowsModuleService from "../../../modules/flows/service"
 import { resubscribeWorkflow, unsubscribeWorkflow } from "../../../workflows"
-import { sendPage, type PageChoice } from "../page"
+import { sendInvalidLinkPage, sendPage, type PageChoice } from "../page"
 
 async function linkOf(req: MedusaRequest) {
   const flows: FlowsModuleService = req.scope.resolve(FLOWS_MODULE)
@@ -14,14 +14,6 @@ async function linkOf(req: MedusaRequest) {
   // The form posts to our own public URL, never to one taken from the request's path or Host.
   const action = `${backendUrl}/flows/unsubscribe?${new URLSearchParams({ token })}`
   return { flows, contactId, flow: flow ?? null, storeName, action }
-}
-
-function invalid(req: MedusaRequest, res: MedusaResponse, error: unknown) {
-  if (!(error instanceof InvalidLinkError)) {
-    throw error
-  }
-  const flows: FlowsModuleService = req.scope.resolve(FLOWS_MODULE)
-  sendPage(res, 400, { store: flows.getOptions().storeName, title: "This link does not work", text: error.message })
 }
 
 /** The preference page. It only asks: mail scanners open links, and a GET must not change anything. */
@@ -42,7 +34,7 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
         : `Choose which emails from ${storeName} you no longer want.`
     sendPage(res, 200, { store: storeName, title: "Email preferences", text, action, choices })
   } catch (error) {
-    invalid(req, res, error)
+    sendInvalidLinkPage(req, res, error)
   }
 }
 
@@ -71,6 +63,6 @@ export async function POST(req: MedusaRequest, res: MedusaResponse) {
       : `${storeName} will not send you marketing emails any more.`
     sendPage(res, 200, { store: storeName, title: "You are unsubscribed", text })
   } catch (error) {
-    invalid(req, res, error)
+    sendInvalidLinkPage(req, res, error)
   }
 }
