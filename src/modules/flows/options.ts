@@ -1,4 +1,4 @@
-import { z } from "zod"
+import { z } from "@medusajs/framework/zod"
 import { validateTemplate } from "../../engine/templates"
 
 const duration = z.object({

@@ -1,4 +1,4 @@
-import { z } from "zod"
+import { z } from "@medusajs/framework/zod"
 import { flowDefinitionSchema, TRIGGER_EVENTS } from "../../../engine"
 import { MESSAGE_STATUSES } from "../../../modules/flows/models/message"
 

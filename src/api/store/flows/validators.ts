@@ -1,4 +1,4 @@
-import { z } from "zod"
+import { z } from "@medusajs/framework/zod"
 
 /** An IANA time zone the runtime knows, e.g. "Europe/Berlin". */
 function isTimeZone(name: string): boolean {
