@@ -40,7 +40,9 @@ function portIsFree(port) {
 
 function startMedusa(env) {
   // Its own process group, so stopping it also stops the processes `medusa develop` starts.
-  const child = spawn(medusaBin, ["develop"], {
+  // --no-lint: Medusa lints before `develop` when it can resolve @medusajs/eslint-plugin (the plugin's
+  // devDependency, found from here) and would gate the demo on it; `npm run lint` covers this code.
+  const child = spawn(medusaBin, ["develop", "--no-lint"], {
     cwd: STORE_DIR,
     env,
     detached: true,

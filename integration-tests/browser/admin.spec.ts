@@ -61,7 +61,7 @@ beforeAll(async () => {
   }
   log("building the store and its admin")
   linkPlugin()
-  await medusa(["build"], env)
+  await medusa(["build", "--no-lint"], env) // `npm run lint` lints the store's code; no need to again here
   await setUpStore(env, log)
   log("starting the built store")
   server = spawn(medusaBin, ["start"], { cwd: path.join(STORE_DIR, ".medusa", "server"), env, detached: true, stdio: "ignore" })

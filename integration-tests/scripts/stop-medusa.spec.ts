@@ -36,7 +36,9 @@ afterEach(() => {
   for (const pid of started.splice(0)) {
     try {
       process.kill(pid, "SIGKILL")
-    } catch {}
+    } catch {
+      // already gone
+    }
   }
 })
 

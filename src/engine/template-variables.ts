@@ -49,6 +49,8 @@ export type TemplateVariables = {
   recommendations: { title: string; thumbnail: string | null; url: string; product_id: string }[]
 }
 
+// A cart, order or customer as Medusa's Query returns it: loosely typed, with optional relations.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Raw = Record<string, any> | null | undefined
 
 /** Medusa amounts are numbers, numeric strings or BigNumber objects, in major units (10.5 = $10.50). */

@@ -5,7 +5,7 @@ import { recordStoreEvent } from "../lib/store/store-events"
  * Records store events for flows: it starts and ends runs, nothing more. Sending happens later,
  * in the scheduler, so a slow provider never holds up checkout. Recording twice is harmless.
  */
-export default async function recordStoreEventsHandler({ event, container }: SubscriberArgs<Record<string, any>>) {
+export default async function recordStoreEventsHandler({ event, container }: SubscriberArgs<Record<string, unknown>>) {
   await recordStoreEvent(container, event.name, event.data)
 }
 

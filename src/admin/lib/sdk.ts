@@ -3,6 +3,8 @@ import Medusa from "@medusajs/js-sdk"
 /** The admin's own client: same origin, the logged-in admin's session. */
 export const sdk = new Medusa({ baseUrl: "/", auth: { type: "session" } })
 
+// The admin API's JSON as the pages read it; the server's validators, not these types, are the contract.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = Record<string, any>
 
 export const api = {

@@ -1,4 +1,4 @@
-import { z } from "zod"
+import { z } from "@medusajs/framework/zod"
 import { DURATION_UNITS, EMAIL_CONSENT_MODES } from "../../engine/constants"
 import { TIME_OF_DAY } from "../../engine/definition"
 import { validateTemplate } from "../../engine/templates"

@@ -69,23 +69,27 @@ class FlowsModuleService extends MedusaService({
     },
   }
 
-  constructor(_container: unknown, options: Record<string, unknown>) {
-    // @ts-ignore MedusaService takes the module's container and options as they come
-    super(...arguments)
+  constructor(container: unknown, options: Record<string, unknown>) {
+    super(container, options)
     this.options_ = parsePluginOptions(options)
     this.channels_ = createChannels(this.options_, (messageId, outcome) => this.recordQueuedOutcome(messageId, outcome))
   }
 
+  // Not an entry point: the public methods take the shared context (decorated) and pass it here.
+  // eslint-disable-next-line @medusajs/medusa-context-on-context-param, @medusajs/use-inject-manager-on-public-methods
   protected context(sharedContext: Context): ModuleContext {
     return { db: Database.of(sharedContext), options: this.options_, channels: this.channels_, service: this, shared: sharedContext }
   }
 
   /** The validated plugin options. Medusa's injected database settings are not part of them. */
+  // Synchronous on purpose: routes, jobs and steps in the same process read options inline.
+  // eslint-disable-next-line @medusajs/service-methods-must-be-async
   getOptions(): PluginOptions {
     return this.options_
   }
 
   /** What the settings page shows; never a key, token, secret or connection string. */
+  // eslint-disable-next-line @medusajs/service-methods-must-be-async
   settings() {
     return reporting.settings(this.options_)
   }

@@ -17,7 +17,7 @@ export function flowsService(req: MedusaRequest): FlowsModuleService {
 
 /** limit/offset from the validated query, everything else as filters. */
 export function listArgs(req: MedusaRequest) {
-  const { limit, offset, ...filters } = req.validatedQuery as Record<string, any>
+  const { limit, offset, ...filters } = req.validatedQuery as Record<string, unknown>
   return {
     filters: Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)),
     config: { take: limit as number, skip: offset as number, order: { created_at: "DESC" as const } },

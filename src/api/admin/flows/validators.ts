@@ -1,4 +1,4 @@
-import { z } from "zod"
+import { z } from "@medusajs/framework/zod"
 import { CHANNELS, FLOW_STATUSES, flowDefinitionSchema, MESSAGE_STATUSES, RUN_STATUSES, TRIGGER_EVENTS } from "../../../engine"
 
 const pagination = {

@@ -1,4 +1,4 @@
-import { z } from "zod"
+import { z } from "@medusajs/framework/zod"
 import { CHANNELS } from "../../../engine/constants"
 
 /** An IANA time zone the runtime knows, e.g. "Europe/Berlin". */

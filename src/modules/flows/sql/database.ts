@@ -2,6 +2,8 @@ import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import type { Context } from "@medusajs/framework/types"
 import { retryDelayMs } from "../channels/retry"
 
+// A raw SQL row: each statement's caller knows its columns, and reads them as the statement returns them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Row = Record<string, any>
 
 /**
@@ -20,7 +22,7 @@ export class Database {
   }
 
   async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
-    return await this.manager.execute(sql, params as any[])
+    return await this.manager.execute(sql, params)
   }
 
   async first(sql: string, params: unknown[] = []): Promise<Row | undefined> {

@@ -37,7 +37,7 @@ const FlowEditorPage = () => {
     mutationFn: () => api.post<{ flow: Json; new_version: boolean; runs_on_previous_versions: number }>(`/admin/flows/${id}`, { name, definition }),
     onSuccess: (result) => {
       setSaveError(null)
-      queryClient.invalidateQueries({ queryKey: ["flows"] })
+      void queryClient.invalidateQueries({ queryKey: ["flows"] })
       toast.success(
         result.new_version
           ? `Saved as version ${result.flow.version}. ${result.runs_on_previous_versions} run(s) in progress finish on the version they started with.`

@@ -63,7 +63,7 @@ function MessageDetail({ id, onClose }: { id: string | null; onClose: () => void
     mutationFn: (body: { confirm_duplicate_risk?: boolean }) => api.post<{ message: Json }>(`/admin/flows/messages/${id}/retry`, body),
     onSuccess: ({ message }) => {
       toast.success(`Retried: ${message.status}`)
-      queryClient.invalidateQueries({ queryKey: ["flows"] })
+      void queryClient.invalidateQueries({ queryKey: ["flows"] })
     },
     onError: (error) => toast.error(errorMessage(error)),
   })

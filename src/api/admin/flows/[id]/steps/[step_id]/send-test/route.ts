@@ -1,7 +1,7 @@
 // Not named "test": medusa plugin:build leaves directories called test out of the build.
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
-import { z } from "zod"
+import { z } from "@medusajs/framework/zod"
 import { findStep, renderEmail, renderSms, type EmailTemplate, type FlowDefinition, type SmsTemplate } from "../../../../../../../engine"
 import { variablesToTryWith } from "../../../../../../../lib/store/preview-variables"
 import { flowsService, refuseInvalidTemplate, renderedOrRefused } from "../../../../helpers"
