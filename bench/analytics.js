@@ -68,7 +68,14 @@ async function time(label, read) {
 
 async function plan(knex, label, text, params) {
   const { rows } = await knex.raw(`EXPLAIN ${text}`, params)
-  const uses = [...new Set(rows.map((r) => r["QUERY PLAN"].match(/(Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan) (using|on) "?(\w+)"?/)).filter(Boolean).map((m) => `${m[1]} ${m[3]}`))]
+  const uses = [
+    ...new Set(
+      rows
+        .map((r) => r["QUERY PLAN"].match(/(Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan) (using|on) "?(\w+)"?/))
+        .filter(Boolean)
+        .map((m) => `${m[1]} ${m[3]}`)
+    ),
+  ]
   console.log(`  ${label}: ${uses.join(", ")}`)
 }
 
@@ -94,22 +101,40 @@ async function main() {
     console.log(`\n${MESSAGES.toLocaleString()} messages, ${FLOWS} flows, 365 days; median of 5\n`)
     console.log("| read | time |\n|---|---|")
     await time("flows list (`flowStats`, 30 days)", () => flowStats(db, month.from))
-    for (const [label, range] of [["all flows, 30 days", month], ["one flow, 30 days", oneFlow], ["all flows, 365 days", year]]) {
+    for (const [label, range] of [
+      ["all flows, 30 days", month],
+      ["one flow, 30 days", oneFlow],
+      ["all flows, 365 days", year],
+    ]) {
       await time(`analytics, ${label} (4 reads)`, () =>
-        Promise.all([sql.messageCounts(db, range), sql.conversionCounts(db, range), sql.unsubscribeCounts(db, range), sql.dailyCounts(db, range)])
+        Promise.all([
+          sql.messageCounts(db, range),
+          sql.conversionCounts(db, range),
+          sql.unsubscribeCounts(db, range),
+          sql.dailyCounts(db, range),
+        ])
       )
     }
     console.log("\nplans:")
-    await plan(knex, "messages, one flow, 30 days",
+    await plan(
+      knex,
+      "messages, one flow, 30 days",
       `SELECT count(*) FROM flows_message WHERE run_id IS NOT NULL AND deleted_at IS NULL AND created_at >= ? AND created_at < ? AND flow_id = ?`,
-      [oneFlow.from, oneFlow.to, oneFlow.flow_id])
-    await plan(knex, "messages, all flows, 30 days",
+      [oneFlow.from, oneFlow.to, oneFlow.flow_id]
+    )
+    await plan(
+      knex,
+      "messages, all flows, 30 days",
       `SELECT count(*) FROM flows_message WHERE run_id IS NOT NULL AND deleted_at IS NULL AND created_at >= ? AND created_at < ?`,
-      [month.from, month.to])
-    await plan(knex, "unsubscribes, all flows, 30 days",
+      [month.from, month.to]
+    )
+    await plan(
+      knex,
+      "unsubscribes, all flows, 30 days",
       `SELECT count(*) FROM flows_contact_event WHERE type IN ('email.unsubscribed', 'sms.opted_out') AND flow_id IS NOT NULL
          AND deleted_at IS NULL AND occurred_at >= ? AND occurred_at < ?`,
-      [month.from, month.to])
+      [month.from, month.to]
+    )
   } finally {
     await knex.destroy()
     await pg.stop()

@@ -66,7 +66,12 @@ async function waitForHealth(baseUrl, child, timeoutMs = 180_000) {
     if (child.exitCode != null) {
       throw new Error("Medusa exited while starting")
     }
-    if (await fetch(`${baseUrl}/health`).then((r) => r.ok, () => false)) {
+    if (
+      await fetch(`${baseUrl}/health`).then(
+        (r) => r.ok,
+        () => false
+      )
+    ) {
       return
     }
     await new Promise((resolve) => setTimeout(resolve, 1000))
@@ -105,12 +110,12 @@ async function stopMedusa(child, { graceMs = 10_000 } = {}) {
   }
   const pgid = child.pid
   signalGroup(pgid, "SIGTERM")
-  for (const deadline = Date.now() + graceMs; groupAlive(pgid) && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + graceMs; groupAlive(pgid) && Date.now() < deadline;) {
     await sleep(100)
   }
   signalGroup(pgid, "SIGKILL")
   // A killed process lingers until its parent reaps it; wait for that a moment, not for ever.
-  for (const deadline = Date.now() + 2_000; groupAlive(pgid) && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 2_000; groupAlive(pgid) && Date.now() < deadline;) {
     await sleep(50)
   }
 }

@@ -59,18 +59,27 @@ async function runStory({ baseUrl, admin, log, secondsPerDay }) {
 
   /** Waits for a flow step's message to a recipient (its idempotency key ends with the step id) and prints it. */
   async function nextMessage(to, stepId, label) {
-    const message = await until(async () => {
-      const { messages } = await adminApi.get(`/admin/flows/messages?to=${encodeURIComponent(to)}&limit=50`)
-      return messages.find((m) => m.step_id === stepId)
-    }, label, flowTimeout)
+    const message = await until(
+      async () => {
+        const { messages } = await adminApi.get(`/admin/flows/messages?to=${encodeURIComponent(to)}&limit=50`)
+        return messages.find((m) => m.step_id === stepId)
+      },
+      label,
+      flowTimeout
+    )
     const what = message.channel === "sms" ? `text "${message.text}"` : `email "${message.subject}"`
     log(`  → ${label}: ${what} to ${to} (${message.status})`)
     return message
   }
 
   const address = (person) => ({
-    first_name: person.first_name, last_name: "Shopper", address_1: "5 Elm St", city: "Austin",
-    country_code: "us", postal_code: "73301", phone: person.phone,
+    first_name: person.first_name,
+    last_name: "Shopper",
+    address_1: "5 Elm St",
+    city: "Austin",
+    country_code: "us",
+    postal_code: "73301",
+    phone: person.phone,
   })
   async function addToCart(person, product) {
     const { cart } = await storeApi.post("/store/carts", {
@@ -84,8 +93,12 @@ async function runStory({ baseUrl, admin, log, secondsPerDay }) {
 
   log(`1. ${AVA.first_name} signs up for texts at checkout, puts a ${tee.title} in her cart and leaves.`)
   await storeApi.post("/store/flows/consent", {
-    email: AVA.email, phone: AVA.phone, first_name: AVA.first_name, channels: ["sms"],
-    source: "checkout", text: "Text me about my cart and orders. Reply STOP to opt out.",
+    email: AVA.email,
+    phone: AVA.phone,
+    first_name: AVA.first_name,
+    channels: ["sms"],
+    source: "checkout",
+    text: "Text me about my cart and orders. Reply STOP to opt out.",
   })
   await nextMessage(AVA.phone, "sms-confirmation", "SMS double opt-in")
   await adminApi.post("/admin/flows/sandbox/replies", { from: AVA.phone, body: "YES" })
@@ -110,16 +123,26 @@ async function runStory({ baseUrl, admin, log, secondsPerDay }) {
   await storeApi.post(`/store/payment-collections/${payment_collection.id}/payment-sessions`, { provider_id: "pp_system_default" })
   const { order } = await storeApi.post(`/store/carts/${benCart.id}/complete`)
   log(`  → order #${order.display_id} placed`)
-  const { runs } = await until(async () => {
-    const found = await adminApi.get(`/admin/flows/runs?subject_id=${benCart.id}`)
-    return found.runs[0]?.status === "exited" ? found : null
-  }, "the reminders to stop", flowTimeout)
+  const { runs } = await until(
+    async () => {
+      const found = await adminApi.get(`/admin/flows/runs?subject_id=${benCart.id}`)
+      return found.runs[0]?.status === "exited" ? found : null
+    },
+    "the reminders to stop",
+    flowTimeout
+  )
   log(`  → his abandoned-cart reminders stop (${runs[0].exit_reason})`)
-  const { attribution } = await until(async () => {
-    const activity = await adminApi.get(`/admin/flows/orders/${order.id}`)
-    return activity.attribution ? activity : null
-  }, "the order to be credited", flowTimeout)
-  log(`  → the order (${attribution.currency_code.toUpperCase()} ${attribution.amount}) is credited to "${attribution.flow_name}", step ${attribution.step_id}`)
+  const { attribution } = await until(
+    async () => {
+      const activity = await adminApi.get(`/admin/flows/orders/${order.id}`)
+      return activity.attribution ? activity : null
+    },
+    "the order to be credited",
+    flowTimeout
+  )
+  log(
+    `  → the order (${attribution.currency_code.toUpperCase()} ${attribution.amount}) is credited to "${attribution.flow_name}", step ${attribution.step_id}`
+  )
   await nextMessage(BEN.email, "thank-you-email", "right after the order")
 
   log(`4. The order ships and is delivered.`)

@@ -116,7 +116,11 @@ async function main() {
   const secondsPerDay = 86_400 / flags.timeScale
   log(`flow time runs ${flags.timeScale}x faster: an hour lasts ${(secondsPerDay / 24).toFixed(2)} s, a day ${secondsPerDay.toFixed(1)} s`)
   log(process.env.SENDGRID_API_KEY ? "email goes through SendGrid" : "email goes to the sandbox outbox (set SENDGRID_API_KEY to send)")
-  log(process.env.TWILIO_ACCOUNT_SID ? "texts go through Twilio" : "texts go to the sandbox outbox (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM to send)")
+  log(
+    process.env.TWILIO_ACCOUNT_SID
+      ? "texts go through Twilio"
+      : "texts go to the sandbox outbox (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM to send)"
+  )
   log("starting Medusa…")
   startMedusa(env)
   await waitForHealth(BASE_URL, running.medusa)

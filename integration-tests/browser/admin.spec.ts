@@ -5,7 +5,17 @@ import { chromium, type Browser, type Page } from "playwright-core"
 
 // The demo store, built and served as a store serves it (`medusa build`, then `medusa start` from the
 // build), with the plugin's admin extensions, in a database of its own on the tests' Postgres.
-const { ADMIN, STORE_DIR, linkPlugin, medusa, medusaBin, prepareDatabase, setUpStore, stopMedusa, waitForHealth } = require("../../scripts/demo-store")
+const {
+  ADMIN,
+  STORE_DIR,
+  linkPlugin,
+  medusa,
+  medusaBin,
+  prepareDatabase,
+  setUpStore,
+  stopMedusa,
+  waitForHealth,
+} = require("../../scripts/demo-store")
 
 jest.setTimeout(600_000)
 
@@ -82,7 +92,15 @@ beforeAll(async () => {
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   })
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
   page.on("console", (message) => {
@@ -90,7 +108,12 @@ beforeAll(async () => {
     const url = message.location().url
     // Medusa's own order page nests a <div> in a <p> in its totals (2.21.2); the order test checks ours does not.
     const dashboardOwn = message.text().startsWith("Warning: validateDOMNesting") && /\/app\/orders\//.test(page.url())
-    if (message.type() === "error" && !message.text().includes("net::ERR_") && !dashboardOwn && !expectedFailures.some((re) => re.test(url))) {
+    if (
+      message.type() === "error" &&
+      !message.text().includes("net::ERR_") &&
+      !dashboardOwn &&
+      !expectedFailures.some((re) => re.test(url))
+    ) {
       consoleErrors.push(`${message.text()} (${url})`)
     }
   })
@@ -125,8 +148,16 @@ describe("the admin extensions", () => {
   it("lists the flows from the sidebar, with their status and numbers", async () => {
     await page.getByRole("link", { name: "Flows" }).first().click()
     await page.waitForURL(/\/app\/flows$/)
-    await page.getByRole("row", { name: /Abandoned cart/ }).getByText("active").waitFor()
-    expect(await page.getByRole("row", { name: /Win-back/ }).getByText("customer.inactive").count()).toBe(1)
+    await page
+      .getByRole("row", { name: /Abandoned cart/ })
+      .getByText("active")
+      .waitFor()
+    expect(
+      await page
+        .getByRole("row", { name: /Win-back/ })
+        .getByText("customer.inactive")
+        .count()
+    ).toBe(1)
     await screenshot("flows")
   })
 
@@ -154,7 +185,9 @@ describe("the admin extensions", () => {
     expect(flow.version).toBe(2)
     expect(flow.definition.steps[1]).toEqual({ id: "wait-3d", type: "wait", duration: { amount: 5, unit: "hours" } })
     expect(flow.definition.exit).toEqual({ events: [{ event: "order.placed" }] })
-    expect(flow.definition.trigger.filters).toEqual({ all: [{ field: "customer.email", op: "in", value: ["a@example.com", "b@example.com"] }] })
+    expect(flow.definition.trigger.filters).toEqual({
+      all: [{ field: "customer.email", op: "in", value: ["a@example.com", "b@example.com"] }],
+    })
 
     // A mistake is refused and shown next to the step (the preview and the save answer 400).
     expectedFailures.push(/\/admin\/flows\/preview$/, new RegExp(`/admin/flows/${flowId}$`))
@@ -202,7 +235,10 @@ describe("the admin extensions", () => {
   })
 
   it("shows a customer's consent, runs and timeline on the customer page", async () => {
-    const register = await call("/auth/customer/emailpass/register", { method: "POST", body: { email: "dora@example.com", password: "s3cret-pass" } })
+    const register = await call("/auth/customer/emailpass/register", {
+      method: "POST",
+      body: { email: "dora@example.com", password: "s3cret-pass" },
+    })
     const { customer } = await call("/store/customers", {
       method: "POST",
       headers: { "x-publishable-api-key": storeKey, authorization: `Bearer ${register.token}` },
@@ -237,7 +273,14 @@ describe("the admin extensions", () => {
       body: {
         region_id: regions[0].id,
         email: "dora@example.com",
-        shipping_address: { first_name: "Dora", last_name: "Buyer", address_1: "5 Elm St", city: "Austin", country_code: "us", postal_code: "73301" },
+        shipping_address: {
+          first_name: "Dora",
+          last_name: "Buyer",
+          address_1: "5 Elm St",
+          city: "Austin",
+          country_code: "us",
+          postal_code: "73301",
+        },
         items: [{ variant_id: products[0].variants[0].id, quantity: 2 }],
       },
     })
@@ -245,7 +288,9 @@ describe("the admin extensions", () => {
     await call(`/store/carts/${cart.id}/shipping-methods`, { method: "POST", headers: store, body: { option_id: shipping_options[0].id } })
     const { payment_collection } = await call("/store/payment-collections", { method: "POST", headers: store, body: { cart_id: cart.id } })
     await call(`/store/payment-collections/${payment_collection.id}/payment-sessions`, {
-      method: "POST", headers: store, body: { provider_id: "pp_system_default" },
+      method: "POST",
+      headers: store,
+      body: { provider_id: "pp_system_default" },
     })
     const { order } = await call(`/store/carts/${cart.id}/complete`, { method: "POST", headers: store })
     for (let i = 0; i < 60 && !(await call(`/admin/flows/orders/${order.id}`, { headers: admin })).messages.length; i++) {
@@ -256,8 +301,13 @@ describe("the admin extensions", () => {
     const credited = page.getByTestId("flows-attribution")
     await credited.getByText(/Credited to Welcome series/).waitFor()
     expect(await credited.textContent()).toContain("“Welcome to Flows Demo Store”")
-    await page.getByRole("list", { name: "Post-purchase messages" }).getByText(/Post-purchase thank you: email “Thank you for your order/).waitFor()
-    const misnested = await page.evaluate(() => [...document.querySelectorAll("p div")].filter((d) => d.closest("[data-flows-widget]")).length)
+    await page
+      .getByRole("list", { name: "Post-purchase messages" })
+      .getByText(/Post-purchase thank you: email “Thank you for your order/)
+      .waitFor()
+    const misnested = await page.evaluate(
+      () => [...document.querySelectorAll("p div")].filter((d) => d.closest("[data-flows-widget]")).length
+    )
     expect(misnested).toBe(0)
     await screenshot("order-widget")
   })
@@ -297,11 +347,17 @@ describe("the admin extensions", () => {
     const email = page.locator('[data-channel="email"]')
     expect(await email.getByText("sandbox", { exact: true }).count()).toBe(1)
     await email.getByRole("button", { name: "Test credentials" }).click()
-    await email.getByRole("status").getByText(/Sandbox outbox: messages are kept in the admin/).waitFor()
+    await email
+      .getByRole("status")
+      .getByText(/Sandbox outbox: messages are kept in the admin/)
+      .waitFor()
     expect(await page.getByText("Opt-out: everyone who has not unsubscribed").count()).toBe(1)
     const history = page.locator('[data-section="order-history"]')
     await history.getByRole("button", { name: "Import past orders" }).click()
-    await history.getByRole("status").getByText(/Read 1 order\(s\): the last order of 1 customer\(s\) is known/).waitFor()
+    await history
+      .getByRole("status")
+      .getByText(/Read 1 order\(s\): the last order of 1 customer\(s\) is known/)
+      .waitFor()
     const html = await page.content()
     for (const secret of ["demo-secret-change-me", "demo-jwt-secret", "demo-cookie-secret", "postgres://"]) {
       expect(html).not.toContain(secret)

@@ -19,7 +19,10 @@ export class FakeSendGrid extends FakeServer<Answer> {
   private readonly keys = generateKeyPairSync("ec", { namedCurve: "prime256v1" })
   private counter = 0
 
-  constructor(readonly apiKey = "SG.fake-key", readonly maxBodyBytes = 30 * 1024 * 1024) {
+  constructor(
+    readonly apiKey = "SG.fake-key",
+    readonly maxBodyBytes = 30 * 1024 * 1024
+  ) {
     super()
   }
 

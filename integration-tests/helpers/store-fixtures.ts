@@ -32,26 +32,30 @@ export async function createStoreFixture(container: MedusaContainer): Promise<St
     provider_identities: [{ provider: "emailpass", entity_id: "admin@example.com" }],
     app_metadata: { user_id: user.id },
   })
-  const token = jwt.sign(
-    { actor_id: user.id, actor_type: "user", auth_identity_id: authIdentity.id },
-    JWT_SECRET,
-    { expiresIn: "1d" }
-  )
+  const token = jwt.sign({ actor_id: user.id, actor_type: "user", auth_identity_id: authIdentity.id }, JWT_SECRET, { expiresIn: "1d" })
 
-  const { result: [channel] } = await createSalesChannelsWorkflow(container).run({
+  const {
+    result: [channel],
+  } = await createSalesChannelsWorkflow(container).run({
     input: { salesChannelsData: [{ name: "Web" }] },
   })
-  const { result: [apiKey] } = await createApiKeysWorkflow(container).run({
+  const {
+    result: [apiKey],
+  } = await createApiKeysWorkflow(container).run({
     input: { api_keys: [{ title: "Storefront", type: ApiKeyType.PUBLISHABLE, created_by: user.id }] },
   })
   await linkSalesChannelsToApiKeyWorkflow(container).run({ input: { id: apiKey.id, add: [channel.id] } })
-  const { result: [region] } = await createRegionsWorkflow(container).run({
+  const {
+    result: [region],
+  } = await createRegionsWorkflow(container).run({
     input: {
       regions: [{ name: "US", currency_code: "usd", countries: ["us"], payment_providers: ["pp_system_default"] }],
     },
   })
   const productTitle = "Canvas Tote"
-  const { result: [product] } = await createProductsWorkflow(container).run({
+  const {
+    result: [product],
+  } = await createProductsWorkflow(container).run({
     input: {
       products: [
         {
@@ -115,9 +119,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
  * Boots a store with the plugin (integration-tests/medusa-config.ts) and gives every test a fresh
  * fixture: `store` is refilled before each test, as the runner restores the database between them.
  */
-export function storeTestRunner(
-  testSuite: (args: { api: any; getContainer: () => MedusaContainer; store: StoreFixture }) => void
-) {
+export function storeTestRunner(testSuite: (args: { api: any; getContainer: () => MedusaContainer; store: StoreFixture }) => void) {
   medusaIntegrationTestRunner({
     cwd: path.join(__dirname, ".."),
     testSuite: ({ api, getContainer }) => {

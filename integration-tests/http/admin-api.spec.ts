@@ -14,8 +14,6 @@ const definition = {
 }
 
 storeTestRunner(({ api, getContainer, store }) => {
-
-
   it("needs an admin", async () => {
     const response = await attempt(api.get("/admin/flows"))
     expect(response.status).toBe(401)
@@ -52,7 +50,11 @@ storeTestRunner(({ api, getContainer, store }) => {
   it.each([
     ["no name", { definition }, /name/],
     ["an unknown field", { name: "x", definition, colour: "red" }, /colour/],
-    ["an unknown trigger", { name: "x", definition: { ...definition, trigger: { event: "cart.exploded" } } }, /unknown trigger event "cart\.exploded"; expected one of cart\.updated, order\.placed/],
+    [
+      "an unknown trigger",
+      { name: "x", definition: { ...definition, trigger: { event: "cart.exploded" } } },
+      /unknown trigger event "cart\.exploded"; expected one of cart\.updated, order\.placed/,
+    ],
     ["no steps", { name: "x", definition: { ...definition, steps: [] } }, /field .definition, steps. too small/],
     [
       "a duplicate step id",
@@ -102,7 +104,10 @@ storeTestRunner(({ api, getContainer, store }) => {
     const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
     const contactId = created.data.contact_id
     expect(await flows.retrieveContact(contactId)).toMatchObject({
-      email: "news@example.com", phone: "+14155550142", email_consent: "granted", timezone: "America/Los_Angeles",
+      email: "news@example.com",
+      phone: "+14155550142",
+      email_consent: "granted",
+      timezone: "America/Los_Angeles",
     })
     expect(await flows.smsConsentOf("+14155550142")).toBe("pending")
     const evidence = await flows.listConsentEvidences({ contact_id: contactId }, { order: { channel: "ASC" } })
@@ -117,7 +122,11 @@ storeTestRunner(({ api, getContainer, store }) => {
     const confirmations = await flows.listMessages({ contact_id: contactId, step_id: "sms-confirmation" })
     expect(confirmations).toHaveLength(1)
     expect(confirmations[0]).toMatchObject({
-      channel: "sms", to: "+14155550142", status: "delivered", run_id: null, segments: 1,
+      channel: "sms",
+      to: "+14155550142",
+      status: "delivered",
+      run_id: null,
+      segments: 1,
       text: "Test Store: reply YES to get texts from us. Msg & data rates may apply. Reply STOP to opt out.",
     })
     expect(await flows.smsConsentOf("+14155550142")).toBe("pending")
@@ -142,14 +151,22 @@ storeTestRunner(({ api, getContainer, store }) => {
     const emailOnly = { ...body, channels: ["email"], phone: undefined }
     const statuses: number[] = []
     for (let i = 0; i < 8; i++) {
-      statuses.push((await attempt(api.post("/store/flows/consent", { ...emailOnly, email: `n${i}@example.com` }, store.storeHeaders))).status)
+      statuses.push(
+        (await attempt(api.post("/store/flows/consent", { ...emailOnly, email: `n${i}@example.com` }, store.storeHeaders))).status
+      )
     }
     expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 201, 429])
   })
 
   it("ships the built-in flows as drafts, ready to switch on", async () => {
     const { data } = await api.get("/admin/flows?status=draft", store.adminHeaders)
-    expect(data.flows.map((f: any) => f.handle).sort()).toEqual(["abandoned-cart", "post-purchase", "review-request", "welcome-series", "win-back"])
+    expect(data.flows.map((f: any) => f.handle).sort()).toEqual([
+      "abandoned-cart",
+      "post-purchase",
+      "review-request",
+      "welcome-series",
+      "win-back",
+    ])
   })
 
   it("reports analytics for a period, and refuses a period that makes no sense", async () => {
@@ -181,7 +198,13 @@ storeTestRunner(({ api, getContainer, store }) => {
 
   it("offers the built-in flows as templates to start a new flow from", async () => {
     const { data } = await api.get("/admin/flows/templates", store.adminHeaders)
-    expect(data.templates.map((t: any) => t.handle).sort()).toEqual(["abandoned-cart", "post-purchase", "review-request", "welcome-series", "win-back"])
+    expect(data.templates.map((t: any) => t.handle).sort()).toEqual([
+      "abandoned-cart",
+      "post-purchase",
+      "review-request",
+      "welcome-series",
+      "win-back",
+    ])
     const welcome = data.templates.find((t: any) => t.handle === "welcome-series")
     const created = await api.post("/admin/flows", { name: welcome.name, definition: welcome.definition }, store.adminHeaders)
     expect(created.data.flow).toMatchObject({ status: "draft", trigger_event: "customer.created,newsletter.subscribed" })
@@ -197,7 +220,10 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(subjects.carts.map((c: any) => c.id)).toContain(cartData.cart.id)
     expect(Object.keys(subjects).sort()).toEqual(["carts", "customers", "orders"])
 
-    const template = { subject: "{{ cart.item_count }} for {{ cart.email }}", html: "{% for item in cart.items %}<p>{{ item.title }} × {{ item.quantity }}</p>{% endfor %}" }
+    const template = {
+      subject: "{{ cart.item_count }} for {{ cart.email }}",
+      html: "{% for item in cart.items %}<p>{{ item.title }} × {{ item.quantity }}</p>{% endfor %}",
+    }
     const { data } = await api.post(
       "/admin/flows/preview",
       { channel: "email", subject: { type: "cart", id: cartData.cart.id }, template },
@@ -256,8 +282,13 @@ storeTestRunner(({ api, getContainer, store }) => {
     const { data: list } = await api.get("/admin/flows?limit=100", store.adminHeaders)
     expect(data.stats.map((s: any) => s.flow_id).sort()).toEqual(list.flows.map((f: any) => f.id).sort())
     expect(data.stats[0]).toEqual({
-      flow_id: expect.any(String), active_runs: expect.any(Number), sent: expect.any(Number), opened: expect.any(Number),
-      clicked: expect.any(Number), converted: expect.any(Number), revenue: expect.any(Array),
+      flow_id: expect.any(String),
+      active_runs: expect.any(Number),
+      sent: expect.any(Number),
+      opened: expect.any(Number),
+      clicked: expect.any(Number),
+      converted: expect.any(Number),
+      revenue: expect.any(Array),
     })
   })
 

@@ -66,7 +66,15 @@ storeTestRunner(({ api, getContainer, store }) => {
         region_id: store.regionId,
         email,
         items: [{ variant_id: store.variantId, quantity }],
-        shipping_address: { first_name: "Sam", last_name: "Shopper", address_1: "5 Elm St", city: "Austin", country_code: "us", postal_code: "73301", phone: PHONE },
+        shipping_address: {
+          first_name: "Sam",
+          last_name: "Shopper",
+          address_1: "5 Elm St",
+          city: "Austin",
+          country_code: "us",
+          postal_code: "73301",
+          phone: PHONE,
+        },
       },
       shopper()
     )
@@ -78,7 +86,11 @@ storeTestRunner(({ api, getContainer, store }) => {
       await api.post(`/store/carts/${cartId}/shipping-methods`, { option_id: shippingOptionId }, shopper())
     }
     const { data: collection } = await api.post("/store/payment-collections", { cart_id: cartId }, shopper())
-    await api.post(`/store/payment-collections/${collection.payment_collection.id}/payment-sessions`, { provider_id: "pp_system_default" }, shopper())
+    await api.post(
+      `/store/payment-collections/${collection.payment_collection.id}/payment-sessions`,
+      { provider_id: "pp_system_default" },
+      shopper()
+    )
     const { data } = await api.post(`/store/carts/${cartId}/complete`, {}, shopper())
     expect(data.type).toBe("order")
     return data.order
@@ -106,7 +118,12 @@ storeTestRunner(({ api, getContainer, store }) => {
     const cartId = await createCart("ava@example.com")
 
     const [first, text, last] = await messagesOf(flowId, 3)
-    expect(first).toMatchObject({ channel: "email", to: "ava@example.com", subject: "You left something in your cart", status: "delivered" })
+    expect(first).toMatchObject({
+      channel: "email",
+      to: "ava@example.com",
+      subject: "You left something in your cart",
+      status: "delivered",
+    })
     expect(first.preheader).toBe("Your 2 item(s) are saved for you.")
     expect(first.html).toContain('<img src="https://cdn.example.com/tote.png"')
     expect(first.html).toContain(`${store.productTitle}`)
@@ -122,12 +139,17 @@ storeTestRunner(({ api, getContainer, store }) => {
 
     // The short link keeps the built-in text to one segment; a tap on it leads to the cart and is the text's click.
     expect(text).toMatchObject({ channel: "sms", to: PHONE, provider: "sandbox", segments: 1 })
-    const shortLink = text.text.match(/^Test Store: your cart \(\$50\.00\) is still waiting\. http:\/\/localhost:9000(\/flows\/r\/[\w-]{12}) Reply STOP to opt out\.$/)
+    const shortLink = text.text.match(
+      /^Test Store: your cart \(\$50\.00\) is still waiting\. http:\/\/localhost:9000(\/flows\/r\/[\w-]{12}) Reply STOP to opt out\.$/
+    )
     expect(shortLink).not.toBeNull()
     const linkPreview = await api.get(shortLink[1], { ...noRedirect, headers: { "user-agent": "WhatsApp/2.24.1.80 A" } })
     expect(linkPreview.status).toBe(302)
     expect((await api.get(`/admin/flows/messages/${text.id}`, admin())).data.message.status).toBe("delivered")
-    const tap = await api.get(shortLink[1], { ...noRedirect, headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148" } })
+    const tap = await api.get(shortLink[1], {
+      ...noRedirect,
+      headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148" },
+    })
     expect([tap.status, tap.headers.location]).toEqual([302, `http://storefront.test/cart?cart_id=${cartId}`])
     const { data: tapped } = await api.get(`/admin/flows/messages/${text.id}`, admin())
     expect(tapped.message.status).toBe("clicked")
@@ -147,7 +169,12 @@ storeTestRunner(({ api, getContainer, store }) => {
       return found?.status === "completed" ? found : undefined
     })
     expect(run.context.trail.map((t: any) => `${t.step_id}:${t.outcome}`)).toEqual([
-      "idle-1h:elapsed", "reminder-email:sent", "wait-24h:elapsed", "reminder-sms:sent", "wait-72h:elapsed", "last-call-email:sent",
+      "idle-1h:elapsed",
+      "reminder-email:sent",
+      "wait-24h:elapsed",
+      "reminder-sms:sent",
+      "wait-72h:elapsed",
+      "last-call-email:sent",
     ])
   })
 
@@ -172,8 +199,13 @@ storeTestRunner(({ api, getContainer, store }) => {
     // The order is credited to the reminder that reached Ben, with its revenue, on the order page and in analytics.
     const { data: activity } = await api.get(`/admin/flows/orders/${order.id}`, admin())
     expect(activity.attribution).toMatchObject({
-      flow_id: flowId, flow_name: "Abandoned cart", step_id: "reminder-email", message_id: first.id, touch: "message",
-      amount: Number(order.total), currency_code: "usd",
+      flow_id: flowId,
+      flow_name: "Abandoned cart",
+      step_id: "reminder-email",
+      message_id: first.id,
+      touch: "message",
+      amount: Number(order.total),
+      currency_code: "usd",
     })
     const { data: report } = await api.get(`/admin/flows/analytics?flow_id=${flowId}`, admin())
     expect(report.flows).toEqual([
@@ -227,14 +259,20 @@ storeTestRunner(({ api, getContainer, store }) => {
       return found[0]?.status === "completed" ? found : undefined
     })
     expect(run.context.trail.map((t: any) => `${t.step_id}:${t.outcome}`)).toEqual([
-      "welcome-email:sent", "wait-3d:elapsed", "not-ordered-yet:else",
+      "welcome-email:sent",
+      "wait-3d:elapsed",
+      "not-ordered-yet:else",
     ])
   })
 
   it("post-purchase and review request: thank-you, then a review link per product after delivery; a cancelled order ends it", async () => {
     const container = getContainer()
     const { shippingOptionId, locationId } = await enableShipping(container, {
-      salesChannelId: store.salesChannelId, regionId: store.regionId, currencyCode: "usd", countryCode: "us", productIds: [store.productId],
+      salesChannelId: store.salesChannelId,
+      regionId: store.regionId,
+      currencyCode: "usd",
+      countryCode: "us",
+      productIds: [store.productId],
     })
     const thankYouFlow = await activateBuiltIn("post-purchase", 3)
     const reviewFlow = await activateBuiltIn("review-request", 1)

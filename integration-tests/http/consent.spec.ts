@@ -148,7 +148,11 @@ storeTestRunner(({ api, getContainer, store }) => {
 
   it("texts one confirmation a day to a number, however many emails sign it up", async () => {
     for (let i = 0; i < 6; i++) {
-      const signup = await api.post("/store/flows/consent", signUp({ email: `flood${i}@example.com`, phone: "+14155550131" }), store.storeHeaders)
+      const signup = await api.post(
+        "/store/flows/consent",
+        signUp({ email: `flood${i}@example.com`, phone: "+14155550131" }),
+        store.storeHeaders
+      )
       expect(signup.data.awaiting_confirmation).toEqual(["sms"])
     }
     expect(await flows.listMessages({ to: "+14155550131" })).toHaveLength(1)
@@ -157,9 +161,13 @@ storeTestRunner(({ api, getContainer, store }) => {
   it("lets exactly the limit of parallel sign-ups through, and ignores a forged X-Forwarded-For", async () => {
     const requests = Array.from({ length: 40 }, (_, i) =>
       attempt(
-        api.post("/store/flows/consent", { ...signUp({ email: `burst${i}@example.com` }), channels: ["email"] }, {
-          headers: { ...store.storeHeaders.headers, "x-forwarded-for": `203.0.113.${i}` },
-        })
+        api.post(
+          "/store/flows/consent",
+          { ...signUp({ email: `burst${i}@example.com` }), channels: ["email"] },
+          {
+            headers: { ...store.storeHeaders.headers, "x-forwarded-for": `203.0.113.${i}` },
+          }
+        )
       )
     )
     const statuses = (await Promise.all(requests)).map((response) => response.status)

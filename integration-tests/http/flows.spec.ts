@@ -27,7 +27,7 @@ const abandonedCartDefinition = (waitSeconds: number) => ({
       type: "send_email",
       template: {
         subject: "{{ customer.first_name | default: 'Hi' }}, you left {{ cart.item_count }} item(s) behind",
-        html: "<ul>{% for item in cart.items %}<li>{{ item.title }} × {{ item.quantity }} {{ item.total }}</li>{% endfor %}</ul><a href=\"{{ links.recovery }}\">Back to your cart</a> <a href=\"{{ links.unsubscribe }}\">Unsubscribe</a>",
+        html: '<ul>{% for item in cart.items %}<li>{{ item.title }} × {{ item.quantity }} {{ item.total }}</li>{% endfor %}</ul><a href="{{ links.recovery }}">Back to your cart</a> <a href="{{ links.unsubscribe }}">Unsubscribe</a>',
       },
     },
   ],
@@ -106,7 +106,8 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(message.text).toContain("Back to your cart")
 
     // The links in the message work, and only untampered.
-    const link = (name: string) => new URL(message.html.match(new RegExp(`(http://localhost:9000/flows/${name}\\?token=[^"]+)`))[1].replace(/&amp;/g, "&"))
+    const link = (name: string) =>
+      new URL(message.html.match(new RegExp(`(http://localhost:9000/flows/${name}\\?token=[^"]+)`))[1].replace(/&amp;/g, "&"))
     const noRedirect = { maxRedirects: 0, validateStatus: () => true }
     const recover = await api.get(link("recover").pathname + link("recover").search, noRedirect)
     expect(recover.status).toBe(302)
@@ -168,7 +169,9 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(applied.data.cart.discount_total).toBe(5)
 
     const query = getContainer().resolve(ContainerRegistrationKeys.QUERY)
-    const { data: [promotion] } = await query.graph({ entity: "promotion", fields: ["limit", "campaign.ends_at"], filters: { code: codes[0] } })
+    const {
+      data: [promotion],
+    } = await query.graph({ entity: "promotion", fields: ["limit", "campaign.ends_at"], filters: { code: codes[0] } })
     expect(promotion.limit).toBe(1)
     const daysLeft = (new Date(promotion.campaign.ends_at).getTime() - Date.now()) / 86_400_000
     expect(daysLeft).toBeGreaterThan(6.9)
@@ -177,7 +180,9 @@ storeTestRunner(({ api, getContainer, store }) => {
 
   it("suggests related products the customer has not bought, after an order", async () => {
     const container = getContainer()
-    const { result: [collection] } = await createCollectionsWorkflow(container).run({ input: { collections: [{ title: "Kitchen", handle: "kitchen" }] } })
+    const {
+      result: [collection],
+    } = await createCollectionsWorkflow(container).run({ input: { collections: [{ title: "Kitchen", handle: "kitchen" }] } })
     const productModule = container.resolve(Modules.PRODUCT)
     const [tote] = await productModule.listProducts({ title: store.productTitle })
     await productModule.updateProducts(tote.id, { collection_id: collection.id })
@@ -189,15 +194,23 @@ storeTestRunner(({ api, getContainer, store }) => {
     const flowId = await createActiveFlow({
       trigger: { event: "order.placed" },
       steps: [
-        { id: "cross-sell", type: "send_email", template: {
-          subject: "For you",
-          html: "{% for p in recommendations %}[{{ p.title }}|{{ p.url }}]{% endfor %}",
-        } },
+        {
+          id: "cross-sell",
+          type: "send_email",
+          template: {
+            subject: "For you",
+            html: "{% for p in recommendations %}[{{ p.title }}|{{ p.url }}]{% endfor %}",
+          },
+        },
       ],
     })
     const cartId = await createCart("buyer2@example.com")
     const { data: collectionData } = await api.post("/store/payment-collections", { cart_id: cartId }, store.storeHeaders)
-    await api.post(`/store/payment-collections/${collectionData.payment_collection.id}/payment-sessions`, { provider_id: "pp_system_default" }, store.storeHeaders)
+    await api.post(
+      `/store/payment-collections/${collectionData.payment_collection.id}/payment-sessions`,
+      { provider_id: "pp_system_default" },
+      store.storeHeaders
+    )
     await api.post(`/store/carts/${cartId}/complete`, {}, store.storeHeaders)
     const [message] = await eventually(async () => {
       const found = await listMessages(flowId)
@@ -211,11 +224,7 @@ storeTestRunner(({ api, getContainer, store }) => {
     const cartId = await createCart("buyer@example.com")
     await eventually(async () => ((await runsOf(flowId)).length ? true : undefined))
 
-    const { data: collection } = await api.post(
-      "/store/payment-collections",
-      { cart_id: cartId },
-      store.storeHeaders
-    )
+    const { data: collection } = await api.post("/store/payment-collections", { cart_id: cartId }, store.storeHeaders)
     await api.post(
       `/store/payment-collections/${collection.payment_collection.id}/payment-sessions`,
       { provider_id: "pp_system_default" },
@@ -241,7 +250,7 @@ storeTestRunner(({ api, getContainer, store }) => {
       ...(exit ? { exit } : {}),
       steps: [
         { id: "wait-1d", type: "wait", duration: { amount: 1, unit: "days" } },
-        { id: "hello", type: "send_email", template: { subject: "Hello", html: "<a href=\"{{ links.unsubscribe }}\">Unsubscribe</a>" } },
+        { id: "hello", type: "send_email", template: { subject: "Hello", html: '<a href="{{ links.unsubscribe }}">Unsubscribe</a>' } },
       ],
     })
     const withExitRule = await createActiveFlow(welcome({ events: [{ event: "customer.deleted" }] }))
@@ -280,7 +289,12 @@ storeTestRunner(({ api, getContainer, store }) => {
     // An absolute-form request target and a foreign Host, as a proxy or an attacker's link could send them.
     const page = await new Promise<string>((resolve, reject) => {
       const request = http.request(
-        { host: "127.0.0.1", port, path: `http://evil.example/flows/unsubscribe?token=${token}&next=//evil.example`, headers: { host: "evil.example" } },
+        {
+          host: "127.0.0.1",
+          port,
+          path: `http://evil.example/flows/unsubscribe?token=${token}&next=//evil.example`,
+          headers: { host: "evil.example" },
+        },
         (response) => {
           let body = ""
           response.on("data", (chunk) => (body += chunk)).on("end", () => resolve(body))

@@ -28,9 +28,11 @@ function discoverRoutes(dir = API_DIR): Route[] {
     const segments = path.relative(API_DIR, dir).split(path.sep)
     const routePath = "/" + segments.map((s) => s.replace(/^\[(.+)\]$/, ":$1")).join("/")
     const params = segments.filter((s) => s.startsWith("[")).map((s) => s.slice(1, -1))
-    return METHODS.filter((method) => new RegExp(`export (async )?(function|const) ${method}\\b`).test(source)).map(
-      (method) => ({ path: routePath, method, params })
-    )
+    return METHODS.filter((method) => new RegExp(`export (async )?(function|const) ${method}\\b`).test(source)).map((method) => ({
+      path: routePath,
+      method,
+      params,
+    }))
   })
 }
 
@@ -61,7 +63,11 @@ const VALID_BODIES: Record<string, unknown> = {
     template: { subject: "Hi", html: "<p>Hi</p>" },
   },
   "POST /admin/flows/messages/:id/retry": {},
-  "POST /admin/flows/preview": { channel: "sms", template: { body: "Hi {{ customer.first_name }}" }, subject: { type: "cart", id: "cart_1" } },
+  "POST /admin/flows/preview": {
+    channel: "sms",
+    template: { body: "Hi {{ customer.first_name }}" },
+    subject: { type: "cart", id: "cart_1" },
+  },
   "POST /admin/flows/sandbox/replies": { from: "+12025550143", body: "STOP" },
   "POST /admin/flows/settings/check-credentials": { channel: "email" },
   "POST /admin/flows/win-back/import-orders": {},
@@ -119,7 +125,10 @@ const GENERIC_BODIES: string[] = [
   JSON.stringify({ name: 1, definition: "x", channel: 5, template: [], to: {}, email: [], channels: "sms", source: 7, text: false }),
   withFilters(deepGroupsJson(25)),
   withFilters(deepGroupsJson(5_000)),
-  JSON.stringify({ name: "Long", definition: { ...definition, steps: [{ id: "w", type: "wait", duration: { amount: 1e300, unit: "days" } }] } }),
+  JSON.stringify({
+    name: "Long",
+    definition: { ...definition, steps: [{ id: "w", type: "wait", duration: { amount: 1e300, unit: "days" } }] },
+  }),
   JSON.stringify({ channel: "sms", template: { body: "{% include 'x' %}" } }),
   JSON.stringify({ channel: "sms", template: { body: "{% for i in (1..65000) %}x{% endfor %}" } }),
 ]
@@ -156,7 +165,10 @@ storeTestRunner(({ api, store }) => {
     expect(await refusal(api.get("/flows/unsubscribe?token=%00", { validateStatus: () => true }))).toEqual([400, nul])
     expect(await refusal(api.get("/admin/flows/runs?email=a%00b", admin))).toEqual([400, nul])
     const consent = { email: "a@example.com", channels: ["email"], source: "foot\u0000er", text: "News" }
-    expect(await refusal(api.post("/store/flows/consent", consent, { ...store.storeHeaders, validateStatus: () => true }))).toEqual([400, nul])
+    expect(await refusal(api.post("/store/flows/consent", consent, { ...store.storeHeaders, validateStatus: () => true }))).toEqual([
+      400,
+      nul,
+    ])
     expect(await refusal(api.get("/admin/flows?fields[x][y]=1", admin))).toEqual([
       400,
       'The query parameter "fields" is nested too deeply: use at most one level, as in fields[key]=value.',
@@ -167,13 +179,22 @@ storeTestRunner(({ api, store }) => {
     }
     expect(await refusal(api.get("/admin/flows/analytics?to=garbage", admin))).toEqual([400, expect.stringMatching(/^Invalid request: /)])
     expect(await refusal(api.get(`/flows/r/${MALFORMED_ENCODING}`, { validateStatus: () => true }))).toEqual([
-      400, "The request path is not valid percent-encoding.",
+      400,
+      "The request path is not valid percent-encoding.",
     ])
-    const save = (changed: Record<string, unknown>) => refusal(api.post("/admin/flows", { name: "Bad", definition: { ...definition, ...changed } }, admin))
-    expect(await save({ steps: [{ id: "w", type: "wait", duration: { amount: 2, unit: "days" } }, { id: "x", type: "exit" }] }))
-      .toEqual([201, undefined])
+    const save = (changed: Record<string, unknown>) =>
+      refusal(api.post("/admin/flows", { name: "Bad", definition: { ...definition, ...changed } }, admin))
+    expect(
+      await save({
+        steps: [
+          { id: "w", type: "wait", duration: { amount: 2, unit: "days" } },
+          { id: "x", type: "exit" },
+        ],
+      })
+    ).toEqual([201, undefined])
     expect(await save({ steps: [{ id: "w", type: "wait", duration: { amount: 400, unit: "days" } }] })).toEqual([
-      400, expect.stringContaining("a duration can be at most 366 days"),
+      400,
+      expect.stringContaining("a duration can be at most 366 days"),
     ])
     const deepFilters = JSON.parse(withFilters(deepGroupsJson(21))).definition.trigger
     expect(await save({ trigger: deepFilters })).toEqual([400, expect.stringContaining("condition groups are nested 21 levels deep")])
@@ -181,12 +202,18 @@ storeTestRunner(({ api, store }) => {
     expect(await preview("{% include 'footer' %}")).toEqual([400, expect.stringMatching(/^The template could not be rendered: .*footer/)])
     // Over the cap but quick to render: a longer loop can meet the render time limit first on a busy machine.
     expect(await preview("{% for i in (1..2000) %}x{% endfor %}")).toEqual([
-      400, "The template could not be rendered: the rendered text message has 2,000 characters; at most 1,600 are allowed",
+      400,
+      "The template could not be rendered: the rendered text message has 2,000 characters; at most 1,600 are allowed",
     ])
     const sendTest = await refusal(
-      api.post(`/admin/flows/${(await api.post("/admin/flows", { name: "T", definition }, admin)).data.flow.id}/steps/hello/send-test`, {
-        to: "owner@example.com", template: { subject: "s", html: "{% render 'x' %}" },
-      }, admin)
+      api.post(
+        `/admin/flows/${(await api.post("/admin/flows", { name: "T", definition }, admin)).data.flow.id}/steps/hello/send-test`,
+        {
+          to: "owner@example.com",
+          template: { subject: "s", html: "{% render 'x' %}" },
+        },
+        admin
+      )
     )
     expect(sendTest).toEqual([400, expect.stringMatching(/^The template could not be rendered: /)])
   })

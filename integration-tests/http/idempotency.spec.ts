@@ -10,8 +10,6 @@ const sendAtOnce = {
 }
 
 storeTestRunner(({ api, getContainer, store }) => {
-
-
   it("sends exactly one message for an event delivered twice and steps started in parallel", async () => {
     const container = getContainer()
     const { data: created } = await api.post("/admin/flows", { name: "Once", definition: sendAtOnce }, store.adminHeaders)

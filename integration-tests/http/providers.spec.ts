@@ -85,8 +85,12 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(request.body.personalizations[0].headers["List-Unsubscribe"]).toMatch(/^<http:\/\/localhost:9000\/flows\/unsubscribe\?token=/)
 
     const events = ["processed", "delivered", "open", "click"].map((event, i) => ({
-      event, email: "sg@example.com", timestamp: Math.floor(Date.now() / 1000), sg_event_id: `evt-${i}`,
-      sg_message_id: `${message.provider_id}.filterdrecv-1`, flows_message_id: message.id,
+      event,
+      email: "sg@example.com",
+      timestamp: Math.floor(Date.now() / 1000),
+      sg_event_id: `evt-${i}`,
+      sg_message_id: `${message.provider_id}.filterdrecv-1`,
+      flows_message_id: message.id,
     }))
     const webhook = `${api.defaults.baseURL}/hooks/flows/sendgrid`
     expect((await sendgrid.deliverEvents(webhook, events)).status).toBe(200)
@@ -95,9 +99,13 @@ storeTestRunner(({ api, getContainer, store }) => {
 
     expect(await flows.retrieveMessage(message.id)).toMatchObject({ status: "clicked" })
     const timeline = await flows.listContactEvents({ message_id: message.id }, { order: { occurred_at: "ASC" } })
-    expect(timeline.map((e) => e.type).sort()).toEqual(
-      ["email.clicked", "email.delivered", "email.opened", "email.processed", "email.sent"]
-    )
+    expect(timeline.map((e) => e.type).sort()).toEqual([
+      "email.clicked",
+      "email.delivered",
+      "email.opened",
+      "email.processed",
+      "email.sent",
+    ])
   })
 
   it("refuses forged, unsigned, stale and malformed SendGrid events and changes nothing", async () => {
@@ -150,7 +158,12 @@ storeTestRunner(({ api, getContainer, store }) => {
     // SendGrid is back: the owner retries from the outbox, and it goes out once.
     const before = sendgrid.requests.length
     const retried = await api.post(`/admin/flows/messages/${message.id}/retry`, {}, store.adminHeaders)
-    expect(retried.data.message).toMatchObject({ status: "sent", attempts: 4, error: null, provider_id: expect.stringMatching(/^fakeSgMsg/) })
+    expect(retried.data.message).toMatchObject({
+      status: "sent",
+      attempts: 4,
+      error: null,
+      provider_id: expect.stringMatching(/^fakeSgMsg/),
+    })
     expect(sendgrid.requests.length - before).toBe(1)
     const again = await api.post(`/admin/flows/messages/${message.id}/retry`, {}, store.adminHeaders).catch((e) => e.response)
     expect(again.status).toBe(400)
@@ -160,11 +173,22 @@ storeTestRunner(({ api, getContainer, store }) => {
   it("resends an uncertain message only when the owner accepts that it may arrive twice", async () => {
     // As a send whose call timed out leaves it: the mail may have gone out.
     const message = await flows.createMessages({
-      idempotency_key: "flow_u:run_u:hello", flow_id: "flow_u", run_id: "run_u", step_id: "hello", channel: "email",
-      provider: "sendgrid", to: "maybe@example.com", status: "uncertain", subject: "Hello", html: "<p>Hi</p>", text: "Hi",
-      attempts: 1, error: "SendGrid did not answer: timeout of 2000ms exceeded",
+      idempotency_key: "flow_u:run_u:hello",
+      flow_id: "flow_u",
+      run_id: "run_u",
+      step_id: "hello",
+      channel: "email",
+      provider: "sendgrid",
+      to: "maybe@example.com",
+      status: "uncertain",
+      subject: "Hello",
+      html: "<p>Hi</p>",
+      text: "Hi",
+      attempts: 1,
+      error: "SendGrid did not answer: timeout of 2000ms exceeded",
     })
-    const retry = (body: unknown) => api.post(`/admin/flows/messages/${message.id}/retry`, body, store.adminHeaders).catch((e) => e.response)
+    const retry = (body: unknown) =>
+      api.post(`/admin/flows/messages/${message.id}/retry`, body, store.adminHeaders).catch((e) => e.response)
     const before = sendgrid.requests.length
 
     const refused = await retry({})
@@ -174,7 +198,12 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(sendgrid.requests.length).toBe(before)
 
     const confirmed = await retry({ confirm_duplicate_risk: true })
-    expect(confirmed.data.message).toMatchObject({ status: "sent", attempts: 2, error: null, provider_id: expect.stringMatching(/^fakeSgMsg/) })
+    expect(confirmed.data.message).toMatchObject({
+      status: "sent",
+      attempts: 2,
+      error: null,
+      provider_id: expect.stringMatching(/^fakeSgMsg/),
+    })
     expect(sendgrid.requests.length - before).toBe(1)
     const { data } = await api.get("/admin/flows/messages?status=uncertain", store.adminHeaders)
     expect(data.messages).toEqual([])
@@ -199,7 +228,10 @@ storeTestRunner(({ api, getContainer, store }) => {
 
     const email = await api.post("/admin/flows/settings/check-credentials", { channel: "email" }, store.adminHeaders)
     expect(email.data.check).toEqual({
-      channel: "email", provider: "sendgrid", ok: true, detail: "SendGrid accepted the API key (sandbox-mode send from shop@example.com)",
+      channel: "email",
+      provider: "sendgrid",
+      ok: true,
+      detail: "SendGrid accepted the API key (sandbox-mode send from shop@example.com)",
     })
     twilioFake.accountStatus = "suspended"
     const sms = await api.post("/admin/flows/settings/check-credentials", { channel: "sms" }, store.adminHeaders)
@@ -227,12 +259,21 @@ storeTestRunner(({ api, getContainer, store }) => {
     const signed = twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/status`, callback)
     const forged = twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/status`, { ...callback, MessageStatus: "failed" })
     expect((await post("/hooks/flows/twilio/status", { ...signed, body: forged.body })).status).toBe(403)
-    const delivered = await twilioFake.deliver(`${api.defaults.baseURL}/hooks/flows/twilio/status`, `${BACKEND}/hooks/flows/twilio/status`, callback)
+    const delivered = await twilioFake.deliver(
+      `${api.defaults.baseURL}/hooks/flows/twilio/status`,
+      `${BACKEND}/hooks/flows/twilio/status`,
+      callback
+    )
     expect(delivered.status).toBe(204)
     expect(await flows.retrieveMessage(message.id)).toMatchObject({ status: "delivered" })
 
     const inbound = (body: string) =>
-      twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/inbound`, { From: "+14155550123", To: "+15005550006", Body: body, MessageSid: `SM${body.length}${Date.now()}` })
+      twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/inbound`, {
+        From: "+14155550123",
+        To: "+15005550006",
+        Body: body,
+        MessageSid: `SM${body.length}${Date.now()}`,
+      })
     expect((await post("/hooks/flows/twilio/inbound", inbound("  stop "))).status).toBe(200)
     expect(await flows.smsConsentOf("+14155550123")).toBe("unsubscribed")
     expect((await post("/hooks/flows/twilio/inbound", inbound("Unstop"))).status).toBe(200)
@@ -242,7 +283,9 @@ storeTestRunner(({ api, getContainer, store }) => {
       '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Test Store: help at http://storefront.test. Reply STOP to unsubscribe.</Message></Response>'
     )
     const unsigned = await fetch(`${api.defaults.baseURL}/hooks/flows/twilio/inbound`, {
-      method: "POST", body: "From=%2B14155550123&Body=START", headers: { "content-type": "application/x-www-form-urlencoded" },
+      method: "POST",
+      body: "From=%2B14155550123&Body=START",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
     })
     expect(unsigned.status).toBe(401)
   })
@@ -261,7 +304,12 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(await flows.smsConsentOf(phone)).toBe("pending")
 
     // Twilio may post the same message twice: one YES is one piece of evidence.
-    const yes = twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/inbound`, { From: phone, To: "+15005550006", Body: "YES", MessageSid: `SMyes${Date.now()}` })
+    const yes = twilioFake.signedForm(`${BACKEND}/hooks/flows/twilio/inbound`, {
+      From: phone,
+      To: "+15005550006",
+      Body: "YES",
+      MessageSid: `SMyes${Date.now()}`,
+    })
     expect((await post("/hooks/flows/twilio/inbound", yes)).status).toBe(200)
     expect((await post("/hooks/flows/twilio/inbound", yes)).status).toBe(200)
     expect(await flows.smsConsentOf(phone)).toBe("granted")
@@ -282,7 +330,12 @@ storeTestRunner(({ api, getContainer, store }) => {
     const sent = await attempt("hello", { to: "owner@example.com" })
     expect(sent.status).toBe(200)
     expect(sent.data.message).toMatchObject({
-      provider: "sendgrid", status: "sent", to: "owner@example.com", subject: "Hello 3", metadata: { test: true }, run_id: null,
+      provider: "sendgrid",
+      status: "sent",
+      to: "owner@example.com",
+      subject: "Hello 3",
+      metadata: { test: true },
+      run_id: null,
     })
     expect(sendgrid.requests.at(-1)!.body.personalizations[0].to).toEqual([{ email: "owner@example.com" }])
 
@@ -306,10 +359,17 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect((await attempt("hello", { to: "not-an-email" })).status).toBe(400)
     expect((await attempt("text", { to: "+1 415 555" })).data.message).toMatch(/invalid phone number/)
     expect((await attempt("missing", { to: "owner@example.com" })).status).toBe(404)
-    sendgrid.respondNext({ status: 403, body: { errors: [{ field: "from", message: "The from address does not match a verified Sender Identity." }] } })
+    sendgrid.respondNext({
+      status: 403,
+      body: { errors: [{ field: "from", message: "The from address does not match a verified Sender Identity." }] },
+    })
     const refused = await attempt("hello", { to: "owner@example.com" })
     expect(refused.status).toBe(502)
-    expect(refused.data.message).toMatchObject({ status: "failed", error_code: "403", error: expect.stringMatching(/verified Sender Identity/) })
+    expect(refused.data.message).toMatchObject({
+      status: "failed",
+      error_code: "403",
+      error: expect.stringMatching(/verified Sender Identity/),
+    })
   })
 
   it("records an opted-out number (21610) and an invalid one without sending", async () => {

@@ -56,8 +56,7 @@ storeTestRunner(({ api, getContainer, store }) => {
 
   const welcomeSeries = async () => (await flows.listFlows({ handle: "welcome-series" }))[0]
   const contactByEmail = async (email: string) => (await flows.listContacts({ email }))[0]
-  const createFlow = async (name = "Thank you") =>
-    (await api.post("/admin/flows", { name, definition }, store.adminHeaders)).data.flow
+  const createFlow = async (name = "Thank you") => (await api.post("/admin/flows", { name, definition }, store.adminHeaders)).data.flow
 
   it("tells consentCaptured who signed up for what, and starts the welcome series", async () => {
     await api.post(`/admin/flows/${(await welcomeSeries()).id}/activate`, {}, store.adminHeaders)
@@ -127,9 +126,7 @@ storeTestRunner(({ api, getContainer, store }) => {
   it("puts a flow's status back when a flowStatusChanged handler fails", async () => {
     const flow = await createFlow()
     await api.post(`/admin/flows/${flow.id}/activate`, {}, store.adminHeaders)
-    expect(seen.flowStatusChanged).toEqual([
-      { flow: expect.objectContaining({ id: flow.id, status: "active" }), previous_status: "draft" },
-    ])
+    expect(seen.flowStatusChanged).toEqual([{ flow: expect.objectContaining({ id: flow.id, status: "active" }), previous_status: "draft" }])
     failingHook = "flowStatusChanged"
     refused(await attempt(api.post(`/admin/flows/${flow.id}/pause`, {}, store.adminHeaders)), "flowStatusChanged")
     expect((await flows.retrieveFlow(flow.id)).status).toBe("active")

@@ -68,9 +68,14 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       for (const run of runs) {
         const variant = assignVariant(run.id, "ab", definition.steps[0].variants as any)
         const stepId = variant.steps[0].id
-        await service.deliverStepMessage(run, { id: stepId, channel: "email" }, {
-          rendered: { channel: "email", subject: variant.key, html: "<p>x</p>" },
-        }, at)
+        await service.deliverStepMessage(
+          run,
+          { id: stepId, channel: "email" },
+          {
+            rendered: { channel: "email", subject: variant.key, html: "<p>x</p>" },
+          },
+          at
+        )
       }
       return { flow, runs }
     }
@@ -86,7 +91,12 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const conversions = await service.listConversions({})
       expect(conversions).toHaveLength(1)
       expect(conversions[0]).toMatchObject({
-        order_id: "order_1", flow_id: flow.id, message_id: message.id, step_id: message.step_id, touch: "message", currency_code: "eur",
+        order_id: "order_1",
+        flow_id: flow.id,
+        message_id: message.id,
+        step_id: message.step_id,
+        touch: "message",
+        currency_code: "eur",
       })
       expect(Number(conversions[0].amount)).toBe(120.5)
 
@@ -100,12 +110,24 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const { flow, runs } = await sendVariants(["bo@example.com"], at)
       const [clicked] = await service.listMessages({ flow_id: flow.id })
       await service.recordSendGridEvents([
-        { event: "click", sg_event_id: "evt-click-1", email: "bo@example.com", url: "https://shop.test", timestamp: Math.floor(at.getTime() / 1000) + 60, "flows_message_id": clicked.id } as any,
+        {
+          event: "click",
+          sg_event_id: "evt-click-1",
+          email: "bo@example.com",
+          url: "https://shop.test",
+          timestamp: Math.floor(at.getTime() / 1000) + 60,
+          flows_message_id: clicked.id,
+        } as any,
       ])
       // A later message from the shared follow-up step, never clicked.
-      await service.deliverStepMessage({ ...runs[0] }, { id: "follow-up", channel: "email" }, {
-        rendered: { channel: "email", subject: "Again", html: "<p>Again</p>" },
-      }, new Date(at.getTime() + HOUR))
+      await service.deliverStepMessage(
+        { ...runs[0] },
+        { id: "follow-up", channel: "email" },
+        {
+          rendered: { channel: "email", subject: "Again", html: "<p>Again</p>" },
+        },
+        new Date(at.getTime() + HOUR)
+      )
       await service.recordEvent(orderEvent("order_2", "bo@example.com", 30, new Date(Date.now() - HOUR)))
       const [conversion] = await service.listConversions({ order_id: "order_2" })
       expect(conversion).toMatchObject({ message_id: clicked.id, touch: "click" })
@@ -130,8 +152,19 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const report = await service.analytics({ from: new Date(Date.now() - 24 * HOUR), to: new Date(), flow_id: flow.id })
       expect(report.flows).toEqual([
         expect.objectContaining({
-          flow_id: flow.id, name: "A/B", sent: 8, delivered: 7, opened: 2, clicked: 1, failed: 1, converted: 2, unsubscribed: 1,
-          revenue: expect.arrayContaining([{ currency_code: "eur", amount: 50 }, { currency_code: "usd", amount: 20 }]),
+          flow_id: flow.id,
+          name: "A/B",
+          sent: 8,
+          delivered: 7,
+          opened: 2,
+          clicked: 1,
+          failed: 1,
+          converted: 2,
+          unsubscribed: 1,
+          revenue: expect.arrayContaining([
+            { currency_code: "eur", amount: 50 },
+            { currency_code: "usd", amount: 20 },
+          ]),
         }),
       ])
       // One flow in the period: the totals are its figures.
@@ -158,7 +191,12 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       // The flows list shows the same numbers, with the runs still in progress.
       const listed = (await service.flowStats(new Date(Date.now() - 24 * HOUR))).find((row) => row.flow_id === flow.id)
       expect(listed).toMatchObject({ active_runs: 8, sent: 8, opened: 2, clicked: 1, converted: 2 })
-      expect(listed!.revenue).toEqual(expect.arrayContaining([{ currency_code: "eur", amount: 50 }, { currency_code: "usd", amount: 20 }]))
+      expect(listed!.revenue).toEqual(
+        expect.arrayContaining([
+          { currency_code: "eur", amount: 50 },
+          { currency_code: "usd", amount: 20 },
+        ])
+      )
 
       // Another period holds none of it.
       const before = await service.analytics({ from: new Date(Date.now() - 48 * HOUR), to: new Date(Date.now() - 24 * HOUR) })
@@ -176,7 +214,9 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const retried = await service.retrieveMessage(mine.id)
       expect(retried).toMatchObject({ status: "delivered", error: null })
 
-      await expect(service.retryMessage(mine.id)).rejects.toThrow("Only a failed or uncertain message can be retried; this one is delivered")
+      await expect(service.retryMessage(mine.id)).rejects.toThrow(
+        "Only a failed or uncertain message can be retried; this one is delivered"
+      )
       await service.updateContacts({ id: theirs.contact_id!, email_consent: "unsubscribed" })
       await expect(service.retryMessage(theirs.id)).rejects.toThrow("Not retried: unsubscribed from email")
       expect((await service.retrieveMessage(theirs.id)).status).toBe("failed")
@@ -194,9 +234,16 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       // The cap is 10 a day: nine more go out, the eleventh is held back.
       const outcomes: unknown[] = []
       for (let i = 0; i < 10; i++) {
-        outcomes.push(await service.deliverStepMessage(runs[0], { id: `extra-${i}`, channel: "email" }, {
-          rendered: { channel: "email", subject: "More", html: "<p>More</p>" },
-        }, at))
+        outcomes.push(
+          await service.deliverStepMessage(
+            runs[0],
+            { id: `extra-${i}`, channel: "email" },
+            {
+              rendered: { channel: "email", subject: "More", html: "<p>More</p>" },
+            },
+            at
+          )
+        )
       }
       expect(outcomes.filter((o) => o === "sent")).toHaveLength(9)
       expect(outcomes[9]).toBe("skipped")

@@ -46,9 +46,7 @@ moduleIntegrationTestRunner<FlowsModuleService>({
     })
 
     it("counts parallel sign-ups atomically: exactly the limit passes", async () => {
-      const results = await Promise.all(
-        Array.from({ length: 12 }, () => service.consentRateLimited({}, "192.0.2.7", minute))
-      )
+      const results = await Promise.all(Array.from({ length: 12 }, () => service.consentRateLimited({}, "192.0.2.7", minute)))
       expect(results.filter((limited) => !limited)).toHaveLength(3)
     })
 

@@ -77,7 +77,9 @@ moduleIntegrationTestRunner<FlowsModuleService>({
           RETURN NEW;
         END $$`)
       await pg.query(`DROP TRIGGER IF EXISTS test_fail_once ON flows_message`)
-      await pg.query(`CREATE TRIGGER test_fail_once BEFORE UPDATE ON flows_message FOR EACH ROW WHEN (${when}) EXECUTE FUNCTION test_fail_once()`)
+      await pg.query(
+        `CREATE TRIGGER test_fail_once BEFORE UPDATE ON flows_message FOR EACH ROW WHEN (${when}) EXECUTE FUNCTION test_fail_once()`
+      )
     }
 
     it("marks a mail whose call timed out uncertain, never sends it again by itself, and resends it only when told to", async () => {
@@ -135,7 +137,9 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const run = await guestRun("cart_event")
       expect(await service.deliverStepMessage(run, emailStep, rendered)).toBe("sent")
       const [message] = await service.listMessages({ run_id: run.id })
-      const events = [{ event: "delivered", sg_event_id: "evt-fault", email: "cart_event@example.com", timestamp: 1, flows_message_id: message.id }]
+      const events = [
+        { event: "delivered", sg_event_id: "evt-fault", email: "cart_event@example.com", timestamp: 1, flows_message_id: message.id },
+      ]
 
       await failNextMessageUpdate("NEW.status = 'delivered'")
       await expect(service.recordSendGridEvents(events)).rejects.toThrow("injected fault")
@@ -161,7 +165,15 @@ moduleIntegrationTestRunner<FlowsModuleService>({
     })
 
     it("settles an uncertain message with the result of the queued send that finished after its caller gave up", async () => {
-      const draft = { flow_id: "flow_q", run_id: "run_q", step_id: "text", channel: "sms" as const, provider: "twilio", to: "+14155550100", status: "uncertain" as const }
+      const draft = {
+        flow_id: "flow_q",
+        run_id: "run_q",
+        step_id: "text",
+        channel: "sms" as const,
+        provider: "twilio",
+        to: "+14155550100",
+        status: "uncertain" as const,
+      }
       const [sent, refused] = await service.createMessages([
         { ...draft, idempotency_key: "flow_q:run_q:text" },
         { ...draft, idempotency_key: "flow_q:run_q:text-2", step_id: "text-2" },
@@ -169,8 +181,14 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       await service.recordTwilioStatus({ MessageSid: "SMlate", MessageStatus: "delivered" })
 
       await service.recordQueuedOutcome(sent.id, { result: { status: "sent", provider_id: "SMlate" } })
-      expect(await service.retrieveMessage(sent.id)).toMatchObject({ status: "delivered", provider_id: "SMlate", sent_at: expect.any(Date) })
-      await service.recordQueuedOutcome(refused.id, { error: { message: "Twilio 400 (21211): invalid", details: { retryable: false, code: "21211" } } })
+      expect(await service.retrieveMessage(sent.id)).toMatchObject({
+        status: "delivered",
+        provider_id: "SMlate",
+        sent_at: expect.any(Date),
+      })
+      await service.recordQueuedOutcome(refused.id, {
+        error: { message: "Twilio 400 (21211): invalid", details: { retryable: false, code: "21211" } },
+      })
       expect(await service.retrieveMessage(refused.id)).toMatchObject({ status: "failed", error_code: "21211" })
     })
   },

@@ -150,13 +150,21 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const { contact_id } = await service.recordEvent(event)
       await service.updateContacts({ id: contact_id!, email_consent: "unsubscribed" })
       const [run] = await service.claimDueRuns(new Date(Date.now() + 1000))
-      const outcome = await service.deliverStepMessage(run, { id: "email", channel: "email" }, {
-        rendered: { channel: "email", subject: "Hi", html: "<p>Hi</p>" },
-      })
+      const outcome = await service.deliverStepMessage(
+        run,
+        { id: "email", channel: "email" },
+        {
+          rendered: { channel: "email", subject: "Hi", html: "<p>Hi</p>" },
+        }
+      )
       expect(outcome).toBe("skipped")
-      const sms = await service.deliverStepMessage(run, { id: "sms", channel: "sms" }, {
-        rendered: { channel: "sms", text: "Hi" },
-      })
+      const sms = await service.deliverStepMessage(
+        run,
+        { id: "sms", channel: "sms" },
+        {
+          rendered: { channel: "sms", text: "Hi" },
+        }
+      )
       expect(sms).toBe("skipped")
       const messages = await service.listMessages({ run_id: run.id }, { order: { step_id: "ASC" } })
       expect(messages.map((m) => [m.step_id, m.status, m.error, m.to])).toEqual([
@@ -165,9 +173,13 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       ])
       // Asked for on a form but not confirmed by a YES yet (SMS double opt-in): still no text.
       await service.createPhoneConsents({ phone: "+14155550100", state: "pending", state_at: new Date() })
-      const pending = await service.deliverStepMessage(run, { id: "sms-2", channel: "sms" }, {
-        rendered: { channel: "sms", text: "Hi" },
-      })
+      const pending = await service.deliverStepMessage(
+        run,
+        { id: "sms-2", channel: "sms" },
+        {
+          rendered: { channel: "sms", text: "Hi" },
+        }
+      )
       expect(pending).toBe("skipped")
       const [unconfirmed] = await service.listMessages({ run_id: run.id, step_id: "sms-2" })
       expect(unconfirmed.error).toBe("SMS consent not confirmed yet")
@@ -220,7 +232,9 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(await service.shortRecoveryLink("cart_s", `${flow.id}:${run.id}:sms`, noon)).toBe(link)
       expect(link).toMatch(/^http:\/\/localhost:9000\/flows\/r\/[\w-]{12}$/)
       const code = link!.split("/").pop()!
-      expect(await service.deliverStepMessage(run, { id: "sms", channel: "sms" }, { rendered: { channel: "sms", text: `Back: ${link}` } }, noon)).toBe("sent")
+      expect(
+        await service.deliverStepMessage(run, { id: "sms", channel: "sms" }, { rendered: { channel: "sms", text: `Back: ${link}` } }, noon)
+      ).toBe("sent")
       const [text] = await service.listMessages({ run_id: run.id })
 
       // A link-preview fetch leads to the cart but is not a click.
@@ -279,11 +293,15 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       await activeFlow({ ...definition, trigger: { ...definition.trigger, restart_wait_on_activity: true } })
       const withItems = (quantity: number, at: Date) => {
         const event = cartEvent("cart_idle", "idle@example.com", at)
-        event.facts = { cart: { id: "cart_idle", email: "idle@example.com", item_count: quantity, items: [{ variant_id: "v1", quantity }] } }
+        event.facts = {
+          cart: { id: "cart_idle", email: "idle@example.com", item_count: quantity, items: [{ variant_id: "v1", quantity }] },
+        }
         return event
       }
       const t0 = new Date(Date.now() - 30 * 60_000)
-      const { entered: [runId] } = await service.recordEvent(withItems(1, t0))
+      const {
+        entered: [runId],
+      } = await service.recordEvent(withItems(1, t0))
       const [claimed] = await service.claimDueRuns(new Date())
       await service.parkRun(claimed, { step_id: "wait", step_entered_at: t0, next_run_at: new Date(t0.getTime() + 3_600_000), trail: [] })
 

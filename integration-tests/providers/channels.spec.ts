@@ -26,7 +26,13 @@ describe("SendGrid channel, real SDK against the fake", () => {
   beforeAll(async () => {
     await fake.start()
     channel = new SendGridChannel(
-      { apiKey: fake.apiKey, from: { email: "shop@example.com", name: "Shop" }, dataResidency: "eu", apiBaseUrl: fake.url, webhookMaxAgeSeconds: 600 },
+      {
+        apiKey: fake.apiKey,
+        from: { email: "shop@example.com", name: "Shop" },
+        dataResidency: "eu",
+        apiBaseUrl: fake.url,
+        webhookMaxAgeSeconds: 600,
+      },
       2000
     )
   })
@@ -39,7 +45,10 @@ describe("SendGrid channel, real SDK against the fake", () => {
     expect(body).toMatchObject({
       from: { email: "shop@example.com", name: "Shop" },
       subject: "Your cart",
-      content: [{ type: "text/plain", value: "Hi" }, { type: "text/html", value: "<p>Hi</p>" }],
+      content: [
+        { type: "text/plain", value: "Hi" },
+        { type: "text/html", value: "<p>Hi</p>" },
+      ],
       categories: ["flow:flow_1", "step:reminder"],
       personalizations: [
         {
@@ -123,7 +132,13 @@ describe("SendGrid channel, real SDK against the fake", () => {
     const closedUrl = closed.url
     await closed.stop()
     const unreachable = new SendGridChannel(
-      { apiKey: fake.apiKey, from: { email: "shop@example.com" }, dataResidency: "global", apiBaseUrl: closedUrl, webhookMaxAgeSeconds: 600 },
+      {
+        apiKey: fake.apiKey,
+        from: { email: "shop@example.com" },
+        dataResidency: "global",
+        apiBaseUrl: closedUrl,
+        webhookMaxAgeSeconds: 600,
+      },
       2000
     )
     const error: ProviderError = await unreachable.deliver(message).catch((e) => e)
@@ -134,8 +149,13 @@ describe("SendGrid channel, real SDK against the fake", () => {
   it("adds the reply-to address and the unsubscribe group when they are set", async () => {
     const withGroup = new SendGridChannel(
       {
-        apiKey: fake.apiKey, from: { email: "shop@example.com" }, replyTo: "help@example.com", unsubscribeGroupId: 4242,
-        dataResidency: "global", apiBaseUrl: fake.url, webhookMaxAgeSeconds: 600,
+        apiKey: fake.apiKey,
+        from: { email: "shop@example.com" },
+        replyTo: "help@example.com",
+        unsubscribeGroupId: 4242,
+        dataResidency: "global",
+        apiBaseUrl: fake.url,
+        webhookMaxAgeSeconds: 600,
       },
       2000
     )
@@ -202,7 +222,13 @@ describe("Twilio channel, real SDK against the fake", () => {
 
   it("sends from a Messaging Service when one is set", async () => {
     const service = new TwilioChannel(
-      { accountSid: fake.accountSid, authToken: fake.authToken, messagingServiceSid: `MG${"a".repeat(32)}`, apiBaseUrl: fake.url, maxSegments: 4 },
+      {
+        accountSid: fake.accountSid,
+        authToken: fake.authToken,
+        messagingServiceSid: `MG${"a".repeat(32)}`,
+        apiBaseUrl: fake.url,
+        maxSegments: 4,
+      },
       "https://api.example.com/hooks/flows/twilio/status",
       2000
     )

@@ -16,7 +16,15 @@ export class RecordingChannel implements Channel {
 }
 
 export const messageNumber = (i: number) =>
-  ({ id: `m${i}`, idempotency_key: `k${i}`, channel: "email", to: "a@example.com", flow_id: "f", run_id: "r", step_id: "s" }) as OutgoingMessage
+  ({
+    id: `m${i}`,
+    idempotency_key: `k${i}`,
+    channel: "email",
+    to: "a@example.com",
+    flow_id: "f",
+    run_id: "r",
+    step_id: "s",
+  }) as OutgoingMessage
 
 /** No window of one second holds more than `perSecond` calls (with a little timer slack). */
 export function expectAtMost(calls: number[], perSecond: number) {

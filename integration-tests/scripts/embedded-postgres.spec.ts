@@ -20,7 +20,7 @@ ensurePostgres({ dataDir: process.argv[1], log: () => {}, embeddedUnlessUrl: tru
 })`
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
     if (await check()) {
       return true
     }

@@ -52,7 +52,10 @@ export function refuseMalformedInput(req: MedusaRequest, _res: MedusaResponse, n
   const nested = Object.entries(req.query).find(([, value]) => nestsTooDeeply(value))
   if (nested) {
     return next(
-      new MedusaError(MedusaError.Types.INVALID_DATA, `The query parameter "${nested[0]}" is nested too deeply: use at most one level, as in ${nested[0]}[key]=value.`)
+      new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        `The query parameter "${nested[0]}" is nested too deeply: use at most one level, as in ${nested[0]}[key]=value.`
+      )
     )
   }
   next()

@@ -21,8 +21,7 @@ export function readPath(source: unknown, path: string): unknown {
   return current
 }
 
-const isPresent = (value: unknown) =>
-  value !== undefined && value !== null && !(typeof value === "string" && value.trim() === "")
+const isPresent = (value: unknown) => value !== undefined && value !== null && !(typeof value === "string" && value.trim() === "")
 
 /** Numbers compare as numbers, two dates as dates, anything else does not compare. */
 function comparable(a: unknown, b: unknown): [number, number] | null {

@@ -22,8 +22,18 @@ export type RunStatus = (typeof RUN_STATUSES)[number]
  * it is never sent again automatically; the outbox shows it, and a manual retry warns of a duplicate.
  */
 export const MESSAGE_STATUSES = [
-  "sending", "retrying", "uncertain", "sent", "delivered", "opened", "clicked",
-  "skipped", "failed", "bounced", "dropped", "undelivered",
+  "sending",
+  "retrying",
+  "uncertain",
+  "sent",
+  "delivered",
+  "opened",
+  "clicked",
+  "skipped",
+  "failed",
+  "bounced",
+  "dropped",
+  "undelivered",
 ] as const
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number]
 
@@ -49,9 +59,7 @@ export type EmailConsentMode = (typeof EMAIL_CONSENT_MODES)[number]
 export const DURATION_UNITS = ["seconds", "minutes", "hours", "days"] as const
 export type DurationUnit = (typeof DURATION_UNITS)[number]
 
-export const CONDITION_OPERATORS = [
-  "eq", "neq", "gt", "gte", "lt", "lte", "exists", "not_exists", "contains", "in", "not_in",
-] as const
+export const CONDITION_OPERATORS = ["eq", "neq", "gt", "gte", "lt", "lte", "exists", "not_exists", "contains", "in", "not_in"] as const
 export type ConditionOperator = (typeof CONDITION_OPERATORS)[number]
 
 /** Whether the operator's value is a list. */

@@ -164,9 +164,7 @@ const definitionObjectSchema = z
     }),
     exit: z
       .object({
-        events: z
-          .array(z.strictObject({ event: z.enum(EXIT_EVENTS), match: z.array(z.enum(MATCH_KEYS)).min(1).optional() }))
-          .optional(),
+        events: z.array(z.strictObject({ event: z.enum(EXIT_EVENTS), match: z.array(z.enum(MATCH_KEYS)).min(1).optional() })).optional(),
         conditions: conditionGroupSchema.optional(),
       })
       .optional(),
@@ -250,9 +248,7 @@ export class FlowDefinitionError extends Error {
 export function parseFlowDefinition(input: unknown): FlowDefinition {
   const result = flowDefinitionSchema.safeParse(input)
   if (!result.success) {
-    throw new FlowDefinitionError(
-      result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }))
-    )
+    throw new FlowDefinitionError(result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })))
   }
   return result.data
 }

@@ -10,11 +10,7 @@ const normalize = (key: MatchKey, value: string | null | undefined) =>
  * Whether an event ends a run: the flow lists it as an exit event and the two share one of the
  * identifiers it matches on (by default any of cart, order, customer or email).
  */
-export function exitEventMatches(
-  definition: FlowDefinition,
-  event: { name: string } & Identifiers,
-  subject: Identifiers
-): boolean {
+export function exitEventMatches(definition: FlowDefinition, event: { name: string } & Identifiers, subject: Identifiers): boolean {
   return (definition.exit?.events ?? []).some((exit) => {
     if (exit.event !== event.name) {
       return false

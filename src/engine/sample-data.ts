@@ -2,13 +2,25 @@ import { buildTemplateVariables, type TemplateVariables } from "./template-varia
 
 const items = [
   {
-    title: "Canvas Tote", product_title: "Canvas Tote", variant_title: "Natural", quantity: 1, unit_price: 35,
-    thumbnail: "https://images.example.com/tote.jpg", product_id: "prod_sample_tote", variant_id: "variant_sample_tote",
+    title: "Canvas Tote",
+    product_title: "Canvas Tote",
+    variant_title: "Natural",
+    quantity: 1,
+    unit_price: 35,
+    thumbnail: "https://images.example.com/tote.jpg",
+    product_id: "prod_sample_tote",
+    variant_id: "variant_sample_tote",
     product_handle: "canvas-tote",
   },
   {
-    title: "Enamel Mug", product_title: "Enamel Mug", variant_title: "Blue", quantity: 2, unit_price: 14.5,
-    thumbnail: "https://images.example.com/mug.jpg", product_id: "prod_sample_mug", variant_id: "variant_sample_mug",
+    title: "Enamel Mug",
+    product_title: "Enamel Mug",
+    variant_title: "Blue",
+    quantity: 2,
+    unit_price: 14.5,
+    thumbnail: "https://images.example.com/mug.jpg",
+    product_id: "prod_sample_mug",
+    variant_id: "variant_sample_mug",
     product_handle: "enamel-mug",
   },
 ]
@@ -29,8 +41,16 @@ export function sampleTemplateVariables(kind: "cart" | "order" | "customer"): Te
     order:
       kind === "order"
         ? {
-            id: "order_sample", display_id: 1001, email: customer.email, currency_code: "usd", items,
-            subtotal: 64, shipping_total: 5, tax_total: 0, total: 69, created_at: "2026-01-15T10:00:00Z",
+            id: "order_sample",
+            display_id: 1001,
+            email: customer.email,
+            currency_code: "usd",
+            items,
+            subtotal: 64,
+            shipping_total: 5,
+            tax_total: 0,
+            total: 69,
+            created_at: "2026-01-15T10:00:00Z",
           }
         : null,
     store,
@@ -40,7 +60,14 @@ export function sampleTemplateVariables(kind: "cart" | "order" | "customer"): Te
     reviewUrl: "https://shop.example.com/products/{product_handle}#reviews",
     recommendations:
       kind === "order"
-        ? [{ title: "Linen Napkins", thumbnail: "https://images.example.com/napkins.jpg", url: "https://shop.example.com/products/linen-napkins", product_id: "prod_sample_napkins" }]
+        ? [
+            {
+              title: "Linen Napkins",
+              thumbnail: "https://images.example.com/napkins.jpg",
+              url: "https://shop.example.com/products/linen-napkins",
+              product_id: "prod_sample_napkins",
+            },
+          ]
         : [],
   })
 }

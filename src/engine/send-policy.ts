@@ -23,9 +23,7 @@ export type SendFacts = {
 }
 
 export type SendDecision =
-  | { action: "skip"; reason: string }
-  | { action: "defer"; until: Date; reason: "quiet_hours" }
-  | { action: "send"; to: string }
+  { action: "skip"; reason: string } | { action: "defer"; until: Date; reason: "quiet_hours" } | { action: "send"; to: string }
 
 /**
  * Why the recipient may not get a flow message on this channel, or null. SMS is opt-in only and the
@@ -63,8 +61,7 @@ export function decideSend(facts: SendFacts, now: Date): SendDecision {
   if (refusal) {
     return { action: "skip", reason: refusal }
   }
-  const quietUntil =
-    facts.channel === "sms" && facts.quiet_hours ? quietHoursEnd(now, facts.quiet_hours, facts.timezone) : null
+  const quietUntil = facts.channel === "sms" && facts.quiet_hours ? quietHoursEnd(now, facts.quiet_hours, facts.timezone) : null
   if (quietUntil) {
     return { action: "defer", until: quietUntil, reason: "quiet_hours" }
   }

@@ -8,11 +8,7 @@ export function templateIssuesOf(definition: FlowDefinition): StepTemplateIssue[
   const issues: StepTemplateIssue[] = []
   walkSteps(definition.steps, (step) => {
     const found =
-      step.type === "send_email"
-        ? validateEmailTemplate(step.template)
-        : step.type === "send_sms"
-          ? validateSmsTemplate(step.template)
-          : []
+      step.type === "send_email" ? validateEmailTemplate(step.template) : step.type === "send_sms" ? validateSmsTemplate(step.template) : []
     issues.push(...found.map((issue) => ({ ...issue, path: `steps.${step.id}.${issue.field}` })))
   })
   return issues

@@ -1,12 +1,6 @@
 import { convert } from "html-to-text"
 import { Liquid } from "liquidjs"
-import {
-  LIQUID_LIMITS,
-  MAX_EMAIL_HTML_CHARS,
-  MAX_EMAIL_TEXT_CHARS,
-  MAX_SMS_BODY_CHARS,
-  MemoryChargedCaptureTag,
-} from "./template-limits"
+import { LIQUID_LIMITS, MAX_EMAIL_HTML_CHARS, MAX_EMAIL_TEXT_CHARS, MAX_SMS_BODY_CHARS, MemoryChargedCaptureTag } from "./template-limits"
 import type { TemplateVariables } from "./template-variables"
 
 const SHARED = { strictFilters: true, strictVariables: false, ownPropertyOnly: true, templates: {}, ...LIQUID_LIMITS }

@@ -34,7 +34,14 @@ export function DailyChart({ days }: { days: Day[] }) {
             {SERIES.map((series, j) => {
               const barHeight = (day[series.key] / max) * height
               return (
-                <rect key={series.key} x={j * barWidth + barWidth / 2} y={height - barHeight} width={barWidth - 1} height={barHeight} fill={series.color}>
+                <rect
+                  key={series.key}
+                  x={j * barWidth + barWidth / 2}
+                  y={height - barHeight}
+                  width={barWidth - 1}
+                  height={barHeight}
+                  fill={series.color}
+                >
                   <title>{`${day.day}: ${day[series.key]} ${series.label.toLowerCase()}`}</title>
                 </rect>
               )
@@ -45,7 +52,9 @@ export function DailyChart({ days }: { days: Day[] }) {
       <figcaption className="flex gap-4">
         {SERIES.map((series) => (
           <span key={series.key} className="flex items-center gap-1">
-            <svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill={series.color} /></svg>
+            <svg width="10" height="10" aria-hidden="true">
+              <rect width="10" height="10" fill={series.color} />
+            </svg>
             <Text size="xsmall">{series.label}</Text>
           </span>
         ))}

@@ -11,18 +11,40 @@ const EXIT_EVENT_TEXT: Record<ExitEvent, string> = {
 
 const NEW_GROUP = { all: [{ field: "cart.item_count", op: "gt", value: 0 }] }
 
-function OptionalConditions({ title, hint, group, onChange }: { title: string; hint: string; group?: Json; onChange: (g: Json | undefined) => void }) {
+function OptionalConditions({
+  title,
+  hint,
+  group,
+  onChange,
+}: {
+  title: string
+  hint: string
+  group?: Json
+  onChange: (g: Json | undefined) => void
+}) {
   return (
     <div className="flex flex-col gap-2">
-      <Text size="small" weight="plus">{title}</Text>
-      <Text size="xsmall" className="text-ui-fg-subtle">{hint}</Text>
+      <Text size="small" weight="plus">
+        {title}
+      </Text>
+      <Text size="xsmall" className="text-ui-fg-subtle">
+        {hint}
+      </Text>
       {group ? (
         <>
           <ConditionsEditor label={title} group={group} onChange={(g) => onChange((g.all ?? g.any).length ? g : undefined)} />
-          <div><Button size="small" variant="transparent" onClick={() => onChange(undefined)}>Remove all</Button></div>
+          <div>
+            <Button size="small" variant="transparent" onClick={() => onChange(undefined)}>
+              Remove all
+            </Button>
+          </div>
         </>
       ) : (
-        <div><Button size="small" variant="secondary" onClick={() => onChange(NEW_GROUP)}>Add conditions</Button></div>
+        <div>
+          <Button size="small" variant="secondary" onClick={() => onChange(NEW_GROUP)}>
+            Add conditions
+          </Button>
+        </div>
       )}
     </div>
   )
@@ -33,7 +55,9 @@ export function FlowRules({ definition, onChange }: { definition: Json; onChange
   const exit = definition.exit ?? {}
   const events: Json[] = exit.events ?? []
   const setExit = (next: Json) => {
-    const cleaned = Object.fromEntries(Object.entries({ ...exit, ...next }).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length)))
+    const cleaned = Object.fromEntries(
+      Object.entries({ ...exit, ...next }).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length))
+    )
     const { exit: _previous, ...rest } = definition
     onChange(Object.keys(cleaned).length ? { ...rest, exit: cleaned } : rest)
   }
@@ -52,13 +76,19 @@ export function FlowRules({ definition, onChange }: { definition: Json; onChange
         }}
       />
       <fieldset className="flex flex-col gap-2">
-        <legend><Text size="small" weight="plus">End the run when</Text></legend>
+        <legend>
+          <Text size="small" weight="plus">
+            End the run when
+          </Text>
+        </legend>
         {EXIT_EVENTS.map((event) => {
           const id = `exit-${event}`
           return (
             <div key={event} className="flex items-center gap-2">
               <Checkbox id={id} checked={events.some((e) => e.event === event)} onCheckedChange={(on) => toggleEvent(event, on === true)} />
-              <Label htmlFor={id} size="small">{EXIT_EVENT_TEXT[event]} <span className="text-ui-fg-subtle font-mono text-xs">{event}</span></Label>
+              <Label htmlFor={id} size="small">
+                {EXIT_EVENT_TEXT[event]} <span className="text-ui-fg-subtle font-mono text-xs">{event}</span>
+              </Label>
             </div>
           )
         })}

@@ -26,10 +26,18 @@ export function PerformanceTable({ label, rows }: { label: string; rows: (Perfor
           <Table.Row key={row.key}>
             <Table.Cell>{row.name}</Table.Cell>
             <Table.Cell className="text-right">{row.sent}</Table.Cell>
-            <Table.Cell className="text-right">{row.delivered} <span className="text-ui-fg-subtle">({percent(row.delivered, row.sent)})</span></Table.Cell>
-            <Table.Cell className="text-right">{row.opened} <span className="text-ui-fg-subtle">({percent(row.opened, row.sent)})</span></Table.Cell>
-            <Table.Cell className="text-right">{row.clicked} <span className="text-ui-fg-subtle">({percent(row.clicked, row.sent)})</span></Table.Cell>
-            <Table.Cell className="text-right">{row.converted} <span className="text-ui-fg-subtle">({percent(row.converted, row.sent)})</span></Table.Cell>
+            <Table.Cell className="text-right">
+              {row.delivered} <span className="text-ui-fg-subtle">({percent(row.delivered, row.sent)})</span>
+            </Table.Cell>
+            <Table.Cell className="text-right">
+              {row.opened} <span className="text-ui-fg-subtle">({percent(row.opened, row.sent)})</span>
+            </Table.Cell>
+            <Table.Cell className="text-right">
+              {row.clicked} <span className="text-ui-fg-subtle">({percent(row.clicked, row.sent)})</span>
+            </Table.Cell>
+            <Table.Cell className="text-right">
+              {row.converted} <span className="text-ui-fg-subtle">({percent(row.converted, row.sent)})</span>
+            </Table.Cell>
             <Table.Cell className="text-right">{money(row.revenue)}</Table.Cell>
             <Table.Cell className="text-right">{row.unsubscribed}</Table.Cell>
             <Table.Cell className="text-right">{row.failed}</Table.Cell>

@@ -4,7 +4,9 @@ import { Text } from "@medusajs/ui"
 export function Loading({ what }: { what: string }) {
   return (
     <div className="px-6 py-4" role="status" aria-live="polite">
-      <Text size="small" className="text-ui-fg-subtle">Loading {what}…</Text>
+      <Text size="small" className="text-ui-fg-subtle">
+        Loading {what}…
+      </Text>
     </div>
   )
 }
@@ -12,7 +14,9 @@ export function Loading({ what }: { what: string }) {
 export function Empty({ children }: { children: React.ReactNode }) {
   return (
     <div className="px-6 py-8 text-center">
-      <Text size="small" className="text-ui-fg-subtle">{children}</Text>
+      <Text size="small" className="text-ui-fg-subtle">
+        {children}
+      </Text>
     </div>
   )
 }
@@ -20,7 +24,9 @@ export function Empty({ children }: { children: React.ReactNode }) {
 export function Failed({ error }: { error: unknown }) {
   return (
     <div className="px-6 py-4" role="alert">
-      <Text size="small" className="text-ui-fg-error">{error instanceof Error ? error.message : String(error)}</Text>
+      <Text size="small" className="text-ui-fg-error">
+        {error instanceof Error ? error.message : String(error)}
+      </Text>
     </div>
   )
 }

@@ -62,9 +62,17 @@ export function TemplateEditor({ flowId, step, onChange }: Props) {
           const set = (next: string) => onChange({ ...template, [field.key]: next || undefined })
           return (
             <div key={field.key} className="flex flex-col gap-1">
-              <Label htmlFor={inputId} size="small">{field.label}</Label>
+              <Label htmlFor={inputId} size="small">
+                {field.label}
+              </Label>
               {field.rows ? (
-                <Textarea id={inputId} rows={field.rows} className="font-mono text-xs" value={value} onChange={(e) => set(e.target.value)} />
+                <Textarea
+                  id={inputId}
+                  rows={field.rows}
+                  className="font-mono text-xs"
+                  value={value}
+                  onChange={(e) => set(e.target.value)}
+                />
               ) : (
                 <Input id={inputId} size="small" value={value} onChange={(e) => set(e.target.value)} />
               )}
@@ -73,32 +81,66 @@ export function TemplateEditor({ flowId, step, onChange }: Props) {
         })}
         <div className="flex items-end gap-2">
           <div className="flex flex-1 flex-col gap-1">
-            <Label htmlFor={`${step.id}-test-to`} size="small">{sms ? "Send a test to this number" : "Send a test to this address"}</Label>
-            <Input id={`${step.id}-test-to`} size="small" value={to} placeholder={sms ? "+12025550143" : "you@example.com"} onChange={(e) => setTo(e.target.value)} />
+            <Label htmlFor={`${step.id}-test-to`} size="small">
+              {sms ? "Send a test to this number" : "Send a test to this address"}
+            </Label>
+            <Input
+              id={`${step.id}-test-to`}
+              size="small"
+              value={to}
+              placeholder={sms ? "+12025550143" : "you@example.com"}
+              onChange={(e) => setTo(e.target.value)}
+            />
           </div>
           <Button size="small" variant="secondary" disabled={!to || sendTest.isPending} onClick={() => sendTest.mutate()}>
             Send test
           </Button>
         </div>
-        <Text size="xsmall" className="text-ui-fg-subtle">A test uses the saved template and sample data; it goes to the outbox like any message.</Text>
+        <Text size="xsmall" className="text-ui-fg-subtle">
+          A test uses the saved template and sample data; it goes to the outbox like any message.
+        </Text>
       </div>
       <div className="flex flex-col gap-2">
         <div className="flex flex-col gap-1">
-          <Label htmlFor={`${step.id}-preview-data`} size="small">Preview with</Label>
+          <Label htmlFor={`${step.id}-preview-data`} size="small">
+            Preview with
+          </Label>
           <Select value={data} onValueChange={setData}>
-            <Select.Trigger id={`${step.id}-preview-data`} aria-label="Preview with"><Select.Value /></Select.Trigger>
+            <Select.Trigger id={`${step.id}-preview-data`} aria-label="Preview with">
+              <Select.Value />
+            </Select.Trigger>
             <Select.Content>
               <Select.Item value="sample:cart">Sample cart</Select.Item>
               <Select.Item value="sample:order">Sample order</Select.Item>
               <Select.Item value="sample:customer">Sample customer</Select.Item>
-              {subjects.data?.carts.map((cart) => <Select.Item key={cart.id} value={`cart:${cart.id}`}>Cart of {cart.email}</Select.Item>)}
-              {subjects.data?.orders.map((order) => <Select.Item key={order.id} value={`order:${order.id}`}>Order #{order.display_id} ({order.email})</Select.Item>)}
-              {subjects.data?.customers.map((customer) => <Select.Item key={customer.id} value={`customer:${customer.id}`}>Customer {customer.email}</Select.Item>)}
+              {subjects.data?.carts.map((cart) => (
+                <Select.Item key={cart.id} value={`cart:${cart.id}`}>
+                  Cart of {cart.email}
+                </Select.Item>
+              ))}
+              {subjects.data?.orders.map((order) => (
+                <Select.Item key={order.id} value={`order:${order.id}`}>
+                  Order #{order.display_id} ({order.email})
+                </Select.Item>
+              ))}
+              {subjects.data?.customers.map((customer) => (
+                <Select.Item key={customer.id} value={`customer:${customer.id}`}>
+                  Customer {customer.email}
+                </Select.Item>
+              ))}
             </Select.Content>
           </Select>
         </div>
-        {preview.isLoading && <Text size="small" className="text-ui-fg-subtle">Rendering…</Text>}
-        {preview.error && <Text size="small" className="text-ui-fg-error" role="alert">{errorMessage(preview.error)}</Text>}
+        {preview.isLoading && (
+          <Text size="small" className="text-ui-fg-subtle">
+            Rendering…
+          </Text>
+        )}
+        {preview.error && (
+          <Text size="small" className="text-ui-fg-error" role="alert">
+            {errorMessage(preview.error)}
+          </Text>
+        )}
         {preview.data && sms && (
           <div className="flex flex-col gap-1" data-testid="sms-preview">
             <div className="bg-ui-bg-subtle whitespace-pre-wrap rounded-lg p-3 text-sm">{preview.data.preview.body}</div>
@@ -109,11 +151,14 @@ export function TemplateEditor({ flowId, step, onChange }: Props) {
         )}
         {preview.data && !sms && (
           <div className="flex flex-col gap-1">
-            <Text size="small" weight="plus" data-testid="email-preview-subject">{preview.data.preview.subject}</Text>
+            <Text size="small" weight="plus" data-testid="email-preview-subject">
+              {preview.data.preview.subject}
+            </Text>
             <iframe
               title={`Preview of ${step.id}`}
               sandbox=""
-              className="w-full rounded-lg border" style={{ height: 480 }}
+              className="w-full rounded-lg border"
+              style={{ height: 480 }}
               srcDoc={preview.data.preview.html}
             />
           </div>

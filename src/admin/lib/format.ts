@@ -32,7 +32,6 @@ export function triggerLabel(event: string | string[]): string {
   return [event].flat().join(" or ")
 }
 
-
 /** Revenue per currency, e.g. "$1,200.00 · €80.00"; orders in different currencies are never added up. */
 export function money(revenue: Revenue[] | undefined): string {
   if (!revenue?.length) {

@@ -11,10 +11,12 @@ type Activity = { contact: Json | null; evidence: Json[]; runs: Json[]; timeline
 
 /** The timeline merges what the customer did (events) with what they were sent (messages), newest first. */
 function timelineOf(data: Activity) {
-  const events = data.timeline
-    .filter((e) => !e.type.startsWith("message."))
-    .map((e) => ({ id: e.id, at: e.occurred_at, label: e.type }))
-  const messages = data.messages.map((m) => ({ id: m.id, at: m.created_at, label: `${m.channel} “${m.subject ?? m.step_id}” ${m.status}${m.error ? `: ${m.error}` : ""}` }))
+  const events = data.timeline.filter((e) => !e.type.startsWith("message.")).map((e) => ({ id: e.id, at: e.occurred_at, label: e.type }))
+  const messages = data.messages.map((m) => ({
+    id: m.id,
+    at: m.created_at,
+    label: `${m.channel} “${m.subject ?? m.step_id}” ${m.status}${m.error ? `: ${m.error}` : ""}`,
+  }))
   return [...events, ...messages].sort((a, b) => b.at.localeCompare(a.at))
 }
 
@@ -25,37 +27,59 @@ const CustomerFlowsWidget = ({ data: customer }: DetailWidgetProps<AdminCustomer
   })
   return (
     <Container className="divide-y p-0" data-flows-widget>
-      <div className="px-6 py-4"><Heading level="h2">Flows</Heading></div>
+      <div className="px-6 py-4">
+        <Heading level="h2">Flows</Heading>
+      </div>
       {activity.isLoading && <Loading what="flow activity" />}
       {activity.error && <Failed error={activity.error} />}
       {activity.data && !activity.data.contact && <Empty>No flow activity for this customer yet.</Empty>}
       {activity.data?.contact && (
         <>
           <div className="flex flex-col gap-1 px-6 py-4">
-            <Text size="small" weight="plus">Consent</Text>
+            <Text size="small" weight="plus">
+              Consent
+            </Text>
             {CHANNELS.map((channel) => {
               const evidence = activity.data.evidence.find((e) => e.channel === channel)
               return (
                 <Text key={channel} size="small">
                   {channel === "email" ? "Email" : "SMS"}: <Badge size="2xsmall">{activity.data.contact![`${channel}_consent`]}</Badge>
-                  {evidence && <span className="text-ui-fg-subtle"> · {evidence.source}, {dateTime(evidence.created_at)}, “{evidence.text}”{evidence.ip ? ` from ${evidence.ip}` : ""}</span>}
+                  {evidence && (
+                    <span className="text-ui-fg-subtle">
+                      {" "}
+                      · {evidence.source}, {dateTime(evidence.created_at)}, “{evidence.text}”{evidence.ip ? ` from ${evidence.ip}` : ""}
+                    </span>
+                  )}
                 </Text>
               )
             })}
           </div>
           <div className="flex flex-col gap-1 px-6 py-4">
-            <Text size="small" weight="plus">Runs in progress</Text>
-            {!activity.data.runs.length && <Text size="small" className="text-ui-fg-subtle">None.</Text>}
+            <Text size="small" weight="plus">
+              Runs in progress
+            </Text>
+            {!activity.data.runs.length && (
+              <Text size="small" className="text-ui-fg-subtle">
+                None.
+              </Text>
+            )}
             {activity.data.runs.map((run) => (
               <Text key={run.id} size="small">
-                <Badge size="2xsmall" color={STATUS_COLOR.active}>{run.step_id ?? "starting"}</Badge> next step {dateTime(run.next_run_at)}
+                <Badge size="2xsmall" color={STATUS_COLOR.active}>
+                  {run.step_id ?? "starting"}
+                </Badge>{" "}
+                next step {dateTime(run.next_run_at)}
               </Text>
             ))}
           </div>
           <div className="flex flex-col gap-1 px-6 py-4" data-testid="flows-timeline">
-            <Text size="small" weight="plus">Timeline</Text>
+            <Text size="small" weight="plus">
+              Timeline
+            </Text>
             {timelineOf(activity.data).map((entry) => (
-              <Text key={entry.id} size="small"><span className="text-ui-fg-subtle">{dateTime(entry.at)}</span> {entry.label}</Text>
+              <Text key={entry.id} size="small">
+                <span className="text-ui-fg-subtle">{dateTime(entry.at)}</span> {entry.label}
+              </Text>
             ))}
           </div>
         </>

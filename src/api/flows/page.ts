@@ -22,7 +22,10 @@ export function sendPage(
   status: number,
   page: { store: string; title: string; text: string; action?: string; choices?: PageChoice[] }
 ) {
-  res.status(status).type("text/html").send(renderHtml(PAGE, { choices: [], ...page }))
+  res
+    .status(status)
+    .type("text/html")
+    .send(renderHtml(PAGE, { choices: [], ...page }))
 }
 
 /** A link whose token is bad or expired gets a page that says so; any other error goes on to Medusa. */

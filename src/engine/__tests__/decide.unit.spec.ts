@@ -18,13 +18,19 @@ describe("decide", () => {
 
   it("waits until a duration has passed since the run entered the step", () => {
     expect(decide(basic, run(), {}, at(10))).toEqual({
-      type: "wait", step_id: "wait", step_entered_at: T0, until: at(60), trail: [],
+      type: "wait",
+      step_id: "wait",
+      step_entered_at: T0,
+      until: at(60),
+      trail: [],
     })
   })
 
   it("sends once the wait is over, recording the elapsed wait", () => {
     expect(decide(basic, run("wait"), {}, at(61))).toMatchObject({
-      type: "send", step_id: "first", step: { type: "send_email" },
+      type: "send",
+      step_id: "first",
+      step: { type: "send_email" },
       trail: [{ step_id: "wait", type: "wait", outcome: "elapsed" }],
     })
   })
@@ -48,7 +54,8 @@ describe("decide", () => {
     const morning = flow([{ id: "w", type: "wait", duration: { amount: 1, unit: "hours" }, until_time: "09:00" }, email("m")])
     // 10:00Z + 1h = 11:00Z = 06:00 in New York (EST, UTC-5) → 09:00 EST = 14:00Z the same day.
     expect(decide(morning, run(null, T0, "America/New_York"), {}, at(5))).toMatchObject({
-      type: "wait", until: new Date("2026-03-02T14:00:00Z"),
+      type: "wait",
+      until: new Date("2026-03-02T14:00:00Z"),
     })
     // 11:00Z = 20:00 in Tokyo (UTC+9) → 09:00 next day = 00:00Z on March 3.
     expect(decide(morning, run(null, T0, "Asia/Tokyo"), {}, at(5))).toMatchObject({
@@ -64,17 +71,22 @@ describe("decide", () => {
     const waitForOpen = (onTimeout?: "exit") =>
       flow([
         {
-          id: "until-open", type: "wait_until",
+          id: "until-open",
+          type: "wait_until",
           condition: { all: [{ field: "engagement.opened", op: "eq", value: true }] },
-          timeout: { amount: 2, unit: "days" }, check_every: { amount: 30, unit: "minutes" },
+          timeout: { amount: 2, unit: "days" },
+          check_every: { amount: 30, unit: "minutes" },
           ...(onTimeout ? { on_timeout: onTimeout } : {}),
         },
         email("after"),
       ])
 
     it("checks again later while the condition is false", () => {
-      expect(decide(waitForOpen(), run(), { engagement: { opened: false, clicked: false, ordered: false } }, at(10)))
-        .toMatchObject({ type: "wait", step_id: "until-open", until: at(40) })
+      expect(decide(waitForOpen(), run(), { engagement: { opened: false, clicked: false, ordered: false } }, at(10))).toMatchObject({
+        type: "wait",
+        step_id: "until-open",
+        until: at(40),
+      })
     })
 
     it("never checks later than the timeout", () => {
@@ -82,14 +94,18 @@ describe("decide", () => {
     })
 
     it("goes on as soon as the condition is met", () => {
-      expect(decide(waitForOpen(), run(), { engagement: { opened: true, clicked: false, ordered: false } }, at(10)))
-        .toMatchObject({ type: "send", step_id: "after", trail: [{ step_id: "until-open", outcome: "met" }] })
+      expect(decide(waitForOpen(), run(), { engagement: { opened: true, clicked: false, ordered: false } }, at(10))).toMatchObject({
+        type: "send",
+        step_id: "after",
+        trail: [{ step_id: "until-open", outcome: "met" }],
+      })
     })
 
     it("continues after the timeout by default, or exits when told to", () => {
       const late = at(2 * 24 * 60 + 1)
       expect(decide(waitForOpen(), run(), {}, late)).toMatchObject({
-        type: "send", trail: [{ step_id: "until-open", outcome: "timed_out" }],
+        type: "send",
+        trail: [{ step_id: "until-open", outcome: "timed_out" }],
       })
       expect(decide(waitForOpen("exit"), run(), {}, late)).toMatchObject({ type: "exit", reason: "wait_until_timeout" })
     })
@@ -98,7 +114,8 @@ describe("decide", () => {
   describe("condition", () => {
     const branching = flow([
       {
-        id: "big-cart", type: "condition",
+        id: "big-cart",
+        type: "condition",
         if: { all: [{ field: "cart.total", op: "gte", value: 100 }] },
         then: [email("vip"), { id: "vip-wait", type: "wait", duration: { amount: 1, unit: "days" } }],
         else: [],
@@ -108,7 +125,9 @@ describe("decide", () => {
 
     it("takes the then branch and rejoins after it", () => {
       expect(decide(branching, run(), { cart: { total: 150 } }, T0)).toMatchObject({
-        type: "send", step_id: "vip", trail: [{ step_id: "big-cart", type: "condition", outcome: "then" }],
+        type: "send",
+        step_id: "vip",
+        trail: [{ step_id: "big-cart", type: "condition", outcome: "then" }],
       })
       expect(nextStepId(branching, "vip")).toBe("vip-wait")
       expect(nextStepId(branching, "vip-wait")).toBe("everyone")
@@ -116,7 +135,9 @@ describe("decide", () => {
 
     it("goes straight past an empty else branch", () => {
       expect(decide(branching, run(), { cart: { total: 20 } }, T0)).toMatchObject({
-        type: "send", step_id: "everyone", trail: [{ step_id: "big-cart", outcome: "else" }],
+        type: "send",
+        step_id: "everyone",
+        trail: [{ step_id: "big-cart", outcome: "else" }],
       })
     })
 
@@ -128,7 +149,8 @@ describe("decide", () => {
   describe("split", () => {
     const ab = flow([
       {
-        id: "ab", type: "split",
+        id: "ab",
+        type: "split",
         variants: [
           { key: "a", weight: 80, steps: [email("mail-a")] },
           { key: "b", weight: 20, steps: [email("mail-b")] },
@@ -167,7 +189,8 @@ describe("decide", () => {
   it("exits as soon as an exit condition holds, wherever the run is", () => {
     const withExit = flow([email("m")], { exit: { conditions: { all: [{ field: "cart.completed_at", op: "exists" }] } } })
     expect(decide(withExit, run(), { cart: { completed_at: "2026-03-02T09:00:00Z" } }, T0)).toMatchObject({
-      type: "exit", reason: "exit_condition",
+      type: "exit",
+      reason: "exit_condition",
     })
     expect(decide(withExit, run(), { cart: { completed_at: null } }, T0)).toMatchObject({ type: "send" })
   })
@@ -177,7 +200,9 @@ describe("decide", () => {
       trigger: { event: "cart.updated", filters: { all: [{ field: "cart.item_count", op: "gt", value: 0 }] } },
     })
     expect(decide(filtered, run("w"), { cart: { item_count: 0 } }, at(61))).toMatchObject({
-      type: "exit", reason: "filters_no_longer_match", step_id: "m",
+      type: "exit",
+      reason: "filters_no_longer_match",
+      step_id: "m",
     })
     expect(decide(filtered, run("w"), { cart: { item_count: 2 } }, at(61))).toMatchObject({ type: "send" })
   })
@@ -185,7 +210,8 @@ describe("decide", () => {
   it("completes a run whose last step was a wait", () => {
     const waitOnly = flow([{ id: "w", type: "wait", duration: { amount: 1, unit: "minutes" } }])
     expect(decide(waitOnly, run("w"), {}, at(2))).toEqual({
-      type: "complete", trail: [{ step_id: "w", type: "wait", outcome: "elapsed" }],
+      type: "complete",
+      trail: [{ step_id: "w", type: "wait", outcome: "elapsed" }],
     })
   })
 
@@ -196,17 +222,24 @@ describe("decide", () => {
   it("compresses waits and wait_until timeouts with the time scale, ignoring times of day", () => {
     const compressed = flow([
       { id: "wait", type: "wait", duration: { amount: 1, unit: "hours" }, until_time: "09:00" },
-      { id: "until", type: "wait_until", condition: { all: [{ field: "order.delivered", op: "eq", value: true }] }, timeout: { amount: 1, unit: "days" } },
+      {
+        id: "until",
+        type: "wait_until",
+        condition: { all: [{ field: "order.delivered", op: "eq", value: true }] },
+        timeout: { amount: 1, unit: "days" },
+      },
       email("first"),
     ])
     const seconds = (s: number) => new Date(T0.getTime() + s * 1000)
     // 360x: an hour lasts 10 seconds, a day 4 minutes, the default 5-minute check under a second.
     expect(decide(compressed, run(), {}, T0, { timeScale: 360 })).toMatchObject({ type: "wait", until: seconds(10) })
     expect(decide(compressed, run("until", seconds(10)), {}, seconds(10), { timeScale: 360 })).toMatchObject({
-      type: "wait", until: new Date(seconds(10).getTime() + 300_000 / 360),
+      type: "wait",
+      until: new Date(seconds(10).getTime() + 300_000 / 360),
     })
     expect(decide(compressed, run("until", seconds(10)), {}, seconds(250), { timeScale: 360 })).toMatchObject({
-      type: "send", step_id: "first",
+      type: "send",
+      step_id: "first",
     })
   })
 
@@ -220,7 +253,13 @@ describe("decide", () => {
     expect(decide(stored({ type: "wait", until_time: "noon" }), run("wait"), {}, at(61))).toMatchObject(invalid)
     const until = { type: "wait_until", condition: { all: [{ field: "cart.email", op: "exists" }] } }
     expect(decide(stored({ ...until, timeout: { amount: 1e300, unit: "days" } }), run("wait"), {}, at(61))).toMatchObject(invalid)
-    expect(decide(stored({ ...until, timeout: { amount: 1, unit: "days" }, check_every: { amount: NaN, unit: "minutes" } }), run("wait"), {}, at(61)))
-      .toMatchObject(invalid)
+    expect(
+      decide(
+        stored({ ...until, timeout: { amount: 1, unit: "days" }, check_every: { amount: NaN, unit: "minutes" } }),
+        run("wait"),
+        {},
+        at(61)
+      )
+    ).toMatchObject(invalid)
   })
 })

@@ -51,7 +51,10 @@ describe("conditions", () => {
 
 describe("re-entry", () => {
   it("blocks while a run is active, whatever the rule", () => {
-    expect(canEnter({ mode: "always" }, [{ status: "active", started_at: daysAgo(9) }], NOW)).toEqual({ ok: false, reason: "already_active" })
+    expect(canEnter({ mode: "always" }, [{ status: "active", started_at: daysAgo(9) }], NOW)).toEqual({
+      ok: false,
+      reason: "already_active",
+    })
   })
 
   it("lets a subject in once by default", () => {
@@ -129,16 +132,21 @@ describe("definition validation", () => {
 
   it("refuses a bad time of day, an empty flow, an unknown step type and unknown fields", () => {
     expect(issuesOf({ ...base, steps: [{ id: "w", type: "wait", until_time: "9am" }] })[0]).toMatchObject({
-      path: "steps.0.until_time", message: "expected HH:MM (24-hour)",
+      path: "steps.0.until_time",
+      message: "expected HH:MM (24-hour)",
     })
     expect(issuesOf({ ...base, steps: [] })[0]).toMatchObject({ path: "steps", message: "a flow needs at least one step" })
     expect(issuesOf({ ...base, steps: [{ id: "x", type: "teleport" }] })[0].path).toBe("steps.0.type")
-    expect(issuesOf({ ...base, steps: [{ id: "w", type: "wait", duraton: { amount: 1, unit: "days" } }] }).map((i) => i.path))
-      .toContain("steps.0")
+    expect(issuesOf({ ...base, steps: [{ id: "w", type: "wait", duraton: { amount: 1, unit: "days" } }] }).map((i) => i.path)).toContain(
+      "steps.0"
+    )
   })
 
   it("takes several trigger events, run once per person, and inactive_for only with customer.inactive", () => {
-    const welcome = parseFlowDefinition({ trigger: { event: ["customer.created", "newsletter.subscribed"] }, steps: [{ id: "x", type: "exit" }] })
+    const welcome = parseFlowDefinition({
+      trigger: { event: ["customer.created", "newsletter.subscribed"] },
+      steps: [{ id: "x", type: "exit" }],
+    })
     expect(triggerEvents(welcome)).toEqual(["customer.created", "newsletter.subscribed"])
     expect(runsPerContact(welcome)).toBe(true)
     expect(runsPerContact(parseFlowDefinition({ ...base, steps: [{ id: "x", type: "exit" }] }))).toBe(false)
@@ -149,8 +157,9 @@ describe("definition validation", () => {
     expect(issuesOf({ trigger: { event: "cart.updated", inactive_for: { amount: 1, unit: "days" } }, steps })).toEqual([
       { path: "trigger.inactive_for", message },
     ])
-    expect(issuesOf({ trigger: { event: ["customer.inactive", "order.placed"], inactive_for: { amount: 90, unit: "days" } }, steps }))
-      .toEqual([{ path: "trigger.event", message: "customer.inactive cannot be combined with other events" }])
+    expect(
+      issuesOf({ trigger: { event: ["customer.inactive", "order.placed"], inactive_for: { amount: 90, unit: "days" } }, steps })
+    ).toEqual([{ path: "trigger.event", message: "customer.inactive cannot be combined with other events" }])
     expect(issuesOf({ trigger: { event: [] }, steps })[0].path).toBe("trigger.event")
     expect(issuesOf({ trigger: { event: ["order.placed", "cart.exploded"] }, steps })[0].message).toMatch(
       /^unknown trigger event "cart.exploded"; expected one of cart.updated, /
@@ -161,8 +170,9 @@ describe("definition validation", () => {
     const waitFor = (amount: number) => ({ ...base, steps: [{ id: "w", type: "wait", duration: { amount, unit: "days" } }] })
     expect(issuesOf(waitFor(400))).toEqual([{ path: "steps.0.duration", message: "a duration can be at most 366 days" }])
     expect(issuesOf(waitFor(1e300))).toEqual([{ path: "steps.0.duration", message: "a duration can be at most 366 days" }])
-    expect(issuesOf({ ...base, reentry: { mode: "cooldown", cooldown: { amount: 1e9, unit: "hours" } }, steps: [{ id: "x", type: "exit" }] })[0])
-      .toMatchObject({ path: "reentry.cooldown" })
+    expect(
+      issuesOf({ ...base, reentry: { mode: "cooldown", cooldown: { amount: 1e9, unit: "hours" } }, steps: [{ id: "x", type: "exit" }] })[0]
+    ).toMatchObject({ path: "reentry.cooldown" })
     expect(parseFlowDefinition(waitFor(366)).steps[0]).toMatchObject({ duration: { amount: 366 } })
   })
 
@@ -174,7 +184,10 @@ describe("definition validation", () => {
       }
       return group
     }
-    const withFilters = (levels: number) => ({ trigger: { event: "cart.updated", filters: nest(levels) }, steps: [{ id: "x", type: "exit" }] })
+    const withFilters = (levels: number) => ({
+      trigger: { event: "cart.updated", filters: nest(levels) },
+      steps: [{ id: "x", type: "exit" }],
+    })
     expect(parseFlowDefinition(withFilters(20)).trigger.filters).toBeDefined()
     expect(issuesOf(withFilters(21))).toEqual([{ path: "", message: "condition groups are nested 21 levels deep; at most 20 are allowed" }])
     // Deep enough to overflow the stack of a recursive validator.
@@ -200,7 +213,9 @@ describe("quiet hours", () => {
   it("is null outside the window, and for a window within one day", () => {
     expect(quietHoursEnd(new Date("2026-03-02T15:00:00Z"), night, "UTC")).toBeNull()
     expect(quietHoursEnd(new Date("2026-03-02T08:00:00Z"), night, "UTC")).toBeNull()
-    expect(quietHoursEnd(new Date("2026-03-02T12:30:00Z"), { start: "12:00", end: "13:00" }, "UTC")).toEqual(new Date("2026-03-02T13:00:00Z"))
+    expect(quietHoursEnd(new Date("2026-03-02T12:30:00Z"), { start: "12:00", end: "13:00" }, "UTC")).toEqual(
+      new Date("2026-03-02T13:00:00Z")
+    )
   })
 })
 
@@ -218,11 +233,40 @@ describe("activity", () => {
   })
 
   it("sees a change in items, quantities or email, not in anything else", () => {
-    const base = activityFingerprint(cart([["v1", 1], ["v2", 2]]))
-    expect(activityFingerprint(cart([["v2", 2], ["v1", 1]]))).toBe(base)
-    expect(activityFingerprint(cart([["v1", 2], ["v2", 2]]))).not.toBe(base)
+    const base = activityFingerprint(
+      cart([
+        ["v1", 1],
+        ["v2", 2],
+      ])
+    )
+    expect(
+      activityFingerprint(
+        cart([
+          ["v2", 2],
+          ["v1", 1],
+        ])
+      )
+    ).toBe(base)
+    expect(
+      activityFingerprint(
+        cart([
+          ["v1", 2],
+          ["v2", 2],
+        ])
+      )
+    ).not.toBe(base)
     expect(activityFingerprint(cart([["v1", 1]]))).not.toBe(base)
-    expect(activityFingerprint(cart([["v1", 1], ["v2", 2]], "bob@example.com"))).not.toBe(base)
+    expect(
+      activityFingerprint(
+        cart(
+          [
+            ["v1", 1],
+            ["v2", 2],
+          ],
+          "bob@example.com"
+        )
+      )
+    ).not.toBe(base)
     expect(activityFingerprint({})).toBeNull()
   })
 

@@ -52,7 +52,10 @@ describe("decideSend", () => {
     expect(decideSend(text({ cap: { sent: 3, max: 3 } }), noon)).toEqual({ action: "skip", reason: "frequency cap reached" })
     const email = (consent: SendFacts["consent"], policy: SendFacts["email_policy"] = "opt_out") =>
       decideSend(text({ channel: "email", to: "ann@example.com", consent, email_policy: policy }), noon)
-    expect(email({ email: "unknown", phone: null, unsubscribed_flows: [] }, "opt_in")).toEqual({ action: "skip", reason: "no email consent" })
+    expect(email({ email: "unknown", phone: null, unsubscribed_flows: [] }, "opt_in")).toEqual({
+      action: "skip",
+      reason: "no email consent",
+    })
     expect(email({ email: "granted", phone: null, unsubscribed_flows: ["flow_1"] })).toEqual({
       action: "skip",
       reason: "unsubscribed from this flow",

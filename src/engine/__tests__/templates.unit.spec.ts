@@ -50,9 +50,7 @@ describe("templates", () => {
   })
 
   it("reports syntax errors with line and column", () => {
-    expect(validateTemplate("<p>\n\n  {% if cart %}\n</p>")).toEqual([
-      { message: "tag {% if cart %} not closed", line: 3, column: 3 },
-    ])
+    expect(validateTemplate("<p>\n\n  {% if cart %}\n</p>")).toEqual([{ message: "tag {% if cart %} not closed", line: 3, column: 3 }])
     expect(validateTemplate("{{ cart.total | shout }}")).toEqual([{ message: "undefined filter: shout", line: 1, column: 1 }])
     expect(validateTemplate("{% for item in cart.items %}{{ item.title }}{% endfor %}")).toEqual([])
   })
@@ -62,7 +60,10 @@ describe("templates", () => {
       trigger: { event: "order.placed" },
       steps: [
         {
-          id: "branch", type: "condition", if: { all: [] }, else: [],
+          id: "branch",
+          type: "condition",
+          if: { all: [] },
+          else: [],
           then: [{ id: "sms", type: "send_sms", template: { body: "Hi {{ customer.first_name" } }],
         },
         { id: "mail", type: "send_email", template: { subject: "{% if x %}", html: "<p>ok</p>" } },
@@ -100,7 +101,13 @@ describe("template variables", () => {
   it("formats money in the cart's currency and the locale, in major units", () => {
     const us = buildTemplateVariables({ store, cart })
     expect(us.cart).toMatchObject({ item_count: 3, total: "€1,234.50", subtotal: "€1,234.50", currency_code: "eur" })
-    expect(us.cart!.items[0]).toMatchObject({ title: "Mug", quantity: 2, unit_price: "€10.25", total: "€20.50", thumbnail: "https://img/mug.png" })
+    expect(us.cart!.items[0]).toMatchObject({
+      title: "Mug",
+      quantity: 2,
+      unit_price: "€10.25",
+      total: "€20.50",
+      thumbnail: "https://img/mug.png",
+    })
     expect(us.cart!.items[1]).toMatchObject({ title: "Tote", unit_price: "€5.00", total: "€5.00", thumbnail: null })
     const de = buildTemplateVariables({ store, cart, locale: "de-DE" })
     expect(de.cart!.total).toBe("1.234,50\u00a0€")

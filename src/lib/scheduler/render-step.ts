@@ -26,14 +26,23 @@ export async function renderStep(
   // Only worth the queries when the template shows them.
   const recommendations =
     facts.order && JSON.stringify(step.template).includes("recommendations")
-      ? await recommendationsFor(container.resolve(ContainerRegistrationKeys.QUERY), facts.order, (handle) => `${options.storefrontUrl}/products/${handle}`)
+      ? await recommendationsFor(
+          container.resolve(ContainerRegistrationKeys.QUERY),
+          facts.order,
+          (handle) => `${options.storefrontUrl}/products/${handle}`
+        )
       : []
   const variables = buildTemplateVariables({
     customer: facts.customer,
     cart: facts.cart,
     order: facts.order,
     store: storeOf(options),
-    links: await flows.messageLinks({ cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id }, channel, messageKey(run, step.id), now),
+    links: await flows.messageLinks(
+      { cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id },
+      channel,
+      messageKey(run, step.id),
+      now
+    ),
     flow: { name: flow.name },
     discount,
     reviewUrl: reviewUrlPattern(options),

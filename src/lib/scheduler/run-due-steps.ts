@@ -55,12 +55,16 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
     trail.push(...decision.trail)
     switch (decision.type) {
       case "wait":
-        await flows.parkRun(run, {
-          step_id: decision.step_id,
-          step_entered_at: decision.step_entered_at,
-          next_run_at: decision.until,
-          trail,
-        }, now)
+        await flows.parkRun(
+          run,
+          {
+            step_id: decision.step_id,
+            step_entered_at: decision.step_entered_at,
+            next_run_at: decision.until,
+            trail,
+          },
+          now
+        )
         return
       case "exit":
         await flows.finishRun(run, { status: "exited", reason: decision.reason, trail }, now)
@@ -94,13 +98,7 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
   throw new Error(`run ${run.id} did not reach a wait within ${MAX_STEPS_PER_TICK} steps`)
 }
 
-async function handleRunError(
-  container: MedusaContainer,
-  flows: FlowsModuleService,
-  run: RunRow,
-  error: Error,
-  now: Date
-) {
+async function handleRunError(container: MedusaContainer, flows: FlowsModuleService, run: RunRow, error: Error, now: Date) {
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   logger.error(`medusa-plugin-flows: run ${run.id} failed: ${error.message}`)
   await flows.failRun(run, error.message, now)

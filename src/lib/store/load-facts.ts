@@ -1,15 +1,43 @@
 import type { RemoteQueryFunction } from "@medusajs/framework/types"
 
 const CART_FIELDS = [
-  "id", "email", "customer_id", "completed_at", "currency_code", "created_at", "updated_at", "metadata",
-  "items.*", "customer.*", "shipping_address.*", "billing_address.*", "region.name", "sales_channel_id",
+  "id",
+  "email",
+  "customer_id",
+  "completed_at",
+  "currency_code",
+  "created_at",
+  "updated_at",
+  "metadata",
+  "items.*",
+  "customer.*",
+  "shipping_address.*",
+  "billing_address.*",
+  "region.name",
+  "sales_channel_id",
 ]
 
 const ORDER_FIELDS = [
-  "id", "display_id", "email", "customer_id", "currency_code", "status", "canceled_at", "created_at",
-  "total", "subtotal", "shipping_total", "tax_total", "metadata", "cart.id",
-  "fulfillments.id", "fulfillments.shipped_at", "fulfillments.delivered_at",
-  "items.*", "customer.*", "shipping_address.*",
+  "id",
+  "display_id",
+  "email",
+  "customer_id",
+  "currency_code",
+  "status",
+  "canceled_at",
+  "created_at",
+  "total",
+  "subtotal",
+  "shipping_total",
+  "tax_total",
+  "metadata",
+  "cart.id",
+  "fulfillments.id",
+  "fulfillments.shipped_at",
+  "fulfillments.delivered_at",
+  "items.*",
+  "customer.*",
+  "shipping_address.*",
 ]
 
 const CUSTOMER_FIELDS = ["id", "email", "first_name", "last_name", "phone", "has_account", "created_at", "metadata"]

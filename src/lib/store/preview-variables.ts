@@ -30,7 +30,11 @@ export async function previewVariables(
     // The links a send would carry, so a text's length and segments are the real ones.
     links: await flows.messageLinks({ cart_id: facts.cart?.id ?? facts.order?.cart?.id ?? null }, channel, null),
     flow: { name: "Preview" },
-    discount: { code: `${options.discount.prefix}-PREVIEW`, percentage: options.discount.percentage, expires_at: new Date(Date.now() + options.discount.validDays * 86_400_000) },
+    discount: {
+      code: `${options.discount.prefix}-PREVIEW`,
+      percentage: options.discount.percentage,
+      expires_at: new Date(Date.now() + options.discount.validDays * 86_400_000),
+    },
     reviewUrl: reviewUrlPattern(options),
   })
 }

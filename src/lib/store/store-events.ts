@@ -83,11 +83,7 @@ async function deletedCustomerEvent(query: Query, customerId: string): Promise<S
 }
 
 /** Turns a Medusa event into what the flows module records: who it is about, and the live facts. */
-export async function toStoreEvent(
-  container: MedusaContainer,
-  name: string,
-  data: Record<string, any>
-): Promise<StoreEvent | null> {
+export async function toStoreEvent(container: MedusaContainer, name: string, data: Record<string, any>): Promise<StoreEvent | null> {
   const query: Query = container.resolve(ContainerRegistrationKeys.QUERY)
   switch (name) {
     case "cart.created":

@@ -42,7 +42,10 @@ const twilioOptions = z
     accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "expected an Account SID (AC + 32 hex characters)"),
     authToken: z.string().min(1),
     from: z.string().optional(),
-    messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/).optional(),
+    messagingServiceSid: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/)
+      .optional(),
     /** For a proxy; the tests point it at a local fake. */
     apiBaseUrl: baseUrl.optional(),
     /** Country for numbers written without +country code, e.g. "US". */
@@ -73,12 +76,8 @@ export const pluginOptionsSchema = z
     defaults: z
       .object({
         timezone: z.string().default("UTC"),
-        quietHours: z
-          .object({ start: timeOfDay, end: timeOfDay })
-          .default({ start: "21:00", end: "08:00" }),
-        frequencyCap: z
-          .object({ max: z.number().int().positive(), per: duration })
-          .default({ max: 3, per: { amount: 1, unit: "days" } }),
+        quietHours: z.object({ start: timeOfDay, end: timeOfDay }).default({ start: "21:00", end: "08:00" }),
+        frequencyCap: z.object({ max: z.number().int().positive(), per: duration }).default({ max: 3, per: { amount: 1, unit: "days" } }),
         attributionWindow: duration.default({ amount: 5, unit: "days" }),
         /**
          * opt_out: email goes to everyone who has not unsubscribed (soft opt-in, as for past buyers).
@@ -104,7 +103,10 @@ export const pluginOptionsSchema = z
       .object({
         percentage: z.number().positive().max(100).default(10),
         validDays: z.number().int().positive().default(7),
-        prefix: z.string().regex(/^[A-Z0-9]{1,12}$/, "use 1-12 capital letters or digits").default("COMEBACK"),
+        prefix: z
+          .string()
+          .regex(/^[A-Z0-9]{1,12}$/, "use 1-12 capital letters or digits")
+          .default("COMEBACK"),
       })
       .strict()
       .default({ percentage: 10, validDays: 7, prefix: "COMEBACK" }),
@@ -139,10 +141,7 @@ export const pluginOptionsSchema = z
      */
     redisUrl: z.string().url().optional(),
     /** Most provider calls per second, per channel. */
-    rateLimits: z
-      .object({ email: z.number().positive().optional(), sms: z.number().positive().optional() })
-      .strict()
-      .default({}),
+    rateLimits: z.object({ email: z.number().positive().optional(), sms: z.number().positive().optional() }).strict().default({}),
     delivery: z
       .object({
         /** Provider calls per message before it is marked failed. */
@@ -202,9 +201,7 @@ const INJECTED_KEYS = ["database", "providers"]
 export class PluginOptionsError extends Error {}
 
 export function parsePluginOptions(raw: Record<string, unknown> | undefined): PluginOptions {
-  const own = Object.fromEntries(
-    Object.entries(raw ?? {}).filter(([key]) => !INJECTED_KEYS.includes(key))
-  )
+  const own = Object.fromEntries(Object.entries(raw ?? {}).filter(([key]) => !INJECTED_KEYS.includes(key)))
   const result = pluginOptionsSchema.safeParse(own)
   if (result.success) {
     return result.data
@@ -213,7 +210,5 @@ export function parsePluginOptions(raw: Record<string, unknown> | undefined): Pl
     const path = issue.path.join(".") || "(options)"
     return `  - ${path}: ${issue.message}`
   })
-  throw new PluginOptionsError(
-    `medusa-plugin-flows: invalid plugin options in medusa-config:\n${problems.join("\n")}`
-  )
+  throw new PluginOptionsError(`medusa-plugin-flows: invalid plugin options in medusa-config:\n${problems.join("\n")}`)
 }

@@ -94,6 +94,7 @@ class FlowsModuleService extends MedusaService({
     return reporting.settings(this.options_)
   }
 
+  @InjectManager()
   @InjectTransactionManager()
   async createFlowWithDefinition(input: FlowInput & { status?: FlowStatus }, @MedusaContext() sharedContext: Context = {}) {
     return await authoring.createFlowWithDefinition(this.context(sharedContext), input)
@@ -103,6 +104,7 @@ class FlowsModuleService extends MedusaService({
    * Creates the built-in flows that this database has never had, as drafts. A flow the owner deleted
    * is not brought back; a lock keeps two processes starting together from both creating one.
    */
+  @InjectManager()
   @InjectTransactionManager()
   async seedBuiltInFlows(@MedusaContext() sharedContext: Context = {}) {
     return await authoring.seedBuiltInFlows(this.context(sharedContext))
@@ -112,17 +114,20 @@ class FlowsModuleService extends MedusaService({
    * Saves edits. A changed definition becomes a new version; runs already in the flow stay on
    * the version they entered with, so an edit never moves them to a step that may not exist.
    */
+  @InjectManager()
   @InjectTransactionManager()
   async editFlow(id: string, input: Partial<FlowInput>, @MedusaContext() sharedContext: Context = {}) {
     return await authoring.editFlow(this.context(sharedContext), id, input)
   }
 
+  @InjectManager()
   @InjectTransactionManager()
   async setFlowStatus(id: string, status: FlowStatus, @MedusaContext() sharedContext: Context = {}) {
     return await authoring.setFlowStatus(this.context(sharedContext), id, status)
   }
 
   /** Deletes a flow and ends its runs; its messages stay in the log. */
+  @InjectManager()
   @InjectTransactionManager()
   async removeFlow(id: string, @MedusaContext() sharedContext: Context = {}) {
     return await authoring.removeFlow(this.context(sharedContext), id)
@@ -142,7 +147,11 @@ class FlowsModuleService extends MedusaService({
    * people it recorded. Used to import the orders placed before the plugin was installed.
    */
   @InjectManager()
-  async noteLastOrders(people: { email: string | null; customer_id: string | null; at: Date }[], now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+  async noteLastOrders(
+    people: { email: string | null; customer_id: string | null; at: Date }[],
+    now = new Date(),
+    @MedusaContext() sharedContext: Context = {}
+  ) {
     return await entry.noteLastOrders(this.context(sharedContext), people, now)
   }
 
@@ -190,7 +199,13 @@ class FlowsModuleService extends MedusaService({
    * is rendered only then. See actions/delivery.ts.
    */
   @InjectManager()
-  async deliverStepMessage(run: RunRow, step: { id: string; channel: ChannelName }, content: StepContent | (() => Promise<StepContent>), now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+  async deliverStepMessage(
+    run: RunRow,
+    step: { id: string; channel: ChannelName },
+    content: StepContent | (() => Promise<StepContent>),
+    now = new Date(),
+    @MedusaContext() sharedContext: Context = {}
+  ) {
     return await delivery.deliverStepMessage(this.context(sharedContext), run, step, content, now)
   }
 
@@ -208,7 +223,14 @@ class FlowsModuleService extends MedusaService({
    * logged like any message, marked as a test, and skips consent, quiet hours and the cap.
    */
   @InjectManager()
-  async sendTestMessage(flowId: string, step: { id: string; channel: ChannelName }, to: string, rendered: RenderedMessage, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+  async sendTestMessage(
+    flowId: string,
+    step: { id: string; channel: ChannelName },
+    to: string,
+    rendered: RenderedMessage,
+    now = new Date(),
+    @MedusaContext() sharedContext: Context = {}
+  ) {
     return await delivery.sendTestMessage(this.context(sharedContext), flowId, step, to, rendered, now)
   }
 
@@ -218,7 +240,12 @@ class FlowsModuleService extends MedusaService({
    * message may already have reached the person, so it is only sent again when `confirmDuplicateRisk` says so.
    */
   @InjectManager()
-  async retryMessage(id: string, options: { confirmDuplicateRisk?: boolean } = {}, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+  async retryMessage(
+    id: string,
+    options: { confirmDuplicateRisk?: boolean } = {},
+    now = new Date(),
+    @MedusaContext() sharedContext: Context = {}
+  ) {
     return await delivery.retryMessage(this.context(sharedContext), id, options, now)
   }
 
@@ -237,7 +264,13 @@ class FlowsModuleService extends MedusaService({
    * two segments); `carriedBy` is the message's idempotency key, null for previews and test sends.
    */
   @InjectManager()
-  async messageLinks(ids: { cart_id?: string | null; contact_id?: string | null; flow_id?: string | null }, channel: ChannelName, carriedBy: string | null, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+  async messageLinks(
+    ids: { cart_id?: string | null; contact_id?: string | null; flow_id?: string | null },
+    channel: ChannelName,
+    carriedBy: string | null,
+    now = new Date(),
+    @MedusaContext() sharedContext: Context = {}
+  ) {
     return await links.messageLinks(this.context(sharedContext), ids, channel, carriedBy, now)
   }
 
@@ -258,7 +291,12 @@ class FlowsModuleService extends MedusaService({
    * phone number each; true when any of them is over it.
    */
   @InjectManager()
-  async consentRateLimited(input: { email?: string; phone?: string; country_code?: string }, ip: string | null, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+  async consentRateLimited(
+    input: { email?: string; phone?: string; country_code?: string },
+    ip: string | null,
+    now = new Date(),
+    @MedusaContext() sharedContext: Context = {}
+  ) {
     return await consent.consentRateLimited(this.context(sharedContext), input, ip, now)
   }
 
@@ -280,7 +318,13 @@ class FlowsModuleService extends MedusaService({
    * changed since is not subscribed by it.
    */
   @InjectManager()
-  async confirmEmailSubscription(contactId: string, email: string, client: ConsentClient, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+  async confirmEmailSubscription(
+    contactId: string,
+    email: string,
+    client: ConsentClient,
+    now = new Date(),
+    @MedusaContext() sharedContext: Context = {}
+  ) {
     return await consent.confirmEmailSubscription(this.context(sharedContext), contactId, email, client, now)
   }
 
@@ -292,7 +336,12 @@ class FlowsModuleService extends MedusaService({
 
   /** From the preference page (reached from a link sent to the address) or a confirmation email: email again, from every flow. */
   @InjectManager()
-  async resubscribeEmail(contactId: string, now = new Date(), source: "link" | "email_confirmation" = "link", @MedusaContext() sharedContext: Context = {}) {
+  async resubscribeEmail(
+    contactId: string,
+    now = new Date(),
+    source: "link" | "email_confirmation" = "link",
+    @MedusaContext() sharedContext: Context = {}
+  ) {
     return await consent.resubscribeEmail(this.context(sharedContext), contactId, now, source)
   }
 

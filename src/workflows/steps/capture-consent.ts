@@ -58,9 +58,7 @@ export const captureConsentStep = createStep(
 async function consentBefore(flows: FlowsModuleService, input: ConsentInput): Promise<ConsentBefore> {
   const startedAt = new Date().toISOString()
   const email = input.channels.includes("email") ? normalizeEmail(input.email) : null
-  const [contact] = email
-    ? await flows.listContacts({ email }, { select: ["id", "email_consent", "email_consent_at"] })
-    : []
+  const [contact] = email ? await flows.listContacts({ email }, { select: ["id", "email_consent", "email_consent_at"] }) : []
   const country = input.country_code?.toUpperCase() ?? flows.getOptions().twilio?.defaultCountry
   const number = input.channels.includes("sms") && input.phone ? e164OrRaw(input.phone, country) : null
   return {

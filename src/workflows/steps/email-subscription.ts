@@ -13,7 +13,10 @@ export type EmailSubscriptionBefore = {
 
 /** Null for a contact that no longer exists: the change then touches nothing. */
 export async function emailSubscriptionOf(flows: FlowsModuleService, contactId: string): Promise<EmailSubscriptionBefore | null> {
-  const [contact] = await flows.listContacts({ id: contactId }, { select: ["id", "email_consent", "email_consent_at", "unsubscribed_flows"] })
+  const [contact] = await flows.listContacts(
+    { id: contactId },
+    { select: ["id", "email_consent", "email_consent_at", "unsubscribed_flows"] }
+  )
   if (!contact) {
     return null
   }

@@ -17,8 +17,12 @@ export async function enableShipping(
 ): Promise<{ shippingOptionId: string; locationId: string }> {
   const link = container.resolve(ContainerRegistrationKeys.LINK)
   const fulfillment = container.resolve(Modules.FULFILLMENT)
-  const { result: [location] } = await createStockLocationsWorkflow(container).run({
-    input: { locations: [{ name: "Warehouse", address: { address_1: "1 Dock Street", city: "Portland", country_code: store.countryCode } }] },
+  const {
+    result: [location],
+  } = await createStockLocationsWorkflow(container).run({
+    input: {
+      locations: [{ name: "Warehouse", address: { address_1: "1 Dock Street", city: "Portland", country_code: store.countryCode } }],
+    },
   })
   await linkSalesChannelsToStockLocationWorkflow(container).run({ input: { id: location.id, add: [store.salesChannelId] } })
   await link.create({
@@ -38,7 +42,9 @@ export async function enableShipping(
     [Modules.STOCK_LOCATION]: { stock_location_id: location.id },
     [Modules.FULFILLMENT]: { fulfillment_set_id: fulfillmentSet.id },
   })
-  const { result: [option] } = await createShippingOptionsWorkflow(container).run({
+  const {
+    result: [option],
+  } = await createShippingOptionsWorkflow(container).run({
     input: [
       {
         name: "Standard shipping",
@@ -47,7 +53,10 @@ export async function enableShipping(
         service_zone_id: fulfillmentSet.service_zones[0].id,
         shipping_profile_id: profile.id,
         type: { label: "Standard", description: "Ships in 2-3 days.", code: "standard" },
-        prices: [{ currency_code: store.currencyCode, amount: 5 }, { region_id: store.regionId, amount: 5 }],
+        prices: [
+          { currency_code: store.currencyCode, amount: 5 },
+          { region_id: store.regionId, amount: 5 },
+        ],
         rules: [
           { attribute: "enabled_in_store", value: "true", operator: "eq" },
           { attribute: "is_return", value: "false", operator: "eq" },

@@ -53,15 +53,21 @@ export default async function seedDemoStore({ container }: ExecArgs) {
       },
     },
   })
-  const { result: [region] } = await createRegionsWorkflow(container).run({
+  const {
+    result: [region],
+  } = await createRegionsWorkflow(container).run({
     input: { regions: [{ name: REGION_NAME, currency_code: "usd", countries: ["us", "ca"], payment_providers: ["pp_system_default"] }] },
   })
-  const { result: [apiKey] } = await createApiKeysWorkflow(container).run({
+  const {
+    result: [apiKey],
+  } = await createApiKeysWorkflow(container).run({
     input: { api_keys: [{ title: "Demo storefront", type: "publishable", created_by: "" }] },
   })
   await linkSalesChannelsToApiKeyWorkflow(container).run({ input: { id: apiKey.id, add: [channel.id] } })
 
-  const { result: [collection] } = await createCollectionsWorkflow(container).run({
+  const {
+    result: [collection],
+  } = await createCollectionsWorkflow(container).run({
     input: { collections: [{ title: "Essentials", handle: "essentials" }] },
   })
   const { result: products } = await createProductsWorkflow(container).run({

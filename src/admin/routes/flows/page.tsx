@@ -29,7 +29,9 @@ function CreateFromTemplate() {
   return (
     <DropdownMenu>
       <DropdownMenu.Trigger asChild>
-        <Button size="small" variant="secondary" disabled={!templates.data}>Create from template</Button>
+        <Button size="small" variant="secondary" disabled={!templates.data}>
+          Create from template
+        </Button>
       </DropdownMenu.Trigger>
       <DropdownMenu.Content>
         {templates.data?.templates.map((template) => (
@@ -52,9 +54,15 @@ function FlowRow({ flow, stats }: { flow: Json; stats?: Stats }) {
   return (
     <Table.Row>
       <Table.Cell>
-        <Link to={`/flows/${flow.id}`} className="text-ui-fg-interactive">{flow.name}</Link>
+        <Link to={`/flows/${flow.id}`} className="text-ui-fg-interactive">
+          {flow.name}
+        </Link>
       </Table.Cell>
-      <Table.Cell><Badge size="2xsmall" color={STATUS_COLOR[flow.status]}>{flow.status}</Badge></Table.Cell>
+      <Table.Cell>
+        <Badge size="2xsmall" color={STATUS_COLOR[flow.status]}>
+          {flow.status}
+        </Badge>
+      </Table.Cell>
       <Table.Cell>{triggerLabel(flow.definition.trigger.event)}</Table.Cell>
       <Table.Cell className="text-right">{stats?.active_runs ?? 0}</Table.Cell>
       <Table.Cell className="text-right">{stats?.sent ?? 0}</Table.Cell>
@@ -83,12 +91,20 @@ const FlowsPage = () => {
       <div className="flex items-center justify-between px-6 py-4">
         <div>
           <Heading level="h1">Flows</Heading>
-          <Text size="small" className="text-ui-fg-subtle">Automated messages and what they earned over the last 30 days: orders placed within the attribution window of a message.</Text>
+          <Text size="small" className="text-ui-fg-subtle">
+            Automated messages and what they earned over the last 30 days: orders placed within the attribution window of a message.
+          </Text>
         </div>
         <div className="flex gap-2">
-          <Button size="small" variant="transparent" asChild><Link to="/flows/analytics">Analytics</Link></Button>
-          <Button size="small" variant="transparent" asChild><Link to="/flows/outbox">Outbox</Link></Button>
-          <Button size="small" variant="transparent" asChild><Link to="/flows/settings">Settings</Link></Button>
+          <Button size="small" variant="transparent" asChild>
+            <Link to="/flows/analytics">Analytics</Link>
+          </Button>
+          <Button size="small" variant="transparent" asChild>
+            <Link to="/flows/outbox">Outbox</Link>
+          </Button>
+          <Button size="small" variant="transparent" asChild>
+            <Link to="/flows/settings">Settings</Link>
+          </Button>
           <CreateFromTemplate />
         </div>
       </div>
@@ -112,7 +128,9 @@ const FlowsPage = () => {
             </Table.Row>
           </Table.Header>
           <Table.Body>
-            {flows.data.flows.map((flow) => <FlowRow key={flow.id} flow={flow} stats={statsOf(flow.id)} />)}
+            {flows.data.flows.map((flow) => (
+              <FlowRow key={flow.id} flow={flow} stats={statsOf(flow.id)} />
+            ))}
           </Table.Body>
         </Table>
       )}

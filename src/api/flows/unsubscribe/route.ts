@@ -24,10 +24,7 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
     const choices: PageChoice[] =
       contact.email_consent === "unsubscribed"
         ? [{ value: "resubscribe", label: "Resubscribe" }]
-        : [
-            ...(flow ? [{ value: "flow", label: `Stop “${flow.name}” emails` }] : []),
-            { value: "all", label: "Stop all marketing emails" },
-          ]
+        : [...(flow ? [{ value: "flow", label: `Stop “${flow.name}” emails` }] : []), { value: "all", label: "Stop all marketing emails" }]
     const text =
       contact.email_consent === "unsubscribed"
         ? `You are unsubscribed from ${storeName}'s marketing emails.`

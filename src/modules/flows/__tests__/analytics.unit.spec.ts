@@ -53,14 +53,33 @@ describe("analytics", () => {
     ]
     const [flow] = groupPerformance(rows, ["flow_id"] as const)
     expect(flow).toEqual({
-      flow_id: "f", sent: 14, delivered: 13, opened: 5, clicked: 2, failed: 1, converted: 4, unsubscribed: 1,
-      revenue: [{ currency_code: "usd", amount: 40 }, { currency_code: "eur", amount: 12.5 }],
+      flow_id: "f",
+      sent: 14,
+      delivered: 13,
+      opened: 5,
+      clicked: 2,
+      failed: 1,
+      converted: 4,
+      unsubscribed: 1,
+      revenue: [
+        { currency_code: "usd", amount: 40 },
+        { currency_code: "eur", amount: 12.5 },
+      ],
     })
 
     const steps = groupPerformance(rows, ["flow_id", "step_id"] as const)
     const [split] = variantPerformance(definition, steps)
     expect(split.variants.map((v) => [v.key, v.sent, v.converted, v.unsubscribed, v.revenue])).toEqual([
-      ["short", 14, 4, 0, [{ currency_code: "usd", amount: 40 }, { currency_code: "eur", amount: 12.5 }]],
+      [
+        "short",
+        14,
+        4,
+        0,
+        [
+          { currency_code: "usd", amount: 40 },
+          { currency_code: "eur", amount: 12.5 },
+        ],
+      ],
       ["long", 0, 0, 1, []],
     ])
   })

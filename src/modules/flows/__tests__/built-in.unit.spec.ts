@@ -37,7 +37,9 @@ describe("built-in flows", () => {
       }
       if (step.type === "send_sms") {
         const { body } = await renderSms(step.template, variables)
-        expect(body).toBe("Sample Store: your cart ($64.00) is still waiting. https://shop.example.com/cart?recover=sample Reply STOP to opt out.")
+        expect(body).toBe(
+          "Sample Store: your cart ($64.00) is still waiting. https://shop.example.com/cart?recover=sample Reply STOP to opt out."
+        )
       }
     }
   })
@@ -57,21 +59,27 @@ describe("built-in flows", () => {
     const run = { id: "flowrun_r", step_id: null, step_entered_at: shipped, timezone: "UTC" }
     const day = 86_400_000
     expect(decide(definition, run, { order: { delivered: false } }, new Date(shipped.getTime() + day))).toMatchObject({
-      type: "wait", step_id: "until-delivered",
+      type: "wait",
+      step_id: "until-delivered",
     })
     // Delivered on day 2: five days on, at 10:00 the recipient's time.
     const delivered = new Date(shipped.getTime() + 2 * day)
     expect(decide(definition, run, { order: { delivered: true } }, delivered)).toMatchObject({
-      type: "wait", step_id: "wait-5d", until: new Date("2026-03-10T10:00:00Z"),
+      type: "wait",
+      step_id: "wait-5d",
+      until: new Date("2026-03-10T10:00:00Z"),
     })
     // No delivery recorded: the wait for it ends after 7 days, then the 5 days run.
     expect(decide(definition, run, { order: { delivered: false } }, new Date(shipped.getTime() + 7 * day + 1000))).toMatchObject({
-      type: "wait", step_id: "wait-5d", until: new Date("2026-03-15T10:00:00Z"),
+      type: "wait",
+      step_id: "wait-5d",
+      until: new Date("2026-03-15T10:00:00Z"),
     })
     const reviewRun = { ...run, step_id: "wait-5d", step_entered_at: delivered }
     const facts = { order: { delivered: true, email: "ann@example.com" } }
     expect(decide(definition, reviewRun, facts, new Date("2026-03-10T10:00:01Z"))).toMatchObject({
-      type: "send", step_id: "review-email",
+      type: "send",
+      step_id: "review-email",
     })
   })
 

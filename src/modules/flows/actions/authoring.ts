@@ -1,6 +1,13 @@
 import { isDeepStrictEqual } from "node:util"
 import { MedusaError } from "@medusajs/framework/utils"
-import { describeTemplateIssues, FlowDefinitionError, parseFlowDefinition, templateIssuesOf, type FlowDefinition, type FlowStatus } from "../../../engine"
+import {
+  describeTemplateIssues,
+  FlowDefinitionError,
+  parseFlowDefinition,
+  templateIssuesOf,
+  type FlowDefinition,
+  type FlowStatus,
+} from "../../../engine"
 import { BUILT_IN_FLOWS } from "../built-in"
 import * as flowSql from "../sql/flows"
 import * as runSql from "../sql/runs"
@@ -122,7 +129,13 @@ export async function removeFlow(ctx: ModuleContext, id: string): Promise<void> 
   await ctx.service.retrieveFlow(id, { select: ["id"] }, ctx.shared)
   const now = new Date()
   const active = await ctx.service.listFlowRuns({ flow_id: id, status: "active" }, { select: ["id"] }, ctx.shared)
-  await runSql.endRuns(ctx.db, active.map((run) => run.id), "exited", "flow_deleted", now)
+  await runSql.endRuns(
+    ctx.db,
+    active.map((run) => run.id),
+    "exited",
+    "flow_deleted",
+    now
+  )
   await ctx.service.updateFlows({ id, status: "paused" }, ctx.shared)
   await ctx.service.softDeleteFlows([id], {}, ctx.shared)
 }

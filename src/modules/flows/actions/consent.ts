@@ -21,7 +21,6 @@ export type ConsentClient = { ip: string | null; user_agent: string | null }
 
 const dayOf = (now: Date) => now.toISOString().slice(0, 10)
 
-
 /** The SMS consent of a number (E.164), or null when it never asked or answered. */
 export async function smsConsentOf(ctx: ModuleContext, phone: string | null): Promise<PhoneConsentState | null> {
   return await phoneConsentOf(ctx.db, phone)
@@ -31,7 +30,12 @@ export async function smsConsentOf(ctx: ModuleContext, phone: string | null): Pr
  * Counts a storefront sign-up against the limit per minute, for the client's IP, the email and the
  * phone number each; true when any of them is over it.
  */
-export async function consentRateLimited(ctx: ModuleContext, input: { email?: string; phone?: string; country_code?: string }, ip: string | null, now = new Date()) {
+export async function consentRateLimited(
+  ctx: ModuleContext,
+  input: { email?: string; phone?: string; country_code?: string },
+  ip: string | null,
+  now = new Date()
+) {
   const phone = input.phone ? e164OrRaw(input.phone, input.country_code?.toUpperCase() ?? ctx.options.twilio?.defaultCountry) : null
   const keys = [
     ip && `consent:ip:${ip}`,
@@ -98,12 +102,18 @@ export async function captureConsent(ctx: ModuleContext, input: ConsentInput, cl
   }
   if (granted.length) {
     await addTimelineEntry(ctx.db, {
-      contact_id: contactId, type: "consent.granted", occurred_at: now, data: { channels: granted, source: input.source },
+      contact_id: contactId,
+      type: "consent.granted",
+      occurred_at: now,
+      data: { channels: granted, source: input.source },
     })
   }
   if (awaitingConfirmation.length) {
     await addTimelineEntry(ctx.db, {
-      contact_id: contactId, type: "consent.requested", occurred_at: now, data: { channels: awaitingConfirmation, source: input.source },
+      contact_id: contactId,
+      type: "consent.requested",
+      occurred_at: now,
+      data: { channels: awaitingConfirmation, source: input.source },
     })
   }
   if (granted.includes("email")) {
@@ -128,7 +138,8 @@ async function sendSmsConfirmation(ctx: ModuleContext, contactId: string, phone:
     { body: ctx.options.smsConfirmationText },
     buildTemplateVariables({ store: storeOf(ctx.options), customer: { first_name: firstName } })
   )
-  await sendStandalone(ctx, 
+  await sendStandalone(
+    ctx,
     { id: "sms-confirmation", channel: "sms" },
     { idempotency_key: `sms-confirmation:${phone}:${dayOf(now)}`, to: phone, contact_id: contactId, flow_id: null },
     { channel: "sms", text: body },
@@ -151,7 +162,8 @@ async function sendEmailConfirmation(ctx: ModuleContext, contactId: string, emai
     confirm_url: emailConfirmationLink(ctx.options, contactId, email),
   }
   const rendered = await renderEmail(EMAIL_CONFIRMATION, withLink)
-  await sendStandalone(ctx, 
+  await sendStandalone(
+    ctx,
     { id: "email-confirmation", channel: "email" },
     { idempotency_key: `email-confirmation:${email}:${dayOf(now)}`, to: email, contact_id: contactId, flow_id: null },
     { channel: "email", ...rendered },
@@ -164,16 +176,31 @@ async function sendEmailConfirmation(ctx: ModuleContext, contactId: string, emai
  * flow, with the confirmation as evidence. The link names the address, so a contact whose address
  * changed since is not subscribed by it.
  */
-export async function confirmEmailSubscription(ctx: ModuleContext, contactId: string, email: string, client: ConsentClient, now = new Date()) {
+export async function confirmEmailSubscription(
+  ctx: ModuleContext,
+  contactId: string,
+  email: string,
+  client: ConsentClient,
+  now = new Date()
+) {
   const contact = await ctx.db.first(`SELECT email FROM flows_contact WHERE id = ? AND deleted_at IS NULL`, [contactId])
   if (!contact || contact.email !== email) {
     return false
   }
   await resubscribeEmail(ctx, contactId, now, "email_confirmation")
-  await addConsentEvidence(ctx.db, {
-    contact_id: contactId, channel: "email", state: "granted", recipient: email, source: "email_confirmation",
-    text: "Confirmed from the link in the confirmation email", ...client,
-  }, now)
+  await addConsentEvidence(
+    ctx.db,
+    {
+      contact_id: contactId,
+      channel: "email",
+      state: "granted",
+      recipient: email,
+      source: "email_confirmation",
+      text: "Confirmed from the link in the confirmation email",
+      ...client,
+    },
+    now
+  )
   return true
 }
 
@@ -203,7 +230,12 @@ export async function unsubscribeEmail(ctx: ModuleContext, contactId: string, fl
 }
 
 /** From the preference page (reached from a link sent to the address) or a confirmation email: email again, from every flow. */
-export async function resubscribeEmail(ctx: ModuleContext, contactId: string, now = new Date(), source: "link" | "email_confirmation" = "link") {
+export async function resubscribeEmail(
+  ctx: ModuleContext,
+  contactId: string,
+  now = new Date(),
+  source: "link" | "email_confirmation" = "link"
+) {
   await setEmailConsent(ctx.db, { id: contactId }, "granted", now)
   await ctx.db.rows(`UPDATE flows_contact SET unsubscribed_flows = '[]'::jsonb WHERE id = ?`, [contactId])
   await addTimelineEntry(ctx.db, { contact_id: contactId, type: "email.resubscribed", occurred_at: now, data: { source } })

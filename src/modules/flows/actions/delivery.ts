@@ -141,11 +141,16 @@ export async function deliverStepMessage(
       return { deferred_until: answeredBy, reason: "in_flight" }
     }
     // The worker died during the provider call: the message may have gone out, so it is not sent again.
-    await markMessage(ctx.db, claimed.id, {
-      status: "uncertain",
-      error: "interrupted during the provider call; not sent again to avoid a duplicate",
-      now,
-    }, ["sending"])
+    await markMessage(
+      ctx.db,
+      claimed.id,
+      {
+        status: "uncertain",
+        error: "interrupted during the provider call; not sent again to avoid a duplicate",
+        now,
+      },
+      ["sending"]
+    )
     return "uncertain"
   }
   if (claimed.status === "skipped") {
@@ -192,7 +197,8 @@ async function recordSkipped(
     if (message.created) {
       return "skipped" as const
     }
-    const skipped = message.status === "retrying" && (await markMessage(tx, message.id, { status: "skipped", error: reason, now }, ["retrying"]))
+    const skipped =
+      message.status === "retrying" && (await markMessage(tx, message.id, { status: "skipped", error: reason, now }, ["retrying"]))
     return skipped ? ("skipped" as const) : ("already_handled" as const)
   })
 }
@@ -288,7 +294,14 @@ export async function recordQueuedOutcome(ctx: ModuleContext, messageId: string,
   await markMessage(ctx.db, messageId, { status: "failed", error: message, error_code: details.code ?? null, now }, ["uncertain"])
 }
 
-async function addToTimeline(ctx: ModuleContext, run: Pick<RunRow, "id" | "flow_id" | "contact_id">, type: string, messageId: string, now: Date, data: Record<string, unknown>) {
+async function addToTimeline(
+  ctx: ModuleContext,
+  run: Pick<RunRow, "id" | "flow_id" | "contact_id">,
+  type: string,
+  messageId: string,
+  now: Date,
+  data: Record<string, unknown>
+) {
   if (!run.contact_id) {
     return
   }
@@ -312,7 +325,11 @@ async function messagesInCapWindow(ctx: ModuleContext, db: Database, contactId: 
   const row = await db.first(
     `SELECT count(*)::int AS sent FROM flows_message
      WHERE contact_id = ? AND run_id IS NOT NULL AND status IN (?) AND created_at > ? AND deleted_at IS NULL`,
-    [contactId, COUNTED_FOR_CAP, new Date(now.getTime() - durationToMs(ctx.options.defaults.frequencyCap.per, ctx.options.scheduler.timeScale))]
+    [
+      contactId,
+      COUNTED_FOR_CAP,
+      new Date(now.getTime() - durationToMs(ctx.options.defaults.frequencyCap.per, ctx.options.scheduler.timeScale)),
+    ]
   )
   return row?.sent ?? 0
 }
@@ -395,7 +412,8 @@ export async function sendTestMessage(
     }
     recipient = phone.e164
   }
-  const id = await sendStandalone(ctx, 
+  const id = await sendStandalone(
+    ctx,
     step,
     { idempotency_key: `test:${randomUUID()}`, to: recipient, contact_id: null, flow_id: flowId },
     rendered,
@@ -458,6 +476,13 @@ export async function retryMessage(ctx: ModuleContext, id: string, { confirmDupl
   }
   const run = { id: message.run_id, flow_id: message.flow_id, contact_id: message.contact_id }
   // As the last allowed attempt: a provider that refuses again fails the message, for the owner to see.
-  await callProvider(ctx, run, { id: message.step_id, channel: message.channel }, message as RenderedMessage & { id: string; to: string }, ctx.options.delivery.maxAttempts, now)
+  await callProvider(
+    ctx,
+    run,
+    { id: message.step_id, channel: message.channel },
+    message as RenderedMessage & { id: string; to: string },
+    ctx.options.delivery.maxAttempts,
+    now
+  )
   return await ctx.service.retrieveMessage(id, {}, ctx.shared)
 }

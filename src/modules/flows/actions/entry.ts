@@ -25,7 +25,6 @@ const WIN_BACK_PAGE = 500
 /** Cart edits are too frequent to be worth a timeline entry each. */
 const EVENTS_KEPT_OFF_TIMELINE = new Set(["cart.updated"])
 
-
 /**
  * Records a store event: the contact and its timeline, the runs it ends and the runs it starts.
  * Safe to call twice with the same event.
@@ -64,7 +63,13 @@ async function endRunsOfDeletedCustomer(ctx: ModuleContext, event: StoreEvent, n
   }
   const { customer_id, email } = event.identity
   const runs = await runSql.activeRunsFor(ctx.db, { customer_id, email })
-  return await runSql.endRuns(ctx.db, runs.map((run) => run.id), "exited", "customer_deleted", now)
+  return await runSql.endRuns(
+    ctx.db,
+    runs.map((run) => run.id),
+    "exited",
+    "customer_deleted",
+    now
+  )
 }
 
 /** Credits a placed order to the flow message that last reached the buyer within the attribution window. */
@@ -89,7 +94,13 @@ async function exitRunsOn(ctx: ModuleContext, event: StoreEvent, now: Date): Pro
   const matching = candidates.filter((run) =>
     exitEventMatches(run.definition as FlowDefinition, { name: event.name, ...event.identity }, run)
   )
-  return await runSql.endRuns(ctx.db, matching.map((r) => r.id), "exited", `event:${event.name}`, now)
+  return await runSql.endRuns(
+    ctx.db,
+    matching.map((r) => r.id),
+    "exited",
+    `event:${event.name}`,
+    now
+  )
 }
 
 /** Starts the flows the event triggers, or restarts the wait of a subject already in one. */
@@ -142,7 +153,11 @@ async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: st
  * Records when each person last ordered, for win-back; a later time never moves back. Returns how many
  * people it recorded. Used to import the orders placed before the plugin was installed.
  */
-export async function noteLastOrders(ctx: ModuleContext, people: { email: string | null; customer_id: string | null; at: Date }[], now = new Date()) {
+export async function noteLastOrders(
+  ctx: ModuleContext,
+  people: { email: string | null; customer_id: string | null; at: Date }[],
+  now = new Date()
+) {
   let recorded = 0
   for (const person of people) {
     const contactId = await upsertContact(ctx.db, { email: person.email, customer_id: person.customer_id }, now)
@@ -172,8 +187,11 @@ export async function startWinBackRuns(ctx: ModuleContext, now = new Date()): Pr
       const contacts = await contactsLastOrderedBetween(ctx.db, from, mark, WIN_BACK_PAGE, offset)
       for (const contact of contacts) {
         const person = {
-          customer_id: contact.customer_id, email: contact.email, phone: contact.phone,
-          first_name: contact.first_name, last_name: contact.last_name,
+          customer_id: contact.customer_id,
+          email: contact.email,
+          phone: contact.phone,
+          first_name: contact.first_name,
+          last_name: contact.last_name,
         }
         const result = await recordEvent(ctx, {
           name: "customer.inactive",

@@ -3,13 +3,17 @@ import * as shortLinks from "../links/short-links"
 import type { ModuleContext } from "./context"
 import type { ChannelName } from "../../../engine/constants"
 
-
 /**
  * The short recovery link for a text about `cartId`. `carriedBy` is the idempotency key of the message
  * that will carry it (null for previews and test sends), so a tap counts as that message's click.
  * Null if the link's code is taken by another link (the signed link serves then).
  */
-export async function shortRecoveryLink(ctx: ModuleContext, cartId: string, carriedBy: string | null, now = new Date()): Promise<string | null> {
+export async function shortRecoveryLink(
+  ctx: ModuleContext,
+  cartId: string,
+  carriedBy: string | null,
+  now = new Date()
+): Promise<string | null> {
   return await shortLinks.shortRecoveryLink(ctx.db, ctx.options, cartId, carriedBy, now)
 }
 

@@ -8,7 +8,6 @@ import * as statsSql from "../sql/stats"
 import type { ModuleContext } from "./context"
 import type { ChannelName } from "../../../engine/constants"
 
-
 /** Runs in progress, recent sends, opens, clicks and credited orders per flow, for the admin's flow list. */
 export async function flowStats(ctx: ModuleContext, since: Date) {
   return await statsSql.flowStats(ctx.db, since)
@@ -27,15 +26,25 @@ export async function analytics(ctx: ModuleContext, range: AnalyticsRange) {
   ])
   const rows = [...messages, ...conversions, ...unsubscribes]
   const steps = groupPerformance(rows, ["flow_id", "step_id"] as const)
-  const flows = await ctx.service.listFlows(range.flow_id ? { id: range.flow_id } : {}, { select: ["id", "name", "definition"] }, ctx.shared)
+  const flows = await ctx.service.listFlows(
+    range.flow_id ? { id: range.flow_id } : {},
+    { select: ["id", "name", "definition"] },
+    ctx.shared
+  )
   return {
     from: range.from,
     to: range.to,
     totals: rows.reduce(addInto, emptyPerformance()),
-    flows: groupPerformance(rows, ["flow_id"] as const).map((row) => ({ ...row, name: flows.find((f) => f.id === row.flow_id)?.name ?? null })),
+    flows: groupPerformance(rows, ["flow_id"] as const).map((row) => ({
+      ...row,
+      name: flows.find((f) => f.id === row.flow_id)?.name ?? null,
+    })),
     steps,
     variants: flows.flatMap((flow) =>
-      variantPerformance(flow.definition as unknown as FlowDefinition, steps.filter((s) => s.flow_id === flow.id)).map((split) => ({
+      variantPerformance(
+        flow.definition as unknown as FlowDefinition,
+        steps.filter((s) => s.flow_id === flow.id)
+      ).map((split) => ({
         flow_id: flow.id,
         ...split,
       }))

@@ -15,7 +15,12 @@ export async function parkRun(ctx: ModuleContext, run: RunRow, park: Omit<Parame
   return await runSql.parkRun(ctx.db, run, { ...park, now })
 }
 
-export async function finishRun(ctx: ModuleContext, run: RunRow, end: Omit<Parameters<typeof runSql.finishClaimedRun>[2], "now">, now = new Date()) {
+export async function finishRun(
+  ctx: ModuleContext,
+  run: RunRow,
+  end: Omit<Parameters<typeof runSql.finishClaimedRun>[2], "now">,
+  now = new Date()
+) {
   return await runSql.finishClaimedRun(ctx.db, run, { ...end, now })
 }
 

@@ -73,7 +73,11 @@ export async function applySendGridEvents(db: Database, events: SendGridEvent[],
 async function applySendGridEvent(db: Database, event: SendGridEvent, now: Date): Promise<boolean> {
   const message = await findMessage(db, messageIdOf(event))
   const eventId = String(event.sg_event_id ?? `${event.event}:${event.sg_message_id ?? ""}:${event.timestamp ?? ""}`)
-  const fresh = await firstTimeSeen(db, { provider: "sendgrid", event_id: eventId, type: event.event, message_id: message?.id ?? null }, now)
+  const fresh = await firstTimeSeen(
+    db,
+    { provider: "sendgrid", event_id: eventId, type: event.event, message_id: message?.id ?? null },
+    now
+  )
   if (!fresh) {
     return false
   }
@@ -81,14 +85,19 @@ async function applySendGridEvent(db: Database, event: SendGridEvent, now: Date)
   const reason = [event.reason, event.response].find((v) => typeof v === "string") as string | undefined
   if (message) {
     const failed = meaning.status === "bounced" || meaning.status === "dropped"
-    await recordMessageEvent(db, message, {
-      status: meaning.status,
-      error: failed ? reason : null,
-      type: `email.${meaning.as ?? event.event}`,
-      occurred_at: typeof event.timestamp === "number" ? new Date(event.timestamp * 1000) : now,
-      dedupe_key: `sendgrid:${eventId}`,
-      data: { url: event.url ?? null, reason: reason ?? null },
-    }, now)
+    await recordMessageEvent(
+      db,
+      message,
+      {
+        status: meaning.status,
+        error: failed ? reason : null,
+        type: `email.${meaning.as ?? event.event}`,
+        occurred_at: typeof event.timestamp === "number" ? new Date(event.timestamp * 1000) : now,
+        dedupe_key: `sendgrid:${eventId}`,
+        data: { url: event.url ?? null, reason: reason ?? null },
+      },
+      now
+    )
   }
   if (suppresses(event) && typeof event.email === "string") {
     await setEmailConsent(db, { email: event.email }, "unsubscribed", now)
@@ -105,13 +114,17 @@ export async function applyTwilioStatus(db: Database, params: Record<string, str
   await db.transaction(async (tx) => {
     await lockProviderId(tx, params.MessageSid)
     const message = await findMessage(tx, { provider_id: params.MessageSid })
-    const fresh = await firstTimeSeen(tx, {
-      provider: "twilio",
-      event_id: `${params.MessageSid}:${params.MessageStatus}`,
-      type: params.MessageStatus,
-      message_id: message?.id ?? null,
-      pending: message ? undefined : { provider_id: params.MessageSid, payload: params },
-    }, now)
+    const fresh = await firstTimeSeen(
+      tx,
+      {
+        provider: "twilio",
+        event_id: `${params.MessageSid}:${params.MessageStatus}`,
+        type: params.MessageStatus,
+        message_id: message?.id ?? null,
+        pending: message ? undefined : { provider_id: params.MessageSid, payload: params },
+      },
+      now
+    )
     if (fresh && message) {
       await applyTwilioStatusTo(tx, message, params, now)
     }
@@ -130,15 +143,20 @@ export async function applyTwilioStatusesAwaiting(db: Database, messageId: strin
 
 async function applyTwilioStatusTo(db: Database, message: MessageRef, params: Record<string, string>, now: Date) {
   const code = params.ErrorCode || null
-  await recordMessageEvent(db, message, {
-    status: TWILIO_STATUSES[params.MessageStatus],
-    error_code: code,
-    error: code ? `Twilio error ${code}` : null,
-    type: `sms.${params.MessageStatus}`,
-    occurred_at: now,
-    dedupe_key: `twilio:${params.MessageSid}:${params.MessageStatus}`,
-    data: { error_code: code },
-  }, now)
+  await recordMessageEvent(
+    db,
+    message,
+    {
+      status: TWILIO_STATUSES[params.MessageStatus],
+      error_code: code,
+      error: code ? `Twilio error ${code}` : null,
+      type: `sms.${params.MessageStatus}`,
+      occurred_at: now,
+      dedupe_key: `twilio:${params.MessageSid}:${params.MessageStatus}`,
+      data: { error_code: code },
+    },
+    now
+  )
 }
 
 /**
@@ -171,9 +189,18 @@ async function applyConsentReply(db: Database, keyword: "stop" | "start", params
     contactIds.push((await upsertContact(db, { phone }, now))!)
   }
   // The reply itself is the evidence: it is how a sign-up is confirmed (SMS double opt-in).
-  await addConsentEvidence(db, {
-    contact_id: contactIds[0], channel: "sms", state, recipient: phone, source: "sms_reply", text: params.Body,
-  }, now)
+  await addConsentEvidence(
+    db,
+    {
+      contact_id: contactIds[0],
+      channel: "sms",
+      state,
+      recipient: phone,
+      source: "sms_reply",
+      text: params.Body,
+    },
+    now
+  )
   for (const contactId of contactIds) {
     await addTimelineEntry(db, {
       contact_id: contactId,

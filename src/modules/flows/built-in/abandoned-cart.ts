@@ -6,7 +6,8 @@ const greeting = "{% if customer.first_name %}Hi {{ customer.first_name }},{% el
 export const abandonedCart: BuiltInFlow = {
   handle: "abandoned-cart",
   name: "Abandoned cart",
-  description: "Reminds shoppers who left items in their cart: an email after 1 hour, a text after 24 hours (with SMS consent) and a last email with a single-use discount code after 72 hours. A placed order ends it.",
+  description:
+    "Reminds shoppers who left items in their cart: an email after 1 hour, a text after 24 hours (with SMS consent) and a last email with a single-use discount code after 72 hours. A placed order ends it.",
   definition: {
     trigger: {
       event: "cart.updated",
@@ -15,7 +16,12 @@ export const abandonedCart: BuiltInFlow = {
         all: [
           { field: "cart.item_count", op: "gt", value: 0 },
           { field: "cart.completed_at", op: "not_exists" },
-          { any: [{ field: "cart.email", op: "exists" }, { field: "cart.shipping_address.phone", op: "exists" }] },
+          {
+            any: [
+              { field: "cart.email", op: "exists" },
+              { field: "cart.shipping_address.phone", op: "exists" },
+            ],
+          },
         ],
       },
     },

@@ -4,7 +4,8 @@ import { button, emailLayout, itemsTable } from "./layout"
 export const postPurchase: BuiltInFlow = {
   handle: "post-purchase",
   name: "Post-purchase thank you",
-  description: "Thanks the customer right after an order is placed, and 7 days later suggests related products they have not bought. A cancelled order ends it.",
+  description:
+    "Thanks the customer right after an order is placed, and 7 days later suggests related products they have not bought. A cancelled order ends it.",
   definition: {
     trigger: { event: "order.placed" },
     exit: { events: [{ event: "order.canceled", match: ["order_id"] }] },

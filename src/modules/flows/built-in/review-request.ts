@@ -4,7 +4,8 @@ import { button, emailLayout } from "./layout"
 export const reviewRequest: BuiltInFlow = {
   handle: "review-request",
   name: "Review request",
-  description: "Asks for a review of each product 5 days after delivery. Stores that record no deliveries count from 7 days after shipping. A cancelled order ends it.",
+  description:
+    "Asks for a review of each product 5 days after delivery. Stores that record no deliveries count from 7 days after shipping. A cancelled order ends it.",
   definition: {
     trigger: { event: "shipment.created", filters: { all: [{ field: "order.email", op: "exists" }] } },
     exit: { events: [{ event: "order.canceled", match: ["order_id"] }] },

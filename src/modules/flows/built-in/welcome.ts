@@ -4,7 +4,8 @@ import { button, emailLayout } from "./layout"
 export const welcome: BuiltInFlow = {
   handle: "welcome-series",
   name: "Welcome series",
-  description: "Welcomes new customers and newsletter sign-ups at once, and follows up after 3 days if they have not ordered yet. Someone who signs up and later opens an account is welcomed once.",
+  description:
+    "Welcomes new customers and newsletter sign-ups at once, and follows up after 3 days if they have not ordered yet. Someone who signs up and later opens an account is welcomed once.",
   definition: {
     trigger: {
       event: ["customer.created", "newsletter.subscribed"],

@@ -13,7 +13,10 @@ export type QueuedOutcomeRecorder = (messageId: string, outcome: QueuedOutcome) 
 export class InProcessRateLimitedChannel implements Channel {
   private nextSlot = 0
 
-  constructor(private readonly inner: Channel, private readonly perSecond: number) {}
+  constructor(
+    private readonly inner: Channel,
+    private readonly perSecond: number
+  ) {}
 
   get provider() {
     return this.inner.provider

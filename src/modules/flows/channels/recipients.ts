@@ -2,10 +2,7 @@ import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/
 import { SegmentedMessage } from "sms-segments-calculator"
 
 /** A phone number in E.164, or why it cannot be texted. Uses the full metadata, not just lengths. */
-export function normalizePhone(
-  raw: string | null | undefined,
-  defaultCountry?: string
-): { e164: string } | { invalid: string } {
+export function normalizePhone(raw: string | null | undefined, defaultCountry?: string): { e164: string } | { invalid: string } {
   if (!raw?.trim()) {
     return { invalid: "no phone number" }
   }

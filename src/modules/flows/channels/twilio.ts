@@ -10,7 +10,10 @@ export const TWILIO_OPTED_OUT = 21610
 
 /** Sends every request to `baseUrl` instead of Twilio's hosts, keeping path and query: for proxies and tests. */
 class BaseUrlRequestClient extends twilio.RequestClient {
-  constructor(private readonly baseUrl: string, timeout: number) {
+  constructor(
+    private readonly baseUrl: string,
+    timeout: number
+  ) {
     super({ timeout })
   }
 

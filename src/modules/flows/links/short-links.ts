@@ -36,7 +36,12 @@ export async function openShortLink(db: Database, code: string, countClick: bool
   }
   const message = countClick ? await findMessage(db, { idempotency_key: link.message_key }) : undefined
   if (message) {
-    await recordMessageEvent(db, message, { status: "clicked", type: "sms.clicked", occurred_at: now, dedupe_key: `sms.clicked:${message.id}` }, now)
+    await recordMessageEvent(
+      db,
+      message,
+      { status: "clicked", type: "sms.clicked", occurred_at: now, dedupe_key: `sms.clicked:${message.id}` },
+      now
+    )
   }
   return { cart_id: link.cart_id }
 }

@@ -16,13 +16,7 @@ const LIFETIME: Record<LinkPurpose, string> = {
  * `flowId` scopes an unsubscribe link to the flow whose message carried it; `email` ties an email
  * confirmation to the address it was sent to.
  */
-export function signLinkToken(
-  secret: string,
-  purpose: LinkPurpose,
-  subject: string,
-  flowId?: string | null,
-  email?: string
-): string {
+export function signLinkToken(secret: string, purpose: LinkPurpose, subject: string, flowId?: string | null, email?: string): string {
   return jwt.sign({ purpose, ...(flowId ? { flow: flowId } : {}), ...(email ? { email } : {}) }, secret, {
     subject,
     expiresIn: LIFETIME[purpose] as jwt.SignOptions["expiresIn"],
@@ -83,7 +77,10 @@ export const SHORT_LINK_LIFETIME_MS = 30 * 86_400_000
  * same cart and message always get the same code, however often the step is rendered.
  */
 export function shortLinkCode(secret: string, cartId: string, messageKey: string | null): string {
-  return createHmac("sha256", secret).update(`recover:${cartId}:${messageKey ?? ""}`).digest("base64url").slice(0, 12)
+  return createHmac("sha256", secret)
+    .update(`recover:${cartId}:${messageKey ?? ""}`)
+    .digest("base64url")
+    .slice(0, 12)
 }
 
 export function shortLinkUrl(backendUrl: string, code: string): string {

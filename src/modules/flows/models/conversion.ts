@@ -20,8 +20,4 @@ export const Conversion = model
     currency_code: model.text(),
     ordered_at: model.dateTime(),
   })
-  .indexes([
-    { on: ["order_id"], unique: true },
-    { on: ["flow_id", "ordered_at"] },
-    { on: ["ordered_at"] },
-  ])
+  .indexes([{ on: ["order_id"], unique: true }, { on: ["flow_id", "ordered_at"] }, { on: ["ordered_at"] }])

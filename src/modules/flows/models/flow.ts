@@ -16,7 +16,4 @@ export const Flow = model
     version: model.number().default(1),
     current_version_id: model.text().nullable(),
   })
-  .indexes([
-    { on: ["handle"], unique: true, where: "handle IS NOT NULL" },
-    { on: ["trigger_event", "status"] },
-  ])
+  .indexes([{ on: ["handle"], unique: true, where: "handle IS NOT NULL" }, { on: ["trigger_event", "status"] }])

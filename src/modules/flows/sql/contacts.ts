@@ -146,10 +146,11 @@ export async function setEmailConsent(
 
 /** Keeps the contact's latest order time; an older event delivered late does not move it back. */
 export async function noteOrderPlaced(db: Database, contactId: string, orderedAt: Date, now: Date = orderedAt) {
-  await db.rows(
-    `UPDATE flows_contact SET last_order_at = GREATEST(last_order_at, ?), updated_at = ? WHERE id = ?`,
-    [orderedAt, now, contactId]
-  )
+  await db.rows(`UPDATE flows_contact SET last_order_at = GREATEST(last_order_at, ?), updated_at = ? WHERE id = ?`, [
+    orderedAt,
+    now,
+    contactId,
+  ])
 }
 
 /** Contacts whose last order falls in [from, to), oldest first: the people who just went quiet. */

@@ -18,8 +18,9 @@ export type OrderToAttribute = {
  * Returns the conversion, or null when no message qualifies or the order was credited before.
  */
 export async function attributeOrder(db: Database, order: OrderToAttribute) {
-  return await db.first(
-    `INSERT INTO flows_conversion (id, order_id, contact_id, flow_id, step_id, message_id, channel, touch,
+  return (
+    (await db.first(
+      `INSERT INTO flows_conversion (id, order_id, contact_id, flow_id, step_id, message_id, channel, touch,
        amount, raw_amount, currency_code, ordered_at, created_at, updated_at)
      SELECT ?, ?, ?, m.flow_id, m.step_id, m.id, m.channel, touch.kind, ?, ?::jsonb, ?, ?, ?, ?
      FROM (
@@ -37,36 +38,39 @@ export async function attributeOrder(db: Database, order: OrderToAttribute) {
      ORDER BY touch.preference LIMIT 1
      ON CONFLICT (order_id) WHERE deleted_at IS NULL DO NOTHING
      RETURNING id, flow_id, step_id, message_id, touch`,
-    [
-      generateEntityId(undefined, "flowconv"),
-      order.order_id,
-      order.contact_id,
-      order.amount,
-      JSON.stringify({ value: String(order.amount), precision: 20 }),
-      order.currency_code,
-      order.ordered_at,
-      order.ordered_at,
-      order.ordered_at,
-      order.contact_id,
-      order.since,
-      order.ordered_at,
-      order.contact_id,
-      REACHED,
-      order.since,
-      order.ordered_at,
-    ]
-  ) ?? null
+      [
+        generateEntityId(undefined, "flowconv"),
+        order.order_id,
+        order.contact_id,
+        order.amount,
+        JSON.stringify({ value: String(order.amount), precision: 20 }),
+        order.currency_code,
+        order.ordered_at,
+        order.ordered_at,
+        order.ordered_at,
+        order.contact_id,
+        order.since,
+        order.ordered_at,
+        order.contact_id,
+        REACHED,
+        order.since,
+        order.ordered_at,
+      ]
+    )) ?? null
+  )
 }
 
 /** The message an order is credited to, with its flow's name. */
 export async function conversionOfOrder(db: Database, orderId: string) {
-  return await db.first(
-    `SELECT c.id, c.flow_id, f.name AS flow_name, c.step_id, c.message_id, c.channel, c.touch,
+  return (
+    (await db.first(
+      `SELECT c.id, c.flow_id, f.name AS flow_name, c.step_id, c.message_id, c.channel, c.touch,
        c.amount::float AS amount, c.currency_code, c.ordered_at, m.subject, m.sent_at
      FROM flows_conversion c
      LEFT JOIN flows_flow f ON f.id = c.flow_id
      LEFT JOIN flows_message m ON m.id = c.message_id
      WHERE c.order_id = ? AND c.deleted_at IS NULL`,
-    [orderId]
-  ) ?? null
+      [orderId]
+    )) ?? null
+  )
 }

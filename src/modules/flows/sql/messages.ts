@@ -50,7 +50,13 @@ export async function insertMessageOnce(db: Database, draft: MessageDraft, now: 
     ]
   )
   if (inserted) {
-    return { id: inserted.id as string, status: inserted.status as string, attempts: inserted.attempts as number, updated_at: now, created: true }
+    return {
+      id: inserted.id as string,
+      status: inserted.status as string,
+      attempts: inserted.attempts as number,
+      updated_at: now,
+      created: true,
+    }
   }
   const existing = await db.first(
     `SELECT id, status, attempts, updated_at FROM flows_message WHERE idempotency_key = ? AND deleted_at IS NULL`,

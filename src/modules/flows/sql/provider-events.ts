@@ -63,24 +63,28 @@ export async function findMessage(
   db: Database,
   by: { id?: string | null; provider_id?: string | null; idempotency_key?: string | null }
 ): Promise<MessageRef | undefined> {
-  const [column, value] = by.id
-    ? ["id", by.id]
-    : by.provider_id
-      ? ["provider_id", by.provider_id]
-      : ["idempotency_key", by.idempotency_key]
+  const [column, value] = by.id ? ["id", by.id] : by.provider_id ? ["provider_id", by.provider_id] : ["idempotency_key", by.idempotency_key]
   if (!value) {
     return undefined
   }
-  return (await db.first(
-    `SELECT id, status, contact_id, flow_id, run_id FROM flows_message WHERE ${column} = ? AND deleted_at IS NULL`,
-    [value]
-  )) as MessageRef | undefined
+  return (await db.first(`SELECT id, status, contact_id, flow_id, run_id FROM flows_message WHERE ${column} = ? AND deleted_at IS NULL`, [
+    value,
+  ])) as MessageRef | undefined
 }
 
 /** How far a message got. A status only ever moves forward: a late "delivered" never undoes "opened". */
 const PROGRESS: Partial<Record<string, number>> = {
-  sending: 1, retrying: 1, uncertain: 1, sent: 2, delivered: 3, opened: 4, clicked: 5,
-  bounced: 3, dropped: 3, undelivered: 3, failed: 3,
+  sending: 1,
+  retrying: 1,
+  uncertain: 1,
+  sent: 2,
+  delivered: 3,
+  opened: 4,
+  clicked: 5,
+  bounced: 3,
+  dropped: 3,
+  undelivered: 3,
+  failed: 3,
 } satisfies Partial<Record<MessageStatus, number>>
 
 export async function advanceMessageStatus(

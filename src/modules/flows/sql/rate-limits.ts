@@ -27,10 +27,10 @@ export async function countHits(db: Database, keys: string[], now: Date): Promis
     if (hits === 1) {
       await db.rows(`DELETE FROM flows_rate_limit WHERE window_start < ?`, [new Date(windowStart.getTime() - KEPT_MS)])
     }
-    const previous = await db.first(
-      `SELECT hits FROM flows_rate_limit WHERE key = ? AND window_start = ? AND deleted_at IS NULL`,
-      [key, previousStart]
-    )
+    const previous = await db.first(`SELECT hits FROM flows_rate_limit WHERE key = ? AND window_start = ? AND deleted_at IS NULL`, [
+      key,
+      previousStart,
+    ])
     highest = Math.max(highest, hits + ((previous?.hits as number | undefined) ?? 0) * stillRecent)
   }
   return highest

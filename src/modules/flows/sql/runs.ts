@@ -4,8 +4,7 @@ import type { RunStatus, SubjectType } from "../../../engine/constants"
 import type { Identity, RunRow } from "../types"
 import { Database, json } from "./database"
 
-const ACTIVE_RUN_CONFLICT =
-  "(flow_id, subject_type, subject_id) WHERE status = 'active' AND deleted_at IS NULL"
+const ACTIVE_RUN_CONFLICT = "(flow_id, subject_type, subject_id) WHERE status = 'active' AND deleted_at IS NULL"
 
 export type NewRun = {
   flow_id: string
@@ -100,12 +99,7 @@ export async function activeRunsFor(db: Database, identity: Identity) {
      FROM flows_run r JOIN flows_flow_version v ON v.id = r.flow_version_id
      WHERE r.status = 'active' AND r.deleted_at IS NULL
        AND (r.cart_id = ? OR r.order_id = ? OR r.customer_id = ? OR r.email = ?)`,
-    [
-      identity.cart_id ?? null,
-      identity.order_id ?? null,
-      identity.customer_id ?? null,
-      identity.email?.trim().toLowerCase() || null,
-    ]
+    [identity.cart_id ?? null, identity.order_id ?? null, identity.customer_id ?? null, identity.email?.trim().toLowerCase() || null]
   )
 }
 
@@ -134,10 +128,7 @@ export async function endRuns(
  * Atomically reserves up to `limit` due runs for this worker. SKIP LOCKED lets any number of
  * workers claim side by side; the lease lets another worker take over from one that died.
  */
-export async function claimDueRuns(
-  db: Database,
-  opts: { limit: number; leaseMs: number; token: string; now: Date }
-): Promise<RunRow[]> {
+export async function claimDueRuns(db: Database, opts: { limit: number; leaseMs: number; token: string; now: Date }): Promise<RunRow[]> {
   const leaseEnd = new Date(opts.now.getTime() + opts.leaseMs)
   return (await db.rows(
     `UPDATE flows_run r SET claimed_until = ?, claim_token = ?, updated_at = ?
@@ -157,8 +148,7 @@ export async function claimDueRuns(
 
 export type Trail = Array<Record<string, unknown>>
 
-const APPEND_TRAIL =
-  "context = jsonb_set(context, '{trail}', COALESCE(context->'trail', '[]'::jsonb) || ?::jsonb)"
+const APPEND_TRAIL = "context = jsonb_set(context, '{trail}', COALESCE(context->'trail', '[]'::jsonb) || ?::jsonb)"
 
 /** Every write by a worker is fenced by its claim token: a worker that lost its lease writes nothing. */
 export async function parkRun(
@@ -209,9 +199,9 @@ export async function retryClaimedRun(
 
 /** Locks a run for the length of a transaction and tells whether this worker still holds it. */
 export async function holdsClaim(db: Database, run: Pick<RunRow, "id" | "claim_token">): Promise<boolean> {
-  const row = await db.first(
-    `SELECT id FROM flows_run WHERE id = ? AND claim_token = ? AND status = 'active' FOR UPDATE`,
-    [run.id, run.claim_token]
-  )
+  const row = await db.first(`SELECT id FROM flows_run WHERE id = ? AND claim_token = ? AND status = 'active' FOR UPDATE`, [
+    run.id,
+    run.claim_token,
+  ])
   return Boolean(row)
 }

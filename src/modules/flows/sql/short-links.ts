@@ -23,9 +23,8 @@ export async function saveShortLink(
 }
 
 export async function findShortLink(db: Database, code: string) {
-  const row = await db.first(
-    `SELECT cart_id, message_key, expires_at FROM flows_short_link WHERE code = ? AND deleted_at IS NULL`,
-    [code]
-  )
-  return row ? { cart_id: row.cart_id as string, message_key: row.message_key as string | null, expires_at: new Date(row.expires_at) } : null
+  const row = await db.first(`SELECT cart_id, message_key, expires_at FROM flows_short_link WHERE code = ? AND deleted_at IS NULL`, [code])
+  return row
+    ? { cart_id: row.cart_id as string, message_key: row.message_key as string | null, expires_at: new Date(row.expires_at) }
+    : null
 }

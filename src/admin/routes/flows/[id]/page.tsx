@@ -34,7 +34,8 @@ const FlowEditorPage = () => {
   }, [flow.data])
 
   const save = useMutation({
-    mutationFn: () => api.post<{ flow: Json; new_version: boolean; runs_on_previous_versions: number }>(`/admin/flows/${id}`, { name, definition }),
+    mutationFn: () =>
+      api.post<{ flow: Json; new_version: boolean; runs_on_previous_versions: number }>(`/admin/flows/${id}`, { name, definition }),
     onSuccess: (result) => {
       setSaveError(null)
       void queryClient.invalidateQueries({ queryKey: ["flows"] })
@@ -47,8 +48,18 @@ const FlowEditorPage = () => {
     onError: (error) => setSaveError(errorMessage(error)),
   })
 
-  if (flow.isLoading || (flow.data && !definition)) return <Container><Loading what="the flow" /></Container>
-  if (flow.error) return <Container><Failed error={flow.error} /></Container>
+  if (flow.isLoading || (flow.data && !definition))
+    return (
+      <Container>
+        <Loading what="the flow" />
+      </Container>
+    )
+  if (flow.error)
+    return (
+      <Container>
+        <Failed error={flow.error} />
+      </Container>
+    )
   const current = flow.data!.flow
   const live = current.status === "active"
   const ids = stepIds(definition!.steps)
@@ -68,30 +79,47 @@ const FlowEditorPage = () => {
       <Container className="flex flex-col gap-4">
         <div className="flex items-start justify-between">
           <div className="flex flex-col gap-1">
-            <Link to="/flows" className="text-ui-fg-subtle text-sm">← Flows</Link>
+            <Link to="/flows" className="text-ui-fg-subtle text-sm">
+              ← Flows
+            </Link>
             <Heading level="h1">{current.name}</Heading>
             <div className="flex items-center gap-2">
-              <Badge size="2xsmall" color={STATUS_COLOR[current.status]}>{current.status}</Badge>
-              <Text size="small" className="text-ui-fg-subtle">Version {current.version} · starts on {triggerLabel(definition!.trigger.event)}</Text>
+              <Badge size="2xsmall" color={STATUS_COLOR[current.status]}>
+                {current.status}
+              </Badge>
+              <Text size="small" className="text-ui-fg-subtle">
+                Version {current.version} · starts on {triggerLabel(definition!.trigger.event)}
+              </Text>
             </div>
           </div>
-          <Button size="small" onClick={() => save.mutate()} isLoading={save.isPending}>Save</Button>
+          <Button size="small" onClick={() => save.mutate()} isLoading={save.isPending}>
+            Save
+          </Button>
         </div>
         {live && (
           <Text size="small" className="text-ui-fg-subtle">
-            This flow is live: saving changes creates version {current.version + 1}. New runs use it; runs in progress finish on the version they started with.
+            This flow is live: saving changes creates version {current.version + 1}. New runs use it; runs in progress finish on the version
+            they started with.
           </Text>
         )}
         <div className="flex max-w-md flex-col gap-1">
-          <Label htmlFor="flow-name" size="small">Name</Label>
+          <Label htmlFor="flow-name" size="small">
+            Name
+          </Label>
           <Input id="flow-name" size="small" value={name} onChange={(e) => setName(e.target.value)} />
         </div>
-        {saveError && <Text size="small" className="text-ui-fg-error" role="alert" data-testid="save-error">{saveError}</Text>}
+        {saveError && (
+          <Text size="small" className="text-ui-fg-error" role="alert" data-testid="save-error">
+            {saveError}
+          </Text>
+        )}
       </Container>
       <Container>
         <FlowRules definition={definition!} onChange={setDefinition} />
         {saveError && /\b(trigger|exit)\b/.test(saveError) && (
-          <Text size="small" className="text-ui-fg-error mt-2" role="alert">{saveError}</Text>
+          <Text size="small" className="text-ui-fg-error mt-2" role="alert">
+            {saveError}
+          </Text>
         )}
       </Container>
       <Container>

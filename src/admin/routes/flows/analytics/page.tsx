@@ -44,8 +44,16 @@ function Totals({ totals }: { totals: Performance }) {
     <dl className="grid grid-cols-3 gap-4 px-6 py-4 lg:grid-cols-6">
       {cards.map(([label, value]) => (
         <div key={label}>
-          <dt><Text size="xsmall" className="text-ui-fg-subtle">{label}</Text></dt>
-          <dd><Text size="large" weight="plus">{value}</Text></dd>
+          <dt>
+            <Text size="xsmall" className="text-ui-fg-subtle">
+              {label}
+            </Text>
+          </dt>
+          <dd>
+            <Text size="large" weight="plus">
+              {value}
+            </Text>
+          </dd>
         </div>
       ))}
     </dl>
@@ -61,7 +69,9 @@ function Variants({ splits }: { splits: Report["variants"] }) {
       <Heading level="h2">A/B tests</Heading>
       {splits.map((split) => (
         <div key={`${split.flow_id}:${split.split_id}`} data-split-id={split.split_id}>
-          <Text size="small" className="text-ui-fg-subtle">Split “{split.split_id}”: each variant’s steps, side by side</Text>
+          <Text size="small" className="text-ui-fg-subtle">
+            Split “{split.split_id}”: each variant’s steps, side by side
+          </Text>
           <PerformanceTable
             label="Variant"
             rows={split.variants.map((v) => ({ ...v, key: v.key, name: `${v.key} (weight ${v.weight})` }))}
@@ -85,7 +95,14 @@ const AnalyticsPage = () => {
   }
   const days = (new Date(query.to).getTime() - new Date(from).getTime()) / DAY_MS
   // The API refuses these too; saying so here spares a request that can only fail.
-  const invalidPeriod = !from || !to ? "Choose both dates." : days < 1 ? "From must be on or before To." : days > 366 ? "Choose a period of at most 366 days." : null
+  const invalidPeriod =
+    !from || !to
+      ? "Choose both dates."
+      : days < 1
+        ? "From must be on or before To."
+        : days > 366
+          ? "Choose a period of at most 366 days."
+          : null
   const report = useQuery({
     queryKey: ["flows", "analytics", query],
     queryFn: () => api.get<Report>("/admin/flows/analytics", query),
@@ -99,7 +116,9 @@ const AnalyticsPage = () => {
     <Container className="divide-y p-0">
       <div className="flex flex-col gap-3 px-6 py-4">
         <div>
-          <Link to="/flows" className="text-ui-fg-subtle text-sm">← Flows</Link>
+          <Link to="/flows" className="text-ui-fg-subtle text-sm">
+            ← Flows
+          </Link>
           <Heading level="h1">Flow analytics</Heading>
           <Text size="small" className="text-ui-fg-subtle">
             Orders are credited to the last message that reached the buyer within the attribution window, a click first.
@@ -107,18 +126,28 @@ const AnalyticsPage = () => {
         </div>
         <div className="flex flex-wrap items-end gap-3">
           <div className="flex flex-col gap-1">
-            <Label htmlFor="analytics-from" size="xsmall">From</Label>
+            <Label htmlFor="analytics-from" size="xsmall">
+              From
+            </Label>
             <Input id="analytics-from" size="small" type="date" value={from} max={to} onChange={(e) => setFrom(e.target.value)} />
           </div>
           <div className="flex flex-col gap-1">
-            <Label htmlFor="analytics-to" size="xsmall">To</Label>
+            <Label htmlFor="analytics-to" size="xsmall">
+              To
+            </Label>
             <Input id="analytics-to" size="small" type="date" value={to} min={from} onChange={(e) => setTo(e.target.value)} />
           </div>
           <Select size="small" value={flowId} onValueChange={setFlowId}>
-            <Select.Trigger style={{ width: 224 }} aria-label="Flow"><Select.Value /></Select.Trigger>
+            <Select.Trigger style={{ width: 224 }} aria-label="Flow">
+              <Select.Value />
+            </Select.Trigger>
             <Select.Content>
               <Select.Item value={ALL}>All flows</Select.Item>
-              {(flows.data?.flows ?? []).map((f) => <Select.Item key={f.id} value={f.id}>{f.name}</Select.Item>)}
+              {(flows.data?.flows ?? []).map((f) => (
+                <Select.Item key={f.id} value={f.id}>
+                  {f.name}
+                </Select.Item>
+              ))}
             </Select.Content>
           </Select>
         </div>
@@ -130,11 +159,10 @@ const AnalyticsPage = () => {
       {!invalidPeriod && report.data && report.data.flows.length > 0 && (
         <>
           <Totals totals={report.data.totals} />
-          <div className="px-6 py-4"><DailyChart days={everyDay(from, to, report.data.daily)} /></div>
-          <PerformanceTable
-            label="Flow"
-            rows={report.data.flows.map((f) => ({ ...f, key: f.flow_id, name: f.name ?? f.flow_id }))}
-          />
+          <div className="px-6 py-4">
+            <DailyChart days={everyDay(from, to, report.data.daily)} />
+          </div>
+          <PerformanceTable label="Flow" rows={report.data.flows.map((f) => ({ ...f, key: f.flow_id, name: f.name ?? f.flow_id }))} />
           {stepRows.length > 0 && <PerformanceTable label="Step" rows={stepRows} />}
           <Variants splits={report.data.variants.filter((v) => flowId === ALL || v.flow_id === flowId)} />
         </>

@@ -10,13 +10,29 @@ import { CHANNELS, MESSAGE_STATUSES, type ChannelName } from "../../../../engine
 const ANY = "any"
 const CHANNEL_TEXT: Record<ChannelName, string> = { email: "Email", sms: "SMS" }
 
-function FilterSelect({ label, value, options, onChange }: { label: string; value: string; options: [string, string][]; onChange: (v: string) => void }) {
+function FilterSelect({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string
+  value: string
+  options: [string, string][]
+  onChange: (v: string) => void
+}) {
   return (
     <Select size="small" value={value} onValueChange={onChange}>
-      <Select.Trigger style={{ width: 176 }} aria-label={label}><Select.Value /></Select.Trigger>
+      <Select.Trigger style={{ width: 176 }} aria-label={label}>
+        <Select.Value />
+      </Select.Trigger>
       <Select.Content>
         <Select.Item value={ANY}>{`Any ${label.toLowerCase()}`}</Select.Item>
-        {options.map(([v, text]) => <Select.Item key={v} value={v}>{text}</Select.Item>)}
+        {options.map(([v, text]) => (
+          <Select.Item key={v} value={v}>
+            {text}
+          </Select.Item>
+        ))}
       </Select.Content>
     </Select>
   )
@@ -39,7 +55,9 @@ function DeliveryTimeline({ message, events }: { message: Json; events: Json[] }
     <ol aria-label="Delivery timeline" className="flex flex-col gap-1">
       {steps.map((event) => (
         <li key={event.id} className="flex gap-3">
-          <Text size="xsmall" className="text-ui-fg-subtle shrink-0" style={{ width: 160 }}>{dateTime(event.occurred_at)}</Text>
+          <Text size="xsmall" className="text-ui-fg-subtle shrink-0" style={{ width: 160 }}>
+            {dateTime(event.occurred_at)}
+          </Text>
           <Text size="xsmall">
             {event.type.replace(/^(email|sms)\./, "")}
             {event.data?.reason ? ` – ${event.data.reason}` : ""}
@@ -75,7 +93,8 @@ function MessageDetail({ id, onClose }: { id: string | null; onClose: () => void
     }
     const confirmed = await prompt({
       title: "Send it again?",
-      description: "The provider did not answer, so this message may already have been delivered. Sending it again may reach the person twice.",
+      description:
+        "The provider did not answer, so this message may already have been delivered. Sending it again may reach the person twice.",
       confirmText: "Send again",
       cancelText: "Cancel",
     })
@@ -86,25 +105,54 @@ function MessageDetail({ id, onClose }: { id: string | null; onClose: () => void
   return (
     <Drawer open={Boolean(id)} onOpenChange={(open) => !open && onClose()}>
       <Drawer.Content>
-        <Drawer.Header><Drawer.Title>{message ? message.subject ?? `Text to ${message.to}` : "Message"}</Drawer.Title></Drawer.Header>
+        <Drawer.Header>
+          <Drawer.Title>{message ? (message.subject ?? `Text to ${message.to}`) : "Message"}</Drawer.Title>
+        </Drawer.Header>
         <Drawer.Body className="flex flex-col gap-3 overflow-y-auto">
           {detail.isLoading && <Loading what="the message" />}
           {detail.error && <Failed error={detail.error} />}
           {message && (
             <>
-              <Text size="small">To {message.to} · {message.channel} via {message.provider} · {message.attempts} attempt(s)</Text>
+              <Text size="small">
+                To {message.to} · {message.channel} via {message.provider} · {message.attempts} attempt(s)
+              </Text>
               <div className="flex items-center gap-2">
-                <Badge size="2xsmall" color={STATUS_COLOR[message.status]}>{message.status}</Badge>
-                <Text size="small" className="text-ui-fg-subtle">updated {dateTime(message.updated_at)}</Text>
+                <Badge size="2xsmall" color={STATUS_COLOR[message.status]}>
+                  {message.status}
+                </Badge>
+                <Text size="small" className="text-ui-fg-subtle">
+                  updated {dateTime(message.updated_at)}
+                </Text>
                 {(message.status === "failed" || message.status === "uncertain") && message.run_id && (
-                  <Button size="small" variant="secondary" isLoading={retry.isPending} onClick={retryMessage}>Retry</Button>
+                  <Button size="small" variant="secondary" isLoading={retry.isPending} onClick={retryMessage}>
+                    Retry
+                  </Button>
                 )}
               </div>
-              {message.error && <Text size="small" className="text-ui-fg-error">{message.error_code ? `${message.error_code}: ` : ""}{message.error}</Text>}
+              {message.error && (
+                <Text size="small" className="text-ui-fg-error">
+                  {message.error_code ? `${message.error_code}: ` : ""}
+                  {message.error}
+                </Text>
+              )}
               <DeliveryTimeline message={message} events={detail.data!.events} />
-              <Text size="xsmall" className="text-ui-fg-subtle font-mono">{message.idempotency_key}</Text>
-              {message.html && <iframe title="Message as sent" sandbox="" className="w-full rounded-lg border" style={{ height: 480 }} srcDoc={message.html} />}
-              {message.text && <pre className="bg-ui-bg-subtle whitespace-pre-wrap rounded-lg p-3 text-xs" style={{ overflowWrap: "anywhere" }}>{message.text}</pre>}
+              <Text size="xsmall" className="text-ui-fg-subtle font-mono">
+                {message.idempotency_key}
+              </Text>
+              {message.html && (
+                <iframe
+                  title="Message as sent"
+                  sandbox=""
+                  className="w-full rounded-lg border"
+                  style={{ height: 480 }}
+                  srcDoc={message.html}
+                />
+              )}
+              {message.text && (
+                <pre className="bg-ui-bg-subtle whitespace-pre-wrap rounded-lg p-3 text-xs" style={{ overflowWrap: "anywhere" }}>
+                  {message.text}
+                </pre>
+              )}
             </>
           )}
         </Drawer.Body>
@@ -138,15 +186,26 @@ const OutboxPage = () => {
     <Container className="divide-y p-0">
       <div className="flex flex-col gap-3 px-6 py-4">
         <div>
-          <Link to="/flows" className="text-ui-fg-subtle text-sm">← Flows</Link>
+          <Link to="/flows" className="text-ui-fg-subtle text-sm">
+            ← Flows
+          </Link>
           <Heading level="h1">Outbox</Heading>
-          <Text size="small" className="text-ui-fg-subtle">Every message the flows sent, skipped or are sending, newest first.</Text>
+          <Text size="small" className="text-ui-fg-subtle">
+            Every message the flows sent, skipped or are sending, newest first.
+          </Text>
         </div>
         <div className="flex flex-wrap gap-2">
           <FilterSelect label="Flow" value={flowId} onChange={setFlowId} options={(flows.data?.flows ?? []).map((f) => [f.id, f.name])} />
           <FilterSelect label="Channel" value={channel} onChange={setChannel} options={CHANNELS.map((c) => [c, CHANNEL_TEXT[c]])} />
           <FilterSelect label="Status" value={status} onChange={setStatus} options={MESSAGE_STATUSES.map((s) => [s, s])} />
-          <Input size="small" style={{ width: 256 }} aria-label="Recipient" placeholder="Recipient (exact address or number)" value={to} onChange={(e) => setTo(e.target.value)} />
+          <Input
+            size="small"
+            style={{ width: 256 }}
+            aria-label="Recipient"
+            placeholder="Recipient (exact address or number)"
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+          />
         </div>
       </div>
       {messages.isLoading && <Loading what="messages" />}
@@ -174,9 +233,15 @@ const OutboxPage = () => {
               >
                 <Table.Cell>{dateTime(message.created_at)}</Table.Cell>
                 <Table.Cell>{message.to}</Table.Cell>
-                <Table.Cell className="truncate" style={{ maxWidth: 320 }}>{message.channel === "sms" ? message.text : message.subject}</Table.Cell>
+                <Table.Cell className="truncate" style={{ maxWidth: 320 }}>
+                  {message.channel === "sms" ? message.text : message.subject}
+                </Table.Cell>
                 <Table.Cell>{flowName(message.flow_id)}</Table.Cell>
-                <Table.Cell><Badge size="2xsmall" color={STATUS_COLOR[message.status]}>{message.status}</Badge></Table.Cell>
+                <Table.Cell>
+                  <Badge size="2xsmall" color={STATUS_COLOR[message.status]}>
+                    {message.status}
+                  </Badge>
+                </Table.Cell>
               </Table.Row>
             ))}
           </Table.Body>

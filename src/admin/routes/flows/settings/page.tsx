@@ -11,7 +11,9 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
   return (
     // An inline grid: the admin's Tailwind build has no arbitrary column sizes for extensions.
     <div className="grid items-center gap-4 px-6 py-2" style={{ gridTemplateColumns: "220px 1fr" }}>
-      <Text size="small" className="text-ui-fg-subtle">{label}</Text>
+      <Text size="small" className="text-ui-fg-subtle">
+        {label}
+      </Text>
       <div className="txt-small flex items-center gap-2">{children}</div>
     </div>
   )
@@ -36,22 +38,29 @@ function Provider({ channel, title, info }: { channel: ChannelName; title: strin
       <div className="flex items-center justify-between px-6 py-2">
         <div className="flex items-center gap-2">
           <Heading level="h2">{title}</Heading>
-          <Badge size="2xsmall" color={sandbox ? "orange" : "green"}>{sandbox ? "sandbox" : `${info.provider} configured`}</Badge>
+          <Badge size="2xsmall" color={sandbox ? "orange" : "green"}>
+            {sandbox ? "sandbox" : `${info.provider} configured`}
+          </Badge>
         </div>
-        <Button size="small" variant="secondary" isLoading={check.isPending} onClick={() => check.mutate()}>Test credentials</Button>
+        <Button size="small" variant="secondary" isLoading={check.isPending} onClick={() => check.mutate()}>
+          Test credentials
+        </Button>
       </div>
       {sandbox && <Row label="Delivery">Kept in the outbox, not sent. Set the provider’s options to send for real.</Row>}
       {info.from && <Row label="From">{typeof info.from === "string" ? info.from : `${info.from.name ?? ""} <${info.from.email}>`}</Row>}
       {info.reply_to && <Row label="Reply-to">{info.reply_to}</Row>}
       {info.data_residency && <Row label="Data residency">{info.data_residency}</Row>}
-      {"webhook_signature_checked" in info && <Row label="Event signatures">{info.webhook_signature_checked ? "checked" : "not checked: set webhookVerificationKey"}</Row>}
+      {"webhook_signature_checked" in info && (
+        <Row label="Event signatures">{info.webhook_signature_checked ? "checked" : "not checked: set webhookVerificationKey"}</Row>
+      )}
       {info.account && <Row label="Account">{info.account}</Row>}
       {info.messaging_service_sid && <Row label="Messaging Service">{info.messaging_service_sid}</Row>}
       {info.max_segments && <Row label="Longest text">{info.max_segments} segments</Row>}
       {check.data && (
         <div className="px-6 py-2" role="status">
           <Text size="small" className={check.data.check.ok ? "text-ui-fg-interactive" : "text-ui-fg-error"}>
-            {check.data.check.ok ? "✓ " : "✗ "}{check.data.check.detail}
+            {check.data.check.ok ? "✓ " : "✗ "}
+            {check.data.check.detail}
           </Text>
         </div>
       )}
@@ -76,12 +85,14 @@ function OrderHistory() {
         </Button>
       </div>
       <Row label="Win-back">
-        Knows when each customer last ordered from the orders placed since the plugin was installed; import the
-        older ones once so lapsed customers are found now. Running it again changes nothing.
+        Knows when each customer last ordered from the orders placed since the plugin was installed; import the older ones once so lapsed
+        customers are found now. Running it again changes nothing.
       </Row>
       {importOrders.data && (
         <div className="px-6 py-2" role="status">
-          <Text size="small">Read {importOrders.data.orders} order(s): the last order of {importOrders.data.people} customer(s) is known.</Text>
+          <Text size="small">
+            Read {importOrders.data.orders} order(s): the last order of {importOrders.data.people} customer(s) is known.
+          </Text>
         </div>
       )}
       {importOrders.error && <Failed error={new Error(errorMessage(importOrders.error))} />}
@@ -95,9 +106,13 @@ const SettingsPage = () => {
   return (
     <Container className="divide-y p-0">
       <div className="px-6 py-4">
-        <Link to="/flows" className="text-ui-fg-subtle text-sm">← Flows</Link>
+        <Link to="/flows" className="text-ui-fg-subtle text-sm">
+          ← Flows
+        </Link>
         <Heading level="h1">Flow settings</Heading>
-        <Text size="small" className="text-ui-fg-subtle">Set in medusa-config under the plugin’s options; keys and tokens are never shown.</Text>
+        <Text size="small" className="text-ui-fg-subtle">
+          Set in medusa-config under the plugin’s options; keys and tokens are never shown.
+        </Text>
       </div>
       {settings.isLoading && <Loading what="settings" />}
       {settings.error && <Failed error={settings.error} />}
@@ -106,23 +121,33 @@ const SettingsPage = () => {
           <Provider channel="email" title="Email" info={s.email} />
           <Provider channel="sms" title="SMS" info={s.sms} />
           <div className="py-2">
-            <div className="px-6 py-2"><Heading level="h2">Webhook URLs</Heading></div>
+            <div className="px-6 py-2">
+              <Heading level="h2">Webhook URLs</Heading>
+            </div>
             <WebhookUrl label="SendGrid Event Webhook" url={s.webhooks.sendgrid_events} />
             <WebhookUrl label="Twilio status callback" url={s.webhooks.twilio_status} />
             <WebhookUrl label="Twilio incoming messages" url={s.webhooks.twilio_inbound} />
           </div>
           <OrderHistory />
           <div className="py-2">
-            <div className="px-6 py-2"><Heading level="h2">Defaults</Heading></div>
-            <Row label="Quiet hours (texts)">{s.defaults.quietHours.start}–{s.defaults.quietHours.end}, recipient’s time (default zone {s.defaults.timezone})</Row>
-            <Row label="Frequency cap">{s.defaults.frequencyCap.max} messages per {duration(s.defaults.frequencyCap.per)}, across flows</Row>
+            <div className="px-6 py-2">
+              <Heading level="h2">Defaults</Heading>
+            </div>
+            <Row label="Quiet hours (texts)">
+              {s.defaults.quietHours.start}–{s.defaults.quietHours.end}, recipient’s time (default zone {s.defaults.timezone})
+            </Row>
+            <Row label="Frequency cap">
+              {s.defaults.frequencyCap.max} messages per {duration(s.defaults.frequencyCap.per)}, across flows
+            </Row>
             <Row label="Attribution window">{duration(s.defaults.attributionWindow)}</Row>
             <Row label="Email consent">
               {s.defaults.emailConsent === "opt_in" ? "Opt-in: only people who said yes" : "Opt-out: everyone who has not unsubscribed"}
             </Row>
             <Row label="SMS consent">Opt-in only, per number, confirmed by a YES text</Row>
             <Row label="Client IP (sign-up limits)">
-              {s.trusted_proxy_hops ? `X-Forwarded-For, ${s.trusted_proxy_hops} trusted proxy hop(s)` : "Connection address (X-Forwarded-For ignored)"}
+              {s.trusted_proxy_hops
+                ? `X-Forwarded-For, ${s.trusted_proxy_hops} trusted proxy hop(s)`
+                : "Connection address (X-Forwarded-For ignored)"}
             </Row>
             {s.time_scale > 1 && <Row label="Time compression">{s.time_scale}× (demo mode)</Row>}
           </div>

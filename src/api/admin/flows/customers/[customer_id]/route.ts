@@ -19,7 +19,11 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
     flows.listContactEvents({ contact_id: contact.id }, { order: { occurred_at: "DESC" }, take: 50 }),
     flows.listMessages(
       { contact_id: contact.id },
-      { order: { created_at: "DESC" }, take: 50, select: ["id", "flow_id", "step_id", "channel", "subject", "to", "status", "error", "created_at"] }
+      {
+        order: { created_at: "DESC" },
+        take: 50,
+        select: ["id", "flow_id", "step_id", "channel", "subject", "to", "status", "error", "created_at"],
+      }
     ),
   ])
   // SMS consent is the number's own; the widget shows that of the number on file.

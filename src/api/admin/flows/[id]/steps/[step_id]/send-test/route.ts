@@ -24,7 +24,10 @@ export async function POST(req: MedusaRequest<TestSendBody>, res: MedusaResponse
     throw new MedusaError(MedusaError.Types.INVALID_DATA, `template does not fit a ${step.type} step`)
   }
   refuseInvalidTemplate(template)
-  const variables = { ...(await variablesToTryWith(req.scope, req.validatedBody, step.type === "send_email" ? "email" : "sms")), flow: { name: flow.name } }
+  const variables = {
+    ...(await variablesToTryWith(req.scope, req.validatedBody, step.type === "send_email" ? "email" : "sms")),
+    flow: { name: flow.name },
+  }
   let message
   if (step.type === "send_email") {
     if (!z.email().safeParse(to).success) {
