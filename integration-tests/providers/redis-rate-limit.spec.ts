@@ -27,7 +27,9 @@ describe("rate limit shared through Redis (BullMQ)", () => {
     const results = await Promise.all(sends)
     expect(new Set(results.map((r) => r.provider_id)).size).toBe(8)
     expect(inner.calls).toHaveLength(8)
-    expectAtMost(inner.calls, 3)
+    // BullMQ counts a fixed window from the moment it hands out a window's first job, and the job's call
+    // starts a little after that; on a loaded machine that lag reached 67 ms, so allow a quarter second.
+    expectAtMost(inner.calls, 3, 250)
   })
 
   it("brings a provider's refusal back with its details", async () => {
