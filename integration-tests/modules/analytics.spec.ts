@@ -105,6 +105,27 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(await service.listConversions({ order_id: "order_late" })).toHaveLength(0)
     })
 
+    it("keeps a machine open (Apple Mail Privacy Protection) on the timeline without counting it as opened", async () => {
+      const at = new Date(Date.now() - 3 * HOUR)
+      const { flow } = await sendVariants(["mo@example.com", "hu@example.com"], at)
+      const [proxied, read] = await service.listMessages({ flow_id: flow.id }, { order: { to: "desc" } })
+      const open = (id: string, eventId: string, machine: boolean) => ({
+        event: "open",
+        sg_event_id: eventId,
+        email: id === proxied.id ? "mo@example.com" : "hu@example.com",
+        timestamp: Math.floor(at.getTime() / 1000) + 60,
+        sg_machine_open: machine,
+        flows_message_id: id,
+      })
+      await service.recordSendGridEvents([open(proxied.id, "evt-mpp-1", true), open(read.id, "evt-human-1", false)] as any)
+      expect((await service.retrieveMessage(proxied.id)).status).toBe(proxied.status)
+      expect((await service.retrieveMessage(read.id)).status).toBe("opened")
+      const types = async (contactId: string) => (await service.listContactEvents({ contact_id: contactId })).map((e) => e.type)
+      expect(await types(proxied.contact_id!)).toContain("email.machine_opened")
+      expect(await types(proxied.contact_id!)).not.toContain("email.opened")
+      expect(await types(read.contact_id!)).toContain("email.opened")
+    })
+
     it("prefers the message the buyer clicked over a later one they only received", async () => {
       const at = new Date(Date.now() - 3 * HOUR)
       const { flow, runs } = await sendVariants(["bo@example.com"], at)

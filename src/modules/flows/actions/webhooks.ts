@@ -29,6 +29,18 @@ function messageIdOf(event: SendGridEvent): { id: string | null; provider_id: st
   return { id: typeof id === "string" ? id : null, provider_id: providerId }
 }
 
+/**
+ * Apple Mail Privacy Protection and similar proxies fetch every pixel, and SendGrid flags those opens with
+ * `sg_machine_open`. They are kept on the timeline as `email.machine_opened` but move no status, so open
+ * rates, engagement and conditions count people, not proxies.
+ */
+function meaningOf(event: SendGridEvent): { status?: string; as?: string; suppress?: boolean } {
+  if (event.event === "open" && event.sg_machine_open === true) {
+    return { as: "machine_opened" }
+  }
+  return SENDGRID_EVENTS[event.event] ?? {}
+}
+
 /** A hard bounce means the address does not exist; a "blocked" bounce is temporary. */
 function suppresses(event: SendGridEvent): boolean {
   return Boolean(SENDGRID_EVENTS[event.event]?.suppress) || (event.event === "bounce" && event.type !== "blocked")
@@ -81,7 +93,7 @@ async function applySendGridEvent(db: Database, event: SendGridEvent, now: Date)
   if (!fresh) {
     return false
   }
-  const meaning = SENDGRID_EVENTS[event.event] ?? {}
+  const meaning = meaningOf(event)
   const reason = [event.reason, event.response].find((v) => typeof v === "string") as string | undefined
   if (message) {
     const failed = meaning.status === "bounced" || meaning.status === "dropped"
