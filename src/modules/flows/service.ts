@@ -26,6 +26,8 @@ import {
   ProviderEvent,
   RateLimit,
   ShortLink,
+  Suppression,
+  Erasure,
 } from "./models"
 import { parsePluginOptions, type PluginOptions } from "./options"
 import type { AnalyticsRange } from "./sql/analytics"
@@ -55,6 +57,8 @@ class FlowsModuleService extends MedusaService({
   ShortLink,
   PhoneConsent,
   RateLimit,
+  Suppression,
+  Erasure,
 }) {
   protected readonly options_: PluginOptions
   protected readonly channels_: Record<ChannelName, ClosableChannel>
