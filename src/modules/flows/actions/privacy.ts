@@ -24,8 +24,8 @@ type Person = { contactIds: string[]; contacts: Row[]; emails: string[]; phones:
 
 const unique = <T>(values: (T | null | undefined)[]): T[] => [...new Set(values.filter((v): v is T => v !== null && v !== undefined))]
 
-/** `IN (?)` with an empty list would be `IN ()`: a value no row holds stands in for it. */
-const list = (values: string[]) => (values.length ? values : ["\u0000none"])
+/** `IN (?)` with an empty list would be `IN ()`: the empty string, which no id, address or number is, stands in. */
+const list = (values: string[]) => (values.length ? values : [""])
 
 function lookedUpBy(key: PersonKey): "customer_id" | "email" | "phone" {
   return "customer_id" in key ? "customer_id" : "email" in key ? "email" : "phone"
