@@ -125,6 +125,9 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(byPhone.contacts).toHaveLength(2)
       const byEmail = (await service.exportPerson({ email: " Ann.Work@Example.com" }))!
       expect(byEmail.contacts).toHaveLength(2)
+      // Several keys of one person (as the customer page sends them) find the same rows.
+      const byBoth = (await service.exportPerson({ customer_id: "cus_ann", email: home }))!
+      expect(byBoth).toMatchObject({ looked_up_by: "customer_id+email", contacts: data.contacts, messages: data.messages })
       expect(await service.exportPerson({ email: "nobody@example.com" })).toBeNull()
       expect(await service.exportPerson({ customer_id: "cus_nobody" })).toBeNull()
     })

@@ -110,7 +110,7 @@ export type AnalyticsQueryType = z.infer<typeof AnalyticsQuery>
 export const CheckCredentialsSchema = z.object({ channel: z.enum(CHANNELS) })
 export type CheckCredentialsBody = z.infer<typeof CheckCredentialsSchema>
 
-/** One person, by exactly one key: a Medusa customer id, an email address or a phone number. */
+/** One person, by a Medusa customer id, an email address or a phone number (or several keys of the same person). */
 const personKey = z
   .object({
     customer_id: z.string().trim().min(1).max(100).optional(),
@@ -124,9 +124,7 @@ const personKey = z
     country_code: z.string().length(2).optional(),
   })
   .strict()
-  .refine((key) => [key.customer_id, key.email, key.phone].filter(Boolean).length === 1, {
-    message: "give exactly one of customer_id, email or phone",
-  })
+  .refine((key) => Boolean(key.customer_id || key.email || key.phone), { message: "give customer_id, email or phone" })
 export const PersonQuery = personKey
 export const ErasePersonSchema = personKey
 export type PersonKeyInput = z.infer<typeof personKey>

@@ -38,7 +38,7 @@ export async function recordEvent(ctx: ModuleContext, input: StoreEvent) {
   // An erased person's address or number is suppressed: their new activity records nothing and starts no run.
   const kept = await withoutSuppressed(ctx, event.identity)
   if (kept.dropped && !kept.identity.email && !kept.identity.phone) {
-    const exited = await exitRunsOn(ctx, event, now)
+    const exited = [...(await exitRunsOn(ctx, event, now)), ...(await endRunsOfDeletedCustomer(ctx, event, now))]
     return { contact_id: null, entered: [] as string[], exited, restarted: [] as string[] }
   }
   event.identity = { ...kept.identity, phone: kept.identity.phone ?? null }

@@ -10,8 +10,11 @@ import { suppressionHash, suppressionKey } from "../suppression"
 import type { Identity } from "../types"
 import type { ModuleContext } from "./context"
 
-/** How an admin names the person whose data is exported or erased: exactly one key. */
-export type PersonKey = { customer_id: string } | { email: string } | { phone: string; country_code?: string }
+/**
+ * How an admin names the person whose data is exported or erased: a customer id, an email address or a
+ * phone number, or several of them for one person (the customer page gives the customer's id and email).
+ */
+export type PersonKey = { customer_id?: string; email?: string; phone?: string; country_code?: string }
 
 /** Rows per section of an export: far above what one person gathers, and a bound on the work. */
 export const EXPORT_ROWS_PER_SECTION = 10_000
@@ -27,8 +30,9 @@ const unique = <T>(values: (T | null | undefined)[]): T[] => [...new Set(values.
 /** `IN (?)` with an empty list would be `IN ()`: the empty string, which no id, address or number is, stands in. */
 const list = (values: string[]) => (values.length ? values : [""])
 
-function lookedUpBy(key: PersonKey): "customer_id" | "email" | "phone" {
-  return "customer_id" in key ? "customer_id" : "email" in key ? "email" : "phone"
+/** The kinds of key used, e.g. "customer_id+email": never their values. */
+function lookedUpBy(key: PersonKey): string {
+  return (["customer_id", "email", "phone"] as const).filter((name) => key[name]).join("+")
 }
 
 /**
@@ -37,9 +41,9 @@ function lookedUpBy(key: PersonKey): "customer_id" | "email" | "phone" {
  * the key's own, are the person's too, even when no contact holds them any more.
  */
 async function findPerson(ctx: ModuleContext, db: Database, key: PersonKey): Promise<Person> {
-  const email = "email" in key ? normalizeEmail(key.email) : null
-  const phone = "phone" in key ? e164OrRaw(key.phone.trim(), key.country_code?.toUpperCase() ?? ctx.options.twilio?.defaultCountry) : null
-  const customerId = "customer_id" in key ? key.customer_id : null
+  const email = normalizeEmail(key.email)
+  const phone = key.phone ? e164OrRaw(key.phone.trim(), key.country_code?.toUpperCase() ?? ctx.options.twilio?.defaultCountry) : null
+  const customerId = key.customer_id || null
   const named = await db.rows(
     `SELECT * FROM flows_contact WHERE deleted_at IS NULL AND (email = ? OR phone = ? OR customer_id = ?)
      ORDER BY created_at LIMIT 100`,
@@ -163,10 +167,13 @@ export async function exportPerson(ctx: ModuleContext, key: PersonKey, now = new
   const truncated = Object.entries(sections)
     .filter(([, section]) => section.length > EXPORT_ROWS_PER_SECTION)
     .map(([name]) => name)
+  const bounded = Object.fromEntries(
+    Object.entries(sections).map(([name, section]) => [name, section.slice(0, EXPORT_ROWS_PER_SECTION)])
+  ) as typeof sections
   return {
     exported_at: now.toISOString(),
     looked_up_by: lookedUpBy(key),
-    ...Object.fromEntries(Object.entries(sections).map(([name, section]) => [name, section.slice(0, EXPORT_ROWS_PER_SECTION)])),
+    ...bounded,
     suppressed: hashes.filter((h) => suppressed.has(h.hash)).map((h) => ({ channel: h.channel, value: h.value })),
     truncated,
   }

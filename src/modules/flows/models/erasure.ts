@@ -8,7 +8,7 @@ export const Erasure = model.define("flows_erasure", {
   id: model.id({ prefix: "flowera" }).primaryKey(),
   /** The admin user (or API key) that asked for it; null when run from code. */
   actor_id: model.text().nullable(),
-  /** "customer_id", "email" or "phone": the kind of key, not its value. */
+  /** The kinds of key used, e.g. "customer_id+email": never their values. */
   looked_up_by: model.text(),
   erased_at: model.dateTime(),
   counts: model.json(),
