@@ -7,7 +7,12 @@ jest.setTimeout(120_000)
 const abandonedCart = {
   trigger: {
     event: "cart.updated",
-    filters: { all: [{ field: "cart.email", op: "exists" }, { field: "cart.item_count", op: "gt", value: 0 }] },
+    filters: {
+      all: [
+        { field: "cart.email", op: "exists" },
+        { field: "cart.item_count", op: "gt", value: 0 },
+      ],
+    },
   },
   steps: [
     { id: "wait", type: "wait", duration: { amount: 1, unit: "days" } },
@@ -26,7 +31,8 @@ storeTestRunner(({ api, getContainer, store }) => {
     return response.data.cart.id as string
   }
 
-  const runsOf = async (flowId: string) => (await api.get(`/admin/flows/runs?flow_id=${flowId}&limit=200`, store.adminHeaders)).data.runs as any[]
+  const runsOf = async (flowId: string) =>
+    (await api.get(`/admin/flows/runs?flow_id=${flowId}&limit=200`, store.adminHeaders)).data.runs as any[]
 
   it("refuses a request without exactly one valid key with a 400, and answers 404 for a person nobody knows", async () => {
     const get = (query: string) => attempt(api.get(`/admin/flows/people/export${query}`, store.adminHeaders))
@@ -34,7 +40,13 @@ storeTestRunner(({ api, getContainer, store }) => {
     for (const query of ["", "?email=not-an-email", "?phone=call-me", "?name=Ann", `?customer_id=${"c".repeat(101)}`]) {
       expect({ query, status: (await get(query)).status }).toEqual({ query, status: 400 })
     }
-    for (const body of [{}, { email: "a@example.com", phone: "not a number" }, { email: 42 }, { customer_id: "" }, { country_code: "US" }]) {
+    for (const body of [
+      {},
+      { email: "a@example.com", phone: "not a number" },
+      { email: 42 },
+      { customer_id: "" },
+      { country_code: "US" },
+    ]) {
       expect({ body, status: (await erase(body)).status }).toEqual({ body, status: 400 })
     }
     expect((await get("?email=nobody@example.com")).status).toBe(404)

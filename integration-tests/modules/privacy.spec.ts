@@ -19,7 +19,12 @@ const definition = {
 }
 const reminder = { id: "reminder", channel: "email" as const }
 const body = (name: string) => ({
-  rendered: { channel: "email" as const, subject: `${name}, your cart`, html: `<p>Private body for ${name}</p>`, text: `Private body for ${name}` },
+  rendered: {
+    channel: "email" as const,
+    subject: `${name}, your cart`,
+    html: `<p>Private body for ${name}</p>`,
+    text: `Private body for ${name}`,
+  },
 })
 
 const cartEvent = (cartId: string, email: string, at: Date, customerId: string | null = null): StoreEvent => ({
@@ -103,7 +108,11 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const data = (await service.exportPerson({ customer_id: "cus_ann" }, minutes(40)))!
       expect(data).toMatchObject({ exported_at: minutes(40).toISOString(), looked_up_by: "customer_id", truncated: [], suppressed: [] })
       expect(data.contacts.map((c: any) => c.email).sort()).toEqual([home, work].sort())
-      expect(data.contacts.find((c: any) => c.email === home)).toMatchObject({ phone: number, customer_id: "cus_ann", email_consent: "granted" })
+      expect(data.contacts.find((c: any) => c.email === home)).toMatchObject({
+        phone: number,
+        customer_id: "cus_ann",
+        email_consent: "granted",
+      })
       expect(data.phone_consents).toEqual([expect.objectContaining({ phone: number, state: "granted" })])
       expect(data.consent_evidence).toEqual(
         expect.arrayContaining([
@@ -184,7 +193,9 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(after.totals).toEqual(before.totals)
       expect(after.steps).toEqual(before.steps)
       // Cy is untouched.
-      expect(await service.exportPerson({ email: "cy@example.com" })).toMatchObject({ runs: [expect.objectContaining({ email: "cy@example.com" })] })
+      expect(await service.exportPerson({ email: "cy@example.com" })).toMatchObject({
+        runs: [expect.objectContaining({ email: "cy@example.com" })],
+      })
       expect(await service.exportPerson({ email: home })).toBeNull()
 
       // Bob comes back with a new cart: no contact, no run, nothing to send; the store's own flow goes on.

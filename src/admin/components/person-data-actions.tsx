@@ -12,7 +12,8 @@ function download(data: Json, filename: string) {
   const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }))
   const link = Object.assign(document.createElement("a"), { href: url, download: filename })
   link.click()
-  URL.revokeObjectURL(url)
+  // Revoked once the browser has taken the file.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
 /** "Export marketing data" (a JSON download) and "Erase marketing data" (after a confirmation), for one customer. */

@@ -18,7 +18,10 @@ const facts = (overrides: Partial<SendFacts> = {}): SendFacts => ({
 
 describe("suppression in the send policy", () => {
   it("skips a suppressed number or address even with consent granted", () => {
-    expect(decideSend(facts({ suppressed: true }), noon)).toEqual({ action: "skip", reason: "number is suppressed (marketing data erased)" })
+    expect(decideSend(facts({ suppressed: true }), noon)).toEqual({
+      action: "skip",
+      reason: "number is suppressed (marketing data erased)",
+    })
     const email = facts({ channel: "email", to: "ann@example.com", suppressed: true })
     expect(decideSend(email, noon)).toEqual({ action: "skip", reason: "address is suppressed (marketing data erased)" })
   })

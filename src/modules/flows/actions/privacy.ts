@@ -254,7 +254,10 @@ export async function erasePerson(ctx: ModuleContext, key: PersonKey, actorId: s
   )
   counts.messages_deleted = await count(db, `DELETE FROM flows_message WHERE run_id IS NULL AND ${messageMatch}`, messageParams)
   // Webhook payloads name the recipient; the rows stay so a redelivered event is still recognised.
-  await db.rows(`UPDATE flows_provider_event SET payload = NULL WHERE message_id IN (SELECT id FROM flows_message WHERE ${messageMatch})`, messageParams)
+  await db.rows(
+    `UPDATE flows_provider_event SET payload = NULL WHERE message_id IN (SELECT id FROM flows_message WHERE ${messageMatch})`,
+    messageParams
+  )
   counts.messages_anonymised = await count(
     db,
     `UPDATE flows_message SET "to" = NULL, contact_id = NULL, subject = NULL, preheader = NULL, html = NULL, text = NULL,
