@@ -198,6 +198,9 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       })
       expect(await service.exportPerson({ email: home })).toBeNull()
 
+      // Importing the order history does not collect the erased address again.
+      expect(await service.noteLastOrders([{ email: home, customer_id: "cus_bob", at: minutes(46) }], minutes(46))).toBe(0)
+
       // Bob comes back with a new cart: no contact, no run, nothing to send; the store's own flow goes on.
       const result = await service.recordEvent(cartEvent("cart_bob_2", home, minutes(50), "cus_bob"))
       expect(result).toEqual({ contact_id: null, entered: [], exited: [], restarted: [] })

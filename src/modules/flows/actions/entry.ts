@@ -168,6 +168,10 @@ export async function noteLastOrders(
 ) {
   let recorded = 0
   for (const person of people) {
+    // An erased person's address is not collected again from the order history.
+    if ((await withoutSuppressed(ctx, { email: person.email })).dropped) {
+      continue
+    }
     const contactId = await upsertContact(ctx.db, { email: person.email, customer_id: person.customer_id }, now)
     if (contactId) {
       await noteOrderPlaced(ctx.db, contactId, person.at, now)
