@@ -261,6 +261,43 @@ describe("the admin extensions", () => {
     await screenshot("customer-widget")
   })
 
+  it("exports a customer's marketing data as a file and erases it after a confirmation", async () => {
+    const register = await call("/auth/customer/emailpass/register", {
+      method: "POST",
+      body: { email: "erin@example.com", password: "s3cret-pass" },
+    })
+    const { customer } = await call("/store/customers", {
+      method: "POST",
+      headers: { "x-publishable-api-key": storeKey, authorization: `Bearer ${register.token}` },
+      body: { email: "erin@example.com", first_name: "Erin" },
+    })
+    await call("/store/flows/consent", {
+      method: "POST",
+      headers: { "x-publishable-api-key": storeKey },
+      body: { email: "erin@example.com", channels: ["email"], source: "footer", text: "Erin's news" },
+    })
+    await page.goto(`${BASE_URL}/app/customers/${customer.id}`)
+    await page.getByText(/footer, .*“Erin's news”/).waitFor({ timeout: 30_000 })
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export marketing data" }).click(),
+    ])
+    const exported = JSON.parse(fs.readFileSync((await download.path())!, "utf8"))
+    expect(exported.contacts).toEqual([expect.objectContaining({ email: "erin@example.com", customer_id: customer.id })])
+    expect(exported.consent_evidence).toEqual([expect.objectContaining({ text: "Erin's news", source: "footer" })])
+
+    await page.getByRole("button", { name: "Erase marketing data" }).click()
+    await page.getByRole("button", { name: "Cancel" }).click()
+    expect(await page.getByText(/footer, .*“Erin's news”/).count()).toBe(1)
+    await page.getByRole("button", { name: "Erase marketing data" }).click()
+    await page.getByRole("button", { name: "Erase", exact: true }).click()
+    await page.getByText("No flow activity for this customer yet.").waitFor({ timeout: 30_000 })
+    const admin = { authorization: `Bearer ${await adminToken()}` }
+    const after = await fetch(`${BASE_URL}/admin/flows/people/export?email=erin@example.com`, { headers: admin })
+    expect(after.status).toBe(404)
+  })
+
   it("shows on the order page the flow message the order is credited to, and the thank-you", async () => {
     const store = { "x-publishable-api-key": storeKey }
     const admin = { authorization: `Bearer ${await adminToken()}` }

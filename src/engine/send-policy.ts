@@ -20,6 +20,8 @@ export type SendFacts = {
   timezone: string
   /** Messages this person got within the frequency cap's window, and the most it allows. */
   cap: { sent: number; max: number }
+  /** The address or number is on the suppression list (its marketing data was erased). Absent: not suppressed. */
+  suppressed?: boolean
 }
 
 export type SendDecision =
@@ -51,13 +53,18 @@ export function consentRefusal(facts: Pick<SendFacts, "channel" | "flow_id" | "t
   return consent.unsubscribed_flows.includes(facts.flow_id) ? "unsubscribed from this flow" : null
 }
 
+/** Why an erased person's address or number may not be messaged, or null: it comes before consent. */
+export function suppressionRefusal(facts: Pick<SendFacts, "channel" | "suppressed">): string | null {
+  return facts.suppressed ? `${facts.channel === "email" ? "address" : "number"} is suppressed (marketing data erased)` : null
+}
+
 /**
  * Whether a step's message may go now, decided before it is rendered, so a message that will not go
  * creates no discount code and no link. A text waits out the recipient's quiet hours (email is not held
  * back); past the frequency cap the message is skipped.
  */
 export function decideSend(facts: SendFacts, now: Date): SendDecision {
-  const refusal = facts.invalid_recipient ?? consentRefusal(facts)
+  const refusal = facts.invalid_recipient ?? suppressionRefusal(facts) ?? consentRefusal(facts)
   if (refusal) {
     return { action: "skip", reason: refusal }
   }

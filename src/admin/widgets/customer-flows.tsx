@@ -2,6 +2,7 @@ import { defineWidgetConfig } from "@medusajs/admin-sdk"
 import type { AdminCustomer, DetailWidgetProps } from "@medusajs/framework/types"
 import { Badge, Container, Heading, Text } from "@medusajs/ui"
 import { useQuery } from "@tanstack/react-query"
+import { PersonDataActions } from "../components/person-data-actions"
 import { Empty, Failed, Loading } from "../components/states"
 import { STATUS_COLOR, dateTime } from "../lib/format"
 import { api, type Json } from "../lib/sdk"
@@ -84,6 +85,7 @@ const CustomerFlowsWidget = ({ data: customer }: DetailWidgetProps<AdminCustomer
           </div>
         </>
       )}
+      {activity.data && <PersonDataActions person={{ customer_id: customer.id, email: customer.email }} />}
     </Container>
   )
 }

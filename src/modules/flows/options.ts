@@ -71,6 +71,11 @@ export const pluginOptionsSchema = z
     recoveryUrl: z.string().includes("{cart_id}", { message: "must contain {cart_id}" }).optional(),
     /** Signs recovery and unsubscribe links. */
     secret: z.string().min(32, "must be at least 32 characters"),
+    /**
+     * Keys the hashes of the suppression list (erased addresses and numbers). Default: `secret`. When you
+     * rotate `secret`, set this to the old value, or the erased addresses are no longer recognised.
+     */
+    suppressionSecret: z.string().min(32, "must be at least 32 characters").optional(),
     sendgrid: sendgridOptions.optional(),
     twilio: twilioOptions.optional(),
     defaults: z

@@ -8,10 +8,13 @@ import type { ConsentClient } from "./actions/consent"
 import * as delivery from "./actions/delivery"
 import * as entry from "./actions/entry"
 import * as links from "./actions/links"
+import * as privacy from "./actions/privacy"
+import type { PersonKey } from "./actions/privacy"
 import * as reporting from "./actions/reporting"
 import * as runs from "./actions/runs"
 import { applyInboundSms, applySendGridEvents, applyTwilioStatus, type SendGridEvent } from "./actions/webhooks"
 import { createChannels, type ClosableChannel } from "./channels"
+import { e164OrRaw } from "./channels/recipients"
 import type { QueuedOutcome } from "./channels/rate-limited"
 import {
   ConsentEvidence,
@@ -26,6 +29,8 @@ import {
   ProviderEvent,
   RateLimit,
   ShortLink,
+  Suppression,
+  Erasure,
 } from "./models"
 import { parsePluginOptions, type PluginOptions } from "./options"
 import type { AnalyticsRange } from "./sql/analytics"
@@ -55,6 +60,8 @@ class FlowsModuleService extends MedusaService({
   ShortLink,
   PhoneConsent,
   RateLimit,
+  Suppression,
+  Erasure,
 }) {
   protected readonly options_: PluginOptions
   protected readonly channels_: Record<ChannelName, ClosableChannel>
@@ -383,10 +390,43 @@ class FlowsModuleService extends MedusaService({
     await applyTwilioStatus(Database.of(sharedContext), params, now)
   }
 
-  /** Handles STOP, START and HELP texts; returns the keyword found, if any. */
+  /**
+   * Handles STOP, START and HELP texts; returns the keyword found, if any. A START (or the YES of double
+   * opt-in) is the number's own confirmed opt-in: it takes the number off the suppression list.
+   */
   @InjectManager()
   async recordInboundSms(params: Record<string, string>, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
-    return await applyInboundSms(Database.of(sharedContext), params, now)
+    const keyword = await applyInboundSms(Database.of(sharedContext), params, now)
+    if (keyword === "start" && params.From) {
+      await privacy.liftSuppressionOf(this.context(sharedContext), "sms", e164OrRaw(params.From))
+    }
+    return keyword
+  }
+
+  /**
+   * Everything the plugin holds about one person (found by customer id, email or phone), as JSON; null
+   * when nothing is known about them. See actions/privacy.ts.
+   */
+  @InjectManager()
+  async exportPerson(key: PersonKey, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await privacy.exportPerson(this.context(sharedContext), key, now)
+  }
+
+  /**
+   * Erases one person's marketing data in one transaction, keeps analytics totals without them, puts
+   * their addresses and numbers on the (hashed) suppression list and returns the audit record, which
+   * holds no personal data. Null when nothing is known about them.
+   */
+  @InjectManager()
+  @InjectTransactionManager()
+  async erasePerson(key: PersonKey, actorId: string | null, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await privacy.erasePerson(this.context(sharedContext), key, actorId, now)
+  }
+
+  /** Whether an address (email) or E.164 number (sms) is on the suppression list. */
+  @InjectManager()
+  async isSuppressed(channel: ChannelName, value: string, @MedusaContext() sharedContext: Context = {}) {
+    return await privacy.isSuppressed(this.context(sharedContext), channel, value)
   }
 }
 

@@ -109,3 +109,22 @@ export type AnalyticsQueryType = z.infer<typeof AnalyticsQuery>
 
 export const CheckCredentialsSchema = z.object({ channel: z.enum(CHANNELS) })
 export type CheckCredentialsBody = z.infer<typeof CheckCredentialsSchema>
+
+/** One person, by a Medusa customer id, an email address or a phone number (or several keys of the same person). */
+const personKey = z
+  .object({
+    customer_id: z.string().trim().min(1).max(100).optional(),
+    email: z.email().max(320).optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[\d\s().-]{5,32}$/, "expected a phone number such as +12025550143")
+      .optional(),
+    /** How to read a phone number written without +country code, e.g. "US". */
+    country_code: z.string().length(2).optional(),
+  })
+  .strict()
+  .refine((key) => Boolean(key.customer_id || key.email || key.phone), { message: "give customer_id, email or phone" })
+export const PersonQuery = personKey
+export const ErasePersonSchema = personKey
+export type PersonKeyInput = z.infer<typeof personKey>

@@ -12,6 +12,7 @@ import { countHits } from "../sql/rate-limits"
 import type { ConsentInput } from "../types"
 import { sendStandalone } from "./delivery"
 import { recordEvent } from "./entry"
+import { isSuppressed, liftSuppressionOf } from "./privacy"
 import type { ModuleContext } from "./context"
 import type { ChannelName } from "../../../engine/constants"
 
@@ -73,9 +74,10 @@ export async function captureConsent(ctx: ModuleContext, input: ConsentInput, cl
     addConsentEvidence(ctx.db, { contact_id: contactId, channel, state, recipient, source: input.source, text: input.text, ...client }, now)
 
   if (input.channels.includes("email") && input.email) {
-    if (contact?.email_consent === "unsubscribed") {
+    // An erased address is treated as an unsubscribed one: a form alone could be anyone's, so it confirms by email.
+    if (contact?.email_consent === "unsubscribed" || (await isSuppressed(ctx, "email", normalizeEmail(input.email)))) {
       await evidence("email", "requested", normalizeEmail(input.email)!)
-      await sendEmailConfirmation(ctx, contactId, normalizeEmail(input.email)!, contact.first_name ?? input.first_name ?? null, now)
+      await sendEmailConfirmation(ctx, contactId, normalizeEmail(input.email)!, contact?.first_name ?? input.first_name ?? null, now)
       awaitingConfirmation.push("email")
     } else {
       await setEmailConsent(ctx.db, { id: contactId }, "granted", now)
@@ -85,10 +87,12 @@ export async function captureConsent(ctx: ModuleContext, input: ConsentInput, cl
   }
   if (input.channels.includes("sms") && phone) {
     const before = await phoneConsentOf(ctx.db, phone)
+    // An erased number confirms with YES, whether or not the store asks other numbers to.
+    const confirmFirst = ctx.options.smsDoubleOptIn || (await isSuppressed(ctx, "sms", phone))
     const state =
       before === "granted" || before === "unsubscribed"
         ? before
-        : await setPhoneConsent(ctx.db, phone, ctx.options.smsDoubleOptIn ? "pending" : "granted", now, [null, "pending"])
+        : await setPhoneConsent(ctx.db, phone, confirmFirst ? "pending" : "granted", now, [null, "pending"])
     await evidence("sms", state === "granted" ? "granted" : "requested", phone)
     if (state === "granted") {
       granted.push("sms")
@@ -188,6 +192,8 @@ export async function confirmEmailSubscription(
     return false
   }
   await resubscribeEmail(ctx, contactId, now, "email_confirmation")
+  // The address confirmed it wants mail again: an erasure's suppression no longer holds for it.
+  await liftSuppressionOf(ctx, "email", email)
   await addConsentEvidence(
     ctx.db,
     {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto"
 import { MedusaError } from "@medusajs/framework/utils"
-import { consentRefusal, decideSend, durationToMs, type SendChannel, type SendFacts } from "../../../engine"
+import { consentRefusal, decideSend, durationToMs, suppressionRefusal, type SendChannel, type SendFacts } from "../../../engine"
 import { linksFor } from "../links/signed-links"
 import { longestDeliveryMs } from "../channels"
 import type { QueuedOutcome } from "../channels/rate-limited"
@@ -17,6 +17,7 @@ import { lockProviderId } from "../sql/provider-events"
 import * as runSql from "../sql/runs"
 import { messageKey, type RenderedMessage, type RunRow } from "../types"
 import { applyTwilioStatusesAwaiting } from "./webhooks"
+import { isSuppressed } from "./privacy"
 import type { ModuleContext } from "./context"
 
 /** What became of a send step. `uncertain`: the call may have reached the provider; it is not sent again. */
@@ -61,6 +62,7 @@ async function sendFactsFor(ctx: ModuleContext, run: RunRow, channel: SendChanne
     quiet_hours: scheduler.timeScale > 1 ? null : defaults.quietHours,
     timezone: contact?.timezone ?? defaults.timezone,
     cap: { sent: await messagesInCapWindow(ctx, ctx.db, run.contact_id, now), max: defaults.frequencyCap.max },
+    suppressed: await isSuppressed(ctx, channel, recipient.to),
   }
 }
 
@@ -463,8 +465,9 @@ export async function retryMessage(ctx: ModuleContext, id: string, { confirmDupl
     },
     email_policy: ctx.options.defaults.emailConsent,
   })
-  if (refusal) {
-    throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Not retried: ${refusal}`)
+  const suppressed = suppressionRefusal({ channel: message.channel, suppressed: await isSuppressed(ctx, message.channel, message.to) })
+  if (refusal ?? suppressed) {
+    throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Not retried: ${refusal ?? suppressed}`)
   }
   const claimed = await ctx.db.first(
     `UPDATE flows_message SET status = 'sending', error = NULL, error_code = NULL, attempts = attempts + 1, updated_at = ?

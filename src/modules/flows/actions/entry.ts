@@ -15,6 +15,7 @@ import * as flowSql from "../sql/flows"
 import * as runSql from "../sql/runs"
 import type { StoreEvent } from "../types"
 import type { ModuleContext } from "./context"
+import { withoutSuppressed } from "./privacy"
 
 /** Medusa raises cart.created and cart.updated; flows only need to know the cart changed. */
 const TRIGGER_ALIASES: Record<string, string> = { "cart.created": "cart.updated" }
@@ -34,6 +35,13 @@ export async function recordEvent(ctx: ModuleContext, input: StoreEvent) {
   const phone = input.identity.phone ? e164OrRaw(input.identity.phone, country) : null
   const event = { ...input, identity: { ...input.identity, phone } }
   const now = event.occurred_at
+  // An erased person's address or number is suppressed: their new activity records nothing and starts no run.
+  const kept = await withoutSuppressed(ctx, event.identity)
+  if (kept.dropped && !kept.identity.email && !kept.identity.phone) {
+    const exited = [...(await exitRunsOn(ctx, event, now)), ...(await endRunsOfDeletedCustomer(ctx, event, now))]
+    return { contact_id: null, entered: [] as string[], exited, restarted: [] as string[] }
+  }
+  event.identity = { ...kept.identity, phone: kept.identity.phone ?? null }
   const contactId = await upsertContact(ctx.db, event.identity, now)
   if (contactId && !EVENTS_KEPT_OFF_TIMELINE.has(event.name)) {
     await addTimelineEntry(ctx.db, {
@@ -160,6 +168,10 @@ export async function noteLastOrders(
 ) {
   let recorded = 0
   for (const person of people) {
+    // An erased person's address is not collected again from the order history.
+    if ((await withoutSuppressed(ctx, { email: person.email })).dropped) {
+      continue
+    }
     const contactId = await upsertContact(ctx.db, { email: person.email, customer_id: person.customer_id }, now)
     if (contactId) {
       await noteOrderPlaced(ctx.db, contactId, person.at, now)
