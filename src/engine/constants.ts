@@ -92,3 +92,23 @@ export type ExitEvent = (typeof EXIT_EVENTS)[number]
 /** The identifiers an exit event is matched on, by default all of them. */
 export const MATCH_KEYS = ["cart_id", "order_id", "customer_id", "email"] as const
 export type MatchKey = (typeof MATCH_KEYS)[number]
+
+/** The blocks an email can be built from in the designer (`template.blocks`). */
+export const EMAIL_BLOCK_TYPES = ["header", "text", "image", "button", "items", "recommendations", "discount", "divider", "footer"] as const
+export type EmailBlockType = (typeof EMAIL_BLOCK_TYPES)[number]
+
+/**
+ * Fonts a brand may use: families every mail client has, with their fallbacks. Web fonts are not
+ * offered; Outlook and Gmail ignore them. No name needs quotes, so a stack is safe in a style attribute.
+ */
+export const BRAND_FONTS = {
+  helvetica: "Helvetica, Arial, sans-serif",
+  arial: "Arial, Helvetica, sans-serif",
+  verdana: "Verdana, Geneva, sans-serif",
+  tahoma: "Tahoma, Verdana, sans-serif",
+  trebuchet: "Trebuchet MS, Helvetica, sans-serif",
+  georgia: "Georgia, Times New Roman, serif",
+  times: "Times New Roman, Times, serif",
+  courier: "Courier New, Courier, monospace",
+} as const
+export type BrandFont = keyof typeof BRAND_FONTS

@@ -3,6 +3,7 @@ import type { ChannelName } from "../../engine/constants"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { buildTemplateVariables, renderEmail, renderSms, type decide } from "../../engine"
 import { reviewUrlPattern, storeOf } from "../../modules/flows/options"
+import { compiledEmail } from "../../modules/flows/email/compile"
 import type FlowsModuleService from "../../modules/flows/service"
 import type { StepContent } from "../../modules/flows/actions/delivery"
 import { messageKey, type RunRow } from "../../modules/flows/types"
@@ -50,7 +51,7 @@ export async function renderStep(
   })
   try {
     if (step.type === "send_email") {
-      return { rendered: { channel: "email", ...(await renderEmail(step.template, variables)) } }
+      return { rendered: { channel: "email", ...(await renderEmail(await compiledEmail(step.template), variables)) } }
     }
     const { body } = await renderSms(step.template, variables)
     return { rendered: { channel: "sms", text: body } }
