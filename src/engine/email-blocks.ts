@@ -38,7 +38,13 @@ export const emailBlockSchema = z.discriminatedUnion("type", [
   }),
   z.strictObject({ type: z.literal("button"), label: z.string().min(1).max(200), href: link, align }),
   /** The line items of the cart or order, with the total. */
-  z.strictObject({ type: z.literal("items"), source: z.enum(["cart", "order"]), show_total: z.boolean().optional() }),
+  z.strictObject({
+    type: z.literal("items"),
+    source: z.enum(["cart", "order"]),
+    show_total: z.boolean().optional(),
+    /** A "Write a review" link per product (`item.review_url`) in place of its price. */
+    review_links: z.boolean().optional(),
+  }),
   /** Up to three related products (`recommendations`), shown only when there are some. */
   z.strictObject({ type: z.literal("recommendations"), title: z.string().max(200).optional() }),
   /** The step's discount code (`discount: true`), shown only when there is one. */

@@ -88,13 +88,17 @@ const TEXT_STYLES = {
   small: `font-size="13px" line-height="20px" color="${MUTED}"`,
 }
 
-function itemRows(slots: LiquidSlots, source: "cart" | "order", showTotal: boolean): string {
+function itemRows(slots: LiquidSlots, source: "cart" | "order", showTotal: boolean, reviewLinks: boolean): string {
   const L = (liquid: string) => slots.put(liquid)
   const cell = "vertical-align:top;padding:8px 0;"
   return `${L(`{% for item in ${source}.items %}`)}<tr>
 <td width="72" style="${cell}">${L("{% if item.thumbnail %}")}<img src="${L("{{ item.thumbnail }}")}" width="64" height="64" alt="" style="display:block;width:64px;height:64px;border-radius:4px;object-fit:cover;">${L("{% endif %}")}</td>
 <td style="${cell}padding-left:12px;">${L("{{ item.title }}")}${L("{% if item.variant_title %}")}<br><span style="color:${MUTED};font-size:14px;">${L("{{ item.variant_title }}")}</span>${L("{% endif %}")}<br><span style="color:${MUTED};font-size:14px;">Qty ${L("{{ item.quantity }}")}</span></td>
-<td align="right" style="${cell}white-space:nowrap;">${L("{{ item.total }}")}</td>
+<td align="right" style="${cell}white-space:nowrap;">${
+    reviewLinks
+      ? `${L("{% if item.review_url %}")}<a href="${L("{{ item.review_url }}")}" style="color:${ACCENT};font-weight:bold;">Write a review</a>${L("{% endif %}")}`
+      : L("{{ item.total }}")
+  }</td>
 </tr>${L("{% endfor %}")}${
     showTotal
       ? `<tr><td colspan="2" style="padding:12px 0;border-top:1px solid ${RULE};font-weight:bold;">Total</td><td align="right" style="padding:12px 0;border-top:1px solid ${RULE};font-weight:bold;white-space:nowrap;">${L(`{{ ${source}.total }}`)}</td></tr>`
@@ -130,7 +134,7 @@ const RENDER: { [T in EmailBlock["type"]]: (block: Extract<EmailBlock, { type: T
       slots,
       `${block.source}.items.size > 0`,
       section(
-        `<mj-table padding="8px 24px" font-size="16px" line-height="22px" color="${TEXT}">${itemRows(slots, block.source, block.show_total ?? true)}</mj-table>`
+        `<mj-table padding="8px 24px" font-size="16px" line-height="22px" color="${TEXT}">${itemRows(slots, block.source, block.show_total ?? true, block.review_links ?? false)}</mj-table>`
       )
     ),
   recommendations: (block, slots) =>
