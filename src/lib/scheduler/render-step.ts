@@ -33,11 +33,13 @@ export async function renderStep(
           (handle) => `${options.storefrontUrl}/products/${handle}`
         )
       : []
+  const look = await flows.brandForTemplates()
   const variables = buildTemplateVariables({
     customer: facts.customer,
     cart: facts.cart,
     order: facts.order,
-    store: storeOf(options),
+    store: { ...storeOf(options), address: look.address },
+    brand: look.brand,
     links: await flows.messageLinks(
       { cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id },
       channel,
