@@ -112,3 +112,13 @@ export const BRAND_FONTS = {
   courier: "Courier New, Courier, monospace",
 } as const
 export type BrandFont = keyof typeof BRAND_FONTS
+
+/** The variables the template editor's picker offers, by group; `template-variables.ts` has their types. */
+export const TEMPLATE_VARIABLE_GROUPS = [
+  { label: "Customer", names: ["customer.first_name", "customer.last_name", "customer.email", "customer.phone"] },
+  { label: "Cart", names: ["cart.item_count", "cart.subtotal", "cart.total", "links.recovery"] },
+  { label: "Order", names: ["order.display_id", "order.item_count", "order.subtotal", "order.shipping_total", "order.tax_total", "order.total"] },
+  { label: "Discount", names: ["discount.code", "discount.value", "discount.expires_at"] },
+  { label: "Store", names: ["store.name", "store.url", "store.address", "flow.name"] },
+  { label: "Links", names: ["links.unsubscribe", "links.preferences"] },
+] as const

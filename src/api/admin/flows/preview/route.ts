@@ -12,7 +12,10 @@ export async function POST(req: MedusaRequest<PreviewBody>, res: MedusaResponse)
   refuseInvalidTemplate(body.template)
   const variables = await variablesToTryWith(req.scope, body, body.channel)
   if (body.channel === "email") {
-    res.json({ preview: await renderedOrRefused(compiledEmail(body.template).then((template) => renderEmail(template, variables))), variables })
+    const template = await renderedOrRefused(compiledEmail(body.template))
+    const preview = await renderedOrRefused(renderEmail(template, variables))
+    // What blocks compile to, for an owner who switches the email to raw HTML.
+    res.json({ preview, variables, ...(body.template.blocks && { compiled_html: template.html }) })
     return
   }
   const sms = await renderedOrRefused(renderSms(body.template, variables))
