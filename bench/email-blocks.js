@@ -1,7 +1,6 @@
 // What compiling designer blocks through MJML costs, and what a send pays instead (Liquid on the saved
 // HTML). Run after `npm run build`:   node bench/email-blocks.js [--runs=50]
 const path = require("node:path")
-const { performance } = require("node:perf_hooks")
 
 const ROOT = path.join(__dirname, "..")
 const { compileBlocks } = require(path.join(ROOT, ".medusa/server/src/modules/flows/email/compile.js"))
@@ -22,8 +21,14 @@ async function time(work) {
 }
 
 async function main() {
-  const reminder = BUILT_IN_FLOWS.find((f) => f.handle === "abandoned-cart").definition.steps.find((s) => s.id === "reminder-email").template
-  const large = Array.from({ length: 40 }, (_, i) => (i % 2 ? { type: "text", text: `Paragraph ${i} {{ customer.first_name }}` } : { type: "button", label: `Go ${i}`, href: "{{ store.url }}" }))
+  const reminder = BUILT_IN_FLOWS.find((f) => f.handle === "abandoned-cart").definition.steps.find(
+    (s) => s.id === "reminder-email"
+  ).template
+  const large = Array.from({ length: 40 }, (_, i) =>
+    i % 2
+      ? { type: "text", text: `Paragraph ${i} {{ customer.first_name }}` }
+      : { type: "button", label: `Go ${i}`, href: "{{ store.url }}" }
+  )
   const first = performance.now()
   await compileBlocks(reminder.blocks)
   const cold = performance.now() - first

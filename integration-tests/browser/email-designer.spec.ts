@@ -6,7 +6,17 @@ import { FakeSendGrid } from "../fakes/sendgrid"
 
 // The email designer and the brand settings in the built admin, against the demo store with SendGrid
 // (the in-repo fake) configured and no postal address: what the address warning is about.
-const { ADMIN, STORE_DIR, linkPlugin, medusa, medusaBin, prepareDatabase, setUpStore, stopMedusa, waitForHealth } = require("../../scripts/demo-store")
+const {
+  ADMIN,
+  STORE_DIR,
+  linkPlugin,
+  medusa,
+  medusaBin,
+  prepareDatabase,
+  setUpStore,
+  stopMedusa,
+  waitForHealth,
+} = require("../../scripts/demo-store")
 
 jest.setTimeout(600_000)
 
@@ -70,7 +80,15 @@ beforeAll(async () => {
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   })
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
   page.on("console", (message) => {
@@ -120,7 +138,11 @@ describe("the email designer", () => {
 
     const { brand: saved, warnings } = await call("/admin/flows/settings")
     expect(warnings).toEqual([])
-    expect(saved.effective).toMatchObject({ accent_color: "#2563eb", font: "georgia", address: "Flows Demo Store Inc.\n548 Market St\nSan Francisco, CA 94104" })
+    expect(saved.effective).toMatchObject({
+      accent_color: "#2563eb",
+      font: "georgia",
+      address: "Flows Demo Store Inc.\n548 Market St\nSan Francisco, CA 94104",
+    })
   })
 
   it("builds an email from blocks, saves its HTML and previews it at 600 and 375 px", async () => {
@@ -132,7 +154,11 @@ describe("the email designer", () => {
           trigger: { event: "cart.updated", filters: { all: [{ field: "cart.email", op: "exists" }] } },
           steps: [
             { id: "wait", type: "wait", duration: { amount: 1, unit: "hours" } },
-            { id: "designed", type: "send_email", template: { subject: "Your cart is waiting", blocks: [{ type: "text", text: "Hello" }] } },
+            {
+              id: "designed",
+              type: "send_email",
+              template: { subject: "Your cart is waiting", blocks: [{ type: "text", text: "Hello" }] },
+            },
           ],
         },
       },

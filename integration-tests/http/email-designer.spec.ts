@@ -52,7 +52,12 @@ storeTestRunner(({ api, getContainer, store }) => {
       expect(warn).toHaveBeenCalledWith(expect.stringContaining("no postal address is set"))
 
       const saved = await api.post("/admin/flows/settings/brand", { address: ADDRESS, accent_color: "#16a34a", font: "georgia" }, admin())
-      expect(saved.data.brand.effective).toMatchObject({ address: ADDRESS, accent_color: "#16a34a", font: "georgia", background_color: "#f4f4f5" })
+      expect(saved.data.brand.effective).toMatchObject({
+        address: ADDRESS,
+        accent_color: "#16a34a",
+        font: "georgia",
+        background_color: "#f4f4f5",
+      })
       const after = await api.get("/admin/flows/settings", admin())
       expect(after.data.warnings).toEqual([])
       warn.mockClear()
@@ -64,7 +69,13 @@ storeTestRunner(({ api, getContainer, store }) => {
   })
 
   it("refuses brand settings that are not a URL, a colour or a font of the list", async () => {
-    for (const body of [{ logo_url: "javascript:alert(1)" }, { accent_color: "red;background:url(x)" }, { font: "Comic Sans" }, { address: "x".repeat(501) }, { colour: "#000000" }]) {
+    for (const body of [
+      { logo_url: "javascript:alert(1)" },
+      { accent_color: "red;background:url(x)" },
+      { font: "Comic Sans" },
+      { address: "x".repeat(501) },
+      { colour: "#000000" },
+    ]) {
       const response = await api.post("/admin/flows/settings/brand", body, admin()).catch(fail)
       expect([JSON.stringify(body), response.status]).toEqual([JSON.stringify(body), 400])
     }
@@ -86,8 +97,16 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(again.data.new_version).toBe(false)
 
     // The preview of the blocks is the render of the saved HTML.
-    const fromBlocks = await api.post("/admin/flows/preview", { channel: "email", sample: "cart", template: { subject: "s", blocks } }, admin())
-    const fromSaved = await api.post("/admin/flows/preview", { channel: "email", sample: "cart", template: { subject: "s", html: template.html } }, admin())
+    const fromBlocks = await api.post(
+      "/admin/flows/preview",
+      { channel: "email", sample: "cart", template: { subject: "s", blocks } },
+      admin()
+    )
+    const fromSaved = await api.post(
+      "/admin/flows/preview",
+      { channel: "email", sample: "cart", template: { subject: "s", html: template.html } },
+      admin()
+    )
     expect(fromBlocks.data.preview.html).toBe(fromSaved.data.preview.html)
     const html: string = fromBlocks.data.preview.html
     expect(html).toContain("Hi Ann, &lt;b&gt;your cart&lt;/b&gt; is waiting")
@@ -95,7 +114,11 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(html).toContain('src="https://cdn.example.com/logo.png"')
     expect(html).toContain('bgcolor="#2563eb"')
 
-    const test = await api.post(`/admin/flows/${created.data.flow.id}/steps/hello/send-test`, { to: "owner@example.com", sample: "cart" }, admin())
+    const test = await api.post(
+      `/admin/flows/${created.data.flow.id}/steps/hello/send-test`,
+      { to: "owner@example.com", sample: "cart" },
+      admin()
+    )
     expect(test.data.message).toMatchObject({ provider: "sendgrid", status: "sent" })
     const request = sendgrid.requests.find((r) => r.body.personalizations[0].to[0].email === "owner@example.com")!
     const sentHtml: string = request.body.content.find((c: any) => c.type === "text/html").value
@@ -109,7 +132,10 @@ storeTestRunner(({ api, getContainer, store }) => {
       { region_id: store.regionId, email: "shopper@example.com", items: [{ variant_id: store.variantId, quantity: 2 }] },
       store.storeHeaders
     )
-    const sent = await eventually(async () => sendgrid.requests.find((r) => r.body.personalizations[0].to[0].email === "shopper@example.com"), 30_000)
+    const sent = await eventually(
+      async () => sendgrid.requests.find((r) => r.body.personalizations[0].to[0].email === "shopper@example.com"),
+      30_000
+    )
     const shopperHtml: string = sent.body.content.find((c: any) => c.type === "text/html").value
     expect(shopperHtml).toContain("Qty 2")
     expect(shopperHtml).toMatch(/Springfield, IL 62701/)
@@ -117,14 +143,27 @@ storeTestRunner(({ api, getContainer, store }) => {
   })
 
   it("refuses blocks past their bounds or with broken Liquid, naming the block", async () => {
-    const withBlocks = (b: unknown) => ({ ...definition, steps: [{ id: "hello", type: "send_email", template: { subject: "s", blocks: b } }] })
-    const tooMany = await api.post("/admin/flows", { name: "x", definition: withBlocks(Array(41).fill({ type: "divider" })) }, admin()).catch(fail)
+    const withBlocks = (b: unknown) => ({
+      ...definition,
+      steps: [{ id: "hello", type: "send_email", template: { subject: "s", blocks: b } }],
+    })
+    const tooMany = await api
+      .post("/admin/flows", { name: "x", definition: withBlocks(Array(41).fill({ type: "divider" })) }, admin())
+      .catch(fail)
     expect(tooMany.status).toBe(400)
     expect(tooMany.data.message).toMatch(/blocks.*at most.*40/)
-    const broken = await api.post("/admin/flows", { name: "x", definition: withBlocks([{ type: "text", text: "{% if x %}" }]) }, admin()).catch(fail)
+    const broken = await api
+      .post("/admin/flows", { name: "x", definition: withBlocks([{ type: "text", text: "{% if x %}" }]) }, admin())
+      .catch(fail)
     expect(broken.status).toBe(400)
     expect(broken.data.message).toContain("steps.hello.blocks.0.text")
-    const script = await api.post("/admin/flows/preview", { channel: "email", template: { subject: "s", blocks: [{ type: "button", label: "x", href: "javascript:alert(1)" }] } }, admin()).catch(fail)
+    const script = await api
+      .post(
+        "/admin/flows/preview",
+        { channel: "email", template: { subject: "s", blocks: [{ type: "button", label: "x", href: "javascript:alert(1)" }] } },
+        admin()
+      )
+      .catch(fail)
     expect(script.status).toBe(400)
   })
 })

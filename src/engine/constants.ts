@@ -117,7 +117,10 @@ export type BrandFont = keyof typeof BRAND_FONTS
 export const TEMPLATE_VARIABLE_GROUPS = [
   { label: "Customer", names: ["customer.first_name", "customer.last_name", "customer.email", "customer.phone"] },
   { label: "Cart", names: ["cart.item_count", "cart.subtotal", "cart.total", "links.recovery"] },
-  { label: "Order", names: ["order.display_id", "order.item_count", "order.subtotal", "order.shipping_total", "order.tax_total", "order.total"] },
+  {
+    label: "Order",
+    names: ["order.display_id", "order.item_count", "order.subtotal", "order.shipping_total", "order.tax_total", "order.total"],
+  },
   { label: "Discount", names: ["discount.code", "discount.value", "discount.expires_at"] },
   { label: "Store", names: ["store.name", "store.url", "store.address", "flow.name"] },
   { label: "Links", names: ["links.unsubscribe", "links.preferences"] },

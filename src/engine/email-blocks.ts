@@ -81,7 +81,11 @@ export const HEX_COLOR = /^#[0-9a-fA-F]{6}$/
 const hexColor = z.string().regex(HEX_COLOR, "expected a colour as #rrggbb")
 
 export const brandSettingsSchema = z.strictObject({
-  logo_url: z.url({ protocol: /^https?$/ }).max(MAX_URL_CHARS).nullable().optional(),
+  logo_url: z
+    .url({ protocol: /^https?$/ })
+    .max(MAX_URL_CHARS)
+    .nullable()
+    .optional(),
   accent_color: hexColor.optional(),
   background_color: hexColor.optional(),
   text_color: hexColor.optional(),

@@ -91,7 +91,13 @@ const FIELDS: Record<EmailBlockType, Field[]> = {
   ],
   recommendations: [{ key: "title", label: "Title", kind: "text", liquid: true, placeholder: "You may also like" }],
   discount: [
-    { key: "text", label: "Text above the code", kind: "textarea", liquid: true, placeholder: "Use this code at checkout before {{ discount.expires_at }}." },
+    {
+      key: "text",
+      label: "Text above the code",
+      kind: "textarea",
+      liquid: true,
+      placeholder: "Use this code at checkout before {{ discount.expires_at }}.",
+    },
   ],
   divider: [],
   footer: [{ key: "text", label: "Line above the address (optional)", kind: "textarea", liquid: true }],
@@ -142,7 +148,11 @@ function LiquidField({ id, field, value, set }: { id: string; field: TextField; 
   const common = { id, ref, value, placeholder: field.placeholder, onChange: (e: { target: { value: string } }) => set(e.target.value) }
   return (
     <div className="flex items-start gap-2">
-      {field.kind === "textarea" ? <Textarea rows={3} className="flex-1" {...common} /> : <Input size="small" className="flex-1" {...common} />}
+      {field.kind === "textarea" ? (
+        <Textarea rows={3} className="flex-1" {...common} />
+      ) : (
+        <Input size="small" className="flex-1" {...common} />
+      )}
       <VariablePicker id={`${id}-variable`} onInsert={insert} />
     </div>
   )
@@ -169,7 +179,11 @@ function BlockFields({ id, block, onChange }: { id: string; block: Json; onChang
         if (field.kind === "checkbox") {
           return (
             <div key={field.key} className="flex items-center gap-2">
-              <Checkbox id={fieldId} checked={block[field.key] ?? field.defaultValue} onCheckedChange={(checked) => set(checked === true)} />
+              <Checkbox
+                id={fieldId}
+                checked={block[field.key] ?? field.defaultValue}
+                onCheckedChange={(checked) => set(checked === true)}
+              />
               <Label htmlFor={fieldId} size="small">
                 {field.label}
               </Label>
@@ -226,7 +240,12 @@ export function BlockEditor({ id, blocks, onChange }: { id: string; blocks: Json
     <div className="flex flex-col gap-2" data-testid="block-editor">
       <ol className="flex flex-col gap-2">
         {blocks.map((block, index) => (
-          <li key={index} className="rounded-lg border p-3" data-block-type={block.type} aria-label={`Block ${index + 1}: ${BLOCK_LABELS[block.type as EmailBlockType]}`}>
+          <li
+            key={index}
+            className="rounded-lg border p-3"
+            data-block-type={block.type}
+            aria-label={`Block ${index + 1}: ${BLOCK_LABELS[block.type as EmailBlockType]}`}
+          >
             <div className="mb-2 flex items-center justify-between">
               <Text size="small" weight="plus">
                 {index + 1}. {BLOCK_LABELS[block.type as EmailBlockType] ?? block.type}
@@ -235,15 +254,30 @@ export function BlockEditor({ id, blocks, onChange }: { id: string; blocks: Json
                 <IconButton size="small" variant="transparent" aria-label="Move up" disabled={index === 0} onClick={() => move(index, -1)}>
                   <ArrowUpMini />
                 </IconButton>
-                <IconButton size="small" variant="transparent" aria-label="Move down" disabled={index === blocks.length - 1} onClick={() => move(index, 1)}>
+                <IconButton
+                  size="small"
+                  variant="transparent"
+                  aria-label="Move down"
+                  disabled={index === blocks.length - 1}
+                  onClick={() => move(index, 1)}
+                >
                   <ArrowDownMini />
                 </IconButton>
-                <IconButton size="small" variant="transparent" aria-label="Remove block" onClick={() => onChange(blocks.filter((_, i) => i !== index))}>
+                <IconButton
+                  size="small"
+                  variant="transparent"
+                  aria-label="Remove block"
+                  onClick={() => onChange(blocks.filter((_, i) => i !== index))}
+                >
                   <Trash />
                 </IconButton>
               </div>
             </div>
-            <BlockFields id={`${id}-block-${index}`} block={block} onChange={(updated) => onChange(blocks.map((b, i) => (i === index ? updated : b)))} />
+            <BlockFields
+              id={`${id}-block-${index}`}
+              block={block}
+              onChange={(updated) => onChange(blocks.map((b, i) => (i === index ? updated : b)))}
+            />
           </li>
         ))}
       </ol>

@@ -1,5 +1,13 @@
 import { z } from "@medusajs/framework/zod"
-import { CHANNELS, emailTemplateSchema, FLOW_STATUSES, flowDefinitionSchema, MESSAGE_STATUSES, RUN_STATUSES, TRIGGER_EVENTS } from "../../../engine"
+import {
+  CHANNELS,
+  emailTemplateSchema,
+  FLOW_STATUSES,
+  flowDefinitionSchema,
+  MESSAGE_STATUSES,
+  RUN_STATUSES,
+  TRIGGER_EVENTS,
+} from "../../../engine"
 
 const pagination = {
   limit: z.coerce.number().int().min(1).max(200).default(20),

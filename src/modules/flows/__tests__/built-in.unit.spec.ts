@@ -56,7 +56,9 @@ describe("built-in flows", () => {
   })
 
   it("carries the sender's postal address and the unsubscribe link in every built-in email", async () => {
-    const emails: { id: string; template: Parameters<typeof compiledEmail>[0] }[] = [{ id: "email-confirmation", template: EMAIL_CONFIRMATION }]
+    const emails: { id: string; template: Parameters<typeof compiledEmail>[0] }[] = [
+      { id: "email-confirmation", template: EMAIL_CONFIRMATION },
+    ]
     for (const flow of BUILT_IN_FLOWS) {
       walkSteps(flow.definition.steps, (step) => {
         if (step.type === "send_email") {
@@ -72,7 +74,10 @@ describe("built-in flows", () => {
       for (const { id, template } of emails) {
         const email = await renderEmail(await compiledEmail(template), variables)
         // Each line on its own, and what the owner typed is text, not markup.
-        expect([id, email.html]).toEqual([id, expect.stringMatching(/Sample Store Ltd<br \/>\s*1 Main St &lt;Suite 5&gt;<br \/>\s*Springfield, IL 62701/)])
+        expect([id, email.html]).toEqual([
+          id,
+          expect.stringMatching(/Sample Store Ltd<br \/>\s*1 Main St &lt;Suite 5&gt;<br \/>\s*Springfield, IL 62701/),
+        ])
         expect([id, email.text]).toEqual([id, expect.stringContaining("Springfield, IL 62701")])
         expect([id, email.html]).toEqual([id, expect.stringContaining('href="https://shop.example.com/unsubscribe?sample"')])
       }

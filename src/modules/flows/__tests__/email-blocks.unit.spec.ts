@@ -16,7 +16,9 @@ import { BlockCompileError, compileBlocks, compiledEmail } from "../email/compil
 function mjmlOf(block: EmailBlock): string {
   const slots = new LiquidSlots()
   const body = blocksToMjml([block], slots).split("<mj-body")[1]
-  return slots.restore(body.slice(body.indexOf("</mj-section>") + "</mj-section>".length, body.lastIndexOf("<mj-section padding=\"16px 0 24px\">"))).trim()
+  return slots
+    .restore(body.slice(body.indexOf("</mj-section>") + "</mj-section>".length, body.lastIndexOf('<mj-section padding="16px 0 24px">')))
+    .trim()
 }
 
 async function rendered(blocks: EmailBlock[], variables: TemplateVariables = sampleTemplateVariables("cart")) {
@@ -29,15 +31,22 @@ describe("email blocks: MJML of each block", () => {
       '<mj-raw>{% if brand.logo_url %}</mj-raw><mj-section background-color="#ffffff" padding="16px 0 8px"><mj-column><mj-image src="{{ brand.logo_url }}" alt="{{ store.name }}" href="{{ store.url }}" width="160px" align="left" padding="8px 24px" /></mj-column></mj-section><mj-raw>{% else %}</mj-raw><mj-section background-color="#ffffff" padding="16px 0 8px"><mj-column><mj-text font-size="20px" line-height="28px" font-weight="bold">{{ store.name }}</mj-text></mj-column></mj-section><mj-raw>{% endif %}</mj-raw>'
     )
     const sample = sampleTemplateVariables("cart")
-    const withLogo = await rendered([{ type: "header" }], { ...sample, brand: { ...sample.brand, logo_url: "https://cdn.example.com/logo.png" } })
-    expect(withLogo.html).toMatch(/<a\s+href="https:\/\/shop\.example\.com"[^>]*>\s*<img\s+alt="Sample Store"[^>]*src="https:\/\/cdn\.example\.com\/logo\.png"/)
+    const withLogo = await rendered([{ type: "header" }], {
+      ...sample,
+      brand: { ...sample.brand, logo_url: "https://cdn.example.com/logo.png" },
+    })
+    expect(withLogo.html).toMatch(
+      /<a\s+href="https:\/\/shop\.example\.com"[^>]*>\s*<img\s+alt="Sample Store"[^>]*src="https:\/\/cdn\.example\.com\/logo\.png"/
+    )
     const withoutLogo = await rendered([{ type: "header" }])
     expect(withoutLogo.html).not.toContain("<img")
     expect(withoutLogo.text).toMatch(/^Sample Store/)
   })
 
   it("text: escaped, its Liquid kept, line breaks kept, styled by kind", async () => {
-    expect(mjmlOf({ type: "text", text: 'Hi {{ customer.first_name | default: "there" }} <b>&\nbye', style: "heading", align: "center" })).toContain(
+    expect(
+      mjmlOf({ type: "text", text: 'Hi {{ customer.first_name | default: "there" }} <b>&\nbye', style: "heading", align: "center" })
+    ).toContain(
       '<mj-text font-size="24px" line-height="32px" font-weight="bold" align="center">Hi {{ customer.first_name | default: "there" }} &lt;b&gt;&amp;<br>bye</mj-text>'
     )
     const email = await rendered([{ type: "text", text: "Hi {{ customer.first_name }} <img src=x onerror=alert(1)>" }])
@@ -55,11 +64,15 @@ describe("email blocks: MJML of each block", () => {
   })
 
   it("image: source, alternative text and link; no script URLs", async () => {
-    expect(mjmlOf({ type: "image", src: "https://cdn.example.com/a.png", alt: 'A "big" sale', href: "{{ store.url }}", width: 300 })).toContain(
+    expect(
+      mjmlOf({ type: "image", src: "https://cdn.example.com/a.png", alt: 'A "big" sale', href: "{{ store.url }}", width: 300 })
+    ).toContain(
       '<mj-image src="https://cdn.example.com/a.png" alt="A &quot;big&quot; sale" href="{{ store.url }}" width="300px" padding="8px 24px" />'
     )
     const email = await rendered([{ type: "image", src: "https://cdn.example.com/a.png", alt: "Sale", href: "{{ store.url }}" }])
-    expect(email.html).toMatch(/<a\s+href="https:\/\/shop\.example\.com"[^>]*>\s*<img\s+alt="Sale"[^>]*src="https:\/\/cdn\.example\.com\/a\.png"/)
+    expect(email.html).toMatch(
+      /<a\s+href="https:\/\/shop\.example\.com"[^>]*>\s*<img\s+alt="Sale"[^>]*src="https:\/\/cdn\.example\.com\/a\.png"/
+    )
     expect(emailTemplateSchema.safeParse({ subject: "s", blocks: [{ type: "image", src: "javascript:alert(1)" }] }).success).toBe(false)
   })
 
@@ -73,20 +86,27 @@ describe("email blocks: MJML of each block", () => {
       brand: brandVariables({ ...DEFAULT_BRAND, accent_color: "#fde047" }),
     })
     // MJML's button is a table cell with bgcolor (Outlook) around the link; a light accent gets dark text.
-    expect(email.html).toMatch(/<td\s+align="center" bgcolor="#fde047"[^>]*>\s*<a\s+href="https:\/\/shop\.example\.com\/cart\?recover=sample"[^>]*color:#18181b/)
+    expect(email.html).toMatch(
+      /<td\s+align="center" bgcolor="#fde047"[^>]*>\s*<a\s+href="https:\/\/shop\.example\.com\/cart\?recover=sample"[^>]*color:#18181b/
+    )
     expect(email.text).toContain("Back to your cart [https://shop.example.com/cart?recover=sample]")
   })
 
   it("items: each line item with image, quantity and price, then the total; nothing without items", async () => {
     const mjml = mjmlOf({ type: "items", source: "order" })
-    expect(mjml).toMatch(/^<mj-raw>\{% if order\.items\.size > 0 %\}<\/mj-raw><mj-section[^>]*><mj-column><mj-table [^>]*>\{% for item in order\.items %\}<tr>/)
+    expect(mjml).toMatch(
+      /^<mj-raw>\{% if order\.items\.size > 0 %\}<\/mj-raw><mj-section[^>]*><mj-column><mj-table [^>]*>\{% for item in order\.items %\}<tr>/
+    )
     expect(mjml).toContain("{{ order.total }}")
     const email = await rendered([{ type: "items", source: "cart" }])
     expect(email.text).toContain("Canvas Tote\nNatural\nQty 1 $35.00\n\nEnamel Mug\nBlue\nQty 2 $29.00\n\nTotal $64.00")
     expect(email.html).toContain('<img src="https://images.example.com/tote.jpg"')
     const none = await rendered([{ type: "items", source: "order" }])
     expect(none.html).not.toContain("Total")
-    const reviews = await rendered([{ type: "items", source: "order", show_total: false, review_links: true }], sampleTemplateVariables("order"))
+    const reviews = await rendered(
+      [{ type: "items", source: "order", show_total: false, review_links: true }],
+      sampleTemplateVariables("order")
+    )
     expect(reviews.html).toContain('href="https://shop.example.com/products/canvas-tote#reviews"')
     expect(reviews.html).not.toContain("$69.00")
   })
@@ -94,7 +114,14 @@ describe("email blocks: MJML of each block", () => {
   it("recommendations: up to the products given, only when there are some", async () => {
     expect(mjmlOf({ type: "recommendations" })).toContain("{% for product in recommendations %}")
     const sample = sampleTemplateVariables("order")
-    const products = [{ title: "Linen Apron", thumbnail: "https://images.example.com/apron.jpg", url: "https://shop.example.com/products/apron", product_id: "p1" }]
+    const products = [
+      {
+        title: "Linen Apron",
+        thumbnail: "https://images.example.com/apron.jpg",
+        url: "https://shop.example.com/products/apron",
+        product_id: "p1",
+      },
+    ]
     const email = await rendered([{ type: "recommendations", title: "Picked <for> you" }], { ...sample, recommendations: products })
     expect(email.html).toContain("Picked &lt;for&gt; you")
     expect(email.html).toContain('href="https://shop.example.com/products/apron"')
@@ -104,7 +131,9 @@ describe("email blocks: MJML of each block", () => {
   })
 
   it("discount: the code in the accent colour, only when the step has one", async () => {
-    expect(mjmlOf({ type: "discount" })).toMatch(/^<mj-raw>\{% if discount %\}<\/mj-raw>.*\{\{ discount\.code \}\}.*<mj-raw>\{% endif %\}<\/mj-raw>$/s)
+    expect(mjmlOf({ type: "discount" })).toMatch(
+      /^<mj-raw>\{% if discount %\}<\/mj-raw>.*\{\{ discount\.code \}\}.*<mj-raw>\{% endif %\}<\/mj-raw>$/s
+    )
     const sample = sampleTemplateVariables("cart")
     const email = await rendered([{ type: "discount" }], sample)
     expect(email.html).toContain("COMEBACK-SAMPLE1")
@@ -124,8 +153,13 @@ describe("email blocks: MJML of each block", () => {
     expect(mjml).toContain("{% if store.address %}{{ store.address | escape | newline_to_br | raw }}<br>{% endif %}")
     expect(mjml).toContain('<a href="{{ links.unsubscribe }}"')
     const sample = sampleTemplateVariables("cart")
-    const email = await rendered([{ type: "footer", text: "Questions? Reply <here>." }], { ...sample, store: { ...sample.store, address: "1 Main St\nSpringfield" } })
-    expect(email.html).toContain("Questions? Reply &lt;here&gt;.<br><br>1 Main St<br />\nSpringfield<br>You receive this email from Sample Store.")
+    const email = await rendered([{ type: "footer", text: "Questions? Reply <here>." }], {
+      ...sample,
+      store: { ...sample.store, address: "1 Main St\nSpringfield" },
+    })
+    expect(email.html).toContain(
+      "Questions? Reply &lt;here&gt;.<br><br>1 Main St<br />\nSpringfield<br>You receive this email from Sample Store."
+    )
     expect(email.html).toContain('href="https://shop.example.com/unsubscribe?sample"')
   })
 })
@@ -138,7 +172,7 @@ describe("email blocks: compiling", () => {
     expect(html).toContain("<!--[if mso | IE]>")
     expect(html).toContain("max-width:600px")
     expect(html).toContain("font-family:{{ brand.font_family }}")
-    expect(html).toContain('background-color:{{ brand.background_color }}')
+    expect(html).toContain("background-color:{{ brand.background_color }}")
   })
 
   it("compiles the same blocks once", () => {

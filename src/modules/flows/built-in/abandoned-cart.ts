@@ -60,7 +60,10 @@ export const abandonedCart: BuiltInFlow = {
           blocks: [
             { type: "header" },
             { type: "text", text: greeting },
-            { type: "text", text: "Your cart is still here. Complete your order with {{ discount.value }} off: use the code below at checkout." },
+            {
+              type: "text",
+              text: "Your cart is still here. Complete your order with {{ discount.value }} off: use the code below at checkout.",
+            },
             { type: "discount", text: "Your code works once, until {{ discount.expires_at }}." },
             { type: "items", source: "cart" },
             { type: "button", label: "Complete your order", href: "{{ links.recovery }}" },

@@ -27,7 +27,10 @@ export const reviewRequest: BuiltInFlow = {
           blocks: [
             { type: "header" },
             { type: "text", text: greeting },
-            { type: "text", text: "We hope you are enjoying your order #{{ order.display_id }}. Would you tell other shoppers what you think?" },
+            {
+              type: "text",
+              text: "We hope you are enjoying your order #{{ order.display_id }}. Would you tell other shoppers what you think?",
+            },
             { type: "items", source: "order", show_total: false, review_links: true },
             { type: "button", label: "Visit the store", href: "{{ store.url }}" },
             { type: "footer" },

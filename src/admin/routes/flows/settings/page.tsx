@@ -181,7 +181,14 @@ function Brand({ effective, warnings }: { effective: Json; warnings: Json[] }) {
             onChange={(e) => set(key)(e.target.value)}
             className="h-8 w-10 cursor-pointer rounded border"
           />
-          <Input id={`brand-${key}`} aria-label={label} size="small" className="w-32 font-mono" value={form[key] ?? ""} onChange={(e) => set(key)(e.target.value)} />
+          <Input
+            id={`brand-${key}`}
+            aria-label={label}
+            size="small"
+            className="w-32 font-mono"
+            value={form[key] ?? ""}
+            onChange={(e) => set(key)(e.target.value)}
+          />
         </Row>
       ))}
       <Row label="Font">

@@ -7,6 +7,7 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
   const flows = flowsService(req)
   const settings = flows.settings()
   const brand = await flows.brandSettings()
-  const warnings = settings.email.provider !== "sandbox" && !brand.effective.address ? [{ code: "missing_address", message: MISSING_ADDRESS_WARNING }] : []
+  const warnings =
+    settings.email.provider !== "sandbox" && !brand.effective.address ? [{ code: "missing_address", message: MISSING_ADDRESS_WARNING }] : []
   res.json({ settings, brand, warnings })
 }
