@@ -10,6 +10,7 @@ import {
   type TemplateVariables,
 } from "../../../engine"
 import { blocksToMjml, LiquidSlots } from "../email/blocks-to-mjml"
+import { brandOfOptions, parsePluginOptions } from "../options"
 import { BlockCompileError, compileBlocks, compiledEmail } from "../email/compile"
 
 /** The MJML a block becomes, with its Liquid put back, so the assertions read as the owner wrote it. */
@@ -206,5 +207,39 @@ describe("email blocks: compiling", () => {
     expect(emailTemplateSchema.safeParse({ subject: "s", blocks: [{ type: "text", text: "x", style: "<b>" }] }).success).toBe(false)
     expect(emailTemplateSchema.safeParse({ subject: "s", blocks: [{ type: "marquee" }] }).success).toBe(false)
     expect(emailTemplateSchema.safeParse({ subject: "s" }).success).toBe(false)
+  })
+})
+
+describe("brand options", () => {
+  const valid = { storefrontUrl: "https://shop.example.com", secret: "a-secret-that-is-at-least-32-chars-long" }
+
+  it("defaults the brand and reads storeAddress and brand from the options", () => {
+    expect(brandOfOptions(parsePluginOptions(valid))).toEqual({ ...DEFAULT_BRAND, address: null })
+    const options = parsePluginOptions({
+      ...valid,
+      storeAddress: " 1 Main St\nSpringfield ",
+      brand: { logoUrl: "https://cdn.example.com/logo.png", accentColor: "#2563EB", font: "georgia" },
+    })
+    expect(brandOfOptions(options)).toEqual({
+      ...DEFAULT_BRAND,
+      logo_url: "https://cdn.example.com/logo.png",
+      accent_color: "#2563EB",
+      font: "georgia",
+      address: "1 Main St\nSpringfield",
+    })
+    expect(brandVariables(brandOfOptions(options))).toMatchObject({
+      on_accent_color: "#ffffff",
+      font_family: "Georgia, Times New Roman, serif",
+    })
+  })
+
+  it.each([
+    [{ brand: { accentColor: "blue" } }, /accentColor/],
+    [{ brand: { logoUrl: "javascript:alert(1)" } }, /logoUrl/],
+    [{ brand: { font: "Comic Sans MS" } }, /font/],
+    [{ brand: { colour: "#000000" } }, /colour/],
+    [{ storeAddress: "x".repeat(501) }, /storeAddress/],
+  ])("refuses %j", (input, message) => {
+    expect(() => parsePluginOptions({ ...valid, ...input })).toThrow(message)
   })
 })
