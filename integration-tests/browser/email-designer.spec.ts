@@ -98,7 +98,8 @@ beforeAll(async () => {
   })
   page.on("pageerror", (error) => consoleErrors.push(error.message))
   fs.mkdirSync(SCREENSHOTS, { recursive: true })
-})
+  // Building the store and its admin takes minutes, more on a busy machine.
+}, 1_500_000)
 
 afterAll(async () => {
   await browser?.close()
