@@ -5,7 +5,12 @@ const backendUrl = `http://localhost:${env.PORT || 9000}`
 
 /** Email through SendGrid when a key is given; otherwise the sandbox outbox. */
 const sendgrid = env.SENDGRID_API_KEY
-  ? { apiKey: env.SENDGRID_API_KEY, from: { email: env.SENDGRID_FROM || "demo@example.com", name: "Flows Demo Store" } }
+  ? {
+      apiKey: env.SENDGRID_API_KEY,
+      from: { email: env.SENDGRID_FROM || "demo@example.com", name: "Flows Demo Store" },
+      // A proxy, or the tests' fake SendGrid.
+      ...(env.SENDGRID_API_BASE_URL && { apiBaseUrl: env.SENDGRID_API_BASE_URL }),
+    }
   : undefined
 
 /** Texts through Twilio when an account is given; otherwise the sandbox outbox. */

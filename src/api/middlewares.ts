@@ -16,6 +16,7 @@ import {
 } from "./admin/flows/validators"
 import { refuseMalformedInput } from "./refuse-malformed-input"
 import { ConsentSchema } from "./store/flows/validators"
+import { brandSettingsSchema } from "../engine/email-blocks"
 
 const listConfig = { isList: true, defaults: ["id"] }
 
@@ -39,6 +40,7 @@ export default defineMiddlewares({
       middlewares: [validateAndTransformBody(CheckCredentialsSchema)],
     },
     { matcher: "/admin/flows/preview", method: "POST", middlewares: [validateAndTransformBody(PreviewSchema)] },
+    { matcher: "/admin/flows/settings/brand", method: "POST", middlewares: [validateAndTransformBody(brandSettingsSchema)] },
     { matcher: "/admin/flows/sandbox/replies", method: "POST", middlewares: [validateAndTransformBody(SandboxReplySchema)] },
     { matcher: "/admin/flows/:id", method: "POST", middlewares: [validateAndTransformBody(UpdateFlowSchema)] },
     {

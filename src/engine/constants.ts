@@ -92,3 +92,36 @@ export type ExitEvent = (typeof EXIT_EVENTS)[number]
 /** The identifiers an exit event is matched on, by default all of them. */
 export const MATCH_KEYS = ["cart_id", "order_id", "customer_id", "email"] as const
 export type MatchKey = (typeof MATCH_KEYS)[number]
+
+/** The blocks an email can be built from in the designer (`template.blocks`). */
+export const EMAIL_BLOCK_TYPES = ["header", "text", "image", "button", "items", "recommendations", "discount", "divider", "footer"] as const
+export type EmailBlockType = (typeof EMAIL_BLOCK_TYPES)[number]
+
+/**
+ * Fonts a brand may use: families every mail client has, with their fallbacks. Web fonts are not
+ * offered; Outlook and Gmail ignore them. No name needs quotes, so a stack is safe in a style attribute.
+ */
+export const BRAND_FONTS = {
+  helvetica: "Helvetica, Arial, sans-serif",
+  arial: "Arial, Helvetica, sans-serif",
+  verdana: "Verdana, Geneva, sans-serif",
+  tahoma: "Tahoma, Verdana, sans-serif",
+  trebuchet: "Trebuchet MS, Helvetica, sans-serif",
+  georgia: "Georgia, Times New Roman, serif",
+  times: "Times New Roman, Times, serif",
+  courier: "Courier New, Courier, monospace",
+} as const
+export type BrandFont = keyof typeof BRAND_FONTS
+
+/** The variables the template editor's picker offers, by group; `template-variables.ts` has their types. */
+export const TEMPLATE_VARIABLE_GROUPS = [
+  { label: "Customer", names: ["customer.first_name", "customer.last_name", "customer.email", "customer.phone"] },
+  { label: "Cart", names: ["cart.item_count", "cart.subtotal", "cart.total", "links.recovery"] },
+  {
+    label: "Order",
+    names: ["order.display_id", "order.item_count", "order.subtotal", "order.shipping_total", "order.tax_total", "order.total"],
+  },
+  { label: "Discount", names: ["discount.code", "discount.value", "discount.expires_at"] },
+  { label: "Store", names: ["store.name", "store.url", "store.address", "flow.name"] },
+  { label: "Links", names: ["links.unsubscribe", "links.preferences"] },
+] as const

@@ -1,6 +1,7 @@
 import { z } from "zod"
 import { CONDITION_OPERATORS, DURATION_UNITS, EXIT_EVENTS, MATCH_KEYS, TRIGGER_EVENTS, type TriggerEvent } from "./constants"
 import { durationToMs, MAX_DURATION_DAYS } from "./durations"
+import { emailBlocksSchema } from "./email-blocks"
 import { nestingIssue } from "./nesting"
 
 export const durationSchema = z
@@ -42,12 +43,22 @@ const stepId = z.string().regex(/^[a-z0-9_-]{1,64}$/, "use 1-64 lowercase letter
 export const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/
 const timeOfDay = z.string().regex(TIME_OF_DAY, "expected HH:MM (24-hour)")
 
-export const emailTemplateSchema = z.strictObject({
-  subject: z.string().min(1),
-  preheader: z.string().optional(),
-  html: z.string().min(1),
-  text: z.string().optional(),
-})
+/**
+ * An email is written as HTML, or built from `blocks` (the designer). A template with blocks gets its
+ * `html` compiled from them when the flow is saved; whatever `html` it came with is replaced.
+ */
+export const emailTemplateSchema = z
+  .strictObject({
+    subject: z.string().min(1),
+    preheader: z.string().optional(),
+    html: z.string().min(1).optional(),
+    blocks: emailBlocksSchema.optional(),
+    text: z.string().optional(),
+  })
+  .refine((template) => template.html !== undefined || template.blocks !== undefined, {
+    message: "an email needs html or blocks",
+    path: ["html"],
+  })
 export const smsTemplateSchema = z.strictObject({ body: z.string().min(1) })
 
 const waitStep = z.strictObject({

@@ -1,3 +1,4 @@
+import { brandVariables, DEFAULT_BRAND, type BrandVariables } from "./email-blocks"
 /** Money, already formatted for the reader: "$1,234.50", "12,00 €". */
 export type Money = string
 
@@ -40,7 +41,10 @@ export type TemplateVariables = {
     currency_code: string
     created_at: string | null
   }
-  store: { name: string; url: string }
+  /** `address`: the sender's postal address (the `storeAddress` option or the settings page). */
+  store: { name: string; url: string; address?: string | null }
+  /** The brand's logo, colours and font stack, for the blocks' layout. */
+  brand: BrandVariables
   links: { recovery: string | null; unsubscribe: string | null; preferences: string | null }
   flow: { name: string }
   /** Only in steps with `discount: true`. */
@@ -108,7 +112,8 @@ export function buildTemplateVariables(input: {
   customer?: Raw
   cart?: Raw
   order?: Raw
-  store: { name: string; url: string }
+  store: { name: string; url: string; address?: string | null }
+  brand?: BrandVariables
   links?: Partial<TemplateVariables["links"]>
   flow?: { name: string }
   discount?: { code: string; percentage: number; expires_at: Date } | null
@@ -154,7 +159,8 @@ export function buildTemplateVariables(input: {
           created_at: order.created_at ? new Date(order.created_at).toISOString() : null,
         }
       : null,
-    store: input.store,
+    store: { ...input.store, address: input.store.address ?? null },
+    brand: input.brand ?? brandVariables(DEFAULT_BRAND),
     links: { recovery: null, unsubscribe: null, preferences: null, ...input.links },
     flow: input.flow ?? { name: "" },
     discount: input.discount

@@ -1,6 +1,7 @@
 import { convert } from "html-to-text"
 import { Liquid } from "liquidjs"
 import { LIQUID_LIMITS, MAX_EMAIL_HTML_CHARS, MAX_EMAIL_TEXT_CHARS, MAX_SMS_BODY_CHARS, MemoryChargedCaptureTag } from "./template-limits"
+import type { EmailBlock } from "./email-blocks"
 import type { TemplateVariables } from "./template-variables"
 
 const SHARED = { strictFilters: true, strictVariables: false, ownPropertyOnly: true, templates: {}, ...LIQUID_LIMITS }
@@ -16,7 +17,10 @@ for (const engine of [htmlEngine, plainEngine]) {
 export type TemplateIssue = { message: string; line: number; column: number }
 export type FieldIssue = TemplateIssue & { field: string }
 
-export type EmailTemplate = { subject: string; preheader?: string; html: string; text?: string }
+/** With `blocks`, `html` is what they compile to (on the server, through MJML); see `email-blocks.ts`. */
+export type EmailTemplate = { subject: string; preheader?: string; html?: string; blocks?: EmailBlock[]; text?: string }
+/** An email ready to render: its blocks, if any, already compiled to `html`. */
+export type CompiledEmailTemplate = EmailTemplate & { html: string }
 export type SmsTemplate = { body: string }
 export type RenderedEmail = { subject: string; preheader: string | null; html: string; text: string }
 
@@ -45,8 +49,27 @@ function validateFields(fields: Record<string, string | undefined>): FieldIssue[
   )
 }
 
+/** The owner's text in the blocks: each field is Liquid, checked on its own so an issue names its block. */
+function blockFields(blocks: EmailBlock[] | undefined): Record<string, string | undefined> {
+  const fields: Record<string, string | undefined> = {}
+  blocks?.forEach((block, index) => {
+    for (const [key, value] of Object.entries(block)) {
+      if (key !== "type" && typeof value === "string") {
+        fields[`blocks.${index}.${key}`] = value
+      }
+    }
+  })
+  return fields
+}
+
 export function validateEmailTemplate(template: EmailTemplate): FieldIssue[] {
-  return validateFields({ subject: template.subject, preheader: template.preheader, html: template.html, text: template.text })
+  return validateFields({
+    subject: template.subject,
+    preheader: template.preheader,
+    // Compiled from the blocks: the blocks' own fields are what the owner wrote.
+    ...(template.blocks ? blockFields(template.blocks) : { html: template.html }),
+    text: template.text,
+  })
 }
 
 export function validateSmsTemplate(template: SmsTemplate): FieldIssue[] {
@@ -102,7 +125,7 @@ function textFromHtml(html: string): string {
     .trim()
 }
 
-export async function renderEmail(template: EmailTemplate, variables: TemplateVariables): Promise<RenderedEmail> {
+export async function renderEmail(template: CompiledEmailTemplate, variables: TemplateVariables): Promise<RenderedEmail> {
   const subject = (await render(plainEngine, template.subject, variables)).trim()
   const preheader = template.preheader ? (await render(plainEngine, template.preheader, variables)).trim() : null
   const body = withinLimit(await render(htmlEngine, template.html, variables), MAX_EMAIL_HTML_CHARS, "HTML")

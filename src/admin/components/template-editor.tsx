@@ -1,7 +1,9 @@
-import { Button, Input, Label, Select, Text, Textarea, toast } from "@medusajs/ui"
-import { useMutation, useQuery } from "@tanstack/react-query"
-import { useState } from "react"
+import { Button, Input, Label, Select, Text, Textarea, toast, usePrompt } from "@medusajs/ui"
+import { SegmentedControl } from "./segmented-control"
+import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query"
+import { useEffect, useState } from "react"
 import { api, errorMessage, type Json } from "../lib/sdk"
+import { BlockEditor, STARTER_BLOCKS } from "./block-editor"
 
 type Props = {
   flowId: string
@@ -15,6 +17,20 @@ const EMAIL_FIELDS = [
   { key: "html", label: "HTML", rows: 10 },
   { key: "text", label: "Text part (optional: made from the HTML when empty)", rows: 4 },
 ]
+
+/** The widths the preview shows: an email client on a computer, and a phone. */
+const PREVIEW_WIDTHS = { desktop: 600, mobile: 375 } as const
+type PreviewWidth = keyof typeof PREVIEW_WIDTHS
+
+/** The value after it has stopped changing for a moment: the preview compiles on the server, not per keystroke. */
+function useSettled<T>(value: T, ms = 400): T {
+  const [settled, setSettled] = useState(value)
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms)
+    return () => clearTimeout(timer)
+  }, [value, ms])
+  return settled
+}
 
 /** Which data a preview renders with: a sample, or a recent cart, order or customer of the store. */
 function useSubjects() {
@@ -31,17 +47,51 @@ export function TemplateEditor({ flowId, step, onChange }: Props) {
   const subjects = useSubjects()
   const [data, setData] = useState("sample:cart")
   const [to, setTo] = useState("")
+  const [width, setWidth] = useState<PreviewWidth>("desktop")
+  const prompt = usePrompt()
   const [type, id] = data.split(":")
+  // With blocks, the HTML is what the server compiles them to: the editor does not send a stale copy.
+  const { html: _compiled, ...withBlocks } = template
   const previewBody = {
     channel: sms ? "sms" : "email",
-    template,
+    template: template.blocks ? withBlocks : template,
     ...(type === "sample" ? { sample: id } : { subject: { type, id } }),
   }
+  const settledBody = useSettled(JSON.stringify(previewBody))
   const preview = useQuery({
-    queryKey: ["flows", "preview", JSON.stringify(previewBody)],
-    queryFn: () => api.post<{ preview: Json }>("/admin/flows/preview", previewBody),
+    queryKey: ["flows", "preview", settledBody],
+    queryFn: () => api.post<{ preview: Json; compiled_html?: string }>("/admin/flows/preview", JSON.parse(settledBody)),
+    placeholderData: keepPreviousData,
     retry: false,
   })
+  const blocksMode = !sms && Array.isArray(template.blocks)
+  const switchMode = async (mode: string) => {
+    if (mode === "html" && blocksMode) {
+      const confirmed = await prompt({
+        title: "Edit as HTML?",
+        description: "The email becomes the HTML its blocks compile to. You can edit every detail, but not as blocks any more.",
+        confirmText: "Edit as HTML",
+        cancelText: "Keep blocks",
+      })
+      if (confirmed) {
+        const compiled = preview.data?.compiled_html ?? template.html
+        const { blocks: _blocks, ...rest } = template
+        onChange({ ...rest, html: compiled })
+      }
+    }
+    if (mode === "blocks" && !blocksMode) {
+      const confirmed = await prompt({
+        title: "Build with blocks?",
+        description: "The email starts again from a few blocks; its current HTML is replaced when you save.",
+        confirmText: "Use blocks",
+        cancelText: "Keep HTML",
+      })
+      if (confirmed) {
+        const { html: _html, ...rest } = template
+        onChange({ ...rest, blocks: STARTER_BLOCKS })
+      }
+    }
+  }
   const sendTest = useMutation({
     // What the preview shows: the content as edited, with the data picked for the preview.
     mutationFn: () => {
@@ -51,11 +101,26 @@ export function TemplateEditor({ flowId, step, onChange }: Props) {
     onSuccess: ({ message }) => toast.success(`Test sent to ${message.to} (${message.provider}: ${message.status})`),
     onError: (error) => toast.error(errorMessage(error)),
   })
-  const fields = sms ? [{ key: "body", label: "Text message", rows: 4 }] : EMAIL_FIELDS
+  const fields = sms
+    ? [{ key: "body", label: "Text message", rows: 4 }]
+    : blocksMode
+      ? EMAIL_FIELDS.filter((field) => field.key !== "html" && field.key !== "text")
+      : EMAIL_FIELDS
 
   return (
     <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
       <div className="flex flex-col gap-3">
+        {!sms && (
+          <SegmentedControl
+            label="Email content"
+            value={blocksMode ? "blocks" : "html"}
+            options={[
+              ["blocks", "Blocks"],
+              ["html", "HTML"],
+            ]}
+            onChange={switchMode}
+          />
+        )}
         {fields.map((field) => {
           const inputId = `${step.id}-${field.key}`
           const value = (template[field.key] as string | undefined) ?? ""
@@ -79,6 +144,7 @@ export function TemplateEditor({ flowId, step, onChange }: Props) {
             </div>
           )
         })}
+        {blocksMode && <BlockEditor id={step.id} blocks={template.blocks} onChange={(blocks) => onChange({ ...template, blocks })} />}
         <div className="flex items-end gap-2">
           <div className="flex flex-1 flex-col gap-1">
             <Label htmlFor={`${step.id}-test-to`} size="small">
@@ -150,17 +216,31 @@ export function TemplateEditor({ flowId, step, onChange }: Props) {
           </div>
         )}
         {preview.data && !sms && (
-          <div className="flex flex-col gap-1">
-            <Text size="small" weight="plus" data-testid="email-preview-subject">
-              {preview.data.preview.subject}
-            </Text>
-            <iframe
-              title={`Preview of ${step.id}`}
-              sandbox=""
-              className="w-full rounded-lg border"
-              style={{ height: 480 }}
-              srcDoc={preview.data.preview.html}
-            />
+          <div className="flex flex-col gap-2">
+            <div className="flex items-center justify-between gap-2">
+              <Text size="small" weight="plus" data-testid="email-preview-subject">
+                {preview.data.preview.subject}
+              </Text>
+              <SegmentedControl
+                label="Preview width"
+                value={width}
+                options={[
+                  ["desktop", `Desktop (${PREVIEW_WIDTHS.desktop}px)`],
+                  ["mobile", `Mobile (${PREVIEW_WIDTHS.mobile}px)`],
+                ]}
+                onChange={(next) => setWidth(next as PreviewWidth)}
+              />
+            </div>
+            <div className="bg-ui-bg-subtle overflow-x-auto rounded-lg border p-2">
+              <iframe
+                title={`Preview of ${step.id}`}
+                sandbox=""
+                className="mx-auto block rounded border bg-white"
+                data-preview-width={PREVIEW_WIDTHS[width]}
+                style={{ width: PREVIEW_WIDTHS[width], maxWidth: "none", height: 640 }}
+                srcDoc={preview.data.preview.html}
+              />
+            </div>
           </div>
         )}
       </div>

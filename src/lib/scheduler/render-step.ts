@@ -3,6 +3,7 @@ import type { ChannelName } from "../../engine/constants"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { buildTemplateVariables, renderEmail, renderSms, type decide } from "../../engine"
 import { reviewUrlPattern, storeOf } from "../../modules/flows/options"
+import { compiledEmail } from "../../modules/flows/email/compile"
 import type FlowsModuleService from "../../modules/flows/service"
 import type { StepContent } from "../../modules/flows/actions/delivery"
 import { messageKey, type RunRow } from "../../modules/flows/types"
@@ -32,11 +33,13 @@ export async function renderStep(
           (handle) => `${options.storefrontUrl}/products/${handle}`
         )
       : []
+  const look = await flows.brandForTemplates()
   const variables = buildTemplateVariables({
     customer: facts.customer,
     cart: facts.cart,
     order: facts.order,
-    store: storeOf(options),
+    store: { ...storeOf(options), address: look.address },
+    brand: look.brand,
     links: await flows.messageLinks(
       { cart_id: run.cart_id, contact_id: run.contact_id, flow_id: run.flow_id },
       channel,
@@ -50,7 +53,7 @@ export async function renderStep(
   })
   try {
     if (step.type === "send_email") {
-      return { rendered: { channel: "email", ...(await renderEmail(step.template, variables)) } }
+      return { rendered: { channel: "email", ...(await renderEmail(await compiledEmail(step.template), variables)) } }
     }
     const { body } = await renderSms(step.template, variables)
     return { rendered: { channel: "sms", text: body } }

@@ -24,9 +24,11 @@ export async function previewVariables(
   if (!facts[subject.type]) {
     return undefined
   }
+  const look = await flows.brandForTemplates()
   return buildTemplateVariables({
     ...facts,
-    store: storeOf(options),
+    store: { ...storeOf(options), address: look.address },
+    brand: look.brand,
     // The links a send would carry, so a text's length and segments are the real ones.
     links: await flows.messageLinks({ cart_id: facts.cart?.id ?? facts.order?.cart?.id ?? null }, channel, null),
     flow: { name: "Preview" },
@@ -55,6 +57,7 @@ export async function variablesToTryWith(
     }
     return variables
   }
-  const options = container.resolve<FlowsModuleService>(FLOWS_MODULE).getOptions()
-  return { ...sampleTemplateVariables(input.sample), store: storeOf(options) }
+  const flows = container.resolve<FlowsModuleService>(FLOWS_MODULE)
+  const look = await flows.brandForTemplates()
+  return { ...sampleTemplateVariables(input.sample), store: { ...storeOf(flows.getOptions()), address: look.address }, brand: look.brand }
 }

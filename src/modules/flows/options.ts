@@ -1,6 +1,8 @@
 import { z } from "@medusajs/framework/zod"
 import { DURATION_UNITS, EMAIL_CONSENT_MODES } from "../../engine/constants"
 import { TIME_OF_DAY } from "../../engine/definition"
+import { BRAND_FONTS, type BrandFont } from "../../engine/constants"
+import { DEFAULT_BRAND, HEX_COLOR, type Brand } from "../../engine/email-blocks"
 import { validateTemplate } from "../../engine/templates"
 
 const duration = z.object({
@@ -64,6 +66,22 @@ export const pluginOptionsSchema = z
     /** Public URL of the Medusa backend, used in unsubscribe and webhook links. */
     backendUrl: baseUrl.default("http://localhost:9000"),
     storeName: z.string().min(1).default("Our store"),
+    /**
+     * The sender's postal address, shown in every email's footer and as `{{ store.address }}`. Commercial
+     * email must carry one (CAN-SPAM); the settings page can set or change it.
+     */
+    storeAddress: z.string().trim().min(1).max(500).optional(),
+    /** The look of emails built from blocks; the settings page can change each of these. */
+    brand: z
+      .object({
+        logoUrl: z.url({ protocol: /^https?$/ }).optional(),
+        accentColor: z.string().regex(HEX_COLOR, "expected a colour as #rrggbb").optional(),
+        backgroundColor: z.string().regex(HEX_COLOR, "expected a colour as #rrggbb").optional(),
+        textColor: z.string().regex(HEX_COLOR, "expected a colour as #rrggbb").optional(),
+        font: z.enum(Object.keys(BRAND_FONTS) as [BrandFont, ...BrandFont[]]).optional(),
+      })
+      .strict()
+      .default({}),
     /**
      * Where a recovery link sends the shopper; {cart_id} is replaced. The storefront must adopt that
      * cart (set its cart cookie). Default: {storefrontUrl}/cart?cart_id={cart_id}.
@@ -181,6 +199,18 @@ export const pluginOptionsSchema = z
   .strict()
 
 export type PluginOptions = z.infer<typeof pluginOptionsSchema>
+
+/** The brand and address from the options, before the settings page's changes. */
+export function brandOfOptions(options: Pick<PluginOptions, "brand" | "storeAddress">): Brand & { address: string | null } {
+  return {
+    logo_url: options.brand.logoUrl ?? DEFAULT_BRAND.logo_url,
+    accent_color: options.brand.accentColor ?? DEFAULT_BRAND.accent_color,
+    background_color: options.brand.backgroundColor ?? DEFAULT_BRAND.background_color,
+    text_color: options.brand.textColor ?? DEFAULT_BRAND.text_color,
+    font: options.brand.font ?? DEFAULT_BRAND.font,
+    address: options.storeAddress ?? null,
+  }
+}
 
 /** What templates see as `store`. */
 export function storeOf(options: Pick<PluginOptions, "storeName" | "storefrontUrl">) {

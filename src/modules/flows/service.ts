@@ -1,6 +1,7 @@
-import type { Context } from "@medusajs/framework/types"
+import type { Context, Logger } from "@medusajs/framework/types"
 import { InjectManager, InjectTransactionManager, MedusaContext, MedusaService } from "@medusajs/framework/utils"
 import * as authoring from "./actions/authoring"
+import * as brand from "./actions/brand"
 import type { FlowInput } from "./actions/authoring"
 import type { ModuleContext } from "./actions/context"
 import * as consent from "./actions/consent"
@@ -31,6 +32,7 @@ import {
   ShortLink,
   Suppression,
   Erasure,
+  Setting,
 } from "./models"
 import { parsePluginOptions, type PluginOptions } from "./options"
 import type { AnalyticsRange } from "./sql/analytics"
@@ -38,9 +40,19 @@ import { Database } from "./sql/database"
 import type { StepContent } from "./actions/delivery"
 import type { ConsentInput, RenderedMessage, RunRow, StoreEvent } from "./types"
 import type { ChannelName, FlowStatus } from "../../engine/constants"
+import type { BrandSettings } from "../../engine/email-blocks"
 
 export type { FlowInput } from "./actions/authoring"
 export type { SendOutcome } from "./actions/delivery"
+
+/** Medusa registers its logger in every module's container; a bare container (a test) has none. */
+function loggerOf(container: Record<string, unknown>): Pick<Logger, "warn"> {
+  try {
+    return (container.logger as Logger | undefined) ?? console
+  } catch {
+    return console
+  }
+}
 
 /**
  * The module's service: the generated CRUD for every model, and a thin facade over the actions in
@@ -62,6 +74,7 @@ class FlowsModuleService extends MedusaService({
   RateLimit,
   Suppression,
   Erasure,
+  Setting,
 }) {
   protected readonly options_: PluginOptions
   protected readonly channels_: Record<ChannelName, ClosableChannel>
@@ -70,14 +83,18 @@ class FlowsModuleService extends MedusaService({
   __hooks = {
     onApplicationStart: async () => {
       await this.seedBuiltInFlows()
+      await this.warnIfEmailHasNoAddress()
     },
     onApplicationShutdown: async () => {
       await Promise.all([this.channels_.email.close(), this.channels_.sms.close()])
     },
   }
 
-  constructor(container: unknown, options: Record<string, unknown>) {
+  protected readonly logger_: Pick<Logger, "warn">
+
+  constructor(container: Record<string, unknown>, options: Record<string, unknown>) {
     super(container, options)
+    this.logger_ = loggerOf(container)
     this.options_ = parsePluginOptions(options)
     this.channels_ = createChannels(this.options_, (messageId, outcome) => this.recordQueuedOutcome(messageId, outcome))
   }
@@ -99,6 +116,41 @@ class FlowsModuleService extends MedusaService({
   // eslint-disable-next-line @medusajs/service-methods-must-be-async
   settings() {
     return reporting.settings(this.options_)
+  }
+
+  /** The brand (logo, colours, font) and postal address: the settings page's values over the options. */
+  @InjectManager()
+  async brandSettings(@MedusaContext() sharedContext: Context = {}) {
+    return await brand.brandSettings(this.context(sharedContext))
+  }
+
+  @InjectManager()
+  @InjectTransactionManager()
+  async saveBrandSettings(input: BrandSettings, @MedusaContext() sharedContext: Context = {}) {
+    return await brand.saveBrandSettings(this.context(sharedContext), input)
+  }
+
+  /** `store.address` and `brand`, as every template sees them. */
+  @InjectManager()
+  async brandForTemplates(@MedusaContext() sharedContext: Context = {}) {
+    return await brand.brandForTemplates(this.context(sharedContext))
+  }
+
+  /**
+   * Commercial email must carry the sender's postal address (CAN-SPAM). With SendGrid live and no
+   * address in the options or the settings page, every start says so.
+   */
+  @InjectManager()
+  async warnIfEmailHasNoAddress(@MedusaContext() sharedContext: Context = {}) {
+    if (!this.options_.sendgrid) {
+      return false
+    }
+    const { effective } = await brand.brandSettings(this.context(sharedContext))
+    if (effective.address) {
+      return false
+    }
+    this.logger_.warn(`[flows] ${brand.MISSING_ADDRESS_WARNING}`)
+    return true
   }
 
   @InjectManager()

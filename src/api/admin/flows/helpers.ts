@@ -28,7 +28,7 @@ export function listArgs(req: MedusaRequest) {
 
 /** Refuses a template that does not parse, with a 400 naming the field, line and column. */
 export function refuseInvalidTemplate(template: EmailTemplate | SmsTemplate) {
-  const issues = "html" in template ? validateEmailTemplate(template) : validateSmsTemplate(template)
+  const issues = "subject" in template ? validateEmailTemplate(template) : validateSmsTemplate(template)
   if (issues.length) {
     throw new MedusaError(
       MedusaError.Types.INVALID_DATA,

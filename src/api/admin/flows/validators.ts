@@ -1,5 +1,13 @@
 import { z } from "@medusajs/framework/zod"
-import { CHANNELS, FLOW_STATUSES, flowDefinitionSchema, MESSAGE_STATUSES, RUN_STATUSES, TRIGGER_EVENTS } from "../../../engine"
+import {
+  CHANNELS,
+  emailTemplateSchema,
+  FLOW_STATUSES,
+  flowDefinitionSchema,
+  MESSAGE_STATUSES,
+  RUN_STATUSES,
+  TRIGGER_EVENTS,
+} from "../../../engine"
 
 const pagination = {
   limit: z.coerce.number().int().min(1).max(200).default(20),
@@ -58,7 +66,8 @@ const previewData = {
   subject: z.object({ type: z.enum(["cart", "order", "customer"]), id: z.string().min(1) }).optional(),
 }
 
-const emailTemplate = z.object({ subject: z.string(), preheader: z.string().optional(), html: z.string(), text: z.string().optional() })
+// The same bounds as a saved template's: blocks are compiled to preview them, and that costs CPU.
+const emailTemplate = emailTemplateSchema
 const smsTemplate = z.object({ body: z.string() })
 
 export const PreviewSchema = z.discriminatedUnion("channel", [

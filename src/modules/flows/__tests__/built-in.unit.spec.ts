@@ -1,5 +1,7 @@
 import { decide, parseFlowDefinition, renderEmail, renderSms, sampleTemplateVariables, templateIssuesOf, walkSteps } from "../../../engine"
 import { BUILT_IN_FLOWS } from "../built-in"
+import { EMAIL_CONFIRMATION } from "../built-in/email-confirmation"
+import { compiledEmail } from "../email/compile"
 
 describe("built-in flows", () => {
   it.each(BUILT_IN_FLOWS.map((flow) => [flow.handle, flow]))("%s is a valid definition with valid templates", (_handle, flow) => {
@@ -19,7 +21,7 @@ describe("built-in flows", () => {
     expect(rendered).toEqual(["reminder-email", "last-call-email"])
     for (const step of flow.definition.steps) {
       if (step.type === "send_email") {
-        const email = await renderEmail(step.template, variables)
+        const email = await renderEmail(await compiledEmail(step.template), variables)
         expect(email.html).toContain('<img src="https://images.example.com/tote.jpg"')
         expect(email.html).toContain("Qty 2")
         expect(email.html).toContain("$64.00")
@@ -47,10 +49,39 @@ describe("built-in flows", () => {
   it("links each ordered product to its review page in the review request", async () => {
     const flow = BUILT_IN_FLOWS.find((f) => f.handle === "review-request")!
     const step = flow.definition.steps.find((s) => s.type === "send_email")!
-    const email = await renderEmail((step as any).template, sampleTemplateVariables("order"))
+    const email = await renderEmail(await compiledEmail((step as any).template), sampleTemplateVariables("order"))
     expect(email.html).toContain('href="https://shop.example.com/products/canvas-tote#reviews"')
     expect(email.html).toContain('href="https://shop.example.com/products/enamel-mug#reviews"')
     expect(email.subject).toBe("How do you like your order from Sample Store?")
+  })
+
+  it("carries the sender's postal address and the unsubscribe link in every built-in email", async () => {
+    const emails: { id: string; template: Parameters<typeof compiledEmail>[0] }[] = [
+      { id: "email-confirmation", template: EMAIL_CONFIRMATION },
+    ]
+    for (const flow of BUILT_IN_FLOWS) {
+      walkSteps(flow.definition.steps, (step) => {
+        if (step.type === "send_email") {
+          expect(step.template.blocks).toBeDefined()
+          emails.push({ id: `${flow.handle}.${step.id}`, template: step.template })
+        }
+      })
+    }
+    expect(emails.length).toBeGreaterThanOrEqual(7)
+    for (const kind of ["cart", "order", "customer"] as const) {
+      const sample = sampleTemplateVariables(kind)
+      const variables = { ...sample, store: { ...sample.store, address: "Sample Store Ltd\n1 Main St <Suite 5>\nSpringfield, IL 62701" } }
+      for (const { id, template } of emails) {
+        const email = await renderEmail(await compiledEmail(template), variables)
+        // Each line on its own, and what the owner typed is text, not markup.
+        expect([id, email.html]).toEqual([
+          id,
+          expect.stringMatching(/Sample Store Ltd<br \/>\s*1 Main St &lt;Suite 5&gt;<br \/>\s*Springfield, IL 62701/),
+        ])
+        expect([id, email.text]).toEqual([id, expect.stringContaining("Springfield, IL 62701")])
+        expect([id, email.html]).toEqual([id, expect.stringContaining('href="https://shop.example.com/unsubscribe?sample"')])
+      }
+    }
   })
 
   it("asks for the review 5 days after delivery, or counts from a week after shipping", () => {

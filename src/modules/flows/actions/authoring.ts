@@ -7,8 +7,10 @@ import {
   templateIssuesOf,
   type FlowDefinition,
   type FlowStatus,
+  walkSteps,
 } from "../../../engine"
 import { BUILT_IN_FLOWS } from "../built-in"
+import { compileBlocks } from "../email/compile"
 import * as flowSql from "../sql/flows"
 import * as runSql from "../sql/runs"
 import type { ModuleContext } from "./context"
@@ -20,8 +22,11 @@ export type FlowInput = {
   definition: unknown
 }
 
-/** Validates a definition and every template in it, as a 400 that names what is wrong. */
-function definitionToSave(input: unknown): FlowDefinition {
+/**
+ * Validates a definition and every template in it, as a 400 that names what is wrong. Emails built from
+ * blocks get their HTML compiled here, once, so the saved version carries what is sent.
+ */
+async function definitionToSave(input: unknown): Promise<FlowDefinition> {
   let definition: FlowDefinition
   try {
     definition = parseFlowDefinition(input)
@@ -35,6 +40,21 @@ function definitionToSave(input: unknown): FlowDefinition {
   if (issues.length) {
     throw new MedusaError(MedusaError.Types.INVALID_DATA, `Invalid template: ${describeTemplateIssues(issues)}`)
   }
+  const compiling: Promise<void>[] = []
+  walkSteps(definition.steps, (step) => {
+    if (step.type === "send_email" && step.template.blocks) {
+      const template = step.template
+      compiling.push(
+        compileBlocks(template.blocks!).then(
+          (html) => void (template.html = html),
+          (error: Error) => {
+            throw new MedusaError(MedusaError.Types.INVALID_DATA, `Invalid template: steps.${step.id}.blocks: ${error.message}`)
+          }
+        )
+      )
+    }
+  })
+  await Promise.all(compiling)
   return definition
 }
 
@@ -43,7 +63,7 @@ function definitionToSave(input: unknown): FlowDefinition {
  * (the facade opens one) makes the flow and its version appear together.
  */
 export async function createFlowWithDefinition(ctx: ModuleContext, input: FlowInput & { status?: FlowStatus }) {
-  const definition = definitionToSave(input.definition)
+  const definition = await definitionToSave(input.definition)
   const id = await insertFlow(ctx, { ...input, status: input.status ?? "draft" }, definition)
   return await ctx.service.retrieveFlow(id, {}, ctx.shared)
 }
@@ -76,7 +96,7 @@ export async function seedBuiltInFlows(ctx: ModuleContext): Promise<string[]> {
   const known = await ctx.service.listFlows({ handle: handles }, { select: ["handle"], withDeleted: true }, ctx.shared)
   const missing = BUILT_IN_FLOWS.filter((flow) => !known.some((row) => row.handle === flow.handle))
   for (const flow of missing) {
-    await insertFlow(ctx, { ...flow, status: "draft" }, definitionToSave(flow.definition))
+    await insertFlow(ctx, { ...flow, status: "draft" }, await definitionToSave(flow.definition))
   }
   return missing.map((flow) => flow.handle)
 }
@@ -86,7 +106,7 @@ export async function seedBuiltInFlows(ctx: ModuleContext): Promise<string[]> {
  * the version they entered with, so an edit never moves them to a step that may not exist.
  */
 export async function editFlow(ctx: ModuleContext, id: string, input: Partial<FlowInput>) {
-  const definition = input.definition === undefined ? undefined : definitionToSave(input.definition)
+  const definition = input.definition === undefined ? undefined : await definitionToSave(input.definition)
   // Locked for the rest of the transaction, so two edits cannot both make version N+1.
   const flow = await flowSql.lockFlow(ctx.db, id)
   if (!flow) {

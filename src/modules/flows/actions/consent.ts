@@ -4,6 +4,7 @@ import { emailConfirmationLink, linksFor } from "../links/signed-links"
 import { EMAIL_CONFIRMATION } from "../built-in/email-confirmation"
 import { e164OrRaw, normalizePhone } from "../channels/recipients"
 import { storeOf } from "../options"
+import { brandForTemplates } from "./brand"
 import { addConsentEvidence, addTimelineEntry, consentOf, normalizeEmail, setEmailConsent, upsertContact } from "../sql/contacts"
 import { lastMessageTo } from "../sql/messages"
 import type { PhoneConsentState } from "../../../engine/constants"
@@ -156,8 +157,10 @@ async function sendSmsConfirmation(ctx: ModuleContext, contactId: string, phone:
  * anyone's. One a day at most per address.
  */
 async function sendEmailConfirmation(ctx: ModuleContext, contactId: string, email: string, firstName: string | null, now: Date) {
+  const look = await brandForTemplates(ctx)
   const variables = buildTemplateVariables({
-    store: storeOf(ctx.options),
+    store: { ...storeOf(ctx.options), address: look.address },
+    brand: look.brand,
     customer: { first_name: firstName },
     links: linksFor(ctx.options, { contact_id: contactId }),
   })

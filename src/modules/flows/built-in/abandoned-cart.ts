@@ -1,7 +1,5 @@
 import type { BuiltInFlow } from "."
-import { button, emailLayout, itemsTable } from "./layout"
-
-const greeting = "{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}"
+import { greeting } from "./layout"
 
 export const abandonedCart: BuiltInFlow = {
   handle: "abandoned-cart",
@@ -35,10 +33,14 @@ export const abandonedCart: BuiltInFlow = {
         template: {
           subject: "You left something in your cart",
           preheader: "Your {{ cart.item_count }} item(s) are saved for you.",
-          html: emailLayout(`<p>${greeting}</p>
-<p>You left these in your cart at {{ store.name }}. We saved them for you.</p>
-${itemsTable("cart")}
-${button("{{ links.recovery }}", "Return to your cart")}`),
+          blocks: [
+            { type: "header" },
+            { type: "text", text: greeting },
+            { type: "text", text: "You left these in your cart at {{ store.name }}. We saved them for you." },
+            { type: "items", source: "cart" },
+            { type: "button", label: "Return to your cart", href: "{{ links.recovery }}" },
+            { type: "footer" },
+          ],
         },
       },
       { id: "wait-24h", type: "wait", duration: { amount: 23, unit: "hours" } },
@@ -55,12 +57,18 @@ ${button("{{ links.recovery }}", "Return to your cart")}`),
         template: {
           subject: "{{ discount.value }} off your cart at {{ store.name }}",
           preheader: "Use {{ discount.code }} before {{ discount.expires_at }}.",
-          html: emailLayout(`<p>${greeting}</p>
-<p>Your cart is still here. Complete your order with <strong>{{ discount.value }} off</strong>: use the code below at
-checkout before {{ discount.expires_at }}. It works once.</p>
-<p style="font-size:24px;font-weight:bold;letter-spacing:2px;text-align:center;padding:16px;border:2px dashed #18181b;border-radius:6px;">{{ discount.code }}</p>
-${itemsTable("cart")}
-${button("{{ links.recovery }}", "Complete your order")}`),
+          blocks: [
+            { type: "header" },
+            { type: "text", text: greeting },
+            {
+              type: "text",
+              text: "Your cart is still here. Complete your order with {{ discount.value }} off: use the code below at checkout.",
+            },
+            { type: "discount", text: "Your code works once, until {{ discount.expires_at }}." },
+            { type: "items", source: "cart" },
+            { type: "button", label: "Complete your order", href: "{{ links.recovery }}" },
+            { type: "footer" },
+          ],
         },
       },
     ],

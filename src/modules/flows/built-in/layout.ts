@@ -1,5 +1,10 @@
+/** The first line of the built-in emails. */
+export const greeting = "{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}"
+
 /**
- * The email shell every built-in template shares: a 600px table layout with inline styles, which is
+ * The HTML shell of the emails that are not built from blocks (the sign-up confirmation), and a
+ * starting point for owners who write raw HTML. The built-in flows' emails are blocks (`email/`).
+ * The shell every such template shares: a 600px table layout with inline styles, which is
  * what Gmail, Outlook and Apple Mail all render the same way. It is applied when the flows are seeded,
  * so the owner edits one complete HTML document per step.
  */
@@ -22,7 +27,7 @@ export function emailLayout(body: string): string {
 ${body}
 </td></tr>
 <tr><td style="padding:24px 32px;font-size:12px;line-height:18px;color:#71717a;border-top:1px solid #e4e4e7;">
-You receive this email from {{ store.name }}. <a href="{{ links.unsubscribe }}" style="color:#71717a;">Unsubscribe</a>
+{% if store.address %}{{ store.address | escape | newline_to_br | raw }}<br>{% endif %}You receive this email from {{ store.name }}. <a href="{{ links.unsubscribe }}" style="color:#71717a;">Unsubscribe</a>
 </td></tr>
 </table>
 </td></tr>

@@ -1,5 +1,5 @@
 import type { BuiltInFlow } from "."
-import { button, emailLayout, itemsTable } from "./layout"
+import { greeting } from "./layout"
 
 export const postPurchase: BuiltInFlow = {
   handle: "post-purchase",
@@ -17,10 +17,14 @@ export const postPurchase: BuiltInFlow = {
         template: {
           subject: "Thank you for your order #{{ order.display_id }}",
           preheader: "We are getting it ready.",
-          html: emailLayout(`<p>{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}</p>
-<p>Thank you for your order. We are getting it ready and will let you know when it ships.</p>
-${itemsTable("order")}
-${button("{{ store.url }}", "Visit the store")}`),
+          blocks: [
+            { type: "header" },
+            { type: "text", text: greeting },
+            { type: "text", text: "Thank you for your order. We are getting it ready and will let you know when it ships." },
+            { type: "items", source: "order" },
+            { type: "button", label: "Visit the store", href: "{{ store.url }}" },
+            { type: "footer" },
+          ],
         },
       },
       { id: "wait-7d", type: "wait", duration: { amount: 7, unit: "days" }, until_time: "10:00" },
@@ -30,15 +34,17 @@ ${button("{{ store.url }}", "Visit the store")}`),
         template: {
           subject: "Picked for you at {{ store.name }}",
           preheader: "Goes well with your last order.",
-          html: emailLayout(`<p>{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}</p>
-{% if recommendations.size > 0 %}<p>These go well with your last order:</p>
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">
-{% for product in recommendations %}<tr>
-<td width="72" style="padding:8px 0;">{% if product.thumbnail %}<img src="{{ product.thumbnail }}" width="64" height="64" alt="" style="display:block;border-radius:4px;">{% endif %}</td>
-<td style="padding:8px 12px;"><a href="{{ product.url }}" style="color:#18181b;">{{ product.title }}</a></td>
-</tr>{% endfor %}
-</table>{% else %}<p>There is always something new at {{ store.name }}.</p>{% endif %}
-${button("{{ store.url }}", "See more")}`),
+          blocks: [
+            { type: "header" },
+            { type: "text", text: greeting },
+            {
+              type: "text",
+              text: "{% if recommendations.size > 0 %}These go well with your last order.{% else %}There is always something new at {{ store.name }}.{% endif %}",
+            },
+            { type: "recommendations", title: "Picked for you" },
+            { type: "button", label: "See more", href: "{{ store.url }}" },
+            { type: "footer" },
+          ],
         },
       },
     ],

@@ -1,5 +1,5 @@
 import type { BuiltInFlow } from "."
-import { button, emailLayout } from "./layout"
+import { greeting } from "./layout"
 
 export const reviewRequest: BuiltInFlow = {
   handle: "review-request",
@@ -24,16 +24,17 @@ export const reviewRequest: BuiltInFlow = {
         template: {
           subject: "How do you like your order from {{ store.name }}?",
           preheader: "A quick review helps other shoppers.",
-          html: emailLayout(`<p>{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}</p>
-<p>We hope you are enjoying your order #{{ order.display_id }}. Would you tell other shoppers what you think?</p>
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">
-{% for item in order.items %}<tr>
-<td width="72" style="padding:8px 0;">{% if item.thumbnail %}<img src="{{ item.thumbnail }}" width="64" height="64" alt="" style="display:block;border-radius:4px;">{% endif %}</td>
-<td style="padding:8px 12px;">{{ item.title }}</td>
-<td align="right" style="padding:8px 0;">{% if item.review_url %}<a href="{{ item.review_url }}" style="color:#18181b;font-weight:bold;">Write a review</a>{% endif %}</td>
-</tr>{% endfor %}
-</table>
-${button("{{ store.url }}", "Visit the store")}`),
+          blocks: [
+            { type: "header" },
+            { type: "text", text: greeting },
+            {
+              type: "text",
+              text: "We hope you are enjoying your order #{{ order.display_id }}. Would you tell other shoppers what you think?",
+            },
+            { type: "items", source: "order", show_total: false, review_links: true },
+            { type: "button", label: "Visit the store", href: "{{ store.url }}" },
+            { type: "footer" },
+          ],
         },
       },
     ],

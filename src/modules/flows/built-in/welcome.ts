@@ -1,5 +1,5 @@
 import type { BuiltInFlow } from "."
-import { button, emailLayout } from "./layout"
+import { greeting } from "./layout"
 
 export const welcome: BuiltInFlow = {
   handle: "welcome-series",
@@ -18,9 +18,13 @@ export const welcome: BuiltInFlow = {
         template: {
           subject: "Welcome to {{ store.name }}",
           preheader: "Glad you are here.",
-          html: emailLayout(`<p>{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}</p>
-<p>Welcome to {{ store.name }}. We are glad you are here.</p>
-${button("{{ store.url }}", "Start shopping")}`),
+          blocks: [
+            { type: "header" },
+            { type: "text", text: greeting },
+            { type: "text", text: "Welcome to {{ store.name }}. We are glad you are here." },
+            { type: "button", label: "Start shopping", href: "{{ store.url }}" },
+            { type: "footer" },
+          ],
         },
       },
       { id: "wait-3d", type: "wait", duration: { amount: 3, unit: "days" } },
@@ -35,9 +39,13 @@ ${button("{{ store.url }}", "Start shopping")}`),
             template: {
               subject: "Find something you love at {{ store.name }}",
               preheader: "A few favourites to start with.",
-              html: emailLayout(`<p>{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}</p>
-<p>Still looking around? Our most loved products are a good place to start.</p>
-${button("{{ store.url }}", "Browse the store")}`),
+              blocks: [
+                { type: "header" },
+                { type: "text", text: greeting },
+                { type: "text", text: "Still looking around? Our most loved products are a good place to start." },
+                { type: "button", label: "Browse the store", href: "{{ store.url }}" },
+                { type: "footer" },
+              ],
             },
           },
         ],

@@ -1,5 +1,5 @@
 import type { BuiltInFlow } from "."
-import { button, emailLayout } from "./layout"
+import { greeting } from "./layout"
 
 export const winBack: BuiltInFlow = {
   handle: "win-back",
@@ -22,10 +22,14 @@ export const winBack: BuiltInFlow = {
         template: {
           subject: "We miss you at {{ store.name }}",
           preheader: "{{ discount.value }} off your next order, until {{ discount.expires_at }}.",
-          html: emailLayout(`<p>{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}</p>
-<p>It has been a while. Here is <strong>{{ discount.value }} off</strong> your next order with the code
-<strong style="font-family:monospace;font-size:18px;">{{ discount.code }}</strong>, valid until {{ discount.expires_at }}. It works once.</p>
-${button("{{ store.url }}", "See what is new")}`),
+          blocks: [
+            { type: "header" },
+            { type: "text", text: greeting },
+            { type: "text", text: "It has been a while. Here is {{ discount.value }} off your next order." },
+            { type: "discount", text: "Use this code at checkout until {{ discount.expires_at }}. It works once." },
+            { type: "button", label: "See what is new", href: "{{ store.url }}" },
+            { type: "footer" },
+          ],
         },
       },
     ],

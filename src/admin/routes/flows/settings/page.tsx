@@ -1,9 +1,10 @@
-import { Badge, Button, Container, Copy, Heading, Text } from "@medusajs/ui"
-import { useMutation, useQuery } from "@tanstack/react-query"
+import { Alert, Badge, Button, Container, Copy, Heading, Input, Label, Select, Text, Textarea, toast } from "@medusajs/ui"
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
+import { useEffect, useState } from "react"
 import { Link } from "react-router-dom"
 import { Failed, Loading } from "../../../components/states"
 import { api, errorMessage, type Json } from "../../../lib/sdk"
-import type { ChannelName } from "../../../../engine/constants"
+import { BRAND_FONTS, type ChannelName } from "../../../../engine/constants"
 
 type Check = { channel: string; provider: string; ok: boolean; detail: string }
 
@@ -100,8 +101,119 @@ function OrderHistory() {
   )
 }
 
+const COLOURS = [
+  ["accent_color", "Accent (buttons, links, code)"],
+  ["background_color", "Background"],
+  ["text_color", "Text"],
+] as const
+
+/** Logo, colours, font and postal address: set once here, used by every block of every email. */
+function Brand({ effective, warnings }: { effective: Json; warnings: Json[] }) {
+  const queryClient = useQueryClient()
+  const [form, setForm] = useState<Json>(effective)
+  useEffect(() => setForm(effective), [effective])
+  const save = useMutation({
+    mutationFn: () =>
+      api.post<{ brand: Json }>("/admin/flows/settings/brand", {
+        logo_url: form.logo_url || null,
+        accent_color: form.accent_color,
+        background_color: form.background_color,
+        text_color: form.text_color,
+        font: form.font,
+        address: form.address?.trim() || null,
+      }),
+    onSuccess: () => {
+      toast.success("Brand saved: every email uses it from the next send")
+      return queryClient.invalidateQueries({ queryKey: ["flows", "settings"] })
+    },
+    onError: (error) => toast.error(errorMessage(error)),
+  })
+  const set = (key: string) => (value: string) => setForm({ ...form, [key]: value })
+  return (
+    <div className="py-2" data-section="brand">
+      <div className="flex items-center justify-between px-6 py-2">
+        <Heading level="h2">Brand</Heading>
+        <Button size="small" variant="secondary" isLoading={save.isPending} onClick={() => save.mutate()}>
+          Save brand
+        </Button>
+      </div>
+      {warnings.map((warning) => (
+        <div key={warning.code} className="px-6 py-2">
+          <Alert variant="warning" data-warning={warning.code}>
+            {warning.message}
+          </Alert>
+        </div>
+      ))}
+      <Row label="Postal address">
+        <div className="flex w-full flex-col gap-1">
+          <Label htmlFor="brand-address" className="sr-only">
+            Postal address
+          </Label>
+          <Textarea
+            id="brand-address"
+            rows={3}
+            value={form.address ?? ""}
+            placeholder={"Your Store Ltd\n1 Main Street\nSpringfield, IL 62701"}
+            onChange={(e) => set("address")(e.target.value)}
+          />
+          <Text size="xsmall" className="text-ui-fg-subtle">
+            In every email’s footer and as {"{{ store.address }}"}. Commercial email must carry one (CAN-SPAM).
+          </Text>
+        </div>
+      </Row>
+      <Row label="Logo URL">
+        <Input
+          id="brand-logo"
+          aria-label="Logo URL"
+          size="small"
+          value={form.logo_url ?? ""}
+          placeholder="https://cdn.example.com/logo.png"
+          onChange={(e) => set("logo_url")(e.target.value)}
+        />
+        {form.logo_url && <img src={form.logo_url} alt="" className="h-8 max-w-[120px] object-contain" />}
+      </Row>
+      {COLOURS.map(([key, label]) => (
+        <Row key={key} label={label}>
+          <input
+            type="color"
+            aria-label={`${label} picker`}
+            value={form[key]}
+            onChange={(e) => set(key)(e.target.value)}
+            className="h-8 w-10 cursor-pointer rounded border"
+          />
+          <Input
+            id={`brand-${key}`}
+            aria-label={label}
+            size="small"
+            className="w-32 font-mono"
+            value={form[key] ?? ""}
+            onChange={(e) => set(key)(e.target.value)}
+          />
+        </Row>
+      ))}
+      <Row label="Font">
+        <Select value={form.font} onValueChange={set("font")}>
+          <Select.Trigger id="brand-font" aria-label="Font" className="w-64">
+            <Select.Value />
+          </Select.Trigger>
+          <Select.Content>
+            {Object.entries(BRAND_FONTS).map(([key, stack]) => (
+              <Select.Item key={key} value={key}>
+                <span style={{ fontFamily: stack }}>{stack.split(",")[0]}</span>
+              </Select.Item>
+            ))}
+          </Select.Content>
+        </Select>
+      </Row>
+    </div>
+  )
+}
+
 const SettingsPage = () => {
-  const settings = useQuery({ queryKey: ["flows", "settings"], queryFn: () => api.get<{ settings: Json }>("/admin/flows/settings") })
+  const settings = useQuery({
+    queryKey: ["flows", "settings"],
+    queryFn: () => api.get<{ settings: Json; brand: { effective: Json }; warnings: Json[] }>("/admin/flows/settings"),
+  })
   const s = settings.data?.settings
   return (
     <Container className="divide-y p-0">
@@ -111,7 +223,7 @@ const SettingsPage = () => {
         </Link>
         <Heading level="h1">Flow settings</Heading>
         <Text size="small" className="text-ui-fg-subtle">
-          Set in medusa-config under the plugin’s options; keys and tokens are never shown.
+          Set in medusa-config under the plugin’s options; keys and tokens are never shown. The brand can be changed here.
         </Text>
       </div>
       {settings.isLoading && <Loading what="settings" />}
@@ -119,6 +231,7 @@ const SettingsPage = () => {
       {s && (
         <>
           <Provider channel="email" title="Email" info={s.email} />
+          <Brand effective={settings.data!.brand.effective} warnings={settings.data!.warnings} />
           <Provider channel="sms" title="SMS" info={s.sms} />
           <div className="py-2">
             <div className="px-6 py-2">

@@ -2,6 +2,7 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { renderEmail, renderSms } from "../../../../engine"
 import { variablesToTryWith } from "../../../../lib/store/preview-variables"
 import { countSegments } from "../../../../modules/flows/channels/recipients"
+import { compiledEmail } from "../../../../modules/flows/email/compile"
 import { refuseInvalidTemplate, renderedOrRefused } from "../helpers"
 import type { PreviewBody } from "../validators"
 
@@ -11,7 +12,10 @@ export async function POST(req: MedusaRequest<PreviewBody>, res: MedusaResponse)
   refuseInvalidTemplate(body.template)
   const variables = await variablesToTryWith(req.scope, body, body.channel)
   if (body.channel === "email") {
-    res.json({ preview: await renderedOrRefused(renderEmail(body.template, variables)), variables })
+    const template = await renderedOrRefused(compiledEmail(body.template))
+    const preview = await renderedOrRefused(renderEmail(template, variables))
+    // What blocks compile to, for an owner who switches the email to raw HTML.
+    res.json({ preview, variables, ...(body.template.blocks && { compiled_html: template.html }) })
     return
   }
   const sms = await renderedOrRefused(renderSms(body.template, variables))

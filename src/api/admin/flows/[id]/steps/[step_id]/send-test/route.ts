@@ -3,6 +3,7 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "@medusajs/framework/zod"
 import { findStep, renderEmail, renderSms, type EmailTemplate, type FlowDefinition, type SmsTemplate } from "../../../../../../../engine"
+import { compiledEmail } from "../../../../../../../modules/flows/email/compile"
 import { variablesToTryWith } from "../../../../../../../lib/store/preview-variables"
 import { flowsService, refuseInvalidTemplate, renderedOrRefused } from "../../../../helpers"
 import type { TestSendBody } from "../../../../validators"
@@ -20,7 +21,7 @@ export async function POST(req: MedusaRequest<TestSendBody>, res: MedusaResponse
   }
   const { to, template: edited } = req.validatedBody
   const template = edited ?? step.template
-  if ((step.type === "send_email") !== "html" in template) {
+  if ((step.type === "send_email") !== "subject" in template) {
     throw new MedusaError(MedusaError.Types.INVALID_DATA, `template does not fit a ${step.type} step`)
   }
   refuseInvalidTemplate(template)
@@ -33,7 +34,7 @@ export async function POST(req: MedusaRequest<TestSendBody>, res: MedusaResponse
     if (!z.email().safeParse(to).success) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, `"${to}" is not an email address`)
     }
-    const rendered = await renderedOrRefused(renderEmail(template as EmailTemplate, variables))
+    const rendered = await renderedOrRefused(compiledEmail(template as EmailTemplate).then((compiled) => renderEmail(compiled, variables)))
     message = await flows.sendTestMessage(flow.id, { id: step.id, channel: "email" }, to, { channel: "email", ...rendered })
   } else {
     const { body } = await renderedOrRefused(renderSms(template as SmsTemplate, variables))
