@@ -7,6 +7,7 @@ import {
   ListMessagesQuery,
   ListRunsQuery,
   PreviewSchema,
+  PromoteVariantSchema,
   RetryMessageSchema,
   SandboxReplySchema,
   TestSendSchema,
@@ -37,6 +38,12 @@ export default defineMiddlewares({
     { matcher: "/admin/flows/preview", method: "POST", middlewares: [validateAndTransformBody(PreviewSchema)] },
     { matcher: "/admin/flows/sandbox/replies", method: "POST", middlewares: [validateAndTransformBody(SandboxReplySchema)] },
     { matcher: "/admin/flows/:id", method: "POST", middlewares: [validateAndTransformBody(UpdateFlowSchema)] },
+    { matcher: "/admin/flows/:id/experiments", method: "GET", middlewares: [validateAndTransformQuery(AnalyticsQuery, {})] },
+    {
+      matcher: "/admin/flows/:id/splits/:split_id/promote",
+      method: "POST",
+      middlewares: [validateAndTransformBody(PromoteVariantSchema)],
+    },
     {
       matcher: "/admin/flows/:id/steps/:step_id/send-test",
       method: "POST",
