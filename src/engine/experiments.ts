@@ -1,3 +1,4 @@
+/// <reference path="./jstat.d.ts" />
 import { createHash } from "node:crypto"
 import { jStat } from "jstat"
 
