@@ -53,7 +53,11 @@ moduleIntegrationTestRunner<FlowsModuleService>({
     // test carts, which these flows do not need: they have no filters and their templates show no cart.
     const container = {
       resolve: (key: string) =>
-        key === FLOWS_MODULE ? service : key === "query" ? { graph: async () => ({ data: [] }) } : { error: () => {}, info: () => {}, warn: () => {} },
+        key === FLOWS_MODULE
+          ? service
+          : key === "query"
+            ? { graph: async () => ({ data: [] }) }
+            : { error: () => {}, info: () => {}, warn: () => {} },
     } as any
 
     async function tickUntilIdle(now: Date) {
@@ -134,7 +138,11 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(result.percent).toBe(25)
       expect(result.enough_data).toBe(true)
       expect(result.message).toBeNull()
-      expect(result.holdout).toEqual({ entrants: held.length, converted: heldBuyers.length, conversion_rate: heldBuyers.length / held.length })
+      expect(result.holdout).toEqual({
+        entrants: held.length,
+        converted: heldBuyers.length,
+        conversion_rate: heldBuyers.length / held.length,
+      })
       expect(result.treated.entrants).toBe(treated.length)
       expect(result.treated.converted).toBe(treatedBuyers.length + 1)
       const difference = (treatedBuyers.length + 1) / treated.length - heldBuyers.length / held.length
@@ -199,9 +207,7 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(split.variants.map((v) => v.key)).toEqual(["a", "b"])
       expect(split.variants[1]).toMatchObject({ recipients: inB.length, converted: Math.ceil(inB.length / 2) })
       expect(split.variants[1].probability_best).toBeGreaterThan(0.999)
-      expect(split.variants[1].revenue).toEqual([
-        expect.objectContaining({ currency_code: "eur", total: 30 * Math.ceil(inB.length / 2) }),
-      ])
+      expect(split.variants[1].revenue).toEqual([expect.objectContaining({ currency_code: "eur", total: 30 * Math.ceil(inB.length / 2) })])
       expect(split.promotion).toMatchObject({ promote: true, variant: "b" })
 
       const [due] = await service.promotionsDue(at)

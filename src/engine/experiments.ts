@@ -1,3 +1,5 @@
+// The admin's tsconfig reaches this file through shared types without including src/engine, so the declaration is referenced here.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./jstat.d.ts" />
 import { createHash } from "node:crypto"
 import { jStat } from "jstat"
@@ -174,13 +176,28 @@ export type Incrementality = {
   /** Treated rate minus holdout rate (absolute), and orders the flow added among the treated. */
   conversion: { difference: Interval; relative_lift: number | null; incremental_orders: Interval } | null
   /** Per currency: revenue per entrant, treated minus holdout, and the revenue the flow added. */
-  revenue: { currency_code: string; treated_per_entrant: number; holdout_per_entrant: number; difference: Interval; incremental_revenue: Interval }[]
+  revenue: {
+    currency_code: string
+    treated_per_entrant: number
+    holdout_per_entrant: number
+    difference: Interval
+    incremental_revenue: Interval
+  }[]
 }
 
-const scaled = (interval: Interval, by: number): Interval => ({ estimate: interval.estimate * by, low: interval.low * by, high: interval.high * by })
+const scaled = (interval: Interval, by: number): Interval => ({
+  estimate: interval.estimate * by,
+  low: interval.low * by,
+  high: interval.high * by,
+})
 
 /** What the flow earned over what its entrants would have done anyway, measured against the holdout. */
-export function incrementality(treated: ConversionArm, holdout: ConversionArm, revenue: HoldoutRevenue[], confidence = 0.95): Incrementality {
+export function incrementality(
+  treated: ConversionArm,
+  holdout: ConversionArm,
+  revenue: HoldoutRevenue[],
+  confidence = 0.95
+): Incrementality {
   const rate = (arm: ConversionArm) => (arm.recipients > 0 ? arm.converted / arm.recipients : 0)
   const base = {
     confidence,

@@ -22,7 +22,13 @@ type Holdout = {
   treated: { entrants: number; converted: number; conversion_rate: number }
   holdout: { entrants: number; converted: number; conversion_rate: number }
   conversion: { difference: Interval; relative_lift: number | null; incremental_orders: Interval } | null
-  revenue: { currency_code: string; treated_per_entrant: number; holdout_per_entrant: number; difference: Interval; incremental_revenue: Interval }[]
+  revenue: {
+    currency_code: string
+    treated_per_entrant: number
+    holdout_per_entrant: number
+    difference: Interval
+    incremental_revenue: Interval
+  }[]
 }
 type Experiments = {
   auto_promote: { enabled: boolean; min_recipients: number; probability: number }
@@ -117,15 +123,16 @@ function HoldoutComparison({ holdout }: { holdout: Holdout }) {
       {!holdout.enough_data && <Text size="small">{holdout.message}</Text>}
       {holdout.conversion && (
         <Text size="small">
-          Incremental conversion: {points(holdout.conversion.difference)}; about {Math.round(holdout.conversion.incremental_orders.estimate)} orders
-          added ({Math.round(holdout.conversion.incremental_orders.low)} to {Math.round(holdout.conversion.incremental_orders.high)}).
+          Incremental conversion: {points(holdout.conversion.difference)}; about{" "}
+          {Math.round(holdout.conversion.incremental_orders.estimate)} orders added ({Math.round(holdout.conversion.incremental_orders.low)}{" "}
+          to {Math.round(holdout.conversion.incremental_orders.high)}).
         </Text>
       )}
       {holdout.revenue.map((r) => (
         <Text size="small" key={r.currency_code}>
           Incremental revenue ({r.currency_code.toUpperCase()}): {cash(r.difference.estimate, r.currency_code)} per entrant (95%:{" "}
-          {cash(r.difference.low, r.currency_code)} to {cash(r.difference.high, r.currency_code)}); {cash(r.incremental_revenue.estimate, r.currency_code)} in
-          all.
+          {cash(r.difference.low, r.currency_code)} to {cash(r.difference.high, r.currency_code)});{" "}
+          {cash(r.incremental_revenue.estimate, r.currency_code)} in all.
         </Text>
       ))}
     </div>
@@ -182,7 +189,14 @@ export function ExperimentSettings({ flowId }: { flowId: string }) {
         <Label htmlFor="auto-promote-min" size="xsmall">
           Recipients per variant (at least)
         </Label>
-        <Input id="auto-promote-min" size="small" type="number" min={10} value={minRecipients} onChange={(e) => setMinRecipients(e.target.value)} />
+        <Input
+          id="auto-promote-min"
+          size="small"
+          type="number"
+          min={10}
+          value={minRecipients}
+          onChange={(e) => setMinRecipients(e.target.value)}
+        />
       </div>
       <div className="flex flex-col gap-1">
         <Label htmlFor="auto-promote-probability" size="xsmall">
@@ -203,7 +217,15 @@ export function ExperimentSettings({ flowId }: { flowId: string }) {
         <Label htmlFor="holdout-percent" size="xsmall">
           Holdout (% of entrants, 0 for none)
         </Label>
-        <Input id="holdout-percent" size="small" type="number" min={0} max={50} value={holdout} onChange={(e) => setHoldout(e.target.value)} />
+        <Input
+          id="holdout-percent"
+          size="small"
+          type="number"
+          min={0}
+          max={50}
+          value={holdout}
+          onChange={(e) => setHoldout(e.target.value)}
+        />
       </div>
       <Button size="small" variant="secondary" isLoading={save.isPending} onClick={() => save.mutate()}>
         Save
@@ -230,7 +252,9 @@ export function ExperimentsPanel({ flowId, from, to }: { flowId: string; from: s
       <ExperimentSettings flowId={flowId} />
       {report.isLoading && <Loading what="experiments" />}
       {report.error && <Failed error={report.error} />}
-      {report.data?.splits.map((split) => <SplitTable key={split.split_id} flowId={flowId} split={split} />)}
+      {report.data?.splits.map((split) => (
+        <SplitTable key={split.split_id} flowId={flowId} split={split} />
+      ))}
       {report.data?.holdout && <HoldoutComparison holdout={report.data.holdout} />}
       {report.data && !report.data.splits.length && !report.data.holdout && (
         <Text size="small" className="text-ui-fg-subtle">

@@ -31,10 +31,22 @@ function closedFormBBeatsA(aA: number, bA: number, aB: number, bB: number) {
 
 describe("conversion probability to be best (beta-binomial)", () => {
   it.each([
-    [{ recipients: 1000, converted: 100 }, { recipients: 1000, converted: 120 }],
-    [{ recipients: 50, converted: 3 }, { recipients: 60, converted: 9 }],
-    [{ recipients: 5000, converted: 250 }, { recipients: 5000, converted: 260 }],
-    [{ recipients: 10, converted: 0 }, { recipients: 10, converted: 1 }],
+    [
+      { recipients: 1000, converted: 100 },
+      { recipients: 1000, converted: 120 },
+    ],
+    [
+      { recipients: 50, converted: 3 },
+      { recipients: 60, converted: 9 },
+    ],
+    [
+      { recipients: 5000, converted: 250 },
+      { recipients: 5000, converted: 260 },
+    ],
+    [
+      { recipients: 10, converted: 0 },
+      { recipients: 10, converted: 1 },
+    ],
   ])("matches the closed form for two variants (%o vs %o)", (a, b) => {
     const expected = closedFormBBeatsA(1 + a.converted, 1 + a.recipients - a.converted, 1 + b.converted, 1 + b.recipients - b.converted)
     const [pa, pb] = conversionProbabilityToBeBest([a, b])
@@ -44,10 +56,12 @@ describe("conversion probability to be best (beta-binomial)", () => {
 
   it("gives a known value: 100/1000 against 120/1000 is best with about 92%", () => {
     // Computed independently (closed form above): 0.9248...
-    expect(conversionProbabilityToBeBest([{ recipients: 1000, converted: 100 }, { recipients: 1000, converted: 120 }])[1]).toBeCloseTo(
-      closedFormBBeatsA(101, 901, 121, 881),
-      6
-    )
+    expect(
+      conversionProbabilityToBeBest([
+        { recipients: 1000, converted: 100 },
+        { recipients: 1000, converted: 120 },
+      ])[1]
+    ).toBeCloseTo(closedFormBBeatsA(101, 901, 121, 881), 6)
     expect(closedFormBBeatsA(101, 901, 121, 881)).toBeGreaterThan(0.92)
     expect(closedFormBBeatsA(101, 901, 121, 881)).toBeLessThan(0.93)
   })
@@ -174,7 +188,11 @@ describe("incrementality against a holdout", () => {
 
   it("reports the difference, the lift and the orders and revenue the flow added, per currency", () => {
     const result = incrementality({ recipients: 900, converted: 90 }, { recipients: 100, converted: 5 }, [
-      { currency_code: "eur", treated: { recipients: 900, sum: 4500, sum_squares: 4500 * 60 }, holdout: { recipients: 100, sum: 200, sum_squares: 200 * 45 } },
+      {
+        currency_code: "eur",
+        treated: { recipients: 900, sum: 4500, sum_squares: 4500 * 60 },
+        holdout: { recipients: 100, sum: 200, sum_squares: 200 * 45 },
+      },
     ])
     expect(result.enough_data).toBe(true)
     expect(result.conversion!.difference.estimate).toBeCloseTo(0.05, 9)
@@ -211,9 +229,15 @@ describe("automatic promotion", () => {
       { key: "b", recipients: 600, converted: 33 },
     ])
     expect(close).toMatchObject({ promote: false, leader: "b" })
-    expect(decidePromotion([{ key: "a", recipients: 100, converted: 1 }, { key: "b", recipients: 100, converted: 3 }], { min_recipients: 50, probability: 0.6 })).toMatchObject(
-      { promote: true, variant: "b" }
-    )
+    expect(
+      decidePromotion(
+        [
+          { key: "a", recipients: 100, converted: 1 },
+          { key: "b", recipients: 100, converted: 3 },
+        ],
+        { min_recipients: 50, probability: 0.6 }
+      )
+    ).toMatchObject({ promote: true, variant: "b" })
   })
 })
 

@@ -22,7 +22,10 @@ function currencies(rows: Row[]) {
 
 /** Each split of the flow's current definition, variant by variant, with the probability that each is best. */
 async function splitResults(ctx: ModuleContext, definition: FlowDefinition, range: experimentSql.ExperimentRange) {
-  const [conversions, revenue] = await Promise.all([experimentSql.splitConversions(ctx.db, range), experimentSql.splitRevenue(ctx.db, range)])
+  const [conversions, revenue] = await Promise.all([
+    experimentSql.splitConversions(ctx.db, range),
+    experimentSql.splitRevenue(ctx.db, range),
+  ])
   const rule = { ...AUTO_PROMOTE_DEFAULTS, ...definition.auto_promote }
   const winners = new Map<string, string | undefined>()
   walkSteps(definition.steps, (step) => {
@@ -67,7 +70,10 @@ async function splitResults(ctx: ModuleContext, definition: FlowDefinition, rang
 
 /** The holdout comparison: what the flow added over what its entrants would have done anyway. */
 async function holdoutResult(ctx: ModuleContext, definition: FlowDefinition, range: experimentSql.ExperimentRange) {
-  const [groups, revenue] = await Promise.all([experimentSql.holdoutConversions(ctx.db, range), experimentSql.holdoutRevenue(ctx.db, range)])
+  const [groups, revenue] = await Promise.all([
+    experimentSql.holdoutConversions(ctx.db, range),
+    experimentSql.holdoutRevenue(ctx.db, range),
+  ])
   const arm = (held: boolean) => {
     const row = groups.find((g) => Boolean(g.holdout) === held)
     return { recipients: Number(row?.entrants ?? 0), converted: Number(row?.converted ?? 0) }

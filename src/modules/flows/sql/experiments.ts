@@ -123,7 +123,10 @@ export async function holdoutRevenue(db: Database, range: ExperimentRange) {
  * After a promotion: the flow's active runs on the version the winner was promoted from that have not
  * reached the split move to the new version, so they take the winner. Runs already past it stay.
  */
-export async function moveRunsBeforeSplit(db: Database, move: { flow_id: string; from_version_id: string; to_version_id: string; split_id: string; now: Date }) {
+export async function moveRunsBeforeSplit(
+  db: Database,
+  move: { flow_id: string; from_version_id: string; to_version_id: string; split_id: string; now: Date }
+) {
   const rows = await db.rows(
     `UPDATE flows_run r SET flow_version_id = ?, updated_at = ?
      WHERE r.flow_id = ? AND r.flow_version_id = ? AND r.status = 'active' AND r.deleted_at IS NULL
