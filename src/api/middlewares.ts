@@ -9,6 +9,7 @@ import {
   ListRunsQuery,
   PersonQuery,
   PreviewSchema,
+  PromoteVariantSchema,
   RetryMessageSchema,
   SandboxReplySchema,
   TestSendSchema,
@@ -43,6 +44,12 @@ export default defineMiddlewares({
     { matcher: "/admin/flows/settings/brand", method: "POST", middlewares: [validateAndTransformBody(brandSettingsSchema)] },
     { matcher: "/admin/flows/sandbox/replies", method: "POST", middlewares: [validateAndTransformBody(SandboxReplySchema)] },
     { matcher: "/admin/flows/:id", method: "POST", middlewares: [validateAndTransformBody(UpdateFlowSchema)] },
+    { matcher: "/admin/flows/:id/experiments", method: "GET", middlewares: [validateAndTransformQuery(AnalyticsQuery, {})] },
+    {
+      matcher: "/admin/flows/:id/splits/:split_id/promote",
+      method: "POST",
+      middlewares: [validateAndTransformBody(PromoteVariantSchema)],
+    },
     {
       matcher: "/admin/flows/:id/steps/:step_id/send-test",
       method: "POST",

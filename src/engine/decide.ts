@@ -12,7 +12,13 @@ export type RunState = {
   timezone?: string | null
 }
 
-export type TrailEntry = { step_id: string; type: Step["type"]; outcome: string }
+export type TrailEntry = {
+  step_id: string
+  type: Step["type"]
+  outcome: string
+  /** At a split: the variant is the promoted winner, not a random draw (such runs are not in the test). */
+  winner?: true
+}
 
 export type Decision =
   | { type: "wait"; step_id: string; step_entered_at: Date; until: Date; trail: TrailEntry[] }
@@ -122,8 +128,10 @@ export function decide(
         break
       }
       case "split": {
-        const variant = assignVariant(run.id, step.id, step.variants)
-        trail.push({ step_id: step.id, type: step.type, outcome: variant.key })
+        // A promoted winner takes every run that reaches the split from then on.
+        const winner = step.variants.find((v) => v.key === step.winner)
+        const variant = winner ?? assignVariant(run.id, step.id, step.variants)
+        trail.push({ step_id: step.id, type: step.type, outcome: variant.key, ...(winner && { winner: true as const }) })
         stepId = firstStepOf(definition, variant.steps, step.id)
         break
       }

@@ -116,6 +116,8 @@ const splitStep = z.strictObject({
   id: stepId,
   type: z.literal("split"),
   variants: z.array(splitVariant).min(2, "a split needs at least 2 variants"),
+  /** Set when a variant was promoted: every run that reaches the split from then on takes it. */
+  winner: z.string().min(1).max(64).optional(),
 })
 
 export const stepSchema: StepSchema = z.discriminatedUnion("type", [
@@ -180,6 +182,16 @@ const definitionObjectSchema = z
       })
       .optional(),
     reentry: reentrySchema.optional(),
+    /** This share of entrants (in %) gets no messages, so the analytics can measure what the flow adds. */
+    holdout: z.strictObject({ percent: z.number().gt(0).max(50) }).optional(),
+    /** Promote a split's winning variant (by conversion) once every variant has enough recipients and one is best with enough probability. */
+    auto_promote: z
+      .strictObject({
+        enabled: z.boolean(),
+        min_recipients: z.number().int().min(10).max(10_000_000).optional(),
+        probability: z.number().min(0.5).max(0.9999).optional(),
+      })
+      .optional(),
     steps: z.array(stepSchema).min(1, "a flow needs at least one step"),
   })
   .superRefine((definition, ctx) => {
@@ -189,6 +201,9 @@ const definitionObjectSchema = z
         ctx.addIssue({ code: "custom", path: [...path, "id"], message: `duplicate step id "${step.id}"` })
       }
       seen.add(step.id)
+      if (step.type === "split" && step.winner !== undefined && !step.variants.some((v) => v.key === step.winner)) {
+        ctx.addIssue({ code: "custom", path: [...path, "winner"], message: `winner "${step.winner}" is none of the split's variants` })
+      }
       if (step.type === "wait" && !step.duration && !step.until_time) {
         ctx.addIssue({ code: "custom", path, message: "a wait needs a duration or an until_time" })
       }

@@ -73,6 +73,17 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
         await flows.finishRun(run, { status: "completed", reason: null, trail }, now)
         return
       case "send": {
+        if (run.holdout) {
+          // Held out: the run keeps the flow's timing (so it ends when a messaged run would) but is sent nothing.
+          trail.push({ step_id: decision.step_id, type: decision.step.type, outcome: "held_out" })
+          const after = nextStepId(definition, decision.step_id)
+          if (after === null) {
+            await flows.finishRun(run, { status: "completed", reason: null, trail }, now)
+            return
+          }
+          state = { ...state, step_id: after, step_entered_at: now }
+          break
+        }
         const channel = decision.step.type === "send_email" ? "email" : "sms"
         // Rendered only once the send policy lets the message go: rendering may create a discount code and a link.
         const render = () => renderStep(container, flows, run, decision.step, channel, facts, now)

@@ -2,7 +2,9 @@ import type { Context, Logger } from "@medusajs/framework/types"
 import { InjectManager, InjectTransactionManager, MedusaContext, MedusaService } from "@medusajs/framework/utils"
 import * as authoring from "./actions/authoring"
 import * as brand from "./actions/brand"
-import type { FlowInput } from "./actions/authoring"
+import type { FlowInput, PromotionInput } from "./actions/authoring"
+import * as experiments from "./actions/experiments"
+import type { ExperimentRange } from "./sql/experiments"
 import type { ModuleContext } from "./actions/context"
 import * as consent from "./actions/consent"
 import type { ConsentClient } from "./actions/consent"
@@ -29,10 +31,12 @@ import {
   PhoneConsent,
   ProviderEvent,
   RateLimit,
+  RunOrder,
   ShortLink,
   Suppression,
   Erasure,
   Setting,
+  SplitAssignment,
 } from "./models"
 import { parsePluginOptions, type PluginOptions } from "./options"
 import type { AnalyticsRange } from "./sql/analytics"
@@ -75,6 +79,8 @@ class FlowsModuleService extends MedusaService({
   Suppression,
   Erasure,
   Setting,
+  SplitAssignment,
+  RunOrder,
 }) {
   protected readonly options_: PluginOptions
   protected readonly channels_: Record<ChannelName, ClosableChannel>
@@ -177,6 +183,25 @@ class FlowsModuleService extends MedusaService({
   @InjectTransactionManager()
   async editFlow(id: string, input: Partial<FlowInput>, @MedusaContext() sharedContext: Context = {}) {
     return await authoring.editFlow(this.context(sharedContext), id, input)
+  }
+
+  /** Promotes a split's variant as a new version; see actions/authoring `promoteSplitWinner`. */
+  @InjectManager()
+  @InjectTransactionManager()
+  async promoteSplitWinner(input: PromotionInput, now: Date = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await authoring.promoteSplitWinner(this.context(sharedContext), input, now)
+  }
+
+  /** A flow's A/B splits (probability to be best) and holdout comparison over a period. */
+  @InjectManager()
+  async flowExperiments(range: ExperimentRange, @MedusaContext() sharedContext: Context = {}) {
+    return await experiments.flowExperiments(this.context(sharedContext), range)
+  }
+
+  /** The splits whose winner automatic promotion would promote now. */
+  @InjectManager()
+  async promotionsDue(now: Date = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await experiments.promotionsDue(this.context(sharedContext), now)
   }
 
   @InjectManager()

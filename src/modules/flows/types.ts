@@ -57,6 +57,8 @@ export type RunRow = {
   claim_token: string | null
   attempts: number
   context: Record<string, unknown>
+  /** In the flow's holdout: sent nothing. */
+  holdout?: boolean
   created_at: Date
 }
 

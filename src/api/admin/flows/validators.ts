@@ -116,6 +116,9 @@ export const AnalyticsQuery = z
   })
 export type AnalyticsQueryType = z.infer<typeof AnalyticsQuery>
 
+export const PromoteVariantSchema = z.object({ variant: z.string().min(1).max(64) })
+export type PromoteVariantBody = z.infer<typeof PromoteVariantSchema>
+
 export const CheckCredentialsSchema = z.object({ channel: z.enum(CHANNELS) })
 export type CheckCredentialsBody = z.infer<typeof CheckCredentialsSchema>
 

@@ -11,7 +11,9 @@ import {
 } from "../../../engine"
 import { BUILT_IN_FLOWS } from "../built-in"
 import { compileBlocks } from "../email/compile"
+import * as experimentSql from "../sql/experiments"
 import * as flowSql from "../sql/flows"
+import { assertSplitVariant } from "./experiments"
 import * as runSql from "../sql/runs"
 import type { ModuleContext } from "./context"
 
@@ -135,6 +137,62 @@ export async function editFlow(ctx: ModuleContext, id: string, input: Partial<Fl
     flow: await ctx.service.retrieveFlow(id, {}, ctx.shared),
     new_version: changed,
     runs_on_previous_versions: runsOnOlderVersions,
+  }
+}
+
+export type PromotionInput = {
+  flow_id: string
+  split_id: string
+  variant: string
+  /** Who or what promoted it: "user:<id>" from the admin, "auto-promote" from the job. */
+  by: string
+  /** The evidence at the time, kept on the version: probability to be best, recipients. */
+  evidence?: Record<string, unknown>
+}
+
+/**
+ * Promotes a split's variant: a new version whose split sends every run to it, recording who or what
+ * promoted it. Active runs on the version it was promoted from that have not reached the split move to the
+ * new version and take the winner; runs already past the split stay where they are. Promoting a split
+ * that already has a winner is refused (409), so the job and a person cannot both promote.
+ */
+export async function promoteSplitWinner(ctx: ModuleContext, input: PromotionInput, now = new Date()) {
+  const flow = await flowSql.lockFlow(ctx.db, input.flow_id)
+  if (!flow) {
+    throw new MedusaError(MedusaError.Types.NOT_FOUND, `Flow with id "${input.flow_id}" not found`)
+  }
+  const definition = structuredClone(flow.definition) as FlowDefinition
+  assertSplitVariant(definition, input.split_id, input.variant)
+  walkSteps(definition.steps, (step) => {
+    if (step.type === "split" && step.id === input.split_id) {
+      if (step.winner) {
+        throw new MedusaError(MedusaError.Types.CONFLICT, `Split "${input.split_id}" already has a winner: "${step.winner}"`)
+      }
+      step.winner = input.variant
+    }
+  })
+  const change = { type: "promote_winner", split_id: input.split_id, variant: input.variant, ...input.evidence }
+  const version = await ctx.service.createFlowVersions(
+    { flow_id: flow.id, version: flow.version + 1, definition: asJson(definition), created_by: input.by, change },
+    ctx.shared
+  )
+  await ctx.service.updateFlows(
+    { id: flow.id, definition: asJson(definition), version: version.version, current_version_id: version.id },
+    ctx.shared
+  )
+  const moved = flow.current_version_id
+    ? await experimentSql.moveRunsBeforeSplit(ctx.db, {
+        flow_id: flow.id,
+        from_version_id: flow.current_version_id,
+        to_version_id: version.id,
+        split_id: input.split_id,
+        now,
+      })
+    : []
+  return {
+    flow: await ctx.service.retrieveFlow(flow.id, {}, ctx.shared),
+    version: { id: version.id, version: version.version, created_by: input.by, change },
+    runs_moved_to_winner: moved.length,
   }
 }
 

@@ -11,6 +11,7 @@ import {
 import { e164OrRaw } from "../channels/recipients"
 import { addTimelineEntry, contactsLastOrderedBetween, noteOrderPlaced, upsertContact } from "../sql/contacts"
 import * as conversionSql from "../sql/conversions"
+import * as experimentSql from "../sql/experiments"
 import * as flowSql from "../sql/flows"
 import * as runSql from "../sql/runs"
 import type { StoreEvent } from "../types"
@@ -87,6 +88,14 @@ async function attributeOrder(ctx: ModuleContext, event: StoreEvent, contactId: 
     return
   }
   const window = durationToMs(ctx.options.defaults.attributionWindow, ctx.options.scheduler.timeScale)
+  await experimentSql.recordRunOrders(ctx.db, {
+    order_id: order.id,
+    contact_id: contactId,
+    amount: Number(order.total ?? 0),
+    currency_code: order.currency_code,
+    ordered_at: now,
+    ended_since: new Date(now.getTime() - window),
+  })
   await conversionSql.attributeOrder(ctx.db, {
     order_id: order.id,
     contact_id: contactId,
@@ -148,6 +157,7 @@ async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: st
       identity: event.identity,
       contact_id: contactId,
       context: fingerprint ? { fingerprint } : {},
+      holdout_percent: definition.holdout?.percent ?? null,
       now,
     })
     if (runId) {

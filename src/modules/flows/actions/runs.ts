@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { nextAttemptAt } from "../channels/retry"
 import { consentOf, engagementSince } from "../sql/contacts"
+import * as experimentSql from "../sql/experiments"
 import * as runSql from "../sql/runs"
 import type { RunRow } from "../types"
 import type { ModuleContext } from "./context"
@@ -12,7 +13,11 @@ export async function claimDueRuns(ctx: ModuleContext, now: Date = new Date()): 
 }
 
 export async function parkRun(ctx: ModuleContext, run: RunRow, park: Omit<Parameters<typeof runSql.parkRun>[2], "now">, now = new Date()) {
-  return await runSql.parkRun(ctx.db, run, { ...park, now })
+  const parked = await runSql.parkRun(ctx.db, run, { ...park, now })
+  if (parked) {
+    await experimentSql.recordSplitAssignments(ctx.db, run, park.trail, now)
+  }
+  return parked
 }
 
 export async function finishRun(
@@ -21,7 +26,11 @@ export async function finishRun(
   end: Omit<Parameters<typeof runSql.finishClaimedRun>[2], "now">,
   now = new Date()
 ) {
-  return await runSql.finishClaimedRun(ctx.db, run, { ...end, now })
+  const finished = await runSql.finishClaimedRun(ctx.db, run, { ...end, now })
+  if (finished) {
+    await experimentSql.recordSplitAssignments(ctx.db, run, end.trail, now)
+  }
+  return finished
 }
 
 /** A run whose step threw: tried again after the backoff, or failed once its attempts are used up. */

@@ -28,6 +28,8 @@ export const FlowRun = model
     ended_at: model.dateTime().nullable(),
     /** Steps passed through (branches taken, split variants) and other per-run state. */
     context: model.json().default({}),
+    /** In the flow's holdout: it goes through the flow's steps but is sent nothing (decided at entry). */
+    holdout: model.boolean().default(false),
   })
   .indexes([
     { on: ["next_run_at"], where: "status = 'active'" },
@@ -39,4 +41,5 @@ export const FlowRun = model
     { on: ["customer_id"], where: "customer_id IS NOT NULL" },
     { on: ["email"], where: "email IS NOT NULL" },
     { on: ["contact_id"], where: "contact_id IS NOT NULL" },
+    { on: ["flow_id", "created_at"] },
   ])

@@ -1,5 +1,5 @@
 import { generateEntityId } from "@medusajs/framework/utils"
-import type { FlowDefinition } from "../../../engine"
+import { isHeldOut, type FlowDefinition } from "../../../engine"
 import type { RunStatus, SubjectType } from "../../../engine/constants"
 import type { Identity, RunRow } from "../types"
 import { Database, json } from "./database"
@@ -14,20 +14,26 @@ export type NewRun = {
   identity: Identity
   contact_id: string | null
   context: Record<string, unknown>
+  /** The flow's holdout share (%), from the version the run enters with. */
+  holdout_percent?: number | null
   now: Date
 }
 
-/** Inserts a run unless one is already active for this flow and subject. Returns its id, or null. */
+/**
+ * Inserts a run unless one is already active for this flow and subject. Returns its id, or null.
+ * Whether it is held out is decided here, from its id, once.
+ */
 export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<string | null> {
+  const id = generateEntityId(undefined, "flowrun")
   const row = await db.first(
     `INSERT INTO flows_run (id, flow_id, flow_version_id, subject_type, subject_id, cart_id, order_id,
        customer_id, contact_id, email, phone, status, step_id, step_entered_at, next_run_at,
-       attempts, context, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, 0, ?::jsonb, ?, ?)
+       attempts, context, holdout, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, 0, ?::jsonb, ?, ?, ?)
      ON CONFLICT ${ACTIVE_RUN_CONFLICT} DO NOTHING
      RETURNING id`,
     [
-      generateEntityId(undefined, "flowrun"),
+      id,
       run.flow_id,
       run.flow_version_id,
       run.subject_type,
@@ -41,6 +47,7 @@ export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<
       run.now,
       run.now,
       json(run.context),
+      isHeldOut(id, run.holdout_percent),
       run.now,
       run.now,
     ]

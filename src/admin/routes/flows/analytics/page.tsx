@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query"
 import { useState } from "react"
 import { Link } from "react-router-dom"
 import { DailyChart } from "../../../components/daily-chart"
+import { ExperimentsPanel } from "../../../components/experiments-panel"
 import { PerformanceTable, type Performance } from "../../../components/performance-table"
 import { Empty, Failed, Loading } from "../../../components/states"
 import { money, percent } from "../../../lib/format"
@@ -167,6 +168,7 @@ const AnalyticsPage = () => {
           <Variants splits={report.data.variants.filter((v) => flowId === ALL || v.flow_id === flowId)} />
         </>
       )}
+      {!invalidPeriod && flowId !== ALL && <ExperimentsPanel flowId={flowId} from={query.from} to={query.to} />}
     </Container>
   )
 }
