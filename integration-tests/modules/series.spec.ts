@@ -66,7 +66,6 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       return run
     }
 
-    const email = { id: "email", channel: "email" as const }
     const rendered = { rendered: { channel: "email" as const, subject: "Your cart", html: "<p>Your cart</p>" } }
 
     it("keeps one series per person: a guest cart and a logged-in cart with the same email share it, on the newest cart", async () => {
@@ -77,7 +76,14 @@ moduleIntegrationTestRunner<FlowsModuleService>({
 
       // Half a minute later she signs in on her phone: a new cart, her account, the same address.
       const signedIn = await service.recordEvent(
-        cartEvent({ id: "cart_phone", email: "ann@example.com", customer_id: "cus_ann", phone: "+14155550123", created: at(0.5), quantity: 3 })
+        cartEvent({
+          id: "cart_phone",
+          email: "ann@example.com",
+          customer_id: "cus_ann",
+          phone: "+14155550123",
+          created: at(0.5),
+          quantity: 3,
+        })
       )
       expect(signedIn).toMatchObject({ contact_id: guest.contact_id, entered: [], followed: [run.id] })
 
@@ -123,7 +129,11 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       // The hour is up: the reminder goes, for cart_a.
       const [due] = await service.claimDueRuns(at(HOUR + 1))
       expect(await service.deliverStepMessage(due, { id: "reminder-email", channel: "email" }, rendered, at(HOUR + 1))).toBe("sent")
-      await service.parkRun(due, { step_id: "wait-24h", step_entered_at: at(HOUR + 1), next_run_at: at(24 * HOUR), trail: [] }, at(HOUR + 1))
+      await service.parkRun(
+        due,
+        { step_id: "wait-24h", step_entered_at: at(HOUR + 1), next_run_at: at(24 * HOUR), trail: [] },
+        at(HOUR + 1)
+      )
 
       // Then a new cart: it joins the series, which waits on for its text.
       const later = await service.recordEvent(cartEvent({ id: "cart_b", email: "cy@example.com", created: at(2 * HOUR) }))
@@ -133,7 +143,9 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(new Date(run.next_run_at!)).toEqual(at(24 * HOUR))
       const [again] = await service.claimDueRuns(at(24 * HOUR))
       expect(again.cart_id).toBe("cart_b")
-      expect(await service.deliverStepMessage(again, { id: "reminder-email", channel: "email" }, rendered, at(24 * HOUR))).toBe("already_handled")
+      expect(await service.deliverStepMessage(again, { id: "reminder-email", channel: "email" }, rendered, at(24 * HOUR))).toBe(
+        "already_handled"
+      )
       expect(await service.listMessages({ flow_id: flow.id })).toHaveLength(1)
     })
 
@@ -164,7 +176,10 @@ moduleIntegrationTestRunner<FlowsModuleService>({
     })
 
     it("moves a series that started per cart (before the scope) to the person's newer cart", async () => {
-      const perCart = { ...abandonedCart.definition, reentry: { mode: "cooldown" as const, cooldown: { amount: 7, unit: "days" as const } } }
+      const perCart = {
+        ...abandonedCart.definition,
+        reentry: { mode: "cooldown" as const, cooldown: { amount: 7, unit: "days" as const } },
+      }
       const created = await service.createFlowWithDefinition({ name: "Abandoned cart", definition: perCart })
       const flow = await service.setFlowStatus(created.id, "active")
       await service.recordEvent(cartEvent({ id: "cart_legacy", email: "ed@example.com", created: T0 }))
@@ -180,26 +195,47 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       await activeAbandonedCart()
       const phone = "+12125550147"
       const { contact_id } = await service.recordEvent(
-        cartEvent({ id: "cart_ny", email: "fay@example.com", phone, created: T0, address: { country_code: "us", province: "NY", city: "Brooklyn" } })
+        cartEvent({
+          id: "cart_ny",
+          email: "fay@example.com",
+          phone,
+          created: T0,
+          address: { country_code: "us", province: "NY", city: "Brooklyn" },
+        })
       )
       await service.createPhoneConsents({ phone, state: "granted", state_at: T0 })
       const [run] = await service.claimDueRuns(at(1))
       expect(await service.personFacts(run)).toMatchObject({ timezone: "America/New_York" })
       const sms = { rendered: { channel: "sms" as const, text: "Your cart is waiting" } }
-      const textAt = async (step: string, now: string) => await service.deliverStepMessage(run, { id: step, channel: "sms" }, sms, new Date(now))
+      const textAt = async (step: string, now: string) =>
+        await service.deliverStepMessage(run, { id: step, channel: "sms" }, sms, new Date(now))
 
       // Saturday 7 March 2026, 22:00 EST: quiet until Sunday 08:00, which is EDT after the switch (12:00Z).
-      expect(await textAt("sms-march", "2026-03-08T03:00:00Z")).toEqual({ deferred_until: new Date("2026-03-08T12:00:00Z"), reason: "quiet_hours" })
+      expect(await textAt("sms-march", "2026-03-08T03:00:00Z")).toEqual({
+        deferred_until: new Date("2026-03-08T12:00:00Z"),
+        reason: "quiet_hours",
+      })
       // Saturday 31 October 2026, 22:00 EDT: quiet until Sunday 08:00 EST (13:00Z).
-      expect(await textAt("sms-november", "2026-11-01T02:00:00Z")).toEqual({ deferred_until: new Date("2026-11-01T13:00:00Z"), reason: "quiet_hours" })
+      expect(await textAt("sms-november", "2026-11-01T02:00:00Z")).toEqual({
+        deferred_until: new Date("2026-11-01T13:00:00Z"),
+        reason: "quiet_hours",
+      })
       // 12:30Z on that Sunday is 07:30 EST: still quiet, though it would be 08:30 under summer time.
-      expect(await textAt("sms-november", "2026-11-01T12:30:00Z")).toEqual({ deferred_until: new Date("2026-11-01T13:00:00Z"), reason: "quiet_hours" })
+      expect(await textAt("sms-november", "2026-11-01T12:30:00Z")).toEqual({
+        deferred_until: new Date("2026-11-01T13:00:00Z"),
+        reason: "quiet_hours",
+      })
       expect(await textAt("sms-november", "2026-11-01T13:00:00Z")).toBe("sent")
 
       // She moves to Paris: her newest address sets the zone.
-      await service.recordEvent(cartEvent({ id: "cart_paris", email: "fay@example.com", created: at(5), address: { country_code: "fr", city: "Paris" } }))
+      await service.recordEvent(
+        cartEvent({ id: "cart_paris", email: "fay@example.com", created: at(5), address: { country_code: "fr", city: "Paris" } })
+      )
       // Saturday 28 March 2026, 22:00 CET: quiet until Sunday 08:00 CEST (06:00Z).
-      expect(await textAt("sms-eu", "2026-03-28T21:00:00Z")).toEqual({ deferred_until: new Date("2026-03-29T06:00:00Z"), reason: "quiet_hours" })
+      expect(await textAt("sms-eu", "2026-03-28T21:00:00Z")).toEqual({
+        deferred_until: new Date("2026-03-29T06:00:00Z"),
+        reason: "quiet_hours",
+      })
 
       // A zone she gave herself (a storefront sign-up) wins over any address.
       await service.updateContacts({ id: contact_id!, timezone: "America/Los_Angeles" })

@@ -1,5 +1,13 @@
 import { z } from "zod"
-import { CONDITION_OPERATORS, DURATION_UNITS, EXIT_EVENTS, MATCH_KEYS, REENTRY_SCOPES, TRIGGER_EVENTS, type TriggerEvent } from "./constants"
+import {
+  CONDITION_OPERATORS,
+  DURATION_UNITS,
+  EXIT_EVENTS,
+  MATCH_KEYS,
+  REENTRY_SCOPES,
+  TRIGGER_EVENTS,
+  type TriggerEvent,
+} from "./constants"
 import { durationToMs, MAX_DURATION_DAYS } from "./durations"
 import { nestingIssue } from "./nesting"
 

@@ -15,7 +15,11 @@ const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_00
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000)
 
 const cartFlow = (reentry: unknown) =>
-  parseFlowDefinition({ trigger: { event: "cart.updated" }, reentry, steps: [{ id: "wait", type: "wait", duration: { amount: 1, unit: "hours" } }] })
+  parseFlowDefinition({
+    trigger: { event: "cart.updated" },
+    reentry,
+    steps: [{ id: "wait", type: "wait", duration: { amount: 1, unit: "hours" } }],
+  })
 
 describe("re-entry scoped to the person", () => {
   const person = cartFlow({ mode: "cooldown", cooldown: { amount: 7, unit: "days" }, scope: "person" })
@@ -34,7 +38,9 @@ describe("re-entry scoped to the person", () => {
   })
 
   it("leaves the series on its cart when the event is about an older cart, or about the same one", () => {
-    expect(decideFor(person, { event: { id: "cart_a", created_at: minutesAgo(5) }, active: { id: "cart_b", created_at: minutesAgo(1) } })).toEqual({
+    expect(
+      decideFor(person, { event: { id: "cart_a", created_at: minutesAgo(5) }, active: { id: "cart_b", created_at: minutesAgo(1) } })
+    ).toEqual({
       action: "stay",
       reason: "older_subject",
     })
@@ -43,11 +49,16 @@ describe("re-entry scoped to the person", () => {
 
   it("takes the later event's cart as the newer one when a creation time is unknown (a run started before the scope)", () => {
     expect(decideFor(person, { active: { id: "cart_a", created_at: null } })).toEqual({ action: "follow" })
-    expect(decideFor(person, { event: { id: "cart_b" }, active: { id: "cart_a", created_at: minutesAgo(2) } })).toEqual({ action: "follow" })
+    expect(decideFor(person, { event: { id: "cart_b" }, active: { id: "cart_a", created_at: minutesAgo(2) } })).toEqual({
+      action: "follow",
+    })
   })
 
   it("never follows another subject when scoped to each subject: that subject has its own run", () => {
-    expect(decideFor(perCart, { active: { id: "cart_a", created_at: minutesAgo(2) } })).toEqual({ action: "stay", reason: "already_active" })
+    expect(decideFor(perCart, { active: { id: "cart_a", created_at: minutesAgo(2) } })).toEqual({
+      action: "stay",
+      reason: "already_active",
+    })
   })
 
   it("does not follow an event that is about no cart or order (a sign-up)", () => {
@@ -57,7 +68,9 @@ describe("re-entry scoped to the person", () => {
   it("counts the cooldown over the person's earlier runs", () => {
     expect(decideFor(person, { history: [{ status: "exited", started_at: daysAgo(3) }] })).toEqual({ action: "refuse", reason: "cooldown" })
     expect(decideFor(person, { history: [{ status: "exited", started_at: daysAgo(8) }] })).toEqual({ action: "enter" })
-    expect(decideFor(cartFlow({ mode: "once", scope: "person" }), { history: [{ status: "completed", started_at: daysAgo(300) }] })).toEqual({
+    expect(
+      decideFor(cartFlow({ mode: "once", scope: "person" }), { history: [{ status: "completed", started_at: daysAgo(300) }] })
+    ).toEqual({
       action: "refuse",
       reason: "already_entered",
     })
@@ -97,18 +110,27 @@ describe("time zone from the address", () => {
   })
 
   it("prefers the zone the contact gave, then the address's, then the store's", () => {
-    expect(contactTimezone({ timezone: "Asia/Tokyo", address_timezone: "America/New_York" }, "UTC")).toEqual({ timezone: "Asia/Tokyo", source: "contact" })
+    expect(contactTimezone({ timezone: "Asia/Tokyo", address_timezone: "America/New_York" }, "UTC")).toEqual({
+      timezone: "Asia/Tokyo",
+      source: "contact",
+    })
     expect(contactTimezone({ timezone: null, address_timezone: "America/New_York" }, "UTC")).toEqual({
       timezone: "America/New_York",
       source: "address",
     })
-    expect(contactTimezone({ timezone: "Not/AZone", address_timezone: null }, "Europe/Paris")).toEqual({ timezone: "Europe/Paris", source: "store" })
+    expect(contactTimezone({ timezone: "Not/AZone", address_timezone: null }, "Europe/Paris")).toEqual({
+      timezone: "Europe/Paris",
+      source: "store",
+    })
     expect(contactTimezone(null, "UTC")).toEqual({ timezone: "UTC", source: "store" })
   })
 })
 
 describe("local time around daylight saving changes, for a zone found from the address", () => {
-  const eastern = contactTimezone({ address_timezone: timezoneFromAddress({ country_code: "us", province: "NY", city: "Albany" }, "UTC") }, "UTC").timezone
+  const eastern = contactTimezone(
+    { address_timezone: timezoneFromAddress({ country_code: "us", province: "NY", city: "Albany" }, "UTC") },
+    "UTC"
+  ).timezone
   const paris = contactTimezone({ address_timezone: timezoneFromAddress({ country_code: "fr", city: "Lyon" }, "UTC") }, "UTC").timezone
   const quiet = { start: "21:00", end: "08:00" }
   const morning = parseFlowDefinition({

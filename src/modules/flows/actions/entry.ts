@@ -114,7 +114,11 @@ function eventSubject(event: StoreEvent): SubjectRef & { type: "cart" | "order" 
   }
   const record = event.facts[type] as { created_at?: unknown } | undefined
   const created = record?.created_at ? new Date(record.created_at as string) : null
-  return { type, id: event.identity[`${type}_id`] ?? event.subject.id, created_at: created && !Number.isNaN(created.getTime()) ? created : null }
+  return {
+    type,
+    id: event.identity[`${type}_id`] ?? event.subject.id,
+    created_at: created && !Number.isNaN(created.getTime()) ? created : null,
+  }
 }
 
 /**
@@ -143,7 +147,10 @@ async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: st
     const subject = { type: perContact ? ("contact" as const) : event.subject.type, id: subjectId }
     // Twice at most: a run another event of the same person inserted meanwhile is then followed instead.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const active = perContact && contactId ? await runSql.activeRunOfContact(ctx.db, flow.id, contactId) : await runSql.activeRunOf(ctx.db, flow.id, subject)
+      const active =
+        perContact && contactId
+          ? await runSql.activeRunOfContact(ctx.db, flow.id, contactId)
+          : await runSql.activeRunOf(ctx.db, flow.id, subject)
       const history = active
         ? []
         : perContact && contactId
@@ -159,7 +166,14 @@ async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: st
         timeScale,
       })
       if (decision.action === "follow" && active) {
-        if (await runSql.followSubject(ctx.db, active.id, { identity: event.identity, fingerprint, subject_created_at: current.created_at ?? now, now })) {
+        if (
+          await runSql.followSubject(ctx.db, active.id, {
+            identity: event.identity,
+            fingerprint,
+            subject_created_at: current.created_at ?? now,
+            now,
+          })
+        ) {
           followed.push(active.id)
         }
         break
@@ -184,7 +198,10 @@ async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: st
         subject_id: subject.id,
         identity: event.identity,
         contact_id: contactId,
-        context: { ...(fingerprint && { fingerprint }), ...(current.created_at && { subject_created_at: current.created_at.toISOString() }) },
+        context: {
+          ...(fingerprint && { fingerprint }),
+          ...(current.created_at && { subject_created_at: current.created_at.toISOString() }),
+        },
         now,
       })
       if (runId) {

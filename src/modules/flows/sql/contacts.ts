@@ -48,7 +48,11 @@ export async function upsertContact(db: Database, identity: Identity, now: Date)
   )
   if (existing) {
     if (identity.address_timezone) {
-      await db.rows(`UPDATE flows_contact SET address_timezone = ?, updated_at = ? WHERE id = ?`, [identity.address_timezone, now, existing.id])
+      await db.rows(`UPDATE flows_contact SET address_timezone = ?, updated_at = ? WHERE id = ?`, [
+        identity.address_timezone,
+        now,
+        existing.id,
+      ])
     }
     return existing.id
   }

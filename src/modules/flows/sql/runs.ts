@@ -48,7 +48,6 @@ export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<
   return row?.id ?? null
 }
 
-
 const ACTIVE_RUN_COLUMNS = `r.id, r.step_id, r.cart_id, r.order_id, r.context->>'fingerprint' AS fingerprint,
   r.context->>'subject_created_at' AS subject_created_at, v.definition`
 
@@ -64,8 +63,10 @@ export type ActiveRun = {
   definition: FlowDefinition
 }
 
-function activeRun(row: Record<string, any> | undefined): ActiveRun | undefined {
-  return row ? ({ ...row, subject_created_at: row.subject_created_at ? new Date(row.subject_created_at) : null } as unknown as ActiveRun) : undefined
+function activeRun(row: Record<string, unknown> | undefined): ActiveRun | undefined {
+  return row
+    ? ({ ...row, subject_created_at: row.subject_created_at ? new Date(row.subject_created_at as string) : null } as unknown as ActiveRun)
+    : undefined
 }
 
 /** The subject's active run in a flow, with the definition of the version it runs on. */
@@ -111,7 +112,10 @@ export async function followSubject(
   follow: { identity: Identity; fingerprint: string | null; subject_created_at: Date; now: Date }
 ): Promise<boolean> {
   const { identity } = follow
-  const context = { subject_created_at: follow.subject_created_at.toISOString(), ...(follow.fingerprint && { fingerprint: follow.fingerprint }) }
+  const context = {
+    subject_created_at: follow.subject_created_at.toISOString(),
+    ...(follow.fingerprint && { fingerprint: follow.fingerprint }),
+  }
   const rows = await db.rows(
     `UPDATE flows_run SET cart_id = COALESCE(?, cart_id), order_id = COALESCE(?, order_id),
        customer_id = COALESCE(?, customer_id), email = COALESCE(?, email), phone = COALESCE(?, phone),
@@ -133,7 +137,11 @@ export async function followSubject(
 }
 
 /** Every earlier run of the person in a flow, whatever its subject: a cooldown scoped to the person counts them all. */
-export async function previousRunsOfContact(db: Database, flowId: string, contactId: string): Promise<{ status: RunStatus; started_at: Date }[]> {
+export async function previousRunsOfContact(
+  db: Database,
+  flowId: string,
+  contactId: string
+): Promise<{ status: RunStatus; started_at: Date }[]> {
   const rows = await db.rows(`SELECT status, created_at FROM flows_run WHERE flow_id = ? AND contact_id = ? AND deleted_at IS NULL`, [
     flowId,
     contactId,
