@@ -125,7 +125,7 @@ async function runStory({ baseUrl, admin, log, secondsPerDay }) {
   log(`  → order #${order.display_id} placed`)
   const { runs } = await until(
     async () => {
-      const found = await adminApi.get(`/admin/flows/runs?subject_id=${benCart.id}`)
+      const found = await adminApi.get(`/admin/flows/runs?cart_id=${benCart.id}`)
       return found.runs[0]?.status === "exited" ? found : null
     },
     "the reminders to stop",

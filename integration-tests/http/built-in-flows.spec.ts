@@ -165,7 +165,7 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(applied.data.cart.discount_total).toBe(2.5)
 
     const run = await eventually(async () => {
-      const found = (await runsOf(flowId)).find((r) => r.subject_id === cartId)
+      const found = (await runsOf(flowId)).find((r) => r.cart_id === cartId)
       return found?.status === "completed" ? found : undefined
     })
     expect(run.context.trail.map((t: any) => `${t.step_id}:${t.outcome}`)).toEqual([

@@ -9,6 +9,13 @@ export type ChannelName = (typeof CHANNELS)[number]
 export const SUBJECT_TYPES = ["cart", "order", "customer", "contact"] as const
 export type SubjectType = (typeof SUBJECT_TYPES)[number]
 
+/**
+ * Whom a flow's re-entry rule counts: each subject (each cart, each order), or the person behind it. With
+ * "person" a person has one run of the flow at a time, and a newer cart or order of theirs joins that run.
+ */
+export const REENTRY_SCOPES = ["subject", "person"] as const
+export type ReentryScope = (typeof REENTRY_SCOPES)[number]
+
 export const FLOW_STATUSES = ["draft", "active", "paused"] as const
 export type FlowStatus = (typeof FLOW_STATUSES)[number]
 

@@ -1,5 +1,13 @@
 import { z } from "zod"
-import { CONDITION_OPERATORS, DURATION_UNITS, EXIT_EVENTS, MATCH_KEYS, TRIGGER_EVENTS, type TriggerEvent } from "./constants"
+import {
+  CONDITION_OPERATORS,
+  DURATION_UNITS,
+  EXIT_EVENTS,
+  MATCH_KEYS,
+  REENTRY_SCOPES,
+  TRIGGER_EVENTS,
+  type TriggerEvent,
+} from "./constants"
 import { durationToMs, MAX_DURATION_DAYS } from "./durations"
 import { emailBlocksSchema } from "./email-blocks"
 import { nestingIssue } from "./nesting"
@@ -157,10 +165,12 @@ const triggerEventSchema = z.custom<TriggerEvent | TriggerEvent[]>(
   { error: (issue) => triggerEventIssue(issue.input) }
 )
 
+/** `scope`: whom the rule counts, each subject (the default) or the person (see REENTRY_SCOPES). */
+const reentryScope = z.enum(REENTRY_SCOPES).optional()
 const reentrySchema = z.discriminatedUnion("mode", [
-  z.strictObject({ mode: z.literal("once") }),
-  z.strictObject({ mode: z.literal("cooldown"), cooldown: durationSchema }),
-  z.strictObject({ mode: z.literal("always") }),
+  z.strictObject({ mode: z.literal("once"), scope: reentryScope }),
+  z.strictObject({ mode: z.literal("cooldown"), cooldown: durationSchema, scope: reentryScope }),
+  z.strictObject({ mode: z.literal("always"), scope: reentryScope }),
 ])
 export type Reentry = z.infer<typeof reentrySchema>
 
@@ -240,10 +250,11 @@ export function triggerEvents(definition: Pick<FlowDefinition, "trigger">): Trig
 
 /**
  * Whom one run is for. Events of one kind share a subject (the cart, the order); a flow started by
- * different kinds of event (an account or a newsletter sign-up) runs per person, so nobody enters twice.
+ * different kinds of event (an account or a newsletter sign-up) runs per person, so nobody enters twice,
+ * and so does a flow whose re-entry rule is scoped to the person.
  */
-export function runsPerContact(definition: Pick<FlowDefinition, "trigger">): boolean {
-  return triggerEvents(definition).length > 1
+export function runsPerContact(definition: Pick<FlowDefinition, "trigger" | "reentry">): boolean {
+  return triggerEvents(definition).length > 1 || definition.reentry?.scope === "person"
 }
 
 type StepPath = (string | number)[]

@@ -40,7 +40,22 @@ const ORDER_FIELDS = [
   "shipping_address.*",
 ]
 
-const CUSTOMER_FIELDS = ["id", "email", "first_name", "last_name", "phone", "has_account", "created_at", "metadata"]
+const CUSTOMER_FIELDS = [
+  "id",
+  "email",
+  "first_name",
+  "last_name",
+  "phone",
+  "has_account",
+  "created_at",
+  "metadata",
+  // Where the customer lives: the time zone their messages are timed in, when they gave none.
+  "addresses.country_code",
+  "addresses.province",
+  "addresses.city",
+  "addresses.is_default_shipping",
+  "addresses.is_default_billing",
+]
 
 export type Query = Omit<RemoteQueryFunction, symbol>
 

@@ -13,6 +13,8 @@ function personFrom(record: Record<string, any> | undefined) {
     email: record?.email ?? customer?.email ?? null,
     phone: customer?.phone ?? address?.phone ?? null,
     country_code: address?.country_code ?? null,
+    province: address?.province ?? null,
+    city: address?.city ?? null,
     first_name: customer?.first_name ?? address?.first_name ?? null,
     last_name: customer?.last_name ?? address?.last_name ?? null,
   }
@@ -56,6 +58,16 @@ async function orderIdOfFulfillment(query: Query, fulfillmentId: string): Promis
   return data[0]?.order?.id ?? null
 }
 
+/** A customer's default shipping and billing addresses, where a cart or order has its own. */
+function withDefaultAddresses(customer: Record<string, any>) {
+  const addresses = (customer.addresses ?? []) as Record<string, any>[]
+  return {
+    ...customer,
+    shipping_address: addresses.find((a) => a?.is_default_shipping) ?? null,
+    billing_address: addresses.find((a) => a?.is_default_billing) ?? addresses[0] ?? null,
+  }
+}
+
 async function customerEvent(query: Query, name: string, customerId: string): Promise<StoreEvent | null> {
   const customer = await loadCustomer(query, customerId)
   if (!customer) {
@@ -65,7 +77,7 @@ async function customerEvent(query: Query, name: string, customerId: string): Pr
     name,
     occurred_at: new Date(),
     subject: { type: "customer", id: customer.id },
-    identity: { ...personFrom(customer), customer_id: customer.id },
+    identity: { ...personFrom(withDefaultAddresses(customer)), customer_id: customer.id },
     facts: { customer },
   }
 }

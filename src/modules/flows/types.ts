@@ -7,12 +7,17 @@ export type Identity = {
   customer_id?: string | null
   email?: string | null
   phone?: string | null
-  /** ISO country of the person's address: how a phone without +country code is read. */
+  /** ISO country of the person's address: how a phone without +country code is read, and their time zone. */
   country_code?: string | null
+  /** State, province or region and city of that address: where a country has several time zones, which one. */
+  province?: string | null
+  city?: string | null
   first_name?: string | null
   last_name?: string | null
   /** IANA zone, from a storefront sign-up. */
   timezone?: string | null
+  /** IANA zone of the address, set by recordEvent from the fields above. */
+  address_timezone?: string | null
 }
 
 /** A storefront sign-up: the channels asked for, who asked, and the exact text they agreed to. */

@@ -41,6 +41,8 @@ export const ListRunsQuery = z.object({
   flow_id: z.string().optional(),
   status: z.enum(RUN_STATUSES).optional(),
   subject_id: z.string().optional(),
+  /** The cart a run follows now: a person-scoped run's subject is the contact, its cart the newest. */
+  cart_id: z.string().optional(),
   email: z.string().optional(),
 })
 

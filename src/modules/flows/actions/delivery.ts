@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto"
 import { MedusaError } from "@medusajs/framework/utils"
-import { consentRefusal, decideSend, durationToMs, suppressionRefusal, type SendChannel, type SendFacts } from "../../../engine"
+import { consentRefusal, contactTimezone, decideSend, durationToMs, suppressionRefusal, type SendChannel, type SendFacts } from "../../../engine"
 import { linksFor } from "../links/signed-links"
 import { longestDeliveryMs } from "../channels"
 import type { QueuedOutcome } from "../channels/rate-limited"
@@ -60,7 +60,7 @@ async function sendFactsFor(ctx: ModuleContext, run: RunRow, channel: SendChanne
     email_policy: defaults.emailConsent,
     // Compressed demo time would hold every text for hours of real time.
     quiet_hours: scheduler.timeScale > 1 ? null : defaults.quietHours,
-    timezone: contact?.timezone ?? defaults.timezone,
+    timezone: contactTimezone(contact, defaults.timezone).timezone,
     cap: { sent: await messagesInCapWindow(ctx, ctx.db, run.contact_id, now), max: defaults.frequencyCap.max },
     suppressed: await isSuppressed(ctx, channel, recipient.to),
   }

@@ -1,12 +1,14 @@
 import {
   activityFingerprint,
-  canEnter,
+  decideEntry,
   durationToMs,
   evaluate,
   exitEventMatches,
   runsPerContact,
   shouldRestartWait,
   type FlowDefinition,
+  timezoneFromAddress,
+  type SubjectRef,
 } from "../../../engine"
 import { e164OrRaw } from "../channels/recipients"
 import { addTimelineEntry, contactsLastOrderedBetween, noteOrderPlaced, upsertContact } from "../sql/contacts"
@@ -34,7 +36,8 @@ const EVENTS_KEPT_OFF_TIMELINE = new Set(["cart.updated"])
 export async function recordEvent(ctx: ModuleContext, input: StoreEvent) {
   const country = input.identity.country_code?.toUpperCase() ?? ctx.options.twilio?.defaultCountry
   const phone = input.identity.phone ? e164OrRaw(input.identity.phone, country) : null
-  const event = { ...input, identity: { ...input.identity, phone } }
+  const address_timezone = timezoneFromAddress(input.identity, ctx.options.defaults.timezone)
+  const event = { ...input, identity: { ...input.identity, phone, address_timezone } }
   const now = event.occurred_at
   // An erased person's address or number is suppressed: their new activity records nothing and starts no run.
   const kept = await withoutSuppressed(ctx, event.identity)
@@ -42,7 +45,7 @@ export async function recordEvent(ctx: ModuleContext, input: StoreEvent) {
     const exited = [...(await exitRunsOn(ctx, event, now)), ...(await endRunsOfDeletedCustomer(ctx, event, now))]
     return { contact_id: null, entered: [] as string[], exited, restarted: [] as string[] }
   }
-  event.identity = { ...kept.identity, phone: kept.identity.phone ?? null }
+  event.identity = { ...kept.identity, phone: kept.identity.phone ?? null, address_timezone: kept.identity.address_timezone ?? null }
   const contactId = await upsertContact(ctx.db, event.identity, now)
   if (contactId && !EVENTS_KEPT_OFF_TIMELINE.has(event.name)) {
     await addTimelineEntry(ctx.db, {
@@ -58,8 +61,8 @@ export async function recordEvent(ctx: ModuleContext, input: StoreEvent) {
     await attributeOrder(ctx, event, contactId, now)
   }
   const exited = [...(await exitRunsOn(ctx, event, now)), ...(await endRunsOfDeletedCustomer(ctx, event, now))]
-  const { entered, restarted } = await enterFlowsOn(ctx, event, contactId, now)
-  return { contact_id: contactId, entered, exited, restarted }
+  const { entered, restarted, followed } = await enterFlowsOn(ctx, event, contactId, now)
+  return { contact_id: contactId, entered, exited, restarted, followed }
 }
 
 /**
@@ -120,13 +123,34 @@ async function exitRunsOn(ctx: ModuleContext, event: StoreEvent, now: Date): Pro
   )
 }
 
-/** Starts the flows the event triggers, or restarts the wait of a subject already in one. */
+/** The cart or order an event is about, which a person-scoped run follows; none for other events. */
+function eventSubject(event: StoreEvent): SubjectRef & { type: "cart" | "order" | null } {
+  const type = event.subject.type === "cart" || event.subject.type === "order" ? event.subject.type : null
+  if (!type) {
+    return { type, id: null }
+  }
+  const record = event.facts[type] as { created_at?: unknown } | undefined
+  const created = record?.created_at ? new Date(record.created_at as string) : null
+  return {
+    type,
+    id: event.identity[`${type}_id`] ?? event.subject.id,
+    created_at: created && !Number.isNaN(created.getTime()) ? created : null,
+  }
+}
+
+/**
+ * Starts the flows the event triggers, restarts the wait of a subject already in one, or (re-entry scoped
+ * to the person) moves the person's run to their newer cart or order.
+ */
 async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: string | null, now: Date) {
   const trigger = TRIGGER_ALIASES[event.name] ?? event.name
   const flows = await flowSql.activeFlowsTriggeredBy(ctx.db, trigger)
   const fingerprint = activityFingerprint(event.facts)
+  const current = eventSubject(event)
+  const { timeScale } = ctx.options.scheduler
   const entered: string[] = []
   const restarted: string[] = []
+  const followed: string[] = []
   for (const flow of flows) {
     const definition = flow.definition as FlowDefinition
     if (definition.trigger.filters && !evaluate(definition.trigger.filters, event.facts)) {
@@ -138,33 +162,73 @@ async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: st
       continue
     }
     const subject = { type: perContact ? ("contact" as const) : event.subject.type, id: subjectId }
-    const active = await runSql.activeRunOf(ctx.db, flow.id, subject)
-    if (active) {
-      if (shouldRestartWait(active.definition, active, fingerprint) && (await runSql.restartWait(ctx.db, active.id, fingerprint!, now))) {
-        restarted.push(active.id)
+    // Twice at most: a run another event of the same person inserted meanwhile is then followed instead.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const active =
+        perContact && contactId
+          ? await runSql.activeRunOfContact(ctx.db, flow.id, contactId)
+          : await runSql.activeRunOf(ctx.db, flow.id, subject)
+      const history = active
+        ? []
+        : perContact && contactId
+          ? await runSql.previousRunsOfContact(ctx.db, flow.id, contactId)
+          : await runSql.previousRuns(ctx.db, flow.id, subject)
+      const activeSubject = active && current.type ? { id: active[`${current.type}_id`], created_at: active.subject_created_at } : null
+      const decision = decideEntry({
+        definition,
+        event: current,
+        active: active ? (activeSubject ?? { id: null }) : null,
+        history,
+        now,
+        timeScale,
+      })
+      if (decision.action === "follow" && active) {
+        if (
+          await runSql.followSubject(ctx.db, active.id, {
+            identity: event.identity,
+            fingerprint,
+            subject_created_at: current.created_at ?? now,
+            now,
+          })
+        ) {
+          followed.push(active.id)
+        }
+        break
       }
-      continue
-    }
-    const history = await runSql.previousRuns(ctx.db, flow.id, subject)
-    if (!canEnter(definition.reentry, history, now, ctx.options.scheduler.timeScale).ok) {
-      continue
-    }
-    const runId = await runSql.insertRunIfNoneActive(ctx.db, {
-      flow_id: flow.id,
-      flow_version_id: flow.current_version_id,
-      subject_type: subject.type,
-      subject_id: subject.id,
-      identity: event.identity,
-      contact_id: contactId,
-      context: fingerprint ? { fingerprint } : {},
-      holdout_percent: definition.holdout?.percent ?? null,
-      now,
-    })
-    if (runId) {
-      entered.push(runId)
+      if (decision.action === "stay" && active) {
+        if (
+          decision.reason === "already_active" &&
+          shouldRestartWait(active.definition, active, fingerprint) &&
+          (await runSql.restartWait(ctx.db, active.id, fingerprint!, now))
+        ) {
+          restarted.push(active.id)
+        }
+        break
+      }
+      if (decision.action !== "enter") {
+        break
+      }
+      const runId = await runSql.insertRunIfNoneActive(ctx.db, {
+        flow_id: flow.id,
+        flow_version_id: flow.current_version_id,
+        subject_type: subject.type,
+        subject_id: subject.id,
+        identity: event.identity,
+        contact_id: contactId,
+        context: {
+          ...(fingerprint && { fingerprint }),
+          ...(current.created_at && { subject_created_at: current.created_at.toISOString() }),
+        },
+        holdout_percent: definition.holdout?.percent ?? null,
+        now,
+      })
+      if (runId) {
+        entered.push(runId)
+        break
+      }
     }
   }
-  return { entered, restarted }
+  return { entered, restarted, followed }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto"
+import { contactTimezone } from "../../../engine"
 import { nextAttemptAt } from "../channels/retry"
 import { consentOf, engagementSince } from "../sql/contacts"
 import * as experimentSql from "../sql/experiments"
@@ -47,7 +48,7 @@ export async function personFacts(ctx: ModuleContext, run: RunRow) {
   const contact = await consentOf(ctx.db, run.contact_id)
   return {
     engagement: await engagementSince(ctx.db, run.contact_id, run.id, new Date(run.created_at)),
-    timezone: (contact?.timezone as string | null) ?? ctx.options.defaults.timezone,
+    timezone: contactTimezone(contact, ctx.options.defaults.timezone).timezone,
     // For people with no customer account, such as newsletter sign-ups, templates read `customer` from here.
     person: {
       email: run.email,

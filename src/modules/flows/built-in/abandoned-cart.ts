@@ -5,7 +5,7 @@ export const abandonedCart: BuiltInFlow = {
   handle: "abandoned-cart",
   name: "Abandoned cart",
   description:
-    "Reminds shoppers who left items in their cart: an email after 1 hour, a text after 24 hours (with SMS consent) and a last email with a single-use discount code after 72 hours. A placed order ends it.",
+    "Reminds shoppers who left items in their cart: an email after 1 hour, a text after 24 hours (with SMS consent) and a last email with a single-use discount code after 72 hours. A placed order ends it. One series per person: a newer cart of the same shopper takes the older one's place.",
   definition: {
     trigger: {
       event: "cart.updated",
@@ -23,8 +23,10 @@ export const abandonedCart: BuiltInFlow = {
         ],
       },
     },
-    exit: { events: [{ event: "order.placed" }] },
-    reentry: { mode: "cooldown", cooldown: { amount: 7, unit: "days" } },
+    // The cart the run follows (the person's newest) being completed ends it too, should the order event be missed.
+    exit: { events: [{ event: "order.placed" }], conditions: { all: [{ field: "cart.completed_at", op: "exists" }] } },
+    // One series per person: a newer cart of theirs joins the running series instead of starting a second.
+    reentry: { mode: "cooldown", cooldown: { amount: 7, unit: "days" }, scope: "person" },
     steps: [
       { id: "idle-1h", type: "wait", duration: { amount: 1, unit: "hours" } },
       {

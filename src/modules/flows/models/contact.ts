@@ -13,7 +13,10 @@ export const Contact = model
     customer_id: model.text().nullable(),
     first_name: model.text().nullable(),
     last_name: model.text().nullable(),
+    /** The zone the person gave (a storefront sign-up); it always wins. */
     timezone: model.text().nullable(),
+    /** The zone of their latest shipping or billing address, for when they gave none (see contactTimezone). */
+    address_timezone: model.text().nullable(),
     email_consent: model.enum([...EMAIL_CONSENT_STATES]).default("unknown"),
     email_consent_at: model.dateTime().nullable(),
     /** Flows the contact stopped from their preference page, while still getting the others. */

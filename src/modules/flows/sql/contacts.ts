@@ -11,6 +11,8 @@ export function normalizeEmail(email: string | null | undefined): string | null 
  * Finds or creates the contact for an identity and fills in what we did not know. Email is the key (a
  * guest has no customer id); without one we fall back to the customer id, then the phone. What a
  * contact already has is never overwritten: events and forms come from anyone who types an address.
+ * The one exception is the zone of the address, which follows the latest address (people move), and
+ * which only ever times messages.
  */
 export async function upsertContact(db: Database, identity: Identity, now: Date): Promise<string | null> {
   const email = normalizeEmail(identity.email)
@@ -20,17 +22,19 @@ export async function upsertContact(db: Database, identity: Identity, now: Date)
     identity.first_name ?? null,
     identity.last_name ?? null,
     identity.timezone ?? null,
+    identity.address_timezone ?? null,
   ]
   if (email) {
     const row = await db.first(
-      `INSERT INTO flows_contact (id, email, phone, customer_id, first_name, last_name, timezone, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO flows_contact (id, email, phone, customer_id, first_name, last_name, timezone, address_timezone, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (email) WHERE email IS NOT NULL AND deleted_at IS NULL DO UPDATE SET
          phone = COALESCE(flows_contact.phone, EXCLUDED.phone),
          customer_id = COALESCE(flows_contact.customer_id, EXCLUDED.customer_id),
          first_name = COALESCE(flows_contact.first_name, EXCLUDED.first_name),
          last_name = COALESCE(flows_contact.last_name, EXCLUDED.last_name),
          timezone = COALESCE(flows_contact.timezone, EXCLUDED.timezone),
+         address_timezone = COALESCE(EXCLUDED.address_timezone, flows_contact.address_timezone),
          updated_at = EXCLUDED.updated_at
        RETURNING id`,
       [generateEntityId(undefined, "flowcon"), email, ...values, now, now]
@@ -43,14 +47,21 @@ export async function upsertContact(db: Database, identity: Identity, now: Date)
     [identity.customer_id ?? null, identity.phone ?? null]
   )
   if (existing) {
+    if (identity.address_timezone) {
+      await db.rows(`UPDATE flows_contact SET address_timezone = ?, updated_at = ? WHERE id = ?`, [
+        identity.address_timezone,
+        now,
+        existing.id,
+      ])
+    }
     return existing.id
   }
   if (!identity.customer_id && !identity.phone) {
     return null
   }
   const created = await db.first(
-    `INSERT INTO flows_contact (id, email, phone, customer_id, first_name, last_name, timezone, created_at, updated_at)
-     VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    `INSERT INTO flows_contact (id, email, phone, customer_id, first_name, last_name, timezone, address_timezone, created_at, updated_at)
+     VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     [generateEntityId(undefined, "flowcon"), ...values, now, now]
   )
   return created!.id
@@ -123,7 +134,7 @@ export async function consentOf(db: Database, contactId: string | null) {
     return null
   }
   return await db.first(
-    `SELECT email_consent, timezone, unsubscribed_flows, first_name, last_name
+    `SELECT email_consent, timezone, address_timezone, unsubscribed_flows, first_name, last_name
      FROM flows_contact WHERE id = ? AND deleted_at IS NULL`,
     [contactId]
   )

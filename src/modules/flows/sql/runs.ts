@@ -55,7 +55,26 @@ export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<
   return row?.id ?? null
 }
 
-type ActiveRun = { id: string; step_id: string | null; fingerprint: string | null; definition: FlowDefinition }
+const ACTIVE_RUN_COLUMNS = `r.id, r.step_id, r.cart_id, r.order_id, r.context->>'fingerprint' AS fingerprint,
+  r.context->>'subject_created_at' AS subject_created_at, v.definition`
+
+/** An active run as entry needs it: where it is, what it follows, and the definition of its version. */
+export type ActiveRun = {
+  id: string
+  step_id: string | null
+  cart_id: string | null
+  order_id: string | null
+  fingerprint: string | null
+  /** When the cart or order it follows was created. */
+  subject_created_at: Date | null
+  definition: FlowDefinition
+}
+
+function activeRun(row: Record<string, unknown> | undefined): ActiveRun | undefined {
+  return row
+    ? ({ ...row, subject_created_at: row.subject_created_at ? new Date(row.subject_created_at as string) : null } as unknown as ActiveRun)
+    : undefined
+}
 
 /** The subject's active run in a flow, with the definition of the version it runs on. */
 export async function activeRunOf(
@@ -63,12 +82,78 @@ export async function activeRunOf(
   flowId: string,
   subject: { type: SubjectType; id: string }
 ): Promise<ActiveRun | undefined> {
-  return (await db.first(
-    `SELECT r.id, r.step_id, r.context->>'fingerprint' AS fingerprint, v.definition
+  return activeRun(
+    await db.first(
+      `SELECT ${ACTIVE_RUN_COLUMNS}
+       FROM flows_run r JOIN flows_flow_version v ON v.id = r.flow_version_id
+       WHERE r.flow_id = ? AND r.subject_type = ? AND r.subject_id = ? AND r.status = 'active' AND r.deleted_at IS NULL`,
+      [flowId, subject.type, subject.id]
+    )
+  )
+}
+
+/**
+ * The person's active run in a flow, whatever its subject: a person-scoped run has the contact as its
+ * subject, and a run started before the flow was scoped to the person has its cart or order.
+ */
+export async function activeRunOfContact(db: Database, flowId: string, contactId: string): Promise<ActiveRun | undefined> {
+  const row = await db.first(
+    `SELECT ${ACTIVE_RUN_COLUMNS}
      FROM flows_run r JOIN flows_flow_version v ON v.id = r.flow_version_id
-     WHERE r.flow_id = ? AND r.subject_type = ? AND r.subject_id = ? AND r.status = 'active' AND r.deleted_at IS NULL`,
-    [flowId, subject.type, subject.id]
-  )) as ActiveRun | undefined
+     WHERE r.flow_id = ? AND r.contact_id = ? AND r.status = 'active' AND r.deleted_at IS NULL
+     ORDER BY (r.subject_type = 'contact') DESC, r.created_at DESC
+     LIMIT 1`,
+    [flowId, contactId]
+  )
+  return activeRun(row)
+}
+
+/**
+ * Moves a person's run to their newer cart or order: the ids, the address or number the newest one
+ * carries, and its fingerprint. The run's step and clock stay as they are (a new cart puts nothing off),
+ * and the run's claim is left alone: a worker's own writes do not touch these columns.
+ */
+export async function followSubject(
+  db: Database,
+  runId: string,
+  follow: { identity: Identity; fingerprint: string | null; subject_created_at: Date; now: Date }
+): Promise<boolean> {
+  const { identity } = follow
+  const context = {
+    subject_created_at: follow.subject_created_at.toISOString(),
+    ...(follow.fingerprint && { fingerprint: follow.fingerprint }),
+  }
+  const rows = await db.rows(
+    `UPDATE flows_run SET cart_id = COALESCE(?, cart_id), order_id = COALESCE(?, order_id),
+       customer_id = COALESCE(?, customer_id), email = COALESCE(?, email), phone = COALESCE(?, phone),
+       context = context || ?::jsonb, updated_at = ?
+     WHERE id = ? AND status = 'active'
+     RETURNING id`,
+    [
+      identity.cart_id ?? null,
+      identity.order_id ?? null,
+      identity.customer_id ?? null,
+      identity.email?.trim().toLowerCase() || null,
+      identity.phone ?? null,
+      json(context),
+      follow.now,
+      runId,
+    ]
+  )
+  return rows.length > 0
+}
+
+/** Every earlier run of the person in a flow, whatever its subject: a cooldown scoped to the person counts them all. */
+export async function previousRunsOfContact(
+  db: Database,
+  flowId: string,
+  contactId: string
+): Promise<{ status: RunStatus; started_at: Date }[]> {
+  const rows = await db.rows(`SELECT status, created_at FROM flows_run WHERE flow_id = ? AND contact_id = ? AND deleted_at IS NULL`, [
+    flowId,
+    contactId,
+  ])
+  return rows.map((r) => ({ status: r.status, started_at: new Date(r.created_at) }))
 }
 
 /**
