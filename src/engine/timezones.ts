@@ -1,3 +1,4 @@
+/// <reference path="./iso-3166-2.d.ts" />
 import { cityMapping } from "city-timezones"
 import iso3166 from "iso-3166-2"
 import { isValidTimezone } from "./durations"
