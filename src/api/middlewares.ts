@@ -1,5 +1,6 @@
 import { defineMiddlewares, validateAndTransformBody, validateAndTransformQuery } from "@medusajs/framework/http"
 import {
+  AnalyticsExportQuery,
   AnalyticsQuery,
   CheckCredentialsSchema,
   CreateFlowSchema,
@@ -29,6 +30,11 @@ export default defineMiddlewares({
     { matcher: "/admin/flows/messages", method: "GET", middlewares: [validateAndTransformQuery(ListMessagesQuery, listConfig)] },
     { matcher: "/admin/flows/messages/:id/retry", method: "POST", middlewares: [validateAndTransformBody(RetryMessageSchema)] },
     { matcher: "/admin/flows/analytics", method: "GET", middlewares: [validateAndTransformQuery(AnalyticsQuery, {})] },
+    {
+      matcher: "/admin/flows/analytics/export",
+      method: "GET",
+      middlewares: [validateAndTransformQuery(AnalyticsExportQuery, {})],
+    },
     {
       matcher: "/admin/flows/settings/check-credentials",
       method: "POST",

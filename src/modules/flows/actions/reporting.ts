@@ -5,6 +5,7 @@ import type { FlowDefinition } from "../../../engine"
 import { conversionCounts, dailyCounts, linkClicks, messageCounts, unsubscribeCounts, type AnalyticsRange } from "../sql/analytics"
 import { dayEnd, dayStart, dirtyDays, foldDirtyDays, rollupCounts, rollupDaily } from "../sql/rollups"
 import type { Row } from "../sql/database"
+import { ensureRollupTriggers } from "../sql/rollup-triggers"
 import { conversionOfOrder } from "../sql/conversions"
 import * as statsSql from "../sql/stats"
 import type { ModuleContext } from "./context"
@@ -52,6 +53,7 @@ export function planRead(range: AnalyticsRange, dirty: Date[]) {
 
 /** The per-key rows and per-day rows of a period: the rollup's whole days plus the raw stretches. */
 async function periodRows(ctx: ModuleContext, range: AnalyticsRange) {
+  await ensureRollupTriggers(ctx.db)
   const plan = planRead(range, await dirtyDays(ctx.db, dayEnd(range.from), dayStart(range.to)))
   const parts = await Promise.all([
     ...(plan.rollup
@@ -139,6 +141,7 @@ export async function analytics(ctx: ModuleContext, range: AnalyticsRange) {
 
 /** Builds the daily rollup of up to `limit` changed days (jobs/fold-analytics-rollups.ts); returns how many. */
 export async function foldRollups(ctx: ModuleContext, limit: number, now: Date) {
+  await ensureRollupTriggers(ctx.db)
   return (await foldDirtyDays(ctx.db, limit, now)).length
 }
 

@@ -95,7 +95,7 @@ export async function linkClicks(db: Database, range: AnalyticsRange) {
   const where = scope(range, "e.occurred_at", "e.flow_id")
   return await db.rows(
     `SELECT e.flow_id, m.step_id, m.channel,
-       COALESCE(NULLIF(split_part(split_part(e.data->>'url', '?', 1), '#', 1), ''), e.data->>'link', 'unknown') AS url,
+       COALESCE(NULLIF(split_part(split_part(e.data->>'url', chr(63), 1), '#', 1), ''), e.data->>'link', 'unknown') AS url,
        count(DISTINCT e.message_id)::int AS clicked
      FROM flows_contact_event e JOIN flows_message m ON m.id = e.message_id AND m.run_id IS NOT NULL
      WHERE e.type IN ('email.clicked', 'sms.clicked') AND e.flow_id IS NOT NULL AND e.deleted_at IS NULL
