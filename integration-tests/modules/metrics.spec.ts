@@ -46,6 +46,8 @@ function orderEvent(orderId: string, email: string, total: number, at: Date, cur
 
 moduleIntegrationTestRunner<FlowsModuleService>({
   moduleName: FLOWS_MODULE,
+  // A database of its own: suites run in parallel on a shared Postgres would otherwise reset each other's.
+  dbName: "medusa-flows-metrics-integration",
   resolve: path.join(__dirname, "../../src/modules/flows"),
   moduleOptions: options,
   cwd: path.join(__dirname, "../.."),
@@ -55,11 +57,18 @@ moduleIntegrationTestRunner<FlowsModuleService>({
     }
 
     /** Each email enters `flow` and gets its email at `at`. */
+    let carts = 0
     async function send(flow: { id: string }, emails: string[], at: Date) {
+      // A cart event enters every active flow: only this flow's runs for these carts are sent.
+      const cartIds = new Set<string>()
       for (const email of emails) {
-        await service.recordEvent(cartEvent(`cart_${flow.id}_${email}`, email, at))
+        const cartId = `cart_${++carts}`
+        cartIds.add(cartId)
+        await service.recordEvent(cartEvent(cartId, email, at))
       }
-      const runs = (await service.claimDueRuns(new Date(at.getTime() + 1000))).filter((r) => r.flow_id === flow.id)
+      const runs = (await service.claimDueRuns(new Date(at.getTime() + 1000))).filter(
+        (r) => r.flow_id === flow.id && cartIds.has(r.subject_id)
+      )
       for (const run of runs) {
         await service.deliverStepMessage(run, { id: "mail", channel: "email" }, { rendered: { channel: "email", subject: "x", html: "<p>x</p>" } }, at)
       }

@@ -49,9 +49,9 @@ const DAY_FIGURES = `
   WHERE e.type IN (${UNSUBSCRIBES}) AND e.flow_id IS NOT NULL AND e.deleted_at IS NULL
   GROUP BY 1, 2, 3, 4`
 
-function bind(sql: string, days: Date[]) {
-  // Named lists are written as positional ? for the Database; the days come first (the CTE).
-  const params: unknown[] = [days]
+function bind(sql: string) {
+  // Named lists are written as positional ? for the Database, in the order they appear.
+  const params: unknown[] = []
   const text = sql.replace(/:(sent|reached|failed)\b/g, (_, name: string) => {
     params.push(name === "sent" ? SENT : name === "reached" ? REACHED : NOT_DELIVERED)
     return "?"
@@ -88,7 +88,7 @@ export async function foldDirtyDays(db: Database, limit: number, now: Date): Pro
     }
     await tx.rows(`DELETE FROM flows_rollup_dirty_day WHERE id IN (?)`, [ids])
     await tx.rows(`DELETE FROM flows_daily_stat WHERE day IN (?)`, [days])
-    const figures = bind(DAY_FIGURES, days)
+    const figures = bind(DAY_FIGURES)
     await tx.rows(
       `WITH days AS (SELECT unnest(ARRAY[?]::timestamptz[]) AS day)
        INSERT INTO flows_daily_stat (id, day, flow_id, step_id, channel, currency_code, sent, delivered, opened,
@@ -101,7 +101,7 @@ export async function foldDirtyDays(db: Database, limit: number, now: Date): Pro
          sum(refunded), jsonb_build_object('value', sum(refunded)::text, 'precision', 20), ?, ?
        FROM (${figures.text}) figures
        GROUP BY day, flow_id, step_id, channel, currency_code`,
-      [...figures.params, now, now]
+      [days, now, now, ...figures.params]
     )
     return days
   })
