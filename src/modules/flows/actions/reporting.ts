@@ -4,7 +4,7 @@ import { addInto, emptyPerformance, groupPerformance, variantPerformance } from 
 import type { FlowDefinition } from "../../../engine"
 import { conversionCounts, dailyCounts, linkClicks, messageCounts, unsubscribeCounts, type AnalyticsRange } from "../sql/analytics"
 import { dayEnd, dayStart, dirtyDays, foldDirtyDays, rollupCounts, rollupDaily } from "../sql/rollups"
-import type { Row } from "../sql/database"
+import type { Database, Row } from "../sql/database"
 import { ensureRollupTriggers } from "../sql/rollup-triggers"
 import { conversionOfOrder } from "../sql/conversions"
 import * as statsSql from "../sql/stats"
@@ -52,17 +52,17 @@ export function planRead(range: AnalyticsRange, dirty: Date[]) {
 }
 
 /** The per-key rows and per-day rows of a period: the rollup's whole days plus the raw stretches. */
-async function periodRows(ctx: ModuleContext, range: AnalyticsRange) {
-  await ensureRollupTriggers(ctx.db)
-  const plan = planRead(range, await dirtyDays(ctx.db, dayEnd(range.from), dayStart(range.to)))
+export async function periodRows(db: Database, range: AnalyticsRange) {
+  await ensureRollupTriggers(db)
+  const plan = planRead(range, await dirtyDays(db, dayEnd(range.from), dayStart(range.to)))
   const parts = await Promise.all([
     ...(plan.rollup
       ? [
           (async () => {
             const scoped = { ...plan.rollup!, flow_id: range.flow_id }
             const [rows, daily] = await Promise.all([
-              rollupCounts(ctx.db, scoped, plan.rollup!.except),
-              rollupDaily(ctx.db, scoped, plan.rollup!.except),
+              rollupCounts(db, scoped, plan.rollup!.except),
+              rollupDaily(db, scoped, plan.rollup!.except),
             ])
             return { rows, daily }
           })(),
@@ -71,10 +71,10 @@ async function periodRows(ctx: ModuleContext, range: AnalyticsRange) {
     ...plan.raw.map(async (segment) => {
       const scoped = { ...segment, flow_id: range.flow_id }
       const [messages, conversions, unsubscribes, daily] = await Promise.all([
-        messageCounts(ctx.db, scoped),
-        conversionCounts(ctx.db, scoped),
-        unsubscribeCounts(ctx.db, scoped),
-        dailyCounts(ctx.db, scoped),
+        messageCounts(db, scoped),
+        conversionCounts(db, scoped),
+        unsubscribeCounts(db, scoped),
+        dailyCounts(db, scoped),
       ])
       return { rows: [...messages, ...conversions, ...unsubscribes], daily }
     }),
@@ -97,11 +97,15 @@ function mergeDaily(rows: Row[]) {
 /**
  * Sent, delivered, opened (by people, and by mail proxies apart), clicked, not delivered, converted,
  * canceled, revenue net of refunds and unsubscribes over a period: in all, per flow, per step (with
- * click-through per link), per day, and for each A/B split of the flows in it, variant by variant.
+ * click-through per link when the period is about one flow), per day, and for each A/B split of the flows in it, variant by variant.
  * Whole days come from the daily rollup (flows_daily_stat); the rest from the raw tables, with the same figures.
  */
 export async function analytics(ctx: ModuleContext, range: AnalyticsRange) {
-  const [{ rows, daily }, links] = await Promise.all([periodRows(ctx, range), linkClicks(ctx.db, range)])
+  const [{ rows, daily }, links] = await Promise.all([
+    periodRows(ctx.db, range),
+    // Per link only for one flow: the admin shows steps for one flow at a time.
+    range.flow_id ? linkClicks(ctx.db, { ...range, flow_id: range.flow_id }) : [],
+  ])
   const steps = groupPerformance(rows, ["flow_id", "step_id"] as const).map((step) => ({
     ...step,
     links: links

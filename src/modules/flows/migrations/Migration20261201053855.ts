@@ -26,8 +26,8 @@ export class Migration20261201053855 extends Migration {
 
     this.addSql(`alter table if exists "flows_message" add column if not exists "machine_opened_at" timestamptz null;`);
 
-    // Click-through per link reads a period's clicks (sql/analytics.ts linkClicks).
-    this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_contact_event_clicks_occurred_at" ON "flows_contact_event" ("occurred_at") WHERE type IN ('email.clicked', 'sms.clicked') AND deleted_at IS NULL;`);
+    // Click-through per link reads one flow's clicks over a period (sql/analytics.ts linkClicks).
+    this.addSql(`CREATE INDEX IF NOT EXISTS "IDX_flows_contact_event_clicks_flow_id_occurred_at" ON "flows_contact_event" ("flow_id", "occurred_at") WHERE type IN ('email.clicked', 'sms.clicked') AND deleted_at IS NULL;`);
     for (const statement of ROLLUP_TRIGGERS) {
       this.addSql(statement);
     }
@@ -48,7 +48,7 @@ export class Migration20261201053855 extends Migration {
         this.addSql(`drop function if exists "${table}_rollup_${rows}"();`);
       }
     }
-    this.addSql(`DROP INDEX IF EXISTS "IDX_flows_contact_event_clicks_occurred_at";`);
+    this.addSql(`DROP INDEX IF EXISTS "IDX_flows_contact_event_clicks_flow_id_occurred_at";`);
     this.addSql(`drop table if exists "flows_daily_stat" cascade;`);
 
     this.addSql(`drop table if exists "flows_revenue_adjustment" cascade;`);

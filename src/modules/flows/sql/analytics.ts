@@ -87,11 +87,11 @@ export async function dailyCounts(db: Database, range: AnalyticsRange) {
 }
 
 /**
- * Per flow, step and link: the messages whose link was clicked (once per message, however often), for
- * click-through per link. A link is its address without query or fragment, so every recipient's signed
+ * Per step and link of one flow: the messages whose link was clicked (once per message, however often), for
+ * click-through per link. Read raw, by the (flow, time) index of clicks: one flow's clicks, not every flow's. A link is its address without query or fragment, so every recipient's signed
  * recovery link is one link; a text's short link is its recovery link.
  */
-export async function linkClicks(db: Database, range: AnalyticsRange) {
+export async function linkClicks(db: Database, range: AnalyticsRange & { flow_id: string }) {
   const where = scope(range, "e.occurred_at", "e.flow_id")
   return await db.rows(
     `SELECT e.flow_id, m.step_id, m.channel,
