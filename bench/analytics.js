@@ -28,10 +28,26 @@ const { flowStats } = built("sql/stats.js")
 const { foldDirtyDays } = built("sql/rollups.js")
 const { periodRows } = built("actions/reporting.js")
 
+/** A list bound to one `?` becomes one `?` per item, as the module's MikroORM connection does. */
+function expandLists(text, params) {
+  const flat = []
+  let index = 0
+  const expanded = text.replace(/\?/g, () => {
+    const value = params[index++]
+    if (Array.isArray(value)) {
+      flat.push(...value)
+      return value.map(() => "?").join(", ")
+    }
+    flat.push(value)
+    return "?"
+  })
+  return [expanded, flat]
+}
+
 /** The module's Database, over Medusa's own knex connection. */
 const database = (knex) => ({
-  rows: async (text, params = []) => (await knex.raw(text, params)).rows,
-  first: async (text, params = []) => (await knex.raw(text, params)).rows[0],
+  rows: async (text, params = []) => (await knex.raw(...expandLists(text, params))).rows,
+  first: async (text, params = []) => (await knex.raw(...expandLists(text, params))).rows[0],
   transaction: async (work) => await knex.transaction(async (trx) => work(database(trx))),
 })
 
