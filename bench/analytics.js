@@ -152,7 +152,7 @@ async function main() {
     // Build the rollup of every day the seed changed, as the fold job does, 31 days at a time.
     const foldStart = process.hrtime.bigint()
     let folded = 0
-    for (let days; (days = await foldDirtyDays(db, 31, new Date())).length; ) {
+    for (let days; (days = await foldDirtyDays(db, 31, new Date())).length;) {
       folded += days.length
     }
     const foldMs = Number(process.hrtime.bigint() - foldStart) / 1e6

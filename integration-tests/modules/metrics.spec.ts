@@ -70,7 +70,12 @@ moduleIntegrationTestRunner<FlowsModuleService>({
         (r) => r.flow_id === flow.id && cartIds.has(r.subject_id)
       )
       for (const run of runs) {
-        await service.deliverStepMessage(run, { id: "mail", channel: "email" }, { rendered: { channel: "email", subject: "x", html: "<p>x</p>" } }, at)
+        await service.deliverStepMessage(
+          run,
+          { id: "mail", channel: "email" },
+          { rendered: { channel: "email", subject: "x", html: "<p>x</p>" } },
+          at
+        )
       }
       return await service.listMessages({ flow_id: flow.id }, { order: { to: "ASC" } })
     }
@@ -130,15 +135,42 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       await service.recordEvent(orderEvent("o_usd", "r2@example.com", 50, new Date(BASE.getTime() + HOUR), "usd"))
       await service.recordEvent(orderEvent("o_gone", "r3@example.com", 70, new Date(BASE.getTime() + HOUR)))
 
-      const refund = { order_id: "o_eur", kind: "refund" as const, dedupe_key: "refund:ref_1", amount: 30, currency_code: "eur", occurred_at: new Date() }
+      const refund = {
+        order_id: "o_eur",
+        kind: "refund" as const,
+        dedupe_key: "refund:ref_1",
+        amount: 30,
+        currency_code: "eur",
+        occurred_at: new Date(),
+      }
       expect(await service.adjustAttributedRevenue(refund)).toMatchObject({ amount: 30 })
       expect(await service.adjustAttributedRevenue(refund)).toBeNull()
       // A second refund larger than what is left takes back only the rest.
       await service.adjustAttributedRevenue({ ...refund, dedupe_key: "refund:ref_2", amount: 500 })
       // A refund in another currency than the order's is not the order's money.
-      expect(await service.adjustAttributedRevenue({ ...refund, order_id: "o_usd", dedupe_key: "refund:ref_3", amount: 10, currency_code: "eur" })).toBeNull()
-      await service.adjustAttributedRevenue({ ...refund, order_id: "o_usd", dedupe_key: "refund:ref_4", amount: 12.5, currency_code: "usd" })
-      const cancel = { order_id: "o_gone", kind: "cancel" as const, dedupe_key: "cancel:o_gone", currency_code: "eur", occurred_at: new Date() }
+      expect(
+        await service.adjustAttributedRevenue({
+          ...refund,
+          order_id: "o_usd",
+          dedupe_key: "refund:ref_3",
+          amount: 10,
+          currency_code: "eur",
+        })
+      ).toBeNull()
+      await service.adjustAttributedRevenue({
+        ...refund,
+        order_id: "o_usd",
+        dedupe_key: "refund:ref_4",
+        amount: 12.5,
+        currency_code: "usd",
+      })
+      const cancel = {
+        order_id: "o_gone",
+        kind: "cancel" as const,
+        dedupe_key: "cancel:o_gone",
+        currency_code: "eur",
+        occurred_at: new Date(),
+      }
       await service.adjustAttributedRevenue(cancel)
       await service.adjustAttributedRevenue(cancel)
       // Not credited to a flow: nothing to adjust.
@@ -175,7 +207,9 @@ moduleIntegrationTestRunner<FlowsModuleService>({
         sendgrid("open", both.id, both.to!, later, { sg_machine_open: true }),
         sendgrid("open", both.id, both.to!, later, { sg_machine_open: false }),
         sendgrid("click", clicker.id, clicker.to!, later, { url: "https://shop.test/products/mug?utm_source=flows" }),
-        sendgrid("click", clicker.id, clicker.to!, new Date(later.getTime() + 5000), { url: "https://shop.test/products/mug?utm_source=x" }),
+        sendgrid("click", clicker.id, clicker.to!, new Date(later.getTime() + 5000), {
+          url: "https://shop.test/products/mug?utm_source=x",
+        }),
         sendgrid("click", human.id, human.to!, later, { url: "https://shop.test/cart#top" }),
       ] as any)
 
@@ -238,7 +272,9 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(await service.analytics(range)).toEqual(raw)
 
       // A late click and a refund change days already built: they are read raw until built again.
-      await service.recordSendGridEvents([sendgrid("click", messages[1].id, messages[1].to!, new Date(), { url: "https://shop.test/x" })] as any)
+      await service.recordSendGridEvents([
+        sendgrid("click", messages[1].id, messages[1].to!, new Date(), { url: "https://shop.test/x" }),
+      ] as any)
       await service.adjustAttributedRevenue({
         order_id: "o_roll",
         kind: "refund",

@@ -27,6 +27,11 @@ it("runs the analytics benchmark on a tiny store and reports every read before a
     "analytics, one flow, 365 days",
   ])
   for (const read of result.reads.slice(1)) {
-    expect(read).toEqual({ read: read.read, before_ms: expect.any(Number), now_ms: expect.any(Number), ratio: read.before_ms / read.now_ms })
+    expect(read).toEqual({
+      read: read.read,
+      before_ms: expect.any(Number),
+      now_ms: expect.any(Number),
+      ratio: read.before_ms / read.now_ms,
+    })
   }
 })

@@ -108,9 +108,7 @@ export const AnalyticsQuery = z
 export type AnalyticsQueryType = z.infer<typeof AnalyticsQuery>
 
 /** The analytics export: the same period and flow, per flow (default) or per step. */
-export const AnalyticsExportQuery = z
-  .object({ level: z.enum(["flow", "step"]).default("flow") })
-  .and(AnalyticsQuery)
+export const AnalyticsExportQuery = z.object({ level: z.enum(["flow", "step"]).default("flow") }).and(AnalyticsQuery)
 export type AnalyticsExportQueryType = z.infer<typeof AnalyticsExportQuery>
 
 export const CheckCredentialsSchema = z.object({ channel: z.enum(CHANNELS) })

@@ -52,7 +52,6 @@ export const ROLLUP_TRIGGERS = [
   ]),
 ]
 
-
 /** Lists every day that already has figures, for the fold to build (after the triggers are created). */
 export const MARK_ALL_DAYS_DIRTY = `SELECT flows_mark_days_dirty(ARRAY(
   SELECT DISTINCT date_trunc('day', created_at AT TIME ZONE 'UTC') FROM flows_message WHERE run_id IS NOT NULL

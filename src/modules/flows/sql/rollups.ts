@@ -109,10 +109,10 @@ export async function foldDirtyDays(db: Database, limit: number, now: Date): Pro
 
 /** The days of [from, to) whose rollup is out of date (or was never built). */
 export async function dirtyDays(db: Database, from: Date, to: Date): Promise<Date[]> {
-  const rows = await db.rows(
-    `SELECT day FROM flows_rollup_dirty_day WHERE deleted_at IS NULL AND day >= ? AND day < ? ORDER BY day`,
-    [from, to]
-  )
+  const rows = await db.rows(`SELECT day FROM flows_rollup_dirty_day WHERE deleted_at IS NULL AND day >= ? AND day < ? ORDER BY day`, [
+    from,
+    to,
+  ])
   return rows.map((row) => new Date(row.day))
 }
 
