@@ -41,3 +41,27 @@ describe("analytics CSV", () => {
     expect(row).toMatchObject({ flow_name: "'=HYPERLINK(1)", step_id: "'@step" })
   })
 })
+
+describe("the export's query", () => {
+  // Imported here, not at the top: the validators pull in Medusa's zod, as the route does.
+  const { AnalyticsExportQuery } = require("../../../api/admin/flows/validators")
+
+  it("takes the analytics period and a level, per flow by default", () => {
+    expect(AnalyticsExportQuery.parse({ from: "2026-01-01", to: "2026-02-01" })).toEqual({
+      level: "flow",
+      from: new Date("2026-01-01"),
+      to: new Date("2026-02-01"),
+      flow_id: undefined,
+    })
+    expect(AnalyticsExportQuery.parse({ from: "2026-01-01", to: "2026-02-01", level: "step", flow_id: "flow_1" })).toMatchObject({
+      level: "step",
+      flow_id: "flow_1",
+    })
+  })
+
+  it("refuses an unknown level and a period that makes no sense", () => {
+    expect(AnalyticsExportQuery.safeParse({ level: "contact" }).success).toBe(false)
+    expect(AnalyticsExportQuery.safeParse({ from: "2026-02-01", to: "2026-01-01" }).success).toBe(false)
+    expect(AnalyticsExportQuery.safeParse({ from: "2020-01-01", to: "2026-01-01" }).success).toBe(false)
+  })
+})
