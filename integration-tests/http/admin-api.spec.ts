@@ -174,7 +174,19 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(data).toEqual({
       from: "2026-01-01T00:00:00.000Z",
       to: "2026-02-01T00:00:00.000Z",
-      totals: { sent: 0, delivered: 0, opened: 0, clicked: 0, failed: 0, converted: 0, unsubscribed: 0, revenue: [] },
+      totals: {
+        sent: 0,
+        delivered: 0,
+        opened: 0,
+        machine_opened: 0,
+        clicked: 0,
+        failed: 0,
+        converted: 0,
+        canceled: 0,
+        unsubscribed: 0,
+        revenue: [],
+        refunded: [],
+      },
       flows: [],
       steps: [],
       variants: [],
@@ -187,6 +199,21 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(tooLong.data.message).toContain("at most 366 days")
     const notADate = await attempt(api.get("/admin/flows/analytics?from=yesterday", store.adminHeaders))
     expect(notADate.status).toBe(400)
+  })
+
+  it("exports analytics as CSV per flow and per step, and refuses a bad period or level", async () => {
+    const csv = await api.get("/admin/flows/analytics/export?from=2026-01-01&to=2026-02-01&level=step", store.adminHeaders)
+    expect(csv.headers["content-type"]).toContain("text/csv")
+    expect(csv.headers["content-disposition"]).toContain('filename="flows-steps-2026-01-01-2026-02-01.csv"')
+    expect(String(csv.data).split("\n")[0]).toBe(
+      "flow_id,flow_name,step_id,sent,delivered,opened,open_rate,machine_opened,clicked,click_rate,failed,converted,conversion_rate,canceled,unsubscribed"
+    )
+    const perFlow = await api.get("/admin/flows/analytics/export?from=2026-01-01&to=2026-02-01", store.adminHeaders)
+    expect(String(perFlow.data).startsWith("flow_id,flow_name,sent,")).toBe(true)
+    const backwards = await attempt(api.get("/admin/flows/analytics/export?from=2026-02-01&to=2026-01-01", store.adminHeaders))
+    expect(backwards.status).toBe(400)
+    const badLevel = await attempt(api.get("/admin/flows/analytics/export?level=contact", store.adminHeaders))
+    expect(badLevel.status).toBe(400)
   })
 
   it("answers for an order no flow touched, and refuses to retry a message that does not exist", async () => {

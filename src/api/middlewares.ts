@@ -1,5 +1,6 @@
 import { defineMiddlewares, validateAndTransformBody, validateAndTransformQuery } from "@medusajs/framework/http"
 import {
+  AnalyticsExportQuery,
   AnalyticsQuery,
   CheckCredentialsSchema,
   CreateFlowSchema,
@@ -35,6 +36,11 @@ export default defineMiddlewares({
     { matcher: "/admin/flows/people/export", method: "GET", middlewares: [validateAndTransformQuery(PersonQuery, {})] },
     { matcher: "/admin/flows/people/erase", method: "POST", middlewares: [validateAndTransformBody(ErasePersonSchema)] },
     { matcher: "/admin/flows/analytics", method: "GET", middlewares: [validateAndTransformQuery(AnalyticsQuery, {})] },
+    {
+      matcher: "/admin/flows/analytics/export",
+      method: "GET",
+      middlewares: [validateAndTransformQuery(AnalyticsExportQuery, {})],
+    },
     {
       matcher: "/admin/flows/settings/check-credentials",
       method: "POST",

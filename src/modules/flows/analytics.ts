@@ -7,19 +7,38 @@ export type Revenue = { currency_code: string; amount: number }
 export type Performance = {
   sent: number
   delivered: number
+  /** Emails a person opened (or clicked). Rates use these. */
   opened: number
+  /** Emails whose pixel a mail proxy fetched (Apple Mail Privacy Protection): not a sign a person read it. */
+  machine_opened: number
   clicked: number
   failed: number
   converted: number
+  /** Credited orders canceled since: no longer converted, their revenue taken back. */
+  canceled: number
   unsubscribed: number
-  /** Per currency: orders in different currencies are never added together. */
+  /** Per currency, net of refunds: orders in different currencies are never added together. */
   revenue: Revenue[]
+  /** Per currency: what refunds and cancellations took back from the revenue. */
+  refunded: Revenue[]
 }
 
-const COUNTS = ["sent", "delivered", "opened", "clicked", "failed", "converted", "unsubscribed"] as const
+const COUNTS = ["sent", "delivered", "opened", "machine_opened", "clicked", "failed", "converted", "canceled", "unsubscribed"] as const
 
 export function emptyPerformance(): Performance {
-  return { sent: 0, delivered: 0, opened: 0, clicked: 0, failed: 0, converted: 0, unsubscribed: 0, revenue: [] }
+  return {
+    sent: 0,
+    delivered: 0,
+    opened: 0,
+    machine_opened: 0,
+    clicked: 0,
+    failed: 0,
+    converted: 0,
+    canceled: 0,
+    unsubscribed: 0,
+    revenue: [],
+    refunded: [],
+  }
 }
 
 function addRevenue(revenue: Revenue[], currency_code: string, amount: number) {
@@ -36,10 +55,12 @@ export function addInto(total: Performance, row: Row): Performance {
   for (const key of COUNTS) {
     total[key] += Number(row[key] ?? 0)
   }
-  if (Array.isArray(row.revenue)) {
-    row.revenue.forEach((r: Revenue) => addRevenue(total.revenue, r.currency_code, r.amount))
-  } else if (row.currency_code && row.revenue != null) {
-    addRevenue(total.revenue, row.currency_code, Number(row.revenue))
+  for (const key of ["revenue", "refunded"] as const) {
+    if (Array.isArray(row[key])) {
+      row[key].forEach((r: Revenue) => addRevenue(total[key], r.currency_code, r.amount))
+    } else if (row.currency_code && row[key] != null) {
+      addRevenue(total[key], row.currency_code, Number(row[key]))
+    }
   }
   return total
 }

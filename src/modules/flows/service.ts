@@ -40,6 +40,7 @@ import {
 } from "./models"
 import { parsePluginOptions, type PluginOptions } from "./options"
 import type { AnalyticsRange } from "./sql/analytics"
+import { adjustConversion, type RevenueAdjustmentInput } from "./sql/conversions"
 import { Database } from "./sql/database"
 import type { StepContent } from "./actions/delivery"
 import type { ConsentInput, RenderedMessage, RunRow, StoreEvent } from "./types"
@@ -442,6 +443,21 @@ class FlowsModuleService extends MedusaService({
   @InjectManager()
   async analytics(range: AnalyticsRange, @MedusaContext() sharedContext: Context = {}) {
     return await reporting.analytics(this.context(sharedContext), range)
+  }
+
+  /** Builds the daily analytics rollup of up to `limit` days changed since; returns how many it built. */
+  @InjectManager()
+  async foldRollups(limit = 31, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await reporting.foldRollups(this.context(sharedContext), limit, now)
+  }
+
+  /**
+   * Takes a refund or a cancellation off an attributed order's revenue, in its currency, once per
+   * `dedupe_key` (a redelivered event changes nothing). Null when the order was not credited to a flow.
+   */
+  @InjectManager()
+  async adjustAttributedRevenue(input: RevenueAdjustmentInput, @MedusaContext() sharedContext: Context = {}) {
+    return await adjustConversion(Database.of(sharedContext), input)
   }
 
   /** The flow message an order is credited to, and the messages of the runs about this order. */

@@ -120,6 +120,9 @@ export type AnalyticsQueryType = z.infer<typeof AnalyticsQuery>
 
 export const PromoteVariantSchema = z.object({ variant: z.string().min(1).max(64) })
 export type PromoteVariantBody = z.infer<typeof PromoteVariantSchema>
+/** The analytics export: the same period and flow, per flow (default) or per step. */
+export const AnalyticsExportQuery = z.object({ level: z.enum(["flow", "step"]).default("flow") }).and(AnalyticsQuery)
+export type AnalyticsExportQueryType = z.infer<typeof AnalyticsExportQuery>
 
 export const CheckCredentialsSchema = z.object({ channel: z.enum(CHANNELS) })
 export type CheckCredentialsBody = z.infer<typeof CheckCredentialsSchema>

@@ -2,7 +2,10 @@ import { TWILIO_STATUS_PATH } from "../channels"
 import type { PluginOptions } from "../options"
 import { addInto, emptyPerformance, groupPerformance, variantPerformance } from "../analytics"
 import type { FlowDefinition } from "../../../engine"
-import { conversionCounts, dailyCounts, messageCounts, unsubscribeCounts, type AnalyticsRange } from "../sql/analytics"
+import { conversionCounts, dailyCounts, linkClicks, messageCounts, unsubscribeCounts, type AnalyticsRange } from "../sql/analytics"
+import { dayEnd, dayStart, dirtyDays, foldDirtyDays, rollupCounts, rollupDaily } from "../sql/rollups"
+import type { Database, Row } from "../sql/database"
+import { ensureRollupTriggers } from "../sql/rollup-triggers"
 import { conversionOfOrder } from "../sql/conversions"
 import * as statsSql from "../sql/stats"
 import type { ModuleContext } from "./context"
@@ -13,19 +16,106 @@ export async function flowStats(ctx: ModuleContext, since: Date) {
   return await statsSql.flowStats(ctx.db, since)
 }
 
+const DAY_MS = 86_400_000
+
+/** Past this many separate raw stretches (scattered out-of-date days), the whole period is read raw. */
+const MAX_RAW_SEGMENTS = 8
+
 /**
- * Sent, delivered, opened, clicked, not delivered, converted, revenue and unsubscribes over a period:
- * in all, per flow, per step, per day, and for each A/B split of the flows in it, variant by variant.
+ * Splits a period into what the daily rollup answers (whole UTC days it holds up to date) and the stretches
+ * read from the raw tables: the partial days at either end and the days changed since their rollup was built.
+ */
+export function planRead(range: AnalyticsRange, dirty: Date[]) {
+  const first = dayEnd(range.from)
+  const last = dayStart(range.to)
+  if (first >= last) {
+    return { rollup: null, raw: [{ from: range.from, to: range.to }] }
+  }
+  const raw: { from: Date; to: Date }[] = []
+  const add = (from: Date, to: Date) => {
+    const previous = raw[raw.length - 1]
+    if (previous && previous.to.getTime() === from.getTime()) {
+      previous.to = to
+    } else if (from < to) {
+      raw.push({ from, to })
+    }
+  }
+  add(range.from, first)
+  for (const day of dirty) {
+    add(day, new Date(day.getTime() + DAY_MS))
+  }
+  add(last, range.to)
+  if (raw.length > MAX_RAW_SEGMENTS) {
+    return { rollup: null, raw: [{ from: range.from, to: range.to }] }
+  }
+  return { rollup: { from: first, to: last, except: dirty }, raw }
+}
+
+/** The per-key rows and per-day rows of a period: the rollup's whole days plus the raw stretches. */
+export async function periodRows(db: Database, range: AnalyticsRange) {
+  await ensureRollupTriggers(db)
+  const plan = planRead(range, await dirtyDays(db, dayEnd(range.from), dayStart(range.to)))
+  const parts = await Promise.all([
+    ...(plan.rollup
+      ? [
+          (async () => {
+            const scoped = { ...plan.rollup!, flow_id: range.flow_id }
+            const [rows, daily] = await Promise.all([
+              rollupCounts(db, scoped, plan.rollup!.except),
+              rollupDaily(db, scoped, plan.rollup!.except),
+            ])
+            return { rows, daily }
+          })(),
+        ]
+      : []),
+    ...plan.raw.map(async (segment) => {
+      const scoped = { ...segment, flow_id: range.flow_id }
+      const [messages, conversions, unsubscribes, daily] = await Promise.all([
+        messageCounts(db, scoped),
+        conversionCounts(db, scoped),
+        unsubscribeCounts(db, scoped),
+        dailyCounts(db, scoped),
+      ])
+      return { rows: [...messages, ...conversions, ...unsubscribes], daily }
+    }),
+  ])
+  return { rows: parts.flatMap((p) => p.rows), daily: mergeDaily(parts.flatMap((p) => p.daily)) }
+}
+
+function mergeDaily(rows: Row[]) {
+  const days = new Map<string, Row>()
+  for (const row of rows) {
+    const day = days.get(row.day) ?? { day: row.day, sent: 0, opened: 0, machine_opened: 0, clicked: 0, converted: 0 }
+    for (const key of ["sent", "opened", "machine_opened", "clicked", "converted"]) {
+      day[key] += Number(row[key] ?? 0)
+    }
+    days.set(row.day, day)
+  }
+  return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1))
+}
+
+/**
+ * Sent, delivered, opened (by people, and by mail proxies apart), clicked, not delivered, converted,
+ * canceled, revenue net of refunds and unsubscribes over a period: in all, per flow, per step (with
+ * click-through per link when the period is about one flow), per day, and for each A/B split of the flows in it, variant by variant.
+ * Whole days come from the daily rollup (flows_daily_stat); the rest from the raw tables, with the same figures.
  */
 export async function analytics(ctx: ModuleContext, range: AnalyticsRange) {
-  const [messages, conversions, unsubscribes, daily] = await Promise.all([
-    messageCounts(ctx.db, range),
-    conversionCounts(ctx.db, range),
-    unsubscribeCounts(ctx.db, range),
-    dailyCounts(ctx.db, range),
+  const [{ rows, daily }, links] = await Promise.all([
+    periodRows(ctx.db, range),
+    // Per link only for one flow: the admin shows steps for one flow at a time.
+    range.flow_id ? linkClicks(ctx.db, { ...range, flow_id: range.flow_id }) : [],
   ])
-  const rows = [...messages, ...conversions, ...unsubscribes]
-  const steps = groupPerformance(rows, ["flow_id", "step_id"] as const)
+  const steps = groupPerformance(rows, ["flow_id", "step_id"] as const).map((step) => ({
+    ...step,
+    links: links
+      .filter((link) => link.flow_id === step.flow_id && link.step_id === step.step_id)
+      .map((link) => ({
+        url: link.url as string,
+        clicked: Number(link.clicked),
+        click_rate: step.delivered ? Number(link.clicked) / step.delivered : null,
+      })),
+  }))
   const flows = await ctx.service.listFlows(
     range.flow_id ? { id: range.flow_id } : {},
     { select: ["id", "name", "definition"] },
@@ -51,6 +141,12 @@ export async function analytics(ctx: ModuleContext, range: AnalyticsRange) {
     ),
     daily,
   }
+}
+
+/** Builds the daily rollup of up to `limit` changed days (jobs/fold-analytics-rollups.ts); returns how many. */
+export async function foldRollups(ctx: ModuleContext, limit: number, now: Date) {
+  await ensureRollupTriggers(ctx.db)
+  return (await foldDirtyDays(ctx.db, limit, now)).length
 }
 
 /** The flow message an order is credited to, and the messages of the runs about this order. */

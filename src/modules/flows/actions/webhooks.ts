@@ -95,6 +95,14 @@ async function applySendGridEvent(db: Database, event: SendGridEvent, now: Date)
   }
   const meaning = meaningOf(event)
   const reason = [event.reason, event.response].find((v) => typeof v === "string") as string | undefined
+  if (message && meaning.as === "machine_opened") {
+    // Counted apart from human opens (analytics' `machine_opened`), the first fetch only.
+    await db.rows(`UPDATE flows_message SET machine_opened_at = ?, updated_at = ? WHERE id = ? AND machine_opened_at IS NULL`, [
+      typeof event.timestamp === "number" ? new Date(event.timestamp * 1000) : now,
+      now,
+      message.id,
+    ])
+  }
   if (message) {
     const failed = meaning.status === "bounced" || meaning.status === "dropped"
     await recordMessageEvent(

@@ -39,7 +39,14 @@ export async function openShortLink(db: Database, code: string, countClick: bool
     await recordMessageEvent(
       db,
       message,
-      { status: "clicked", type: "sms.clicked", occurred_at: now, dedupe_key: `sms.clicked:${message.id}` },
+      {
+        status: "clicked",
+        type: "sms.clicked",
+        occurred_at: now,
+        dedupe_key: `sms.clicked:${message.id}`,
+        // Click-through per link names a text's short link by what it leads to.
+        data: { link: "recovery" },
+      },
       now
     )
   }

@@ -19,5 +19,12 @@ export const Conversion = model
     amount: model.bigNumber(),
     currency_code: model.text(),
     ordered_at: model.dateTime(),
+    /**
+     * What refunds and a cancellation took back, in `currency_code`, never more than `amount`: the
+     * attributed revenue is `amount - refunded_amount`. Each refund is applied once (flows_revenue_adjustment).
+     */
+    refunded_amount: model.bigNumber().default(0),
+    /** Set when the order was canceled: it no longer counts as a conversion. */
+    canceled_at: model.dateTime().nullable(),
   })
   .indexes([{ on: ["order_id"], unique: true }, { on: ["flow_id", "ordered_at"] }, { on: ["ordered_at"] }])

@@ -28,6 +28,11 @@ export const Message = model
     /** SMS only: GSM-7 or UCS-2 segments the body takes. */
     segments: model.number().nullable(),
     sent_at: model.dateTime().nullable(),
+    /**
+     * When a mail proxy (Apple Mail Privacy Protection, flagged by SendGrid's `sg_machine_open`) first
+     * fetched the message's pixel. Counted apart from human opens, which move `status` to `opened`.
+     */
+    machine_opened_at: model.dateTime().nullable(),
     metadata: model.json().nullable(),
   })
   .indexes([

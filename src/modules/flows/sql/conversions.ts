@@ -74,3 +74,65 @@ export async function conversionOfOrder(db: Database, orderId: string) {
     )) ?? null
   )
 }
+
+export type RevenueAdjustmentInput = {
+  order_id: string
+  kind: "refund" | "cancel"
+  /** Once per refund ("refund:<refund id>") or cancellation ("cancel:<order id>"). */
+  dedupe_key: string
+  /** What the refund gave back; ignored for a cancellation, which takes back all that is left. */
+  amount?: number
+  currency_code: string
+  occurred_at: Date
+}
+
+/**
+ * Takes a refund or cancellation off the order's attributed revenue, in the order's currency, once per
+ * `dedupe_key`: a redelivered event finds its adjustment recorded and changes nothing. Never takes back more
+ * than is left. Returns the adjustment, or null (no credited order, seen before, or another currency).
+ */
+export async function adjustConversion(db: Database, input: RevenueAdjustmentInput) {
+  return await db.transaction(async (tx) => {
+    const conversion = await tx.first(
+      `SELECT id, currency_code, (amount - refunded_amount) AS remaining FROM flows_conversion
+       WHERE order_id = ? AND deleted_at IS NULL FOR UPDATE`,
+      [input.order_id]
+    )
+    if (!conversion || String(conversion.currency_code).toLowerCase() !== input.currency_code.toLowerCase()) {
+      return null
+    }
+    const remaining = Number(conversion.remaining)
+    const taken = input.kind === "cancel" ? remaining : Math.max(0, Math.min(remaining, input.amount ?? 0))
+    const adjustment = await tx.first(
+      `INSERT INTO flows_revenue_adjustment (id, dedupe_key, order_id, conversion_id, kind, amount, raw_amount,
+         currency_code, occurred_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)
+       ON CONFLICT (dedupe_key) WHERE deleted_at IS NULL DO NOTHING
+       RETURNING id, kind, amount::float AS amount, currency_code`,
+      [
+        generateEntityId(undefined, "flowadj"),
+        input.dedupe_key,
+        input.order_id,
+        conversion.id,
+        input.kind,
+        taken,
+        JSON.stringify({ value: String(taken), precision: 20 }),
+        conversion.currency_code,
+        input.occurred_at,
+        input.occurred_at,
+        input.occurred_at,
+      ]
+    )
+    if (!adjustment) {
+      return null
+    }
+    await tx.rows(
+      `UPDATE flows_conversion SET refunded_amount = refunded_amount + ?,
+         raw_refunded_amount = jsonb_build_object('value', (refunded_amount + ?)::text, 'precision', 20),
+         canceled_at = CASE WHEN ? THEN COALESCE(canceled_at, ?) ELSE canceled_at END, updated_at = ?
+       WHERE id = ?`,
+      [taken, taken, input.kind === "cancel", input.occurred_at, input.occurred_at, conversion.id]
+    )
+    return adjustment
+  })
+}

@@ -15,7 +15,7 @@ export async function flowStats(db: Database, since: Date) {
                 WHERE c.flow_id = f.id AND c.ordered_at >= ? AND c.deleted_at IS NULL GROUP BY currency_code) per_currency
        ) AS revenue,
        count(m.id) FILTER (WHERE m.status IN (?))::int AS sent,
-       count(m.id) FILTER (WHERE m.status IN ('opened', 'clicked'))::int AS opened,
+       count(m.id) FILTER (WHERE m.channel = 'email' AND m.status IN ('opened', 'clicked'))::int AS opened,
        count(m.id) FILTER (WHERE m.status = 'clicked')::int AS clicked
      FROM flows_flow f
      LEFT JOIN flows_message m ON m.flow_id = f.id AND m.run_id IS NOT NULL AND m.created_at >= ? AND m.deleted_at IS NULL

@@ -1,4 +1,4 @@
-import { Container, Heading, Input, Label, Select, Text } from "@medusajs/ui"
+import { Button, Container, Heading, Input, Label, Select, Text } from "@medusajs/ui"
 import { useQuery } from "@tanstack/react-query"
 import { useState } from "react"
 import { Link } from "react-router-dom"
@@ -151,6 +151,14 @@ const AnalyticsPage = () => {
               ))}
             </Select.Content>
           </Select>
+          {!invalidPeriod &&
+            (["flow", "step"] as const).map((level) => (
+              <Button key={level} size="small" variant="secondary" asChild>
+                <a href={`/admin/flows/analytics/export?${new URLSearchParams({ ...query, level })}`} download>
+                  Download CSV per {level}
+                </a>
+              </Button>
+            ))}
         </div>
       </div>
       {invalidPeriod && <Failed error={new Error(invalidPeriod)} />}
