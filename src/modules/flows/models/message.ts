@@ -29,6 +29,8 @@ export const Message = model
     segments: model.number().nullable(),
     sent_at: model.dateTime().nullable(),
     metadata: model.json().nullable(),
+    /** From an exempt step (an order thank-you): not counted toward the caps. */
+    exempt: model.boolean().default(false),
   })
   .indexes([
     { on: ["idempotency_key"], unique: true },
