@@ -29,7 +29,7 @@ export type SmartSendingFacts = {
   total_cap: Cap
   /** The cap of this message's channel; null: none. */
   channel_cap: Cap | null
-  /** Two messages of different flows on one channel closer than this compete: the higher-priority one goes. */
+  /** Two messages of different flows on one channel closer than this compete: the higher-priority one goes. 0: off. */
   overlap_ms: number
   /** Counted messages within the longest window, any channel. */
   recent: CountedSend[]
@@ -93,7 +93,8 @@ export function smartSendingHold(facts: SmartSendingFacts & { channel: ChannelNa
   const goingFirst = facts.pending.filter(
     (send) => sameChannel(send) && send.run_id !== facts.run_id && send.at.getTime() <= now.getTime() + facts.overlap_ms && outranks(send, me)
   )
-  if (sentBefore.length || goingFirst.length) {
+  // A zero window: flows do not compete, only the caps hold.
+  if (facts.overlap_ms > 0 && (sentBefore.length || goingFirst.length)) {
     const times = [...sentBefore.map((send) => send.at), ...goingFirst.map((send) => latest([send.at, now]))]
     const until = new Date(latest(times).getTime() + facts.overlap_ms)
     const first = [...sentBefore, ...goingFirst][0]

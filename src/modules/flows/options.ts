@@ -95,8 +95,11 @@ export const pluginOptionsSchema = z
           .object({ email: channelCap.nullable().default(DEFAULT_CHANNEL_CAPS.email), sms: channelCap.nullable().default(DEFAULT_CHANNEL_CAPS.sms) })
           .strict()
           .default(DEFAULT_CHANNEL_CAPS),
-        /** Two flows' messages to one person on one channel closer than this compete: the higher-priority flow's goes. */
-        overlapWindow: duration.default(DEFAULT_OVERLAP_WINDOW),
+        /**
+         * Two flows' messages to one person on one channel closer than this compete: the higher-priority
+         * flow's goes. Null: flows do not compete (the caps still hold).
+         */
+        overlapWindow: duration.nullable().default(DEFAULT_OVERLAP_WINDOW),
         attributionWindow: duration.default({ amount: 5, unit: "days" }),
         /**
          * opt_out: email goes to everyone who has not unsubscribed (soft opt-in, as for past buyers).

@@ -1,14 +1,27 @@
 import { z } from "@medusajs/framework/zod"
-import { CHANNELS, FLOW_STATUSES, flowDefinitionSchema, MESSAGE_STATUSES, RUN_STATUSES, TRIGGER_EVENTS } from "../../../engine"
+import {
+  CHANNELS,
+  FLOW_PRIORITY_MAX,
+  FLOW_PRIORITY_MIN,
+  FLOW_STATUSES,
+  flowDefinitionSchema,
+  MESSAGE_STATUSES,
+  RUN_STATUSES,
+  TRIGGER_EVENTS,
+} from "../../../engine"
 
 const pagination = {
   limit: z.coerce.number().int().min(1).max(200).default(20),
   offset: z.coerce.number().int().min(0).default(0),
 }
 
+/** When two flows' messages for one person compete, the higher priority goes. */
+const priority = z.number().int().min(FLOW_PRIORITY_MIN).max(FLOW_PRIORITY_MAX)
+
 export const CreateFlowSchema = z.object({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).nullish(),
+  priority: priority.optional(),
   definition: flowDefinitionSchema,
 })
 export type CreateFlowBody = z.infer<typeof CreateFlowSchema>
@@ -17,6 +30,7 @@ export const UpdateFlowSchema = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
     description: z.string().max(2000).nullish(),
+    priority: priority.optional(),
     definition: flowDefinitionSchema.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: "nothing to update" })
