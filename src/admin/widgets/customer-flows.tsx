@@ -2,6 +2,7 @@ import { defineWidgetConfig } from "@medusajs/admin-sdk"
 import type { AdminCustomer, DetailWidgetProps } from "@medusajs/framework/types"
 import { Badge, Container, Heading, Text } from "@medusajs/ui"
 import { useQuery } from "@tanstack/react-query"
+import { NextSend } from "../components/next-send"
 import { Empty, Failed, Loading } from "../components/states"
 import { STATUS_COLOR, dateTime } from "../lib/format"
 import { api, type Json } from "../lib/sdk"
@@ -68,7 +69,7 @@ const CustomerFlowsWidget = ({ data: customer }: DetailWidgetProps<AdminCustomer
                 <Badge size="2xsmall" color={STATUS_COLOR.active}>
                   {run.step_id ?? "starting"}
                 </Badge>{" "}
-                next step {dateTime(run.next_run_at)}
+                next step {dateTime(run.next_run_at)} · <NextSend prediction={run.next_send} />
               </Text>
             ))}
           </div>
