@@ -29,9 +29,7 @@ export type SendFacts = {
 }
 
 export type SendDecision =
-  | { action: "skip"; reason: string }
-  | { action: "defer"; until: Date; reason: "quiet_hours" | HeldReason }
-  | { action: "send"; to: string }
+  { action: "skip"; reason: string } | { action: "defer"; until: Date; reason: "quiet_hours" | HeldReason } | { action: "send"; to: string }
 
 /**
  * Why the recipient may not get a flow message on this channel, or null. SMS is opt-in only and the

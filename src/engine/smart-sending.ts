@@ -91,7 +91,8 @@ export function smartSendingHold(facts: SmartSendingFacts & { channel: ChannelNa
     (send) => sameChannel(send) && send.priority >= facts.priority && send.at <= now && now.getTime() - send.at.getTime() < facts.overlap_ms
   )
   const goingFirst = facts.pending.filter(
-    (send) => sameChannel(send) && send.run_id !== facts.run_id && send.at.getTime() <= now.getTime() + facts.overlap_ms && outranks(send, me)
+    (send) =>
+      sameChannel(send) && send.run_id !== facts.run_id && send.at.getTime() <= now.getTime() + facts.overlap_ms && outranks(send, me)
   )
   // A zero window: flows do not compete, only the caps hold.
   if (facts.overlap_ms > 0 && (sentBefore.length || goingFirst.length)) {

@@ -28,7 +28,12 @@ export function NextSend({ prediction }: { prediction: Json | null | undefined }
   return (
     <Text size="small" as="span" data-testid="next-send">
       {step} goes {dateTime(prediction.at)}
-      {held.length > 0 && <span className="text-ui-fg-subtle"> (held by {held.join(", then ")}; due {dateTime(prediction.due_at)})</span>}
+      {held.length > 0 && (
+        <span className="text-ui-fg-subtle">
+          {" "}
+          (held by {held.join(", then ")}; due {dateTime(prediction.due_at)})
+        </span>
+      )}
     </Text>
   )
 }

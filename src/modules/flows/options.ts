@@ -92,7 +92,10 @@ export const pluginOptionsSchema = z
          * turns a channel's cap off (the cross-flow frequencyCap still holds). Exempt steps are not counted.
          */
         channelCaps: z
-          .object({ email: channelCap.nullable().default(DEFAULT_CHANNEL_CAPS.email), sms: channelCap.nullable().default(DEFAULT_CHANNEL_CAPS.sms) })
+          .object({
+            email: channelCap.nullable().default(DEFAULT_CHANNEL_CAPS.email),
+            sms: channelCap.nullable().default(DEFAULT_CHANNEL_CAPS.sms),
+          })
           .strict()
           .default(DEFAULT_CHANNEL_CAPS),
         /**

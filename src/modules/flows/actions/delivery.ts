@@ -24,7 +24,6 @@ import { DEFAULT_MAX_SEGMENTS } from "../options"
 import { addTimelineEntry, consentOf } from "../sql/contacts"
 import { type Database, withWriteRetries } from "../sql/database"
 import { insertMessageOnce, markMessage, markSent, startRetry } from "../sql/messages"
-import { COUNTED_FOR_CAP } from "../sql/message-statuses"
 import { phoneConsentOf, setPhoneConsent } from "../sql/phone-consent"
 import { lockProviderId } from "../sql/provider-events"
 import * as runSql from "../sql/runs"
@@ -50,7 +49,11 @@ export type DeliveryStep = { id: string; channel: SendChannel; exempt?: boolean;
 export type StepContent = { rendered: RenderedMessage } | { skip: string }
 
 /** Where a run's message on `channel` would go: its email, or its phone in E.164. */
-function recipientOf(ctx: ModuleContext, run: Pick<RunRow, "email" | "phone">, channel: SendChannel): { to: string | null; invalid: string | null } {
+function recipientOf(
+  ctx: ModuleContext,
+  run: Pick<RunRow, "email" | "phone">,
+  channel: SendChannel
+): { to: string | null; invalid: string | null } {
   if (channel === "email") {
     return { to: run.email, invalid: null }
   }
@@ -121,7 +124,13 @@ async function smartSendingFacts(
     ...windows,
   }
   if (!run.contact_id) {
-    return { ...base, due_at: run.next_run_at ? new Date(run.next_run_at) : now, priority: await flowPriority(db, run.flow_id), recent: [], pending: [] }
+    return {
+      ...base,
+      due_at: run.next_run_at ? new Date(run.next_run_at) : now,
+      priority: await flowPriority(db, run.flow_id),
+      recent: [],
+      pending: [],
+    }
   }
   const longest = Math.max(windows.total_cap.window_ms, windows.channel_cap?.window_ms ?? 0, windows.overlap_ms)
   const [recent, runs] = await Promise.all([
