@@ -11,7 +11,13 @@ const options = {
   storefrontUrl: "http://storefront.test",
   secret: "test-secret-that-is-at-least-32-characters",
   scheduler: { pollIntervalMs: 1000, batchSize: 10, leaseMs: 5_000 },
-  defaults: { attributionWindow: { amount: 5, unit: "days" }, frequencyCap: { max: 10, per: { amount: 1, unit: "days" } } },
+  // The cross-flow maximum alone: per-channel caps and flow priority have their own suite (smart-sending).
+  defaults: {
+    attributionWindow: { amount: 5, unit: "days" },
+    frequencyCap: { max: 10, per: { amount: 1, unit: "days" } },
+    channelCaps: { email: null, sms: null },
+    overlapWindow: null,
+  },
 }
 
 /** An A/B test: variant a sends one email, variant b another; then a shared follow-up. */

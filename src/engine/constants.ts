@@ -132,3 +132,14 @@ export const TEMPLATE_VARIABLE_GROUPS = [
   { label: "Store", names: ["store.name", "store.url", "store.address", "flow.name"] },
   { label: "Links", names: ["links.unsubscribe", "links.preferences"] },
 ] as const
+/**
+ * What a send step does when smart sending holds it back (a channel's cap, the cross-flow maximum, or a
+ * higher-priority flow's message): skip it, or wait until it may go.
+ */
+export const WHEN_HELD_RULES = ["skip", "wait"] as const
+export type WhenHeldRule = (typeof WHEN_HELD_RULES)[number]
+
+/** A flow's priority: when two flows' messages for one person compete, the higher one goes. */
+export const FLOW_PRIORITY_MIN = 0
+export const FLOW_PRIORITY_MAX = 100
+export const DEFAULT_FLOW_PRIORITY = 50

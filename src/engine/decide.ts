@@ -35,7 +35,8 @@ export type DecideOptions = {
 
 const isValidDate = (date: Date) => !Number.isNaN(date.getTime())
 
-function waitDue(step: WaitStep, enteredAt: Date, timezone: string, timeScale: number): Date {
+/** When a wait entered at `enteredAt` is over; an invalid date when it cannot be computed. */
+export function waitDue(step: WaitStep, enteredAt: Date, timezone: string, timeScale: number): Date {
   const afterDuration = step.duration ? addDuration(enteredAt, step.duration, timeScale) : enteredAt
   if (!step.until_time || timeScale !== 1 || !isValidDate(afterDuration)) {
     return afterDuration

@@ -6,6 +6,7 @@ import {
   MATCH_KEYS,
   REENTRY_SCOPES,
   TRIGGER_EVENTS,
+  WHEN_HELD_RULES,
   type TriggerEvent,
 } from "./constants"
 import { durationToMs, MAX_DURATION_DAYS } from "./durations"
@@ -84,18 +85,29 @@ const waitUntilStep = z.strictObject({
   check_every: durationSchema.optional(),
   on_timeout: z.enum(["continue", "exit"]).optional(),
 })
+/**
+ * Smart sending, per send step. `exempt: true` (an order confirmation or thank-you): the message is not
+ * counted toward any cap and no cap or priority holds it back. `when_held`: what the step does when a cap
+ * or a higher-priority flow's message holds it back; "skip" (the default) or "wait" until it may go.
+ */
+const smartSendingFields = {
+  exempt: z.boolean().optional(),
+  when_held: z.enum(WHEN_HELD_RULES).optional(),
+}
 /** `discount: true` gives the message a unique, single-use, expiring code: `{{ discount.code }}`. */
 const sendEmailStep = z.strictObject({
   id: stepId,
   type: z.literal("send_email"),
   template: emailTemplateSchema,
   discount: z.boolean().optional(),
+  ...smartSendingFields,
 })
 const sendSmsStep = z.strictObject({
   id: stepId,
   type: z.literal("send_sms"),
   template: smsTemplateSchema,
   discount: z.boolean().optional(),
+  ...smartSendingFields,
 })
 const exitStep = z.strictObject({ id: stepId, type: z.literal("exit") })
 // Branches and variants hold steps: getters, typed, as for condition groups.

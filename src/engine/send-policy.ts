@@ -1,5 +1,6 @@
 import type { ChannelName, EmailConsentMode } from "./constants"
 import { quietHoursEnd } from "./durations"
+import { smartSendingHold, type HeldReason, type SmartSendingFacts } from "./smart-sending"
 
 export type SendChannel = ChannelName
 
@@ -22,10 +23,15 @@ export type SendFacts = {
   cap: { sent: number; max: number }
   /** The address or number is on the suppression list (its marketing data was erased). Absent: not suppressed. */
   suppressed?: boolean
+  /**
+   * Smart sending: per-channel caps, exempt steps and flow priority. When given, it decides the cap in
+   * place of `cap`, and a held message waits or is skipped as its step says.
+   */
+  smart?: SmartSendingFacts
 }
 
 export type SendDecision =
-  { action: "skip"; reason: string } | { action: "defer"; until: Date; reason: "quiet_hours" } | { action: "send"; to: string }
+  { action: "skip"; reason: string } | { action: "defer"; until: Date; reason: "quiet_hours" | HeldReason } | { action: "send"; to: string }
 
 /**
  * Why the recipient may not get a flow message on this channel, or null. SMS is opt-in only and the
@@ -61,7 +67,8 @@ export function suppressionRefusal(facts: Pick<SendFacts, "channel" | "suppresse
 /**
  * Whether a step's message may go now, decided before it is rendered, so a message that will not go
  * creates no discount code and no link. A text waits out the recipient's quiet hours (email is not held
- * back); past the frequency cap the message is skipped.
+ * back); past the frequency cap the message is skipped. With smart sending facts, a message held by a
+ * cap or by a higher-priority flow's message waits until it may go, or is skipped, as its step says.
  */
 export function decideSend(facts: SendFacts, now: Date): SendDecision {
   const refusal = facts.invalid_recipient ?? suppressionRefusal(facts) ?? consentRefusal(facts)
@@ -71,6 +78,13 @@ export function decideSend(facts: SendFacts, now: Date): SendDecision {
   const quietUntil = facts.channel === "sms" && facts.quiet_hours ? quietHoursEnd(now, facts.quiet_hours, facts.timezone) : null
   if (quietUntil) {
     return { action: "defer", until: quietUntil, reason: "quiet_hours" }
+  }
+  if (facts.smart) {
+    const hold = smartSendingHold({ ...facts.smart, channel: facts.channel, flow_id: facts.flow_id }, now)
+    if (hold && facts.smart.when_held === "wait") {
+      return { action: "defer", until: hold.until, reason: hold.reason }
+    }
+    return hold ? { action: "skip", reason: hold.message } : { action: "send", to: facts.to! }
   }
   if (facts.cap.sent >= facts.cap.max) {
     return { action: "skip", reason: "frequency cap reached" }

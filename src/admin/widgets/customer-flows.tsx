@@ -3,6 +3,7 @@ import type { AdminCustomer, DetailWidgetProps } from "@medusajs/framework/types
 import { Badge, Container, Heading, Text } from "@medusajs/ui"
 import { useQuery } from "@tanstack/react-query"
 import { PersonDataActions } from "../components/person-data-actions"
+import { NextSend } from "../components/next-send"
 import { Empty, Failed, Loading } from "../components/states"
 import { STATUS_COLOR, dateTime } from "../lib/format"
 import { api, type Json } from "../lib/sdk"
@@ -69,7 +70,7 @@ const CustomerFlowsWidget = ({ data: customer }: DetailWidgetProps<AdminCustomer
                 <Badge size="2xsmall" color={STATUS_COLOR.active}>
                   {run.step_id ?? "starting"}
                 </Badge>{" "}
-                next step {dateTime(run.next_run_at)}
+                next step {dateTime(run.next_run_at)} · <NextSend prediction={run.next_send} />
               </Text>
             ))}
           </div>

@@ -87,7 +87,8 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
         const channel = decision.step.type === "send_email" ? "email" : "sms"
         // Rendered only once the send policy lets the message go: rendering may create a discount code and a link.
         const render = () => renderStep(container, flows, run, decision.step, channel, facts, now)
-        const outcome = await flows.deliverStepMessage(run, { id: decision.step_id, channel }, render, now)
+        const { exempt, when_held } = decision.step
+        const outcome = await flows.deliverStepMessage(run, { id: decision.step_id, channel, exempt, when_held }, render, now)
         if (outcome === "lost_claim") {
           return
         }

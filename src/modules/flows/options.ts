@@ -20,6 +20,15 @@ const baseUrl = z
 
 export const DEFAULT_MAX_SEGMENTS = 4
 
+/** Smart sending's defaults: an email at most every 16 hours, a text every 24, across marketing flows. */
+export const DEFAULT_CHANNEL_CAPS = {
+  email: { max: 1, per: { amount: 16, unit: "hours" as const } },
+  sms: { max: 1, per: { amount: 24, unit: "hours" as const } },
+}
+export const DEFAULT_OVERLAP_WINDOW = { amount: 2, unit: "hours" as const }
+
+const channelCap = z.object({ max: z.number().int().positive().max(1000), per: duration }).strict()
+
 export const DEFAULT_SMS_CONFIRMATION =
   "{{ store.name }}: reply YES to get texts from us. Msg & data rates may apply. Reply STOP to opt out."
 
@@ -101,6 +110,22 @@ export const pluginOptionsSchema = z
         timezone: z.string().default("UTC"),
         quietHours: z.object({ start: timeOfDay, end: timeOfDay }).default({ start: "21:00", end: "08:00" }),
         frequencyCap: z.object({ max: z.number().int().positive(), per: duration }).default({ max: 3, per: { amount: 1, unit: "days" } }),
+        /**
+         * Smart sending per channel, across flows: at most `max` messages of the channel within `per`. Null
+         * turns a channel's cap off (the cross-flow frequencyCap still holds). Exempt steps are not counted.
+         */
+        channelCaps: z
+          .object({
+            email: channelCap.nullable().default(DEFAULT_CHANNEL_CAPS.email),
+            sms: channelCap.nullable().default(DEFAULT_CHANNEL_CAPS.sms),
+          })
+          .strict()
+          .default(DEFAULT_CHANNEL_CAPS),
+        /**
+         * Two flows' messages to one person on one channel closer than this compete: the higher-priority
+         * flow's goes. Null: flows do not compete (the caps still hold).
+         */
+        overlapWindow: duration.nullable().default(DEFAULT_OVERLAP_WINDOW),
         attributionWindow: duration.default({ amount: 5, unit: "days" }),
         /**
          * opt_out: email goes to everyone who has not unsubscribed (soft opt-in, as for past buyers).
@@ -113,6 +138,8 @@ export const pluginOptionsSchema = z
         timezone: "UTC",
         quietHours: { start: "21:00", end: "08:00" },
         frequencyCap: { max: 3, per: { amount: 1, unit: "days" } },
+        channelCaps: DEFAULT_CHANNEL_CAPS,
+        overlapWindow: DEFAULT_OVERLAP_WINDOW,
         attributionWindow: { amount: 5, unit: "days" },
         emailConsent: "opt_out",
       }),

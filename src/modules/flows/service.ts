@@ -42,7 +42,7 @@ import { parsePluginOptions, type PluginOptions } from "./options"
 import type { AnalyticsRange } from "./sql/analytics"
 import { adjustConversion, type RevenueAdjustmentInput } from "./sql/conversions"
 import { Database } from "./sql/database"
-import type { StepContent } from "./actions/delivery"
+import type { DeliveryStep, StepContent } from "./actions/delivery"
 import type { ConsentInput, RenderedMessage, RunRow, StoreEvent } from "./types"
 import type { ChannelName, FlowStatus } from "../../engine/constants"
 import type { BrandSettings } from "../../engine/email-blocks"
@@ -286,12 +286,26 @@ class FlowsModuleService extends MedusaService({
   @InjectManager()
   async deliverStepMessage(
     run: RunRow,
-    step: { id: string; channel: ChannelName },
+    step: DeliveryStep,
     content: StepContent | (() => Promise<StepContent>),
     now = new Date(),
     @MedusaContext() sharedContext: Context = {}
   ) {
     return await delivery.deliverStepMessage(this.context(sharedContext), run, step, content, now)
+  }
+
+  /**
+   * When each active run's next message will really go, after quiet hours, caps and priority, by the
+   * scheduler's own decision; null for a run whose next message the definition cannot foresee.
+   */
+  @InjectManager()
+  async predictNextSends(runs: RunRow[], now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    const ctx = this.context(sharedContext)
+    const predictions: Record<string, Awaited<ReturnType<typeof delivery.predictNextSend>>> = {}
+    for (const run of runs) {
+      predictions[run.id] = await delivery.predictNextSend(ctx, run, now)
+    }
+    return predictions
   }
 
   /**

@@ -2,6 +2,8 @@ import { z } from "@medusajs/framework/zod"
 import {
   CHANNELS,
   emailTemplateSchema,
+  FLOW_PRIORITY_MAX,
+  FLOW_PRIORITY_MIN,
   FLOW_STATUSES,
   flowDefinitionSchema,
   MESSAGE_STATUSES,
@@ -14,9 +16,13 @@ const pagination = {
   offset: z.coerce.number().int().min(0).default(0),
 }
 
+/** When two flows' messages for one person compete, the higher priority goes. */
+const priority = z.number().int().min(FLOW_PRIORITY_MIN).max(FLOW_PRIORITY_MAX)
+
 export const CreateFlowSchema = z.object({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).nullish(),
+  priority: priority.optional(),
   definition: flowDefinitionSchema,
 })
 export type CreateFlowBody = z.infer<typeof CreateFlowSchema>
@@ -25,6 +31,7 @@ export const UpdateFlowSchema = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
     description: z.string().max(2000).nullish(),
+    priority: priority.optional(),
     definition: flowDefinitionSchema.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: "nothing to update" })

@@ -21,6 +21,8 @@ export type FlowInput = {
   name: string
   description?: string | null
   handle?: string | null
+  /** How the flow ranks when its messages compete with another flow's; default 50. */
+  priority?: number
   definition: unknown
 }
 
@@ -76,6 +78,7 @@ async function insertFlow(ctx: ModuleContext, input: FlowInput & { status: FlowS
       name: input.name,
       description: input.description ?? null,
       handle: input.handle ?? null,
+      ...(input.priority !== undefined && { priority: input.priority }),
       status: input.status,
       trigger_event: flowSql.triggerEventColumn(definition),
       definition: asJson(definition),
@@ -123,6 +126,7 @@ export async function editFlow(ctx: ModuleContext, id: string, input: Partial<Fl
       id,
       name: input.name ?? flow.name,
       description: input.description === undefined ? flow.description : input.description,
+      ...(input.priority !== undefined && { priority: input.priority }),
       ...(version && {
         definition: asJson(definition),
         trigger_event: flowSql.triggerEventColumn(definition!),

@@ -1,6 +1,21 @@
 import { randomUUID } from "node:crypto"
 import { MedusaError } from "@medusajs/framework/utils"
-import { consentRefusal, contactTimezone, decideSend, durationToMs, suppressionRefusal, type SendChannel, type SendFacts } from "../../../engine"
+import {
+  consentRefusal,
+  contactTimezone,
+  decideSend,
+  durationToMs,
+  nextSendOf,
+  predictSend,
+  type FlowDefinition,
+  type HeldReason,
+  type PendingSend,
+  type SendChannel,
+  type SendFacts,
+  type SmartSendingFacts,
+  suppressionRefusal,
+  type WhenHeldRule,
+} from "../../../engine"
 import { linksFor } from "../links/signed-links"
 import { longestDeliveryMs } from "../channels"
 import type { QueuedOutcome } from "../channels/rate-limited"
@@ -11,10 +26,10 @@ import { DEFAULT_MAX_SEGMENTS } from "../options"
 import { addTimelineEntry, consentOf } from "../sql/contacts"
 import { type Database, withWriteRetries } from "../sql/database"
 import { insertMessageOnce, markMessage, markSent, startRetry } from "../sql/messages"
-import { COUNTED_FOR_CAP } from "../sql/message-statuses"
 import { phoneConsentOf, setPhoneConsent } from "../sql/phone-consent"
 import { lockProviderId } from "../sql/provider-events"
 import * as runSql from "../sql/runs"
+import { activeRunsOfContact, countedSendsSince, flowPriority, type ActiveRunOfContact } from "../sql/smart-sending"
 import { messageKey, type RenderedMessage, type RunRow } from "../types"
 import { applyTwilioStatusesAwaiting } from "./webhooks"
 import { isSuppressed } from "./privacy"
@@ -28,13 +43,20 @@ export type SendOutcome =
   | "uncertain"
   | "already_handled"
   | "lost_claim"
-  | { deferred_until: Date; reason: "quiet_hours" | "provider_retry" | "in_flight" }
+  | { deferred_until: Date; reason: "quiet_hours" | HeldReason | "provider_retry" | "in_flight" }
+
+/** A send step as delivery sees it: its channel, and its smart-sending rules from the definition. */
+export type DeliveryStep = { id: string; channel: SendChannel; exempt?: boolean; when_held?: WhenHeldRule }
 
 /** A step's rendered message, or why it could not be rendered. */
 export type StepContent = { rendered: RenderedMessage } | { skip: string }
 
 /** Where a run's message on `channel` would go: its email, or its phone in E.164. */
-function recipientOf(ctx: ModuleContext, run: RunRow, channel: SendChannel): { to: string | null; invalid: string | null } {
+function recipientOf(
+  ctx: ModuleContext,
+  run: Pick<RunRow, "email" | "phone">,
+  channel: SendChannel
+): { to: string | null; invalid: string | null } {
   if (channel === "email") {
     return { to: run.email, invalid: null }
   }
@@ -42,11 +64,14 @@ function recipientOf(ctx: ModuleContext, run: RunRow, channel: SendChannel): { t
   return "invalid" in phone ? { to: run.phone, invalid: phone.invalid } : { to: phone.e164, invalid: null }
 }
 
-/** The facts `decideSend` needs about a run's recipient: consent, time zone and recent messages. */
-async function sendFactsFor(ctx: ModuleContext, run: RunRow, channel: SendChannel, now: Date): Promise<SendFacts> {
+/** The facts `decideSend` needs about a run's recipient: consent, time zone, recent messages and rival flows. */
+export async function sendFactsFor(ctx: ModuleContext, run: RunRow, step: DeliveryStep, now: Date, db = ctx.db): Promise<SendFacts> {
+  const { channel } = step
   const recipient = recipientOf(ctx, run, channel)
-  const contact = await consentOf(ctx.db, run.contact_id)
+  const contact = await consentOf(db, run.contact_id)
   const { defaults, scheduler } = ctx.options
+  const timezone = contactTimezone(contact, defaults.timezone).timezone
+  const smart = await smartSendingFacts(ctx, db, run, step, contact, timezone, now)
   return {
     channel,
     flow_id: run.flow_id,
@@ -54,16 +79,150 @@ async function sendFactsFor(ctx: ModuleContext, run: RunRow, channel: SendChanne
     invalid_recipient: recipient.invalid,
     consent: {
       email: contact?.email_consent ?? null,
-      phone: channel === "sms" ? await phoneConsentOf(ctx.db, recipient.to) : null,
+      phone: channel === "sms" ? await phoneConsentOf(db, recipient.to) : null,
       unsubscribed_flows: contact?.unsubscribed_flows ?? [],
     },
     email_policy: defaults.emailConsent,
     // Compressed demo time would hold every text for hours of real time.
     quiet_hours: scheduler.timeScale > 1 ? null : defaults.quietHours,
-    timezone: contactTimezone(contact, defaults.timezone).timezone,
-    cap: { sent: await messagesInCapWindow(ctx, ctx.db, run.contact_id, now), max: defaults.frequencyCap.max },
+    timezone,
+    cap: { sent: countIn(smart, smart.total_cap.window_ms, now), max: defaults.frequencyCap.max },
     suppressed: await isSuppressed(ctx, channel, recipient.to),
+    smart,
   }
+}
+
+const countIn = (smart: SmartSendingFacts, windowMs: number, now: Date) =>
+  smart.recent.filter((send) => send.at.getTime() > now.getTime() - windowMs).length
+
+/** The caps and the overlap window in milliseconds, compressed like every duration in demo time. */
+function smartWindows(ctx: ModuleContext, channel: SendChannel) {
+  const { defaults, scheduler } = ctx.options
+  const ms = (duration: Parameters<typeof durationToMs>[0]) => durationToMs(duration, scheduler.timeScale)
+  const channelCap = defaults.channelCaps[channel]
+  return {
+    total_cap: { max: defaults.frequencyCap.max, window_ms: ms(defaults.frequencyCap.per) },
+    channel_cap: channelCap ? { max: channelCap.max, window_ms: ms(channelCap.per) } : null,
+    overlap_ms: defaults.overlapWindow ? ms(defaults.overlapWindow) : 0,
+  }
+}
+
+/**
+ * Smart sending's facts for a run's step: the caps, the person's counted messages within the longest
+ * window, and the next message of each of their other runs (what the definition alone foresees).
+ */
+async function smartSendingFacts(
+  ctx: ModuleContext,
+  db: Database,
+  run: RunRow,
+  step: DeliveryStep,
+  contact: Awaited<ReturnType<typeof consentOf>>,
+  timezone: string,
+  now: Date
+): Promise<SmartSendingFacts> {
+  const windows = smartWindows(ctx, step.channel)
+  const base = {
+    run_id: run.id,
+    exempt: step.exempt ?? false,
+    when_held: step.when_held ?? "skip",
+    ...windows,
+  }
+  if (!run.contact_id) {
+    return {
+      ...base,
+      due_at: run.next_run_at ? new Date(run.next_run_at) : now,
+      priority: await flowPriority(db, run.flow_id),
+      recent: [],
+      pending: [],
+    }
+  }
+  const longest = Math.max(windows.total_cap.window_ms, windows.channel_cap?.window_ms ?? 0, windows.overlap_ms)
+  const [recent, runs] = await Promise.all([
+    countedSendsSince(db, run.contact_id, new Date(now.getTime() - longest)),
+    activeRunsOfContact(db, run.contact_id),
+  ])
+  const own = runs.find((other) => other.id === run.id)
+  const ownNext = own && nextSendOf(own.definition, { ...own, timezone }, now, { timeScale: ctx.options.scheduler.timeScale })
+  return {
+    ...base,
+    due_at: ownNext?.step_id === step.id ? ownNext.at : run.next_run_at ? new Date(run.next_run_at) : now,
+    priority: own?.priority ?? (await flowPriority(db, run.flow_id)),
+    recent,
+    pending: await pendingSendsOf(
+      ctx,
+      db,
+      runs.filter((other) => other.id !== run.id),
+      contact,
+      timezone,
+      now
+    ),
+  }
+}
+
+/**
+ * The next counted message of each run, when the definition foresees one and the person may get it: a
+ * text to a number without consent is skipped when due, so it holds nothing back.
+ */
+async function pendingSendsOf(
+  ctx: ModuleContext,
+  db: Database,
+  runs: ActiveRunOfContact[],
+  contact: Awaited<ReturnType<typeof consentOf>>,
+  timezone: string,
+  now: Date
+): Promise<PendingSend[]> {
+  const pending: PendingSend[] = []
+  for (const other of runs) {
+    const next = nextSendOf(other.definition, { ...other, timezone }, now, { timeScale: ctx.options.scheduler.timeScale })
+    if (!next || next.step.exempt) {
+      continue
+    }
+    const recipient = recipientOf(ctx, other, next.channel)
+    const refusal =
+      recipient.invalid ??
+      consentRefusal({
+        channel: next.channel,
+        flow_id: other.flow_id,
+        to: recipient.to,
+        consent: {
+          email: contact?.email_consent ?? null,
+          phone: next.channel === "sms" ? await phoneConsentOf(db, recipient.to) : null,
+          unsubscribed_flows: contact?.unsubscribed_flows ?? [],
+        },
+        email_policy: ctx.options.defaults.emailConsent,
+      })
+    if (!refusal) {
+      pending.push({ run_id: other.id, flow_id: other.flow_id, channel: next.channel, priority: other.priority, at: next.at })
+    }
+  }
+  return pending
+}
+
+/**
+ * When a run's next message will really go, after quiet hours, caps and priority: `decideSend`, the
+ * scheduler's own decision, applied at each time it defers to (see `predictSend`). Null when the
+ * definition foresees no message (the run ends, or a condition on the store's data comes first).
+ */
+export async function predictNextSend(ctx: ModuleContext, run: RunRow, now = new Date()) {
+  const version = await ctx.db.first(`SELECT definition FROM flows_flow_version WHERE id = ?`, [run.flow_version_id])
+  if (!version || run.status !== "active") {
+    return null
+  }
+  const contact = await consentOf(ctx.db, run.contact_id)
+  const timezone = contactTimezone(contact, ctx.options.defaults.timezone).timezone
+  const next = nextSendOf(
+    version.definition as FlowDefinition,
+    { ...run, step_entered_at: new Date(run.step_entered_at), next_run_at: run.next_run_at && new Date(run.next_run_at), timezone },
+    now,
+    { timeScale: ctx.options.scheduler.timeScale }
+  )
+  if (!next) {
+    return null
+  }
+  const step = { id: next.step_id, channel: next.channel, exempt: next.step.exempt, when_held: next.step.when_held }
+  const facts = await sendFactsFor(ctx, run, step, now)
+  const predicted = predictSend(facts, next.at, now, decideSend)
+  return predicted && { step_id: next.step_id, channel: next.channel, due_at: next.at, ...predicted }
 }
 
 /** A text longer than the segment limit is not sent: the one check that needs the rendered message. */
@@ -86,11 +245,11 @@ function segmentsOf(ctx: ModuleContext, channel: SendChannel, rendered: Rendered
 export async function deliverStepMessage(
   ctx: ModuleContext,
   run: RunRow,
-  step: { id: string; channel: SendChannel },
+  step: DeliveryStep,
   content: StepContent | (() => Promise<StepContent>),
   now = new Date()
 ): Promise<SendOutcome> {
-  const decision = decideSend(await sendFactsFor(ctx, run, step.channel, now), now)
+  const decision = decideSend(await sendFactsFor(ctx, run, step, now), now)
   if (decision.action === "defer") {
     return { deferred_until: decision.until, reason: decision.reason }
   }
@@ -110,16 +269,22 @@ export async function deliverStepMessage(
     if (!(await runSql.holdsClaim(tx, run))) {
       return "lost_claim" as const
     }
-    // Checked again under the contact's lock: two workers must not both send the last allowed message.
-    const capped = await frequencyCapReached(ctx, tx, run.contact_id, now)
+    // Decided again under the contact's lock: two workers must not both send the last message a cap
+    // allows, nor two flows' messages that compete both go.
+    const again = await decideUnderLock(ctx, tx, run, step, now)
+    if (again.action === "defer") {
+      return { deferred_until: again.until, reason: again.reason }
+    }
+    const held = again.action === "skip" ? again.reason : null
     const message = await insertMessageOnce(
       tx,
       {
         ...rendered,
         ...messageOf(ctx, run, step, decision.to),
         segments,
-        status: capped ? "skipped" : "sending",
-        error: capped ? "frequency cap reached" : null,
+        exempt: step.exempt ?? false,
+        status: held ? "skipped" : "sending",
+        error: held,
       },
       now
     )
@@ -130,7 +295,7 @@ export async function deliverStepMessage(
     // Null: another worker took this retry between the read above and the update.
     return attempts === null ? ("already_handled" as const) : { ...message, status: "sending", attempts, created: true }
   })
-  if (claimed === "lost_claim" || claimed === "already_handled") {
+  if (claimed === "lost_claim" || claimed === "already_handled" || "deferred_until" in claimed) {
     return claimed
   }
   if (!claimed.created) {
@@ -319,33 +484,16 @@ async function addToTimeline(
   })
 }
 
-/** Flow messages the contact got within the frequency cap's window; messages outside flows do not count. */
-async function messagesInCapWindow(ctx: ModuleContext, db: Database, contactId: string | null, now: Date): Promise<number> {
-  if (!contactId) {
-    return 0
-  }
-  const row = await db.first(
-    `SELECT count(*)::int AS sent FROM flows_message
-     WHERE contact_id = ? AND run_id IS NOT NULL AND status IN (?) AND created_at > ? AND deleted_at IS NULL`,
-    [
-      contactId,
-      COUNTED_FOR_CAP,
-      new Date(now.getTime() - durationToMs(ctx.options.defaults.frequencyCap.per, ctx.options.scheduler.timeScale)),
-    ]
-  )
-  return row?.sent ?? 0
-}
-
 /**
- * Whether the contact already got `frequencyCap.max` messages within the cap's window. The contact row
- * is locked for the rest of the transaction so two workers cannot both send the last allowed message.
+ * `decideSend` again inside the insert's transaction, with the contact's row locked: whoever takes the
+ * lock second sees the first one's message, so a cap or a higher-priority flow holds it back. A run
+ * without a contact has nothing to count.
  */
-async function frequencyCapReached(ctx: ModuleContext, tx: Database, contactId: string | null, now: Date): Promise<boolean> {
-  if (!contactId) {
-    return false
+async function decideUnderLock(ctx: ModuleContext, tx: Database, run: RunRow, step: DeliveryStep, now: Date) {
+  if (run.contact_id) {
+    await tx.rows(`SELECT id FROM flows_contact WHERE id = ? FOR UPDATE`, [run.contact_id])
   }
-  await tx.rows(`SELECT id FROM flows_contact WHERE id = ? FOR UPDATE`, [contactId])
-  return (await messagesInCapWindow(ctx, tx, contactId, now)) >= ctx.options.defaults.frequencyCap.max
+  return decideSend(await sendFactsFor(ctx, run, step, now, tx), now)
 }
 
 /** Sends a message that belongs to no run (a test send, a confirmation) once, now, without retries. */

@@ -3,6 +3,7 @@ import { greeting } from "./layout"
 
 export const abandonedCart: BuiltInFlow = {
   handle: "abandoned-cart",
+  priority: 80,
   name: "Abandoned cart",
   description:
     "Reminds shoppers who left items in their cart: an email after 1 hour, a text after 24 hours (with SMS consent) and a last email with a single-use discount code after 72 hours. A placed order ends it. One series per person: a newer cart of the same shopper takes the older one's place.",

@@ -3,6 +3,7 @@ import { greeting } from "./layout"
 
 export const postPurchase: BuiltInFlow = {
   handle: "post-purchase",
+  priority: 70,
   name: "Post-purchase thank you",
   description:
     "Thanks the customer right after an order is placed, and 7 days later suggests related products they have not bought. A cancelled order ends it.",
@@ -14,6 +15,8 @@ export const postPurchase: BuiltInFlow = {
       {
         id: "thank-you-email",
         type: "send_email",
+        // An order confirmation: never held back by a cap, and not counted toward one.
+        exempt: true,
         template: {
           subject: "Thank you for your order #{{ order.display_id }}",
           preheader: "We are getting it ready.",

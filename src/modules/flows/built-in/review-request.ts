@@ -3,6 +3,7 @@ import { greeting } from "./layout"
 
 export const reviewRequest: BuiltInFlow = {
   handle: "review-request",
+  priority: 30,
   name: "Review request",
   description:
     "Asks for a review of each product 5 days after delivery. Stores that record no deliveries count from 7 days after shipping. A cancelled order ends it.",

@@ -3,6 +3,7 @@ import { greeting } from "./layout"
 
 export const welcome: BuiltInFlow = {
   handle: "welcome-series",
+  priority: 40,
   name: "Welcome series",
   description:
     "Welcomes new customers and newsletter sign-ups at once, and follows up after 3 days if they have not ordered yet. Someone who signs up and later opens an account is welcomed once.",
@@ -15,6 +16,8 @@ export const welcome: BuiltInFlow = {
       {
         id: "welcome-email",
         type: "send_email",
+        // Outranked by an abandoned cart's reminder, the welcome waits for the email cap rather than being lost.
+        when_held: "wait",
         template: {
           subject: "Welcome to {{ store.name }}",
           preheader: "Glad you are here.",

@@ -3,6 +3,7 @@ import { greeting } from "./layout"
 
 export const winBack: BuiltInFlow = {
   handle: "win-back",
+  priority: 20,
   name: "Win-back",
   description: "Writes once to customers who have not ordered for 90 days, with a single-use discount code. Ordering again ends it.",
   definition: {

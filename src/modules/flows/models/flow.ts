@@ -1,5 +1,5 @@
 import { model } from "@medusajs/framework/utils"
-import { FLOW_STATUSES } from "../../../engine/constants"
+import { DEFAULT_FLOW_PRIORITY, FLOW_STATUSES } from "../../../engine/constants"
 
 /** The editable flow. Runs never read `definition` from here: they are pinned to a FlowVersion. */
 export const Flow = model
@@ -15,5 +15,7 @@ export const Flow = model
     definition: model.json(),
     version: model.number().default(1),
     current_version_id: model.text().nullable(),
+    /** When two flows' messages for one person compete (a cap, the overlap window), the higher one goes. */
+    priority: model.number().default(DEFAULT_FLOW_PRIORITY),
   })
   .indexes([{ on: ["handle"], unique: true, where: "handle IS NOT NULL" }, { on: ["trigger_event", "status"] }])

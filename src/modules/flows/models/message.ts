@@ -34,6 +34,8 @@ export const Message = model
      */
     machine_opened_at: model.dateTime().nullable(),
     metadata: model.json().nullable(),
+    /** From an exempt step (an order thank-you): not counted toward the caps. */
+    exempt: model.boolean().default(false),
   })
   .indexes([
     { on: ["idempotency_key"], unique: true },

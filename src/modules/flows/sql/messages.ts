@@ -14,6 +14,8 @@ export type MessageDraft = RenderedMessage & {
   status: "sending" | "skipped" | "failed"
   error?: string | null
   segments?: number | null
+  /** From an exempt step: not counted toward the caps. */
+  exempt?: boolean
 }
 
 /**
@@ -23,8 +25,8 @@ export type MessageDraft = RenderedMessage & {
 export async function insertMessageOnce(db: Database, draft: MessageDraft, now: Date) {
   const inserted = await db.first(
     `INSERT INTO flows_message (id, idempotency_key, flow_id, run_id, step_id, contact_id, channel, provider,
-       "to", status, subject, preheader, html, text, error, segments, attempts, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       "to", status, subject, preheader, html, text, error, segments, attempts, exempt, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (idempotency_key) WHERE deleted_at IS NULL DO NOTHING
      RETURNING id, status, attempts`,
     [
@@ -45,6 +47,7 @@ export async function insertMessageOnce(db: Database, draft: MessageDraft, now: 
       draft.error ?? null,
       draft.segments ?? null,
       draft.status === "sending" ? 1 : 0,
+      draft.exempt ?? false,
       now,
       now,
     ]

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import { useEffect, useState } from "react"
 import { Link, useParams } from "react-router-dom"
 import { FlowRules } from "../../../components/flow-rules"
+import { RunList } from "../../../components/run-list"
 import { StepList } from "../../../components/step-list"
 import { Failed, Loading } from "../../../components/states"
 import { STATUS_COLOR, triggerLabel } from "../../../lib/format"
@@ -23,19 +24,26 @@ const FlowEditorPage = () => {
   const queryClient = useQueryClient()
   const flow = useQuery({ queryKey: ["flows", "detail", id], queryFn: () => api.get<{ flow: Json }>(`/admin/flows/${id}`) })
   const [name, setName] = useState("")
+  const [priority, setPriority] = useState("")
   const [definition, setDefinition] = useState<Json | null>(null)
   const [saveError, setSaveError] = useState<string | null>(null)
 
   useEffect(() => {
     if (flow.data) {
       setName(flow.data.flow.name)
+      setPriority(String(flow.data.flow.priority ?? ""))
       setDefinition(flow.data.flow.definition)
     }
   }, [flow.data])
 
   const save = useMutation({
     mutationFn: () =>
-      api.post<{ flow: Json; new_version: boolean; runs_on_previous_versions: number }>(`/admin/flows/${id}`, { name, definition }),
+      api.post<{ flow: Json; new_version: boolean; runs_on_previous_versions: number }>(`/admin/flows/${id}`, {
+        name,
+        definition,
+        // Sent as typed: the API refuses what is not a whole number from 0 to 100, with a message.
+        ...(priority.trim() !== "" && { priority: Number(priority) }),
+      }),
     onSuccess: (result) => {
       setSaveError(null)
       void queryClient.invalidateQueries({ queryKey: ["flows"] })
@@ -108,6 +116,25 @@ const FlowEditorPage = () => {
           </Label>
           <Input id="flow-name" size="small" value={name} onChange={(e) => setName(e.target.value)} />
         </div>
+        <div className="flex max-w-md flex-col gap-1">
+          <Label htmlFor="flow-priority" size="small">
+            Priority (0–100)
+          </Label>
+          <Input
+            id="flow-priority"
+            size="small"
+            type="number"
+            min={0}
+            max={100}
+            step={1}
+            value={priority}
+            onChange={(e) => setPriority(e.target.value)}
+          />
+          <Text size="small" className="text-ui-fg-subtle">
+            When this flow’s message and another flow’s meet for one person (a cap, or within the overlap window), the higher priority goes
+            first; the other waits or is skipped, as its step says.
+          </Text>
+        </div>
         {saveError && (
           <Text size="small" className="text-ui-fg-error" role="alert" data-testid="save-error">
             {saveError}
@@ -125,6 +152,9 @@ const FlowEditorPage = () => {
       <Container>
         <Heading level="h2">Steps</Heading>
         <StepList steps={definition!.steps} ctx={ctx} onChange={(steps) => setDefinition({ ...definition, steps })} />
+      </Container>
+      <Container>
+        <RunList flowId={current.id} />
       </Container>
     </div>
   )

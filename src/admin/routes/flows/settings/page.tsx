@@ -252,6 +252,17 @@ const SettingsPage = () => {
             <Row label="Frequency cap">
               {s.defaults.frequencyCap.max} messages per {duration(s.defaults.frequencyCap.per)}, across flows
             </Row>
+            {(["email", "sms"] as const).map((channel) => {
+              const cap = s.defaults.channelCaps?.[channel]
+              return (
+                <Row key={channel} label={`${channel === "email" ? "Email" : "SMS"} cap`}>
+                  {cap ? `${cap.max} per ${duration(cap.per)}, across marketing flows (exempt steps not counted)` : "Off"}
+                </Row>
+              )
+            })}
+            <Row label="Flow overlap window">
+              {s.defaults.overlapWindow ? `${duration(s.defaults.overlapWindow)}: the higher-priority flow’s message goes first` : "Off"}
+            </Row>
             <Row label="Attribution window">{duration(s.defaults.attributionWindow)}</Row>
             <Row label="Email consent">
               {s.defaults.emailConsent === "opt_in" ? "Opt-in: only people who said yes" : "Opt-out: everyone who has not unsubscribed"}

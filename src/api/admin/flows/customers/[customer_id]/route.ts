@@ -1,9 +1,10 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import type { RunRow } from "../../../../../modules/flows/types"
 import { flowsService } from "../../helpers"
 
 /**
  * For the customer page: consent per channel with its evidence, runs in progress with the next step
- * due, and the timeline of events and messages, newest first. A customer the plugin has not met yet
+ * due and `next_send`, when its next message will really go (after quiet hours, caps and priority), and the timeline of events and messages, newest first. A customer the plugin has not met yet
  * has no contact: `{ contact: null }`.
  */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {
@@ -28,5 +29,12 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
   ])
   // SMS consent is the number's own; the widget shows that of the number on file.
   const sms_consent = (await flows.smsConsentOf(contact.phone)) ?? "unknown"
-  res.json({ contact: { ...contact, sms_consent }, evidence, runs, timeline, messages })
+  const predictions = await flows.predictNextSends(runs as unknown as RunRow[])
+  res.json({
+    contact: { ...contact, sms_consent },
+    evidence,
+    runs: runs.map((run) => ({ ...run, next_send: predictions[run.id] ?? null })),
+    timeline,
+    messages,
+  })
 }

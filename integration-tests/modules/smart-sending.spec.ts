@@ -1,0 +1,187 @@
+import path from "node:path"
+import { moduleIntegrationTestRunner } from "@medusajs/test-utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { runDueSteps } from "../../src/lib/scheduler/run-due-steps"
+import { FLOWS_MODULE } from "../../src/modules/flows"
+import type FlowsModuleService from "../../src/modules/flows/service"
+
+jest.setTimeout(120_000)
+
+// The defaults: email at most once in 16 h, a text once in 24 h, flows compete within 2 h. No providers:
+// the sandbox outbox, which marks what it keeps delivered. One run per tick, so two ticks at once are two workers with one run each.
+const options = {
+  storefrontUrl: "http://storefront.test",
+  secret: "test-secret-that-is-at-least-32-characters",
+  scheduler: { pollIntervalMs: 1000, batchSize: 1, leaseMs: 30_000 },
+}
+
+const HOUR = 3_600_000
+// Noon in UTC (the contact's zone by default): no quiet hours for texts.
+const t0 = new Date("2026-06-01T12:00:00Z")
+const at = (hours: number) => new Date(t0.getTime() + hours * HOUR)
+
+const email = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  type: "send_email",
+  template: { subject: id, html: `<p>${id}</p>` },
+  ...extra,
+})
+const text = (id: string) => ({ id, type: "send_sms", template: { body: id } })
+
+moduleIntegrationTestRunner<FlowsModuleService>({
+  moduleName: FLOWS_MODULE,
+  resolve: path.join(__dirname, "../../src/modules/flows"),
+  moduleOptions: options,
+  // A database of its own: suites of the same module otherwise share one per jest worker.
+  dbName: `medusa-flows-smart-sending-${process.env.JEST_WORKER_ID ?? 1}`,
+  cwd: path.join(__dirname, "../.."),
+  testSuite: ({ service }) => {
+    // The scheduler's own entry point, given what it resolves. These runs have no cart, order or
+    // customer, so it never asks Medusa's Query for one.
+    const container = {
+      resolve(key: string) {
+        if (key === FLOWS_MODULE) {
+          return service
+        }
+        if (key === ContainerRegistrationKeys.LOGGER) {
+          return { error: (message: string) => console.error(message) }
+        }
+        if (key === ContainerRegistrationKeys.QUERY) {
+          return {
+            graph: () => {
+              throw new Error("these runs read nothing from the store")
+            },
+          }
+        }
+        throw new Error(`${key} is not used by these runs`)
+      },
+    } as unknown as MedusaContainer
+
+    /** Ticks the scheduler at `now` until no run is due. */
+    async function runDue(now: Date) {
+      for (let i = 0; i < 20; i++) {
+        const { claimed, failed } = await runDueSteps(container, now)
+        expect(failed).toBe(0)
+        if (!claimed) {
+          return
+        }
+      }
+      throw new Error("runs kept coming due")
+    }
+
+    async function flow(name: string, priority: number, steps: unknown[]) {
+      const created = await service.createFlowWithDefinition({
+        name,
+        priority,
+        definition: { trigger: { event: "newsletter.subscribed" }, steps },
+      })
+      await service.setFlowStatus(created.id, "active")
+      return created.id
+    }
+
+    async function subscribe(address: string, phone?: string) {
+      await service.recordEvent({
+        name: "newsletter.subscribed",
+        occurred_at: t0,
+        subject: { type: "contact", id: address },
+        identity: { email: address, phone: phone ?? null },
+        facts: {},
+      })
+    }
+
+    async function messagesOf(flowId: string) {
+      return await service.listMessages({ flow_id: flowId }, { order: { created_at: "ASC" } })
+    }
+
+    it("lets the higher-priority flow's email go; the lower ones wait or are skipped as their steps say", async () => {
+      const cart = await flow("Cart", 80, [{ id: "idle", type: "wait", duration: { amount: 1, unit: "hours" } }, email("cart")])
+      const welcome = await flow("Welcome", 40, [email("welcome", { when_held: "wait" })])
+      const promo = await flow("Promo", 30, [email("promo")])
+      await subscribe("ann@example.com")
+
+      // Due now, the welcome and the promo meet the cart reminder due within the overlap window.
+      await runDue(t0)
+      expect(await messagesOf(welcome)).toHaveLength(0)
+      expect(await messagesOf(promo)).toMatchObject([{ status: "skipped", error: expect.stringMatching(/^held for a higher-priority/) }])
+
+      await runDue(at(1))
+      expect(await messagesOf(cart)).toMatchObject([{ status: "delivered", created_at: at(1) }])
+      // The welcome waits out the overlap window, then the email cap: 16 h after the cart's email.
+      await runDue(at(3))
+      await runDue(at(17 - 1 / 60))
+      expect(await messagesOf(welcome)).toHaveLength(0)
+      await runDue(at(17))
+      expect(await messagesOf(welcome)).toMatchObject([{ status: "delivered", created_at: at(17) }])
+    })
+
+    it("caps each channel on its own: an email and a text within 16 h both go, a second email does not", async () => {
+      const phone = "+14155550123"
+      await service.createPhoneConsents({ phone, state: "granted", state_at: t0 })
+      const series = await flow("Series", 50, [email("first"), text("text"), email("second")])
+      await subscribe("bob@example.com", phone)
+      await runDue(t0)
+      const messages = await messagesOf(series)
+      expect(messages.map((m) => [m.step_id, m.channel, m.status, m.error])).toEqual([
+        ["first", "email", "delivered", null],
+        ["text", "sms", "delivered", null],
+        ["second", "email", "skipped", "email cap reached (1 per 16 h)"],
+      ])
+    })
+
+    it("neither counts nor caps an exempt step", async () => {
+      const orders = await flow("Orders", 70, [email("thanks", { exempt: true }), email("tips"), email("receipt", { exempt: true })])
+      await subscribe("cy@example.com")
+      await runDue(t0)
+      const messages = await messagesOf(orders)
+      // The thank-you does not use the email cap, so the tips go; the receipt goes past the cap the tips reached.
+      expect(messages.map((m) => [m.step_id, m.status, m.exempt])).toEqual([
+        ["thanks", "delivered", true],
+        ["tips", "delivered", false],
+        ["receipt", "delivered", true],
+      ])
+    })
+
+    it("predicts when a held message really goes, and the scheduler sends it then and not before", async () => {
+      await flow("Cart", 80, [{ id: "idle", type: "wait", duration: { amount: 1, unit: "hours" } }, email("cart")])
+      const welcome = await flow("Welcome", 40, [email("welcome", { when_held: "wait" })])
+      await subscribe("dee@example.com")
+
+      const [run] = await service.listFlowRuns({ flow_id: welcome })
+      const prediction = (await service.predictNextSends([run], t0))[run.id]
+      // Held for the cart's email at 1 h (overlap window to 3 h), then by the email cap until 17 h.
+      expect(prediction).toEqual({
+        step_id: "welcome",
+        channel: "email",
+        due_at: t0,
+        at: at(17),
+        held_by: ["priority", "frequency_cap"],
+      })
+      const predicted = "at" in prediction! ? prediction.at : t0
+      for (const hours of [0, 1, 3, 16.9]) {
+        await runDue(at(hours))
+      }
+      await runDue(new Date(predicted.getTime() - 1000))
+      expect(await messagesOf(welcome)).toHaveLength(0)
+      await runDue(predicted)
+      expect(await messagesOf(welcome)).toMatchObject([{ status: "delivered", created_at: predicted }])
+      // Sent, the run has no next message to predict.
+      const [done] = await service.listFlowRuns({ flow_id: welcome })
+      expect(done.status).toBe("completed")
+    })
+
+    it("lets one of two flows' emails through when two workers send them at the same instant", async () => {
+      // The first flow cannot foresee the second's email (a condition on data comes before it), so both
+      // pass the first check: only the re-check under the contact's lock keeps the cap.
+      const plain = await flow("Plain", 50, [email("plain")])
+      const guarded = await flow("Guarded", 60, [
+        { id: "no-cart", type: "condition", if: { all: [{ field: "cart.id", op: "not_exists" }] }, then: [email("guarded")], else: [] },
+      ])
+      await subscribe("eve@example.com")
+      const ticks = await Promise.all([runDueSteps(container, t0), runDueSteps(container, t0)])
+      expect(ticks.map((t) => t.claimed)).toEqual([1, 1])
+      const messages = [...(await messagesOf(plain)), ...(await messagesOf(guarded))]
+      expect(messages.map((m) => m.status).sort()).toEqual(["delivered", "skipped"])
+    })
+  },
+})
