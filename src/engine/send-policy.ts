@@ -1,5 +1,6 @@
 import type { ChannelName, EmailConsentMode } from "./constants"
 import { quietHoursEnd } from "./durations"
+import { engagementRefusal, type EngagementSendFact } from "./engagement"
 
 export type SendChannel = ChannelName
 
@@ -20,6 +21,8 @@ export type SendFacts = {
   timezone: string
   /** Messages this person got within the frequency cap's window, and the most it allows. */
   cap: { sent: number; max: number }
+  /** The contact's engagement and what unengaged contacts get; absent: not considered. */
+  engagement?: EngagementSendFact | null
 }
 
 export type SendDecision =
@@ -57,7 +60,7 @@ export function consentRefusal(facts: Pick<SendFacts, "channel" | "flow_id" | "t
  * back); past the frequency cap the message is skipped.
  */
 export function decideSend(facts: SendFacts, now: Date): SendDecision {
-  const refusal = facts.invalid_recipient ?? consentRefusal(facts)
+  const refusal = facts.invalid_recipient ?? consentRefusal(facts) ?? engagementRefusal(facts.engagement)
   if (refusal) {
     return { action: "skip", reason: refusal }
   }

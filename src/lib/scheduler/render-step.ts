@@ -22,10 +22,12 @@ export async function renderStep(
 ): Promise<StepContent> {
   const options = flows.getOptions()
   const flow = await flows.retrieveFlow(run.flow_id, { select: ["name"] })
+  // A preferred-channel step carries a template per channel; the channel was chosen before rendering.
+  const template = step.type === "send_preferred" ? (channel === "email" ? step.email : step.sms) : step.template
   const discount = step.discount ? await ensureDiscount(container, options, run, step.id, now) : null
   // Only worth the queries when the template shows them.
   const recommendations =
-    facts.order && JSON.stringify(step.template).includes("recommendations")
+    facts.order && JSON.stringify(template).includes("recommendations")
       ? await recommendationsFor(
           container.resolve(ContainerRegistrationKeys.QUERY),
           facts.order,
@@ -49,10 +51,10 @@ export async function renderStep(
     recommendations,
   })
   try {
-    if (step.type === "send_email") {
-      return { rendered: { channel: "email", ...(await renderEmail(step.template, variables)) } }
+    if ("html" in template) {
+      return { rendered: { channel: "email", ...(await renderEmail(template, variables)) } }
     }
-    const { body } = await renderSms(step.template, variables)
+    const { body } = await renderSms(template, variables)
     return { rendered: { channel: "sms", text: body } }
   } catch (error) {
     return { skip: `template could not be rendered: ${(error as Error).message}` }

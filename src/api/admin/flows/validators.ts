@@ -72,6 +72,8 @@ export const TestSendSchema = z.object({
   ...previewData,
   /** The content as the editor shows it, saved or not; without it, the saved step. */
   template: z.union([emailTemplate, smsTemplate]).optional(),
+  /** For a preferred-channel step: which of its templates to send (default: the edited template's, else email). */
+  channel: z.enum(CHANNELS).optional(),
 })
 export type TestSendBody = z.infer<typeof TestSendSchema>
 

@@ -18,6 +18,7 @@ import * as runSql from "../sql/runs"
 import { messageKey, type RenderedMessage, type RunRow } from "../types"
 import { applyTwilioStatusesAwaiting } from "./webhooks"
 import type { ModuleContext } from "./context"
+import { engagementSendFact } from "./engagement"
 
 /** What became of a send step. `uncertain`: the call may have reached the provider; it is not sent again. */
 export type SendOutcome =
@@ -33,7 +34,7 @@ export type SendOutcome =
 export type StepContent = { rendered: RenderedMessage } | { skip: string }
 
 /** Where a run's message on `channel` would go: its email, or its phone in E.164. */
-function recipientOf(ctx: ModuleContext, run: RunRow, channel: SendChannel): { to: string | null; invalid: string | null } {
+export function recipientOf(ctx: ModuleContext, run: RunRow, channel: SendChannel): { to: string | null; invalid: string | null } {
   if (channel === "email") {
     return { to: run.email, invalid: null }
   }
@@ -61,6 +62,7 @@ async function sendFactsFor(ctx: ModuleContext, run: RunRow, channel: SendChanne
     quiet_hours: scheduler.timeScale > 1 ? null : defaults.quietHours,
     timezone: contact?.timezone ?? defaults.timezone,
     cap: { sent: await messagesInCapWindow(ctx, ctx.db, run.contact_id, now), max: defaults.frequencyCap.max },
+    engagement: await engagementSendFact(ctx, run, now),
   }
 }
 
