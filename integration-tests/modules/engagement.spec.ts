@@ -131,7 +131,16 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       await sendEmail(run, "t1", new Date(start.getTime() + HOUR))
       const [t1] = await service.listMessages({ contact_id: clicker!, step_id: "t1" })
       await service.recordSendGridEvents(
-        [{ event: "click", sg_event_id: "click-t1", email: "clicker@example.com", url: "https://shop.test", timestamp: Math.floor(start.getTime() / 1000) + 7200, flows_message_id: t1.id }] as any,
+        [
+          {
+            event: "click",
+            sg_event_id: "click-t1",
+            email: "clicker@example.com",
+            url: "https://shop.test",
+            timestamp: Math.floor(start.getTime() / 1000) + 7200,
+            flows_message_id: t1.id,
+          },
+        ] as any,
         start
       )
       await service.recordEvent({

@@ -3,6 +3,7 @@ import {
   AnalyticsQuery,
   CheckCredentialsSchema,
   CreateFlowSchema,
+  CustomerPreferenceSchema,
   ListFlowsQuery,
   ListMessagesQuery,
   ListRunsQuery,
@@ -36,6 +37,11 @@ export default defineMiddlewares({
     },
     { matcher: "/admin/flows/preview", method: "POST", middlewares: [validateAndTransformBody(PreviewSchema)] },
     { matcher: "/admin/flows/sandbox/replies", method: "POST", middlewares: [validateAndTransformBody(SandboxReplySchema)] },
+    {
+      matcher: "/admin/flows/customers/:customer_id",
+      method: "POST",
+      middlewares: [validateAndTransformBody(CustomerPreferenceSchema)],
+    },
     { matcher: "/admin/flows/:id", method: "POST", middlewares: [validateAndTransformBody(UpdateFlowSchema)] },
     {
       matcher: "/admin/flows/:id/steps/:step_id/send-test",

@@ -76,7 +76,11 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
         const { step } = decision
         // A preferred-channel step picks its channel here, before the send policy and the render.
         const channel =
-          step.type === "send_preferred" ? (await flows.preferredChannelFor(run, now)).channel : step.type === "send_email" ? "email" : "sms"
+          step.type === "send_preferred"
+            ? (await flows.preferredChannelFor(run, now)).channel
+            : step.type === "send_email"
+              ? "email"
+              : "sms"
         // Rendered only once the send policy lets the message go: rendering may create a discount code and a link.
         const render = () => renderStep(container, flows, run, decision.step, channel, facts, now)
         const outcome = await flows.deliverStepMessage(run, { id: decision.step_id, channel }, render, now)

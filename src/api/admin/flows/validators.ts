@@ -77,6 +77,10 @@ export const TestSendSchema = z.object({
 })
 export type TestSendBody = z.infer<typeof TestSendSchema>
 
+/** A customer's stated channel preference, set from the admin; null clears it. */
+export const CustomerPreferenceSchema = z.object({ preferred_channel: z.enum(CHANNELS).nullable() }).strict()
+export type CustomerPreferenceBody = z.infer<typeof CustomerPreferenceSchema>
+
 export const SandboxReplySchema = z.object({
   /** The number the reply comes from, in E.164. */
   from: z.string().regex(/^\+[1-9]\d{6,14}$/, "expected an E.164 number such as +12025550143"),

@@ -51,9 +51,9 @@ describe("plugin options", () => {
     })
     const partial = parsePluginOptions({ ...valid, defaults: { engagement: { unengaged: { send: "stretched_cap" } } } })
     expect(partial.defaults.engagement.unengaged).toEqual({ send: "stretched_cap", capFactor: 3 })
-    expect(() =>
-      parsePluginOptions({ ...valid, defaults: { engagement: { lapsingAfter: { amount: 120, unit: "days" } } } })
-    ).toThrow(/defaults\.engagement\.lapsingAfter/)
+    expect(() => parsePluginOptions({ ...valid, defaults: { engagement: { lapsingAfter: { amount: 120, unit: "days" } } } })).toThrow(
+      /defaults\.engagement\.lapsingAfter/
+    )
     expect(() => parsePluginOptions({ ...valid, defaults: { engagement: { unengaged: { send: "never" } } } })).toThrow(
       /defaults\.engagement\.unengaged\.send/
     )
