@@ -212,6 +212,7 @@ class FlowsModuleService extends MedusaService({
   }
 
   /** Sets the channel a contact says they prefer (null clears it); false when there is no such contact. */
+  @InjectManager()
   @InjectTransactionManager()
   async setPreferredChannel(
     contactId: string,
