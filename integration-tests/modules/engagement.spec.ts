@@ -214,7 +214,10 @@ moduleIntegrationTestRunner<FlowsModuleService>({
         const flow = await activeFlow("Preferred", { steps: [preferred] })
         await signUp("texts@example.com", "+14155550101", ["email", "sms"], "sms")
         const { contact_id } = await service.recordEvent(signupEvent("texts@example.com", at, "+14155550101"))
-        expect(await service.preferredChannelFor(await runOf(flow.id, contact_id!), at)).toEqual({ channel: "sms", because: "stated" })
+        expect(await service.preferredChannelFor(await runOf(flow.id, contact_id!), "hello", at)).toEqual({
+          channel: "sms",
+          because: "stated",
+        })
       })
 
       it("falls back to email when the preferred SMS has no consent for the number", async () => {
@@ -222,7 +225,10 @@ moduleIntegrationTestRunner<FlowsModuleService>({
         const flow = await activeFlow("Preferred 2", { steps: [preferred] })
         await signUp("nosms@example.com", "+14155550102", ["email"], "sms")
         const { contact_id } = await service.recordEvent(signupEvent("nosms@example.com", at, "+14155550102"))
-        expect(await service.preferredChannelFor(await runOf(flow.id, contact_id!), at)).toEqual({ channel: "email", because: "fallback" })
+        expect(await service.preferredChannelFor(await runOf(flow.id, contact_id!), "hello", at)).toEqual({
+          channel: "email",
+          because: "fallback",
+        })
       })
 
       it("does not fall back to SMS without consent: the preferred email is refused with its reason", async () => {
@@ -231,7 +237,14 @@ moduleIntegrationTestRunner<FlowsModuleService>({
         await signUp("gone@example.com", "+14155550103", ["email"], "email")
         const { contact_id } = await service.recordEvent(signupEvent("gone@example.com", at, "+14155550103"))
         await service.unsubscribeEmail(contact_id!, null, at)
-        expect(await service.preferredChannelFor(await runOf(flow.id, contact_id!), at)).toEqual({ channel: "email", because: "stated" })
+        const run = (await claimedRuns(contact_id!, new Date(at.getTime() + 1000))).get(flow.id)!
+        expect(await service.preferredChannelFor(run, "hello", at)).toEqual({ channel: "email", because: "stated" })
+        // The scheduler sends on that channel, where the send policy refuses it: no text to a number without consent.
+        expect(await sendEmail(run, "hello", at)).toBe("skipped")
+        expect((await service.listMessages({ contact_id: contact_id! }))[0]).toMatchObject({
+          channel: "email",
+          error: "unsubscribed from email",
+        })
       })
 
       it("without a stated preference takes the channel engaged with, and an admin can set one", async () => {
@@ -240,16 +253,36 @@ moduleIntegrationTestRunner<FlowsModuleService>({
         await signUp("either@example.com", "+14155550104", ["email", "sms"])
         const { contact_id } = await service.recordEvent(signupEvent("either@example.com", at, "+14155550104"))
         const run = await runOf(flow.id, contact_id!)
-        expect(await service.preferredChannelFor(run, at)).toEqual({ channel: "email", because: "default" })
+        expect(await service.preferredChannelFor(run, "hello", at)).toEqual({ channel: "email", because: "default" })
         // A tap on a text's link, as the short link records it: SMS becomes the channel they engage with.
         await service.createContactEvents({ contact_id: contact_id!, type: "sms.clicked", occurred_at: at })
-        expect(await service.preferredChannelFor(run, new Date(at.getTime() + HOUR))).toEqual({ channel: "sms", because: "engagement" })
+        expect(await service.preferredChannelFor(run, "hello", new Date(at.getTime() + HOUR))).toEqual({
+          channel: "sms",
+          because: "engagement",
+        })
         await service.createContactEvents({ contact_id: contact_id!, type: "email.opened", occurred_at: at })
         await service.createContactEvents({ contact_id: contact_id!, type: "email.machine_opened", occurred_at: at })
         await service.createContactEvents({ contact_id: contact_id!, type: "email.clicked", occurred_at: at })
-        expect(await service.preferredChannelFor(run, new Date(at.getTime() + HOUR))).toEqual({ channel: "email", because: "engagement" })
+        expect(await service.preferredChannelFor(run, "hello", new Date(at.getTime() + HOUR))).toEqual({
+          channel: "email",
+          because: "engagement",
+        })
         expect(await service.setPreferredChannel(contact_id!, "sms", at)).toBe(true)
-        expect(await service.preferredChannelFor(run, new Date(at.getTime() + HOUR))).toEqual({ channel: "sms", because: "stated" })
+        expect(await service.preferredChannelFor(run, "hello", new Date(at.getTime() + HOUR))).toEqual({
+          channel: "sms",
+          because: "stated",
+        })
+
+        // Once the step has a message on a channel (here waiting or sent), it keeps that channel.
+        const claimed = (await claimedRuns(contact_id!, new Date(at.getTime() + 1000))).get(flow.id)!
+        expect(
+          await service.deliverStepMessage(claimed, { id: "hello", channel: "sms" }, { rendered: { channel: "sms", text: "Hello" } }, at)
+        ).toBe("sent")
+        await service.setPreferredChannel(contact_id!, "email", at)
+        expect(await service.preferredChannelFor(claimed, "hello", new Date(at.getTime() + HOUR))).toEqual({
+          channel: "sms",
+          because: "earlier_attempt",
+        })
       })
     })
   },

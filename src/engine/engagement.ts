@@ -79,7 +79,7 @@ export type ChannelChoiceFacts = {
   refusal: Record<ChannelName, string | null>
 }
 
-export type ChannelChoice = { channel: ChannelName; because: "stated" | "engagement" | "default" | "fallback" }
+export type ChannelChoice = { channel: ChannelName; because: "stated" | "engagement" | "default" | "fallback" | "earlier_attempt" }
 
 const other = (channel: ChannelName): ChannelName => (channel === "email" ? "sms" : "email")
 

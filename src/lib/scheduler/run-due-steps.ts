@@ -77,7 +77,7 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
         // A preferred-channel step picks its channel here, before the send policy and the render.
         const channel =
           step.type === "send_preferred"
-            ? (await flows.preferredChannelFor(run, now)).channel
+            ? (await flows.preferredChannelFor(run, step.id, now)).channel
             : step.type === "send_email"
               ? "email"
               : "sms"

@@ -207,8 +207,8 @@ class FlowsModuleService extends MedusaService({
 
   /** The channel a preferred-channel step of this run uses now, and why. */
   @InjectManager()
-  async preferredChannelFor(run: RunRow, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
-    return await preferredChannelFor(this.context(sharedContext), run, now)
+  async preferredChannelFor(run: RunRow, stepId: string, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await preferredChannelFor(this.context(sharedContext), run, stepId, now)
   }
 
   /** Sets the channel a contact says they prefer (null clears it); false when there is no such contact. */
