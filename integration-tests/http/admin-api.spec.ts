@@ -283,7 +283,7 @@ storeTestRunner(({ api, getContainer, store }) => {
 
   it("shows a customer's consent, runs, timeline and messages, and nothing for one it has not met", async () => {
     const unknown = await api.get("/admin/flows/customers/cus_unknown", store.adminHeaders)
-    expect(unknown.data).toEqual({ contact: null, evidence: [], runs: [], timeline: [], messages: [] })
+    expect(unknown.data).toEqual({ contact: null, engagement: null, evidence: [], runs: [], timeline: [], messages: [] })
 
     const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
     const { contact_id } = await flows.recordEvent({
@@ -300,6 +300,7 @@ storeTestRunner(({ api, getContainer, store }) => {
     )
     const { data } = await api.get("/admin/flows/customers/cus_known", store.adminHeaders)
     expect(data.contact).toMatchObject({ id: contact_id, email: "known@example.com", email_consent: "granted" })
+    expect(data.engagement.level).toBe("new")
     expect(data.evidence).toEqual([expect.objectContaining({ channel: "email", source: "account", text: "Email me offers" })])
     expect(data.timeline.map((e: any) => e.type)).toContain("customer.created")
   })

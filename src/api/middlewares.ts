@@ -5,6 +5,7 @@ import {
   CheckCredentialsSchema,
   CreateFlowSchema,
   ErasePersonSchema,
+  CustomerPreferenceSchema,
   ListFlowsQuery,
   ListMessagesQuery,
   ListRunsQuery,
@@ -49,6 +50,11 @@ export default defineMiddlewares({
     { matcher: "/admin/flows/preview", method: "POST", middlewares: [validateAndTransformBody(PreviewSchema)] },
     { matcher: "/admin/flows/settings/brand", method: "POST", middlewares: [validateAndTransformBody(brandSettingsSchema)] },
     { matcher: "/admin/flows/sandbox/replies", method: "POST", middlewares: [validateAndTransformBody(SandboxReplySchema)] },
+    {
+      matcher: "/admin/flows/customers/:customer_id",
+      method: "POST",
+      middlewares: [validateAndTransformBody(CustomerPreferenceSchema)],
+    },
     { matcher: "/admin/flows/:id", method: "POST", middlewares: [validateAndTransformBody(UpdateFlowSchema)] },
     { matcher: "/admin/flows/:id/experiments", method: "GET", middlewares: [validateAndTransformQuery(AnalyticsQuery, {})] },
     {

@@ -1,11 +1,12 @@
+import type { EngagementLevel } from "./constants"
 import type { Condition, ConditionNode } from "./definition"
 
 export type Facts = {
   cart?: Record<string, unknown>
   order?: Record<string, unknown>
   customer?: Record<string, unknown>
-  /** What the person did since the run started. */
-  engagement?: { opened: boolean; clicked: boolean; ordered: boolean }
+  /** What the person did since the run started, and their engagement level (docs/engagement.md). */
+  engagement?: { opened: boolean; clicked: boolean; ordered: boolean; level?: EngagementLevel }
   [key: string]: unknown
 }
 

@@ -143,3 +143,14 @@ export type WhenHeldRule = (typeof WHEN_HELD_RULES)[number]
 export const FLOW_PRIORITY_MIN = 0
 export const FLOW_PRIORITY_MAX = 100
 export const DEFAULT_FLOW_PRIORITY = 50
+/**
+ * How a contact engages, from human opens, clicks, orders and cart activity (machine opens never count).
+ * new: no engagement yet and not long or often enough messaged to judge; engaged: engaged recently;
+ * lapsing: engaged, but not lately; unengaged: nothing for the configured number of messages or days.
+ */
+export const ENGAGEMENT_LEVELS = ["new", "engaged", "lapsing", "unengaged"] as const
+export type EngagementLevel = (typeof ENGAGEMENT_LEVELS)[number]
+
+/** What unengaged contacts get: only flows marked `send_to_unengaged`, a cap stretched by a factor, or everything. */
+export const UNENGAGED_POLICIES = ["marked_flows", "stretched_cap", "all"] as const
+export type UnengagedPolicy = (typeof UNENGAGED_POLICIES)[number]

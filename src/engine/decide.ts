@@ -118,6 +118,7 @@ export function decide(
       }
       case "send_email":
       case "send_sms":
+      case "send_preferred":
         if (definition.trigger.filters && !evaluate(definition.trigger.filters, facts)) {
           return { type: "exit", reason: "filters_no_longer_match", step_id: step.id, trail }
         }

@@ -109,10 +109,31 @@ const sendSmsStep = z.strictObject({
   discount: z.boolean().optional(),
   ...smartSendingFields,
 })
+/**
+ * One message on the contact's preferred channel: their stated preference, else the channel they engage
+ * with, else email; the other channel only when the first cannot be used and the other has consent.
+ */
+const sendPreferredStep = z.strictObject({
+  id: stepId,
+  type: z.literal("send_preferred"),
+  email: emailTemplateSchema,
+  sms: smsTemplateSchema,
+  discount: z.boolean().optional(),
+  ...smartSendingFields,
+})
 const exitStep = z.strictObject({ id: stepId, type: z.literal("exit") })
 // Branches and variants hold steps: getters, typed, as for condition groups.
 type StepSchema = z.ZodDiscriminatedUnion<
-  [typeof waitStep, typeof waitUntilStep, typeof sendEmailStep, typeof sendSmsStep, typeof exitStep, typeof conditionStep, typeof splitStep]
+  [
+    typeof waitStep,
+    typeof waitUntilStep,
+    typeof sendEmailStep,
+    typeof sendSmsStep,
+    typeof sendPreferredStep,
+    typeof exitStep,
+    typeof conditionStep,
+    typeof splitStep,
+  ]
 >
 const conditionStep = z.strictObject({
   id: stepId,
@@ -145,6 +166,7 @@ export const stepSchema: StepSchema = z.discriminatedUnion("type", [
   waitUntilStep,
   sendEmailStep,
   sendSmsStep,
+  sendPreferredStep,
   exitStep,
   conditionStep,
   splitStep,
@@ -155,7 +177,8 @@ export type WaitStep = z.infer<typeof waitStep>
 export type WaitUntilStep = z.infer<typeof waitUntilStep>
 export type SendEmailStep = z.infer<typeof sendEmailStep>
 export type SendSmsStep = z.infer<typeof sendSmsStep>
-export type SendStep = SendEmailStep | SendSmsStep
+export type SendPreferredStep = z.infer<typeof sendPreferredStep>
+export type SendStep = SendEmailStep | SendSmsStep | SendPreferredStep
 export type ExitStep = z.infer<typeof exitStep>
 export type ConditionStep = z.infer<typeof conditionStep>
 export type SplitVariant = z.infer<typeof splitVariant>
@@ -214,6 +237,8 @@ const definitionObjectSchema = z
         probability: z.number().min(0.5).max(0.9999).optional(),
       })
       .optional(),
+    /** Unengaged contacts get this flow too (with the marked_flows policy they get only such flows). */
+    send_to_unengaged: z.boolean().optional(),
     steps: z.array(stepSchema).min(1, "a flow needs at least one step"),
   })
   .superRefine((definition, ctx) => {

@@ -1,6 +1,7 @@
 import type { ChannelName, EmailConsentMode } from "./constants"
 import { quietHoursEnd } from "./durations"
 import { smartSendingHold, type HeldReason, type SmartSendingFacts } from "./smart-sending"
+import { engagementRefusal, type EngagementSendFact } from "./engagement"
 
 export type SendChannel = ChannelName
 
@@ -28,6 +29,8 @@ export type SendFacts = {
    * place of `cap`, and a held message waits or is skipped as its step says.
    */
   smart?: SmartSendingFacts
+  /** The contact's engagement and what unengaged contacts get; absent: not considered. */
+  engagement?: EngagementSendFact | null
 }
 
 export type SendDecision =
@@ -71,7 +74,7 @@ export function suppressionRefusal(facts: Pick<SendFacts, "channel" | "suppresse
  * cap or by a higher-priority flow's message waits until it may go, or is skipped, as its step says.
  */
 export function decideSend(facts: SendFacts, now: Date): SendDecision {
-  const refusal = facts.invalid_recipient ?? suppressionRefusal(facts) ?? consentRefusal(facts)
+  const refusal = facts.invalid_recipient ?? suppressionRefusal(facts) ?? consentRefusal(facts) ?? engagementRefusal(facts.engagement)
   if (refusal) {
     return { action: "skip", reason: refusal }
   }

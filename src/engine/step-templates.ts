@@ -8,7 +8,16 @@ export function templateIssuesOf(definition: FlowDefinition): StepTemplateIssue[
   const issues: StepTemplateIssue[] = []
   walkSteps(definition.steps, (step) => {
     const found =
-      step.type === "send_email" ? validateEmailTemplate(step.template) : step.type === "send_sms" ? validateSmsTemplate(step.template) : []
+      step.type === "send_email"
+        ? validateEmailTemplate(step.template)
+        : step.type === "send_sms"
+          ? validateSmsTemplate(step.template)
+          : step.type === "send_preferred"
+            ? [
+                ...validateEmailTemplate(step.email).map((issue) => ({ ...issue, field: `email.${issue.field}` })),
+                ...validateSmsTemplate(step.sms).map((issue) => ({ ...issue, field: `sms.${issue.field}` })),
+              ]
+            : []
     issues.push(...found.map((issue) => ({ ...issue, path: `steps.${step.id}.${issue.field}` })))
   })
   return issues

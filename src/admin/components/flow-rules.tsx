@@ -99,6 +99,20 @@ export function FlowRules({ definition, onChange }: { definition: Json; onChange
         group={exit.conditions}
         onChange={(conditions) => setExit({ conditions })}
       />
+      <div className="flex items-center gap-2">
+        <Checkbox
+          id="send-to-unengaged"
+          checked={definition.send_to_unengaged === true}
+          onCheckedChange={(on) => {
+            const { send_to_unengaged: _previous, ...rest } = definition
+            onChange(on === true ? { ...rest, send_to_unengaged: true } : rest)
+          }}
+        />
+        <Label htmlFor="send-to-unengaged" size="small">
+          Also send to unengaged contacts{" "}
+          <span className="text-ui-fg-subtle">(who have not opened, clicked, ordered or shopped in a long while)</span>
+        </Label>
+      </div>
     </div>
   )
 }

@@ -22,6 +22,7 @@ const FIELDS = [
   "engagement.opened",
   "engagement.clicked",
   "engagement.ordered",
+  "engagement.level",
 ]
 
 const NEW_STEPS: Record<string, (id: string) => Json> = {
@@ -32,6 +33,12 @@ const NEW_STEPS: Record<string, (id: string) => Json> = {
     template: { subject: "Hello from {{ store.name }}", html: "<p>Hi {{ customer.first_name }}</p>" },
   }),
   send_sms: (id) => ({ id, type: "send_sms", template: { body: "{{ store.name }}: hello! Reply STOP to opt out." } }),
+  send_preferred: (id) => ({
+    id,
+    type: "send_preferred",
+    email: { subject: "Hello from {{ store.name }}", html: "<p>Hi {{ customer.first_name }}</p>" },
+    sms: { body: "{{ store.name }}: hello! Reply STOP to opt out." },
+  }),
   condition: (id) => ({
     id,
     type: "condition",
@@ -215,6 +222,24 @@ function StepBody({ step, onChange, ctx }: { step: Json; onChange: (s: Json) => 
     case "send_email":
     case "send_sms":
       return <TemplateEditor flowId={ctx.flowId} step={step} onChange={(template) => onChange({ ...step, template })} />
+    case "send_preferred":
+      // Goes on the contact's preferred channel (docs/flow-definition.md): one template per channel.
+      return (
+        <div className="flex flex-col gap-4">
+          {(["email", "sms"] as const).map((channel) => (
+            <div key={channel} className="flex flex-col gap-2" data-channel={channel}>
+              <Text size="small" weight="plus">
+                {channel === "email" ? "Email" : "Text message"}
+              </Text>
+              <TemplateEditor
+                flowId={ctx.flowId}
+                step={{ id: step.id, type: `send_${channel}`, template: step[channel] }}
+                onChange={(template) => onChange({ ...step, [channel]: template })}
+              />
+            </div>
+          ))}
+        </div>
+      )
     case "condition":
       return (
         <div className="flex flex-col gap-3">

@@ -1,15 +1,58 @@
 import { defineWidgetConfig } from "@medusajs/admin-sdk"
 import type { AdminCustomer, DetailWidgetProps } from "@medusajs/framework/types"
-import { Badge, Container, Heading, Text } from "@medusajs/ui"
-import { useQuery } from "@tanstack/react-query"
+import { Badge, Container, Heading, Select, Text, toast } from "@medusajs/ui"
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import { PersonDataActions } from "../components/person-data-actions"
 import { NextSend } from "../components/next-send"
 import { Empty, Failed, Loading } from "../components/states"
 import { STATUS_COLOR, dateTime } from "../lib/format"
-import { api, type Json } from "../lib/sdk"
+import { api, errorMessage, type Json } from "../lib/sdk"
 import { CHANNELS } from "../../engine/constants"
 
-type Activity = { contact: Json | null; evidence: Json[]; runs: Json[]; timeline: Json[]; messages: Json[] }
+type Activity = { contact: Json | null; engagement: Json | null; evidence: Json[]; runs: Json[]; timeline: Json[]; messages: Json[] }
+
+const LEVEL_COLOR: Record<string, "green" | "orange" | "red" | "grey"> = {
+  engaged: "green",
+  lapsing: "orange",
+  unengaged: "red",
+  new: "grey",
+}
+
+/** The engagement level (human opens, clicks, orders, cart activity; machine opens never count) and the stated channel. */
+function EngagementRow({ customerId, data }: { customerId: string; data: Activity }) {
+  const queryClient = useQueryClient()
+  const prefer = useMutation({
+    mutationFn: (value: string) => api.post(`/admin/flows/customers/${customerId}`, { preferred_channel: value === "none" ? null : value }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["flows", "customer", customerId] }),
+    onError: (error) => toast.error(errorMessage(error)),
+  })
+  const level = data.engagement?.level ?? "new"
+  const last = data.engagement?.counts?.last_engaged_at
+  return (
+    <div className="flex flex-col gap-2 px-6 py-4" data-testid="flows-engagement">
+      <Text size="small">
+        Engagement:{" "}
+        <Badge size="2xsmall" color={LEVEL_COLOR[level]}>
+          {level}
+        </Badge>
+        <span className="text-ui-fg-subtle"> · {last ? `last engaged ${dateTime(last)}` : "no engagement yet"}</span>
+      </Text>
+      <div className="flex items-center gap-2">
+        <Text size="small">Preferred channel</Text>
+        <Select size="small" value={data.contact?.preferred_channel ?? "none"} onValueChange={(value) => prefer.mutate(value)}>
+          <Select.Trigger className="w-40" aria-label="Preferred channel">
+            <Select.Value />
+          </Select.Trigger>
+          <Select.Content>
+            <Select.Item value="none">Not stated</Select.Item>
+            <Select.Item value="email">Email</Select.Item>
+            <Select.Item value="sms">SMS</Select.Item>
+          </Select.Content>
+        </Select>
+      </div>
+    </div>
+  )
+}
 
 /** The timeline merges what the customer did (events) with what they were sent (messages), newest first. */
 function timelineOf(data: Activity) {
@@ -56,6 +99,7 @@ const CustomerFlowsWidget = ({ data: customer }: DetailWidgetProps<AdminCustomer
               )
             })}
           </div>
+          <EngagementRow customerId={customer.id} data={activity.data} />
           <div className="flex flex-col gap-1 px-6 py-4">
             <Text size="small" weight="plus">
               Runs in progress

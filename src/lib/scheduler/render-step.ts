@@ -1,7 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { ChannelName } from "../../engine/constants"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { buildTemplateVariables, renderEmail, renderSms, type decide } from "../../engine"
+import { buildTemplateVariables, renderEmail, renderSms, type decide, type EmailTemplate, type SmsTemplate } from "../../engine"
 import { reviewUrlPattern, storeOf } from "../../modules/flows/options"
 import { compiledEmail } from "../../modules/flows/email/compile"
 import type FlowsModuleService from "../../modules/flows/service"
@@ -23,10 +23,12 @@ export async function renderStep(
 ): Promise<StepContent> {
   const options = flows.getOptions()
   const flow = await flows.retrieveFlow(run.flow_id, { select: ["name"] })
+  // A preferred-channel step carries a template per channel; the channel was chosen before rendering.
+  const template = step.type === "send_preferred" ? (channel === "email" ? step.email : step.sms) : step.template
   const discount = step.discount ? await ensureDiscount(container, options, run, step.id, now) : null
   // Only worth the queries when the template shows them.
   const recommendations =
-    facts.order && JSON.stringify(step.template).includes("recommendations")
+    facts.order && JSON.stringify(template).includes("recommendations")
       ? await recommendationsFor(
           container.resolve(ContainerRegistrationKeys.QUERY),
           facts.order,
@@ -52,10 +54,10 @@ export async function renderStep(
     recommendations,
   })
   try {
-    if (step.type === "send_email") {
-      return { rendered: { channel: "email", ...(await renderEmail(await compiledEmail(step.template), variables)) } }
+    if (step.type === "send_email" || (step.type === "send_preferred" && channel === "email")) {
+      return { rendered: { channel: "email", ...(await renderEmail(await compiledEmail(template as EmailTemplate), variables)) } }
     }
-    const { body } = await renderSms(step.template, variables)
+    const { body } = await renderSms(template as SmsTemplate, variables)
     return { rendered: { channel: "sms", text: body } }
   } catch (error) {
     return { skip: `template could not be rendered: ${(error as Error).message}` }

@@ -38,7 +38,7 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const version = await flows.retrieveFlowVersion(run.flow_version_id)
   const definition = version.definition as unknown as FlowDefinition
-  const { engagement, timezone, person } = await flows.personFacts(run)
+  const { engagement, timezone, person } = await flows.personFacts(run, now)
   const facts = await loadFacts(query, run)
   facts.customer ??= person
   const { timeScale } = flows.getOptions().scheduler
@@ -84,7 +84,14 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
           state = { ...state, step_id: after, step_entered_at: now }
           break
         }
-        const channel = decision.step.type === "send_email" ? "email" : "sms"
+        const { step } = decision
+        // A preferred-channel step picks its channel here, before the send policy and the render.
+        const channel =
+          step.type === "send_preferred"
+            ? (await flows.preferredChannelFor(run, step.id, now)).channel
+            : step.type === "send_email"
+              ? "email"
+              : "sms"
         // Rendered only once the send policy lets the message go: rendering may create a discount code and a link.
         const render = () => renderStep(container, flows, run, decision.step, channel, facts, now)
         const { exempt, when_held } = decision.step

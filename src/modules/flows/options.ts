@@ -1,8 +1,9 @@
 import { z } from "@medusajs/framework/zod"
-import { DURATION_UNITS, EMAIL_CONSENT_MODES } from "../../engine/constants"
+import { DURATION_UNITS, EMAIL_CONSENT_MODES, UNENGAGED_POLICIES } from "../../engine/constants"
 import { TIME_OF_DAY } from "../../engine/definition"
 import { BRAND_FONTS, type BrandFont } from "../../engine/constants"
 import { DEFAULT_BRAND, HEX_COLOR, type Brand } from "../../engine/email-blocks"
+import { durationToMs } from "../../engine/durations"
 import { validateTemplate } from "../../engine/templates"
 
 const duration = z.object({
@@ -11,6 +12,47 @@ const duration = z.object({
 })
 
 const timeOfDay = z.string().regex(TIME_OF_DAY, "expected HH:MM (24-hour)")
+
+export const DEFAULT_ENGAGEMENT = {
+  lapsingAfter: { amount: 30, unit: "days" as const },
+  unengagedAfter: { period: { amount: 90, unit: "days" as const }, messages: 5 },
+  unengaged: { send: "marked_flows" as const, capFactor: 3 },
+}
+
+/**
+ * Engagement levels (docs/engagement.md) and what unengaged contacts get. Engagement is a human open, a
+ * click, an order or cart activity; machine opens (Apple Mail Privacy Protection) never count.
+ */
+const engagementOptions = z
+  .object({
+    /** Engaged longer ago than this: lapsing. */
+    lapsingAfter: duration.default(DEFAULT_ENGAGEMENT.lapsingAfter),
+    /**
+     * Unengaged after `period` without engagement (activity is counted within this period) or after
+     * `messages` flow messages since the last engagement (null: the period alone decides).
+     */
+    unengagedAfter: z
+      .object({ period: duration, messages: z.number().int().positive().max(1000).nullable() })
+      .strict()
+      .default(DEFAULT_ENGAGEMENT.unengagedAfter),
+    /**
+     * marked_flows: unengaged contacts get only flows marked `send_to_unengaged`; stretched_cap: every
+     * flow, under the frequency cap with its window `capFactor` times as long; all: no difference.
+     */
+    unengaged: z
+      .object({ send: z.enum(UNENGAGED_POLICIES), capFactor: z.number().min(1).max(100).default(3) })
+      .strict()
+      .default(DEFAULT_ENGAGEMENT.unengaged),
+  })
+  .strict()
+  .refine((e) => durationToMs(e.lapsingAfter) < durationToMs(e.unengagedAfter.period), {
+    message: "engagement.lapsingAfter must be shorter than engagement.unengagedAfter.period",
+    path: ["lapsingAfter"],
+  })
+  .refine((e) => durationToMs(e.unengagedAfter.period) <= 730 * 86_400_000, {
+    message: "engagement.unengagedAfter.period can be at most 730 days",
+    path: ["unengagedAfter", "period"],
+  })
 
 /** A base URL, without the trailing slash, so every link built on it is `${base}/path`. */
 const baseUrl = z
@@ -132,6 +174,7 @@ export const pluginOptionsSchema = z
          * opt_in: only to people who gave email consent, as the GDPR asks of marketing in the EU.
          */
         emailConsent: z.enum(EMAIL_CONSENT_MODES).default("opt_out"),
+        engagement: engagementOptions.default(DEFAULT_ENGAGEMENT),
       })
       .strict()
       .default({
@@ -142,6 +185,7 @@ export const pluginOptionsSchema = z
         overlapWindow: DEFAULT_OVERLAP_WINDOW,
         attributionWindow: { amount: 5, unit: "days" },
         emailConsent: "opt_out",
+        engagement: DEFAULT_ENGAGEMENT,
       }),
     /**
      * The review page of a product, for `{{ item.review_url }}`: {product_handle} and {product_id} are

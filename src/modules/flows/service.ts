@@ -9,11 +9,13 @@ import type { ModuleContext } from "./actions/context"
 import * as consent from "./actions/consent"
 import type { ConsentClient } from "./actions/consent"
 import * as delivery from "./actions/delivery"
+import * as engagement from "./actions/engagement"
 import * as entry from "./actions/entry"
 import * as links from "./actions/links"
 import * as privacy from "./actions/privacy"
 import type { PersonKey } from "./actions/privacy"
 import * as reporting from "./actions/reporting"
+import { preferredChannelFor } from "./actions/preferred-channel"
 import * as runs from "./actions/runs"
 import { applyInboundSms, applySendGridEvents, applyTwilioStatus, type SendGridEvent } from "./actions/webhooks"
 import { createChannels, type ClosableChannel } from "./channels"
@@ -275,8 +277,35 @@ class FlowsModuleService extends MedusaService({
 
   /** What the engine needs to know about the person behind a run: engagement, timezone, name. */
   @InjectManager()
-  async personFacts(run: RunRow, @MedusaContext() sharedContext: Context = {}) {
-    return await runs.personFacts(this.context(sharedContext), run)
+  async personFacts(run: RunRow, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await runs.personFacts(this.context(sharedContext), run, now)
+  }
+
+  /**
+   * Engagement levels (new, engaged, lapsing, unengaged) of up to 500 contacts, counted in one statement,
+   * with the counts behind each. See docs/engagement.md.
+   */
+  @InjectManager()
+  async engagementOf(contactIds: string[], now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await engagement.engagementOf(this.context(sharedContext), contactIds, now)
+  }
+
+  /** The channel a preferred-channel step of this run uses now, and why. */
+  @InjectManager()
+  async preferredChannelFor(run: RunRow, stepId: string, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await preferredChannelFor(this.context(sharedContext), run, stepId, now)
+  }
+
+  /** Sets the channel a contact says they prefer (null clears it); false when there is no such contact. */
+  @InjectManager()
+  @InjectTransactionManager()
+  async setPreferredChannel(
+    contactId: string,
+    channel: ChannelName | null,
+    now = new Date(),
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<boolean> {
+    return await engagement.setPreferredChannel(this.context(sharedContext), contactId, channel, now)
   }
 
   /**

@@ -29,6 +29,8 @@ export type ConsentInput = {
   last_name?: string
   timezone?: string
   channels: ChannelName[]
+  /** The channel the person prefers, for preferred-channel steps. */
+  preferred_channel?: ChannelName
   source: string
   text: string
 }

@@ -90,8 +90,14 @@ export const TestSendSchema = z.object({
   ...previewData,
   /** The content as the editor shows it, saved or not; without it, the saved step. */
   template: z.union([emailTemplate, smsTemplate]).optional(),
+  /** For a preferred-channel step: which of its templates to send (default: the edited template's, else email). */
+  channel: z.enum(CHANNELS).optional(),
 })
 export type TestSendBody = z.infer<typeof TestSendSchema>
+
+/** A customer's stated channel preference, set from the admin; null clears it. */
+export const CustomerPreferenceSchema = z.object({ preferred_channel: z.enum(CHANNELS).nullable() }).strict()
+export type CustomerPreferenceBody = z.infer<typeof CustomerPreferenceSchema>
 
 export const SandboxReplySchema = z.object({
   /** The number the reply comes from, in E.164. */

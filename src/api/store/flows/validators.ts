@@ -25,6 +25,8 @@ export const ConsentSchema = z
      */
     timezone: z.string().max(64).refine(isTimeZone, "expected an IANA time zone such as Europe/Berlin").optional(),
     channels: z.array(z.enum(CHANNELS)).min(1),
+    /** The channel the person prefers for messages that can go either way ("preferred channel" steps). */
+    preferred_channel: z.enum(CHANNELS).optional(),
     /** Where the form was, e.g. "footer-newsletter" or "checkout". */
     source: z.string().trim().min(1).max(100),
     /** The exact text next to the checkbox, kept as evidence. */

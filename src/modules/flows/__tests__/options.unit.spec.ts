@@ -43,4 +43,19 @@ describe("plugin options", () => {
       /medusa-plugin-flows: invalid plugin options[\s\S]*storefrontUrl/
     )
   })
+  it("fills in engagement defaults and refuses inconsistent engagement options", () => {
+    expect(parsePluginOptions(valid).defaults.engagement).toEqual({
+      lapsingAfter: { amount: 30, unit: "days" },
+      unengagedAfter: { period: { amount: 90, unit: "days" }, messages: 5 },
+      unengaged: { send: "marked_flows", capFactor: 3 },
+    })
+    const partial = parsePluginOptions({ ...valid, defaults: { engagement: { unengaged: { send: "stretched_cap" } } } })
+    expect(partial.defaults.engagement.unengaged).toEqual({ send: "stretched_cap", capFactor: 3 })
+    expect(() => parsePluginOptions({ ...valid, defaults: { engagement: { lapsingAfter: { amount: 120, unit: "days" } } } })).toThrow(
+      /defaults\.engagement\.lapsingAfter/
+    )
+    expect(() => parsePluginOptions({ ...valid, defaults: { engagement: { unengaged: { send: "never" } } } })).toThrow(
+      /defaults\.engagement\.unengaged\.send/
+    )
+  })
 })

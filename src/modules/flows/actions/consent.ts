@@ -10,6 +10,7 @@ import { lastMessageTo } from "../sql/messages"
 import type { PhoneConsentState } from "../../../engine/constants"
 import { phoneConsentOf, setPhoneConsent } from "../sql/phone-consent"
 import { countHits } from "../sql/rate-limits"
+import { setPreferredChannel } from "../sql/engagement"
 import type { ConsentInput } from "../types"
 import { sendStandalone } from "./delivery"
 import { recordEvent } from "./entry"
@@ -69,6 +70,10 @@ export async function captureConsent(ctx: ModuleContext, input: ConsentInput, cl
     now
   ))!
   const contact = await consentOf(ctx.db, contactId)
+  if (input.preferred_channel) {
+    // A preference grants nothing: a preferred-channel step still needs consent on the channel it uses.
+    await setPreferredChannel(ctx.db, contactId, input.preferred_channel, now)
+  }
   const granted: ChannelName[] = []
   const awaitingConfirmation: ChannelName[] = []
   const evidence = (channel: ChannelName, state: "requested" | "granted", recipient: string) =>

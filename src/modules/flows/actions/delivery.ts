@@ -34,6 +34,7 @@ import { messageKey, type RenderedMessage, type RunRow } from "../types"
 import { applyTwilioStatusesAwaiting } from "./webhooks"
 import { isSuppressed } from "./privacy"
 import type { ModuleContext } from "./context"
+import { engagementSendFact } from "./engagement"
 
 /** What became of a send step. `uncertain`: the call may have reached the provider; it is not sent again. */
 export type SendOutcome =
@@ -52,7 +53,7 @@ export type DeliveryStep = { id: string; channel: SendChannel; exempt?: boolean;
 export type StepContent = { rendered: RenderedMessage } | { skip: string }
 
 /** Where a run's message on `channel` would go: its email, or its phone in E.164. */
-function recipientOf(
+export function recipientOf(
   ctx: ModuleContext,
   run: Pick<RunRow, "email" | "phone">,
   channel: SendChannel
@@ -89,6 +90,7 @@ export async function sendFactsFor(ctx: ModuleContext, run: RunRow, step: Delive
     cap: { sent: countIn(smart, smart.total_cap.window_ms, now), max: defaults.frequencyCap.max },
     suppressed: await isSuppressed(ctx, channel, recipient.to),
     smart,
+    engagement: await engagementSendFact(ctx, run, now),
   }
 }
 

@@ -14,6 +14,7 @@ import { e164OrRaw } from "../channels/recipients"
 import { addTimelineEntry, contactsLastOrderedBetween, noteOrderPlaced, upsertContact } from "../sql/contacts"
 import * as conversionSql from "../sql/conversions"
 import * as experimentSql from "../sql/experiments"
+import { noteCartActivity } from "../sql/engagement"
 import * as flowSql from "../sql/flows"
 import * as runSql from "../sql/runs"
 import type { StoreEvent } from "../types"
@@ -55,6 +56,10 @@ export async function recordEvent(ctx: ModuleContext, input: StoreEvent) {
       dedupe_key: `${event.name}:${event.subject.id}`,
       data: { subject_type: event.subject.type, subject_id: event.subject.id },
     })
+  }
+  if (contactId && (event.name === "cart.updated" || event.name === "cart.created")) {
+    // Cart activity is engagement; cart edits stay off the timeline, so the contact keeps the last one.
+    await noteCartActivity(ctx.db, contactId, now)
   }
   if (contactId && event.name === "order.placed") {
     await noteOrderPlaced(ctx.db, contactId, now)

@@ -6,6 +6,7 @@ import * as experimentSql from "../sql/experiments"
 import * as runSql from "../sql/runs"
 import type { RunRow } from "../types"
 import type { ModuleContext } from "./context"
+import { engagementLevelOf } from "./engagement"
 
 /** Reserves due runs for this worker. */
 export async function claimDueRuns(ctx: ModuleContext, now: Date = new Date()): Promise<RunRow[]> {
@@ -44,10 +45,12 @@ export async function failRun(ctx: ModuleContext, run: RunRow, error: string, no
 }
 
 /** What the engine needs to know about the person behind a run: engagement, timezone, name. */
-export async function personFacts(ctx: ModuleContext, run: RunRow) {
+export async function personFacts(ctx: ModuleContext, run: RunRow, now = new Date()) {
   const contact = await consentOf(ctx.db, run.contact_id)
+  const level = (await engagementLevelOf(ctx, run.contact_id, now))?.level ?? "new"
   return {
-    engagement: await engagementSince(ctx.db, run.contact_id, run.id, new Date(run.created_at)),
+    // What they did since the run started, and their engagement level (conditions: engagement.level).
+    engagement: { ...(await engagementSince(ctx.db, run.contact_id, run.id, new Date(run.created_at))), level },
     timezone: contactTimezone(contact, ctx.options.defaults.timezone).timezone,
     // For people with no customer account, such as newsletter sign-ups, templates read `customer` from here.
     person: {

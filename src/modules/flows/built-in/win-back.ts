@@ -15,6 +15,8 @@ export const winBack: BuiltInFlow = {
     exit: { events: [{ event: "order.placed" }] },
     // Longer than the week in which the check finds a lapsed customer, so one lapse gets one message.
     reentry: { mode: "cooldown", cooldown: { amount: 30, unit: "days" } },
+    // Its audience is people who went quiet: it is one of the flows unengaged contacts still get.
+    send_to_unengaged: true,
     steps: [
       {
         id: "win-back-email",

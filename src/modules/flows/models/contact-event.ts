@@ -19,4 +19,10 @@ export const ContactEvent = model
     { on: ["dedupe_key"], unique: true, where: "dedupe_key IS NOT NULL" },
     // Analytics counts a period's unsubscribes; the list must match UNSUBSCRIBE_EVENTS (sql/message-statuses.ts).
     { on: ["occurred_at"], where: "type IN ('email.unsubscribed', 'sms.opted_out')" },
+    // Engagement levels read a window of a contact's human opens and clicks; must match ENGAGEMENT_EVENTS (sql/engagement.ts).
+    {
+      name: "IDX_flows_contact_event_engagement",
+      on: ["contact_id", "occurred_at"],
+      where: "type IN ('email.opened', 'email.clicked', 'sms.clicked')",
+    },
   ])

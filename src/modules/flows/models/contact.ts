@@ -1,5 +1,5 @@
 import { model } from "@medusajs/framework/utils"
-import { EMAIL_CONSENT_STATES } from "../../../engine/constants"
+import { CHANNELS, EMAIL_CONSENT_STATES } from "../../../engine/constants"
 
 /**
  * One person, keyed by email (lowercased) and/or phone, with or without a Medusa account. Email consent
@@ -23,6 +23,10 @@ export const Contact = model
     unsubscribed_flows: model.json().nullable(),
     /** When the contact last ordered: win-back reads a range of it, indexed, instead of every order. */
     last_order_at: model.dateTime().nullable(),
+    /** When the contact last touched a cart: cart activity is engagement (cart edits are not on the timeline). */
+    last_cart_at: model.dateTime().nullable(),
+    /** The channel the contact said they prefer, for preferred-channel steps; null when never stated. */
+    preferred_channel: model.enum([...CHANNELS]).nullable(),
   })
   .indexes([
     { on: ["email"], unique: true, where: "email IS NOT NULL" },

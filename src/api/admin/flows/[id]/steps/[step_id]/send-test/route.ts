@@ -16,21 +16,28 @@ export async function POST(req: MedusaRequest<TestSendBody>, res: MedusaResponse
   const flows = flowsService(req)
   const flow = await flows.retrieveFlow(req.params.id)
   const step = findStep(flow.definition as unknown as FlowDefinition, req.params.step_id)
-  if (step?.type !== "send_email" && step?.type !== "send_sms") {
+  if (step?.type !== "send_email" && step?.type !== "send_sms" && step?.type !== "send_preferred") {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `Flow ${flow.id} has no send step "${req.params.step_id}"`)
   }
   const { to, template: edited } = req.validatedBody
-  const template = edited ?? step.template
-  if ((step.type === "send_email") !== "subject" in template) {
-    throw new MedusaError(MedusaError.Types.INVALID_DATA, `template does not fit a ${step.type} step`)
+  // A preferred-channel step is tried on the channel asked for, else that of the edited template, else email.
+  const channel =
+    step.type === "send_preferred"
+      ? (req.validatedBody.channel ?? (edited ? ("subject" in edited ? "email" : "sms") : "email"))
+      : step.type === "send_email"
+        ? "email"
+        : "sms"
+  const template = edited ?? (step.type === "send_preferred" ? step[channel] : step.template)
+  if ((channel === "email") !== "subject" in template) {
+    throw new MedusaError(MedusaError.Types.INVALID_DATA, `template does not fit the ${channel} channel of a ${step.type} step`)
   }
   refuseInvalidTemplate(template)
   const variables = {
-    ...(await variablesToTryWith(req.scope, req.validatedBody, step.type === "send_email" ? "email" : "sms")),
+    ...(await variablesToTryWith(req.scope, req.validatedBody, channel)),
     flow: { name: flow.name },
   }
   let message
-  if (step.type === "send_email") {
+  if (channel === "email") {
     if (!z.email().safeParse(to).success) {
       throw new MedusaError(MedusaError.Types.INVALID_DATA, `"${to}" is not an email address`)
     }
