@@ -241,7 +241,12 @@ export function layoutGraph(graph: Graph): Positions {
   }
   for (const edge of graph.edges) {
     // Labelled edges (yes/no, variants) get room for their label.
-    g.setEdge(edge.source, edge.target, { minlen: 1, weight: edge.label ? 4 : 1, width: edge.label ? 48 : 0, height: edge.label ? 20 : 0 }, edge.id)
+    g.setEdge(
+      edge.source,
+      edge.target,
+      { minlen: 1, weight: edge.label ? 4 : 1, width: edge.label ? 48 : 0, height: edge.label ? 20 : 0 },
+      edge.id
+    )
   }
   dagre.layout(g)
   const positions: Positions = {}
@@ -324,7 +329,8 @@ export function issuesByNode(definition: Json, issues: Issue[]): Record<string, 
     if (node) {
       const field = issue.path.split(".").slice(-1)[0]
       const text = /^\d+$/.test(field) || field === node ? issue.message : `${field}: ${issue.message}`
-      ;(byNode[node] ??= []).includes(text) || byNode[node].push(text)
+      const list = (byNode[node] ??= [])
+      if (!list.includes(text)) list.push(text)
     }
   }
   return byNode

@@ -171,7 +171,11 @@ describe("layout", () => {
     const graph = definitionToGraph(definition)
     expect(graph.nodes.filter((n) => n.kind === "step").length).toBeGreaterThanOrEqual(30)
     const positions = layoutGraph(graph)
-    const boxes = graph.nodes.map((n) => ({ id: n.id, ...positions[n.id], w: n.kind === "step" || n.kind === "trigger" ? NODE_WIDTH : 112 }))
+    const boxes = graph.nodes.map((n) => ({
+      id: n.id,
+      ...positions[n.id],
+      w: n.kind === "step" || n.kind === "trigger" ? NODE_WIDTH : 112,
+    }))
     for (const a of boxes) {
       for (const b of boxes) {
         if (a.id < b.id) {
@@ -222,11 +226,15 @@ describe("validation issues on their nodes", () => {
   })
 
   it("reads issues out of the API's error messages", () => {
-    expect(issuesInMessage("Invalid template: steps.m.html: line 1, column 4: unexpected token; steps.t.body: line 1, column 1: x")).toEqual([
+    expect(
+      issuesInMessage("Invalid template: steps.m.html: line 1, column 4: unexpected token; steps.t.body: line 1, column 1: x")
+    ).toEqual([
       { path: "steps.m.html", message: "line 1, column 4: unexpected token" },
       { path: "steps.t.body", message: "line 1, column 1: x" },
     ])
-    expect(issuesInMessage("Invalid request: Value for field 'definition, steps, 1, then, 0, template, html' too small, expected at least: '1'")).toEqual([
+    expect(
+      issuesInMessage("Invalid request: Value for field 'definition, steps, 1, then, 0, template, html' too small, expected at least: '1'")
+    ).toEqual([
       {
         path: "definition.steps.1.then.0.template.html",
         message: "Value for field 'definition, steps, 1, then, 0, template, html' too small, expected at least: '1'",
