@@ -380,6 +380,9 @@ function Canvas({ definition, onChange, ctx, saveError }: Props) {
   const [selected, setSelected] = useState<string | null>(null)
   const [openId, setOpenId] = useState<string | null>(null)
   const [dragged, setDragged] = useState<Positions>({})
+  // The sizes xyflow measured: nodes are rebuilt from the definition, and must carry them (and so keep
+  // their handles' positions) or xyflow would hide them to measure again.
+  const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({})
   const [addType, setAddType] = useState("")
 
   const counts = useQuery({
@@ -474,6 +477,7 @@ function Canvas({ definition, onChange, ctx, saveError }: Props) {
         position: dragged[node.id] ?? layout[node.id] ?? { x: 0, y: 0 },
         data: { graph: node },
         selected: node.id === selected,
+        measured: measured[node.id],
         deletable: node.kind === "step",
         connectable: true,
         ariaLabel:
@@ -483,7 +487,7 @@ function Canvas({ definition, onChange, ctx, saveError }: Props) {
               ? "Trigger"
               : "End of the flow",
       })),
-    [graph, layout, dragged, selected, issues]
+    [graph, layout, dragged, selected, issues, measured]
   )
   const edges: Edge<SlotEdgeData>[] = useMemo(
     () =>
@@ -505,6 +509,9 @@ function Canvas({ definition, onChange, ctx, saveError }: Props) {
       if (change.type === "position" && change.position) {
         const position = change.position
         setDragged((d) => ({ ...d, [change.id]: position }))
+      } else if (change.type === "dimensions" && change.dimensions) {
+        const size = change.dimensions
+        setMeasured((m) => (m[change.id]?.width === size.width && m[change.id]?.height === size.height ? m : { ...m, [change.id]: size }))
       } else if (change.type === "select") {
         if (change.selected) setSelected(change.id)
         else setSelected((s) => (s === change.id ? null : s))
