@@ -125,6 +125,9 @@ async function drawn() {
 }
 
 const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-id"))
+/** Waits for the keyboard focus to be on a node (the canvas moves it after React has drawn). */
+const focusOn = (id: string) =>
+  page.waitForFunction((nodeId) => document.activeElement?.getAttribute("data-id") === nodeId, id, { timeout: 5000 })
 
 /** Drags from one point to another with the mouse, in steps, as an owner does. */
 async function drag(from: { x: number; y: number }, to: { x: number; y: number }) {
@@ -173,7 +176,7 @@ describe("the flow canvas", () => {
     await page.getByRole("combobox", { name: "Add a step after the selected one" }).click()
     await page.getByRole("option", { name: "condition" }).click()
     await node("condition-1").waitFor()
-    expect(await focused()).toBe("condition-1")
+    await focusOn("condition-1")
 
     // Enter opens the step in the side panel; the condition is edited there.
     await page.keyboard.press("Enter")
@@ -192,6 +195,7 @@ describe("the flow canvas", () => {
     await page.getByRole("button", { name: "Add a step between condition-1 (Yes) and the end" }).click()
     await page.getByRole("menuitem", { name: "send email" }).click()
     await node("send-email-1").waitFor()
+    await focusOn("send-email-1")
     await page.keyboard.press("Enter")
     await panel.getByLabel("Subject").fill("Your cart is waiting")
     await panel.getByRole("button", { name: "Done" }).click()
@@ -203,6 +207,9 @@ describe("the flow canvas", () => {
     await page.getByRole("option", { name: "send sms" }).click()
     await node("send-sms-1").waitFor()
     expect((await drawn()).edges).toContain("send-email-1:out->send-sms-1")
+    // The whole flow in sight, to drag between its handles.
+    await page.getByTestId("flow-canvas").scrollIntoViewIfNeeded()
+    await page.locator(".react-flow__controls-fitview").click()
     await drag(
       await centre('.react-flow__node[data-id="condition-1"] .react-flow__handle[data-handleid="else"]'),
       await centre('.react-flow__node[data-id="send-sms-1"] .react-flow__handle.target')
@@ -227,18 +234,29 @@ describe("the flow canvas", () => {
     // The keyboard: arrows walk the flow, Delete removes the step, and the removal can be undone.
     await node("__trigger").focus()
     await page.keyboard.press("ArrowDown")
-    expect(await focused()).toBe("wait-1h")
+    await focusOn("wait-1h")
     await page.keyboard.press("ArrowDown")
-    expect(await focused()).toBe("condition-1")
+    await focusOn("condition-1")
+    // Down from a condition: its Yes branch; across: the No branch beside it.
     await page.keyboard.press("ArrowDown")
-    const below = await focused()
-    expect(["send-email-1", "send-sms-1"]).toContain(below)
-    await page.keyboard.press(below === "send-email-1" ? "ArrowRight" : "ArrowLeft")
-    expect(await focused()).toBe(below === "send-email-1" ? "send-sms-1" : "send-email-1")
+    await focusOn("send-email-1")
+    const yesX = (await node("send-email-1").boundingBox())!.x
+    const noX = (await node("send-sms-1").boundingBox())!.x
+    await page.keyboard.press(noX > yesX ? "ArrowRight" : "ArrowLeft")
+    await focusOn("send-sms-1")
+    await page.keyboard.press("Enter")
+    await page.getByRole("dialog").getByRole("heading", { name: "send sms · send-sms-1" }).waitFor()
+    await page.keyboard.press("Escape")
+    await page.getByRole("dialog").waitFor({ state: "detached" })
     await node("send-sms-1").focus()
     await page.keyboard.press("Delete")
+    await page.getByText("Removed send-sms-1").waitFor()
     await node("send-sms-1").waitFor({ state: "detached" })
-    await page.getByRole("button", { name: "Undo" }).first().click()
+    await page
+      .getByRole("button", { name: "Undo removing send-sms-1" })
+      .or(page.getByRole("button", { name: "Undo", exact: true }))
+      .first()
+      .click()
     await node("send-sms-1").waitFor()
 
     await page.getByRole("button", { name: "Save" }).click()

@@ -228,7 +228,8 @@ function AddMenu({ label, onAdd, children }: { label: string; onAdd: (type: stri
           {children}
         </button>
       </DropdownMenu.Trigger>
-      <DropdownMenu.Content>
+      {/* The new step takes the focus, not the menu's button. */}
+      <DropdownMenu.Content onCloseAutoFocus={(event) => event.preventDefault()}>
         {Object.keys(NEW_STEPS).map((type) => (
           <DropdownMenu.Item key={type} onClick={() => onAdd(type)}>
             {typeLabel(type)}
@@ -592,7 +593,7 @@ function Canvas({ definition, onChange, ctx, saveError }: Props) {
                 }
               />
             </Select.Trigger>
-            <Select.Content>
+            <Select.Content onCloseAutoFocus={(event) => event.preventDefault()}>
               {Object.keys(NEW_STEPS).map((type) => (
                 <Select.Item key={type} value={type}>
                   {typeLabel(type)}
