@@ -124,7 +124,6 @@ async function drawn() {
   return { nodes, edges }
 }
 
-const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-id"))
 /** Waits for the keyboard focus to be on a node (the canvas moves it after React has drawn). */
 const focusOn = (id: string) =>
   page.waitForFunction((nodeId) => document.activeElement?.getAttribute("data-id") === nodeId, id, { timeout: 5000 })
