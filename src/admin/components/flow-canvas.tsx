@@ -424,8 +424,15 @@ function Canvas({ definition, onChange, ctx, saveError }: Props) {
 
   const focusNode = useCallback((id: string) => {
     setSelected(id)
-    // After React has drawn the node.
-    requestAnimationFrame(() => wrapper.current?.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(id)}"]`)?.focus())
+    // A new node is hidden until xyflow has measured it, and a hidden element takes no focus: try again
+    // for a moment, until it does.
+    let tries = 0
+    const attempt = () => {
+      const element = wrapper.current?.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(id)}"]`)
+      element?.focus()
+      if (document.activeElement !== element && ++tries < 40) setTimeout(attempt, 50)
+    }
+    requestAnimationFrame(attempt)
   }, [])
 
   const addAt = useCallback(
