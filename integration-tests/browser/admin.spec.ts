@@ -168,6 +168,8 @@ describe("the admin extensions", () => {
     const flowId = page.url().split("/").pop()!
     await page.getByRole("heading", { name: "Welcome series" }).waitFor()
     expect(await page.getByText("draft").first().isVisible()).toBe(true)
+    // The steps as a form (the canvas has its own spec); the choice is kept for the next flow pages.
+    await page.getByRole("tab", { name: "List" }).click()
 
     await page.getByLabel("Wait for").fill("5")
     await choose("Unit of wait-3d", "hours")

@@ -275,5 +275,29 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(outcomes.filter((o) => o === "sent")).toHaveLength(9)
       expect(outcomes[9]).toBe("skipped")
     })
+
+    it("counts, per step of one flow, the runs waiting there and the last 30 days' sends and orders", async () => {
+      const at = new Date(Date.now() - 2 * HOUR)
+      const { flow, runs } = await sendVariants(["wa@example.com", "wb@example.com", "wc@example.com"], at)
+      await service.recordEvent(orderEvent("order_w", "wa@example.com", 40, new Date(at.getTime() + HOUR)))
+      // Two runs wait at the follow-up; the third has not been placed on a step yet.
+      for (const run of runs.slice(0, 2)) {
+        await service.parkRun(run, { step_id: "follow-up", step_entered_at: at, next_run_at: new Date(at.getTime() + HOUR), trail: [] })
+      }
+      const counts = await service.stepCounts(flow.id)
+      const sentA = runs.filter((run) => assignVariant(run.id, "ab", definition.steps[0].variants as any).key === "a").length
+      expect(counts.entering).toBe(1)
+      expect(counts.steps["follow-up"]).toEqual({ waiting: 2, sent: 0, converted: 0 })
+      expect((counts.steps["email-a"]?.sent ?? 0) + (counts.steps["email-b"]?.sent ?? 0)).toBe(3)
+      expect(counts.steps["email-a"]?.sent ?? 0).toBe(sentA)
+      const converted = Object.values(counts.steps).reduce((sum, step) => sum + step.converted, 0)
+      expect(converted).toBe(1)
+      // Sends older than 30 days are left out.
+      const later = await service.stepCounts(flow.id, new Date(at.getTime() + 31 * 24 * HOUR))
+      expect(Object.values(later.steps).map((step) => step.sent)).toEqual(Object.values(later.steps).map(() => 0))
+      // Another flow has none of them.
+      const other = await service.createFlowWithDefinition({ name: "Other", definition })
+      expect(await service.stepCounts(other.id)).toMatchObject({ entering: 0, steps: {} })
+    })
   },
 })

@@ -25,7 +25,7 @@ const FIELDS = [
   "engagement.level",
 ]
 
-const NEW_STEPS: Record<string, (id: string) => Json> = {
+export const NEW_STEPS: Record<string, (id: string) => Json> = {
   wait: (id) => ({ id, type: "wait", duration: { amount: 1, unit: "days" } }),
   send_email: (id) => ({
     id,
@@ -57,7 +57,7 @@ const NEW_STEPS: Record<string, (id: string) => Json> = {
   exit: (id) => ({ id, type: "exit" }),
 }
 
-type Ctx = { flowId: string; errorFor: (stepId: string) => string | null; newId: (type: string) => string }
+export type Ctx = { flowId: string; errorFor: (stepId: string) => string | null; newId: (type: string) => string }
 
 function parseScalar(raw: string): unknown {
   if (raw === "true" || raw === "false") return raw === "true"
@@ -169,7 +169,7 @@ export function ConditionsEditor({ group, onChange, label }: { group: Json; onCh
   )
 }
 
-function StepBody({ step, onChange, ctx }: { step: Json; onChange: (s: Json) => void; ctx: Ctx }) {
+export function StepBody({ step, onChange, ctx }: { step: Json; onChange: (s: Json) => void; ctx: Ctx }) {
   switch (step.type) {
     case "wait":
       return (

@@ -503,6 +503,12 @@ class FlowsModuleService extends MedusaService({
     return await adjustConversion(Database.of(sharedContext), input)
   }
 
+  /** Per step of one flow, for its canvas: runs waiting there, and the last 30 days' sends and orders. */
+  @InjectManager()
+  async stepCounts(flowId: string, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await reporting.stepCounts(this.context(sharedContext), flowId, now)
+  }
+
   /** The flow message an order is credited to, and the messages of the runs about this order. */
   @InjectManager()
   async orderActivity(orderId: string, @MedusaContext() sharedContext: Context = {}) {

@@ -214,3 +214,29 @@ export async function checkCredentials(ctx: ModuleContext, channel: ChannelName)
     return { channel, provider, ok: false, detail: (error as Error).message }
   }
 }
+
+/** Days of sends and orders behind the flow canvas's per-step counts. */
+export const STEP_COUNTS_DAYS = 30
+
+/**
+ * Per step of one flow, for its canvas: runs waiting there now, and messages sent and orders credited
+ * in the last 30 days. `entering` counts runs the scheduler has not placed on a step yet.
+ */
+export async function stepCounts(ctx: ModuleContext, flowId: string, now: Date) {
+  const range = { from: new Date(now.getTime() - STEP_COUNTS_DAYS * 86_400_000), to: now, flow_id: flowId }
+  const [waiting, messages, conversions] = await Promise.all([
+    statsSql.activeRunsByStep(ctx.db, flowId),
+    messageCounts(ctx.db, range),
+    conversionCounts(ctx.db, range),
+  ])
+  const steps: Record<string, { waiting: number; sent: number; converted: number }> = {}
+  const of = (stepId: string) => (steps[stepId] ??= { waiting: 0, sent: 0, converted: 0 })
+  let entering = 0
+  for (const row of waiting) {
+    if (row.step_id) of(row.step_id).waiting += Number(row.waiting)
+    else entering += Number(row.waiting)
+  }
+  for (const row of messages) if (row.step_id) of(row.step_id).sent += Number(row.sent)
+  for (const row of conversions) if (row.step_id) of(row.step_id).converted += Number(row.converted)
+  return { from: range.from, to: range.to, entering, steps }
+}

@@ -24,3 +24,16 @@ export async function flowStats(db: Database, since: Date) {
     [since, since, SENT, since]
   )
 }
+
+/**
+ * One flow's runs in progress per step they are at (`step_id` null: entered, not yet looked at by the
+ * scheduler). Reads the flow's active runs through the partial unique index on (flow_id, subject) of them.
+ */
+export async function activeRunsByStep(db: Database, flowId: string) {
+  return await db.rows(
+    `SELECT step_id, count(*)::int AS waiting FROM flows_run
+     WHERE flow_id = ? AND status = 'active' AND deleted_at IS NULL
+     GROUP BY step_id`,
+    [flowId]
+  )
+}

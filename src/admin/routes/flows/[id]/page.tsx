@@ -1,7 +1,8 @@
-import { Badge, Button, Container, Heading, Input, Label, Text, toast } from "@medusajs/ui"
+import { Badge, Button, Container, Heading, Input, Label, Tabs, Text, toast } from "@medusajs/ui"
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import { useEffect, useState } from "react"
 import { Link, useParams } from "react-router-dom"
+import { FlowCanvas } from "../../../components/flow-canvas"
 import { FlowRules } from "../../../components/flow-rules"
 import { RunList } from "../../../components/run-list"
 import { StepList } from "../../../components/step-list"
@@ -19,6 +20,8 @@ function stepIds(steps: Json[]): string[] {
   ])
 }
 
+const VIEW_KEY = "medusa-plugin-flows:steps-view"
+
 const FlowEditorPage = () => {
   const { id } = useParams()
   const queryClient = useQueryClient()
@@ -27,6 +30,8 @@ const FlowEditorPage = () => {
   const [priority, setPriority] = useState("")
   const [definition, setDefinition] = useState<Json | null>(null)
   const [saveError, setSaveError] = useState<string | null>(null)
+  // The canvas, or the list of steps as a form; the owner's choice is kept in this browser.
+  const [view, setView] = useState<"canvas" | "list">(() => (localStorage.getItem(VIEW_KEY) === "list" ? "list" : "canvas"))
 
   useEffect(() => {
     if (flow.data) {
@@ -149,9 +154,27 @@ const FlowEditorPage = () => {
           </Text>
         )}
       </Container>
-      <Container>
-        <Heading level="h2">Steps</Heading>
-        <StepList steps={definition!.steps} ctx={ctx} onChange={(steps) => setDefinition({ ...definition, steps })} />
+      <Container className="flex flex-col gap-3">
+        <div className="flex items-center justify-between">
+          <Heading level="h2">Steps</Heading>
+          <Tabs
+            value={view}
+            onValueChange={(next) => {
+              localStorage.setItem(VIEW_KEY, next)
+              setView(next as "canvas" | "list")
+            }}
+          >
+            <Tabs.List>
+              <Tabs.Trigger value="canvas">Canvas</Tabs.Trigger>
+              <Tabs.Trigger value="list">List</Tabs.Trigger>
+            </Tabs.List>
+          </Tabs>
+        </div>
+        {view === "canvas" ? (
+          <FlowCanvas definition={definition!} onChange={setDefinition} ctx={ctx} saveError={saveError} />
+        ) : (
+          <StepList steps={definition!.steps} ctx={ctx} onChange={(steps) => setDefinition({ ...definition, steps })} />
+        )}
       </Container>
       <Container>
         <RunList flowId={current.id} />
