@@ -70,7 +70,12 @@ const VALID_BODIES: Record<string, unknown> = {
   },
   "POST /admin/flows/sandbox/replies": { from: "+12025550143", body: "STOP" },
   "POST /admin/flows/settings/check-credentials": { channel: "email" },
-  "POST /admin/flows/settings/brand": { logo_url: "https://cdn.example.com/logo.png", accent_color: "#2563eb", font: "georgia", address: "1 Main St" },
+  "POST /admin/flows/settings/brand": {
+    logo_url: "https://cdn.example.com/logo.png",
+    accent_color: "#2563eb",
+    font: "georgia",
+    address: "1 Main St",
+  },
   "POST /admin/flows/win-back/import-orders": {},
   "POST /flows/unsubscribe": { choice: "all" },
   "POST /flows/confirm-email": { choice: "confirm" },
