@@ -351,7 +351,7 @@ storeTestRunner(({ api, getContainer, store }) => {
     })
     expect(edited.data.message).toMatchObject({ subject: "Draft for real@example.com", html: "<p>1 item</p>", metadata: { test: true } })
     expect((await attempt("hello", { to: "owner@example.com", template: { body: "a text" } })).data.message).toBe(
-      "template does not fit a send_email step"
+      "template does not fit the email channel of a send_email step"
     )
     expect((await attempt("hello", { to: "owner@example.com", template: { subject: "{{ x", html: "" } })).status).toBe(400)
     expect((await attempt("hello", { to: "owner@example.com", subject: { type: "cart", id: "cart_gone" } })).status).toBe(404)
