@@ -16,8 +16,11 @@ const options = {
   secret: "test-secret-that-is-at-least-32-characters",
   smsDoubleOptIn: false,
   scheduler: { pollIntervalMs: 1000, batchSize: 10, leaseMs: 5_000 },
+  // Caps per channel and flow priority have their own suite (smart-sending); here they would hide what is tested.
   defaults: {
     frequencyCap: { max: 50, per: { amount: 1, unit: "days" } },
+    channelCaps: { email: null, sms: null },
+    overlapWindow: null,
     engagement: {
       lapsingAfter: { amount: 30, unit: "days" },
       unengagedAfter: { period: { amount: 90, unit: "days" }, messages: 2 },

@@ -11,7 +11,13 @@ const options = {
   storefrontUrl: "http://storefront.test",
   secret: "test-secret-that-is-at-least-32-characters",
   scheduler: { pollIntervalMs: 1000, batchSize: 10, leaseMs: 5_000 },
-  defaults: { attributionWindow: { amount: 5, unit: "days" }, frequencyCap: { max: 10, per: { amount: 1, unit: "days" } } },
+  // Caps per channel and flow priority have their own suite (smart-sending); here they would hide what is tested.
+  defaults: {
+    attributionWindow: { amount: 5, unit: "days" },
+    frequencyCap: { max: 10, per: { amount: 1, unit: "days" } },
+    channelCaps: { email: null, sms: null },
+    overlapWindow: null,
+  },
 }
 
 const HOUR = 3_600_000

@@ -11,6 +11,9 @@ const options = {
   storefrontUrl: "http://storefront.test",
   secret: "test-secret-that-is-at-least-32-characters",
   scheduler: { pollIntervalMs: 1000, batchSize: 10, leaseMs: 5_000 },
+  // Caps per channel and flow priority have their own suite (smart-sending); here they would hide what is tested.
+  // The DST checks reuse one run eight months apart: engagement rules (own suite) would call her unengaged by then.
+  defaults: { channelCaps: { email: null, sms: null }, overlapWindow: null, engagement: { unengaged: { send: "all" } } },
 }
 
 const T0 = new Date("2026-03-02T15:00:00Z")
