@@ -165,6 +165,8 @@ describe("the email designer", () => {
       },
     })
     await page.goto(`${BASE_URL}/app/flows/${flow.id}`)
+    // The flow page opens on the canvas; the designer sits in the list view's step forms.
+    await page.getByRole("tab", { name: "List" }).click()
     const step = page.locator('[data-step-id="designed"]')
     await step.getByRole("group", { name: "Email content" }).getByRole("button", { name: "Blocks" }).waitFor()
     expect(await step.getByRole("button", { name: "Blocks" }).getAttribute("aria-pressed")).toBe("true")
