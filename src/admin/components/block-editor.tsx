@@ -111,10 +111,11 @@ const HINTS: Partial<Record<EmailBlockType, string>> = {
 }
 
 /** Inserts `{{ variable }}` into a text field at the cursor. */
-function VariablePicker({ id, onInsert }: { id: string; onInsert: (variable: string) => void }) {
+function VariablePicker({ id, field, onInsert }: { id: string; field: string; onInsert: (variable: string) => void }) {
   return (
     <Select value="" onValueChange={(name) => onInsert(`{{ ${name} }}`)}>
-      <Select.Trigger id={id} aria-label="Insert a variable" className="w-40 shrink-0">
+      {/* Named after its field: a button block has two pickers, for its label and its link. */}
+      <Select.Trigger id={id} aria-label={`Insert a variable into ${field}`} className="w-40 shrink-0">
         <Select.Value placeholder="Insert variable" />
       </Select.Trigger>
       <Select.Content>
@@ -153,7 +154,7 @@ function LiquidField({ id, field, value, set }: { id: string; field: TextField; 
       ) : (
         <Input size="small" className="flex-1" {...common} />
       )}
-      <VariablePicker id={`${id}-variable`} onInsert={insert} />
+      <VariablePicker id={`${id}-variable`} field={field.label} onInsert={insert} />
     </div>
   )
 }
