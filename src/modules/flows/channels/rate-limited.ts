@@ -9,9 +9,15 @@ export type QueuedOutcome = { result: DeliveryResult } | { error: { message: str
 /** Told about every queued send once it ran, by message id, on the process whose worker ran it. */
 export type QueuedOutcomeRecorder = (messageId: string, outcome: QueuedOutcome) => Promise<void>
 
-/** Spaces calls `1000 / perSecond` ms apart within this process. */
+/**
+ * Spaces calls at least `1000 / perSecond` ms apart within this process, counted from when the previous
+ * call really started: a timer that fires late (a busy event loop) delays the calls after it rather than
+ * letting them bunch up to catch up with a schedule.
+ */
 export class InProcessRateLimitedChannel implements Channel {
-  private nextSlot = 0
+  private lastStart = -Infinity
+  /** Callers take their turns one after another, in the order they asked. */
+  private turns: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly inner: Channel,
@@ -28,10 +34,15 @@ export class InProcessRateLimitedChannel implements Channel {
   }
 
   async deliver(message: OutgoingMessage): Promise<DeliveryResult> {
-    const now = Date.now()
-    const slot = Math.max(now, this.nextSlot)
-    this.nextSlot = slot + 1000 / this.perSecond
-    await new Promise((resolve) => setTimeout(resolve, slot - now))
+    const turn = this.turns.then(async () => {
+      const wait = this.lastStart + 1000 / this.perSecond - Date.now()
+      if (wait > 0) {
+        await new Promise((resolve) => setTimeout(resolve, wait))
+      }
+      this.lastStart = Date.now()
+    })
+    this.turns = turn
+    await turn
     return await this.inner.deliver(message)
   }
 
