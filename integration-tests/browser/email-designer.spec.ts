@@ -184,7 +184,7 @@ describe("the email designer", () => {
     await choose(step, "Add a block", "Products in the cart or order")
     await choose(step, "Add a block", "Button")
     const button = step.getByRole("listitem", { name: "Block 4: Button" })
-    await button.getByLabel("Label").fill("Back to your cart")
+    await button.getByLabel("Label", { exact: true }).fill("Back to your cart")
     // The variable replaces the selected default link: an empty link in between would be refused by the preview.
     await button.getByLabel("Link", { exact: true }).evaluate((el: HTMLInputElement) => el.setSelectionRange(0, el.value.length))
     await choose(button, "Insert a variable into Link", "links.recovery")
