@@ -231,7 +231,14 @@ storeTestRunner(({ api, store }) => {
     it(`answers malformed input to every ${area} route without a 5xx`, async () => {
       const headers = area === "/admin" ? store.adminHeaders.headers : area === "/store" ? store.storeHeaders.headers : {}
       const { data } = await api.post("/admin/flows", { name: "Fuzz target", definition }, store.adminHeaders)
-      const realIds: Record<string, string> = { id: data.flow.id, step_id: "hello", customer_id: "cus_1", order_id: "order_1", code: "abc", split_id: "ab" }
+      const realIds: Record<string, string> = {
+        id: data.flow.id,
+        step_id: "hello",
+        customer_id: "cus_1",
+        order_id: "order_1",
+        code: "abc",
+        split_id: "ab",
+      }
       const failures: string[] = []
       let sent = 0
 
