@@ -123,15 +123,16 @@ async function runStory({ baseUrl, admin, log, secondsPerDay }) {
   await storeApi.post(`/store/payment-collections/${payment_collection.id}/payment-sessions`, { provider_id: "pp_system_default" })
   const { order } = await storeApi.post(`/store/carts/${benCart.id}/complete`)
   log(`  → order #${order.display_id} placed`)
-  const { runs } = await until(
+  const exited = await until(
     async () => {
       const found = await adminApi.get(`/admin/flows/runs?cart_id=${benCart.id}`)
-      return found.runs[0]?.status === "exited" ? found : null
+      // The order's post-purchase run follows the same cart; the abandoned-cart run is the one that exits.
+      return found.runs.find((run) => run.status === "exited") ?? null
     },
     "the reminders to stop",
     flowTimeout
   )
-  log(`  → his abandoned-cart reminders stop (${runs[0].exit_reason})`)
+  log(`  → his abandoned-cart reminders stop (${exited.exit_reason})`)
   const { attribution } = await until(
     async () => {
       const activity = await adminApi.get(`/admin/flows/orders/${order.id}`)
