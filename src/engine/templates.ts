@@ -1,5 +1,5 @@
-import { convert } from "html-to-text"
-import { Liquid } from "liquidjs"
+import { compile } from "html-to-text"
+import { Liquid, type Template } from "liquidjs"
 import { LIQUID_LIMITS, MAX_EMAIL_HTML_CHARS, MAX_EMAIL_TEXT_CHARS, MAX_SMS_BODY_CHARS, MemoryChargedCaptureTag } from "./template-limits"
 import type { EmailBlock } from "./email-blocks"
 import type { TemplateVariables } from "./template-variables"
@@ -76,9 +76,31 @@ export function validateSmsTemplate(template: SmsTemplate): FieldIssue[] {
   return validateFields({ body: template.body })
 }
 
+/** Parsed templates kept per engine: a worker renders the same few templates for thousands of messages. */
+const PARSED_KEPT = 256
+const parsedTemplates = new Map<Liquid, Map<string, Template[]>>()
+
+function parsed(engine: Liquid, source: string): Template[] {
+  let kept = parsedTemplates.get(engine)
+  if (!kept) {
+    kept = new Map()
+    parsedTemplates.set(engine, kept)
+  }
+  let templates = kept.get(source)
+  if (!templates) {
+    templates = engine.parse(source)
+    if (kept.size >= PARSED_KEPT) {
+      // The oldest entry goes: a Map iterates in insertion order.
+      kept.delete(kept.keys().next().value as string)
+    }
+    kept.set(source, templates)
+  }
+  return templates
+}
+
 async function render(engine: Liquid, source: string, variables: TemplateVariables): Promise<string> {
   try {
-    return await engine.parseAndRender(source, variables)
+    return await engine.render(parsed(engine, source), variables)
   } catch (error) {
     throw new TemplateRenderError((error as Error).message)
   }
@@ -115,10 +137,13 @@ const TEXT_FROM_HTML = {
   ],
 }
 
+/** Compiled once: compiling the converter costs more than converting a message. */
+const htmlToText = compile(TEXT_FROM_HTML)
+
 function textFromHtml(html: string): string {
   // The cell separator and the source's own whitespace between cells leave runs of spaces, and empty
   // layout rows leave runs of blank lines.
-  return convert(html, TEXT_FROM_HTML)
+  return htmlToText(html)
     .replace(/[^\S\n]{2,}/g, " ")
     .replace(/^[^\S\n]+|[^\S\n]+$/gm, "")
     .replace(/\n{3,}/g, "\n\n")

@@ -1,23 +1,23 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
+import { Modules } from "@medusajs/framework/utils"
 import { FLOWS_MODULE } from "../modules/flows"
 import type FlowsModuleService from "../modules/flows/service"
-import { runDueSteps } from "../lib/scheduler/run-due-steps"
+import { ensureDispatcher } from "../lib/scheduler/dispatcher"
+import { DISPATCH_WAKE_EVENT } from "../subscribers/wake-dispatcher"
 
 /**
- * Job schedules are fixed when Medusa loads them, but the polling interval is a plugin option,
- * so the job ticks every second and polls only when `scheduler.pollIntervalMs` has passed.
+ * Keeps dispatch running on the worker processes. Medusa runs this job on one worker per tick (with the
+ * Redis workflow engine) and only on `worker` and `shared` processes, so besides starting its own
+ * process's dispatcher it sends a wake event: the Redis event bus hands it to some worker, whose
+ * dispatcher starts if it has not yet. Within a few ticks every worker dispatches.
  */
-let lastPollAt = 0
-
 export default async function runDueFlowSteps(container: MedusaContainer) {
   const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
-  const { enabled, pollIntervalMs } = flows.getOptions().scheduler
-  const now = Date.now()
-  if (!enabled || now - lastPollAt < pollIntervalMs) {
+  if (!flows.getOptions().scheduler.enabled) {
     return
   }
-  lastPollAt = now
-  await runDueSteps(container)
+  ensureDispatcher(container)
+  await container.resolve(Modules.EVENT_BUS).emit({ name: DISPATCH_WAKE_EVENT, data: {} }, { internal: true })
 }
 
 export const config = {

@@ -9,6 +9,7 @@ import type { StepContent } from "../../modules/flows/actions/delivery"
 import { messageKey, type RunRow } from "../../modules/flows/types"
 import type { StoreFacts } from "../store/load-facts"
 import { recommendationsFor } from "../store/recommendations"
+import type { DrainCache } from "./drain-cache"
 import { ensureDiscount } from "./discounts"
 
 /** Renders a send step. A template that fails to render is recorded as a skipped message, not a crash. */
@@ -19,10 +20,10 @@ export async function renderStep(
   step: Extract<ReturnType<typeof decide>, { type: "send" }>["step"],
   channel: ChannelName,
   facts: StoreFacts,
+  cache: DrainCache,
   now: Date
 ): Promise<StepContent> {
   const options = flows.getOptions()
-  const flow = await flows.retrieveFlow(run.flow_id, { select: ["name"] })
   // A preferred-channel step carries a template per channel; the channel was chosen before rendering.
   const template = step.type === "send_preferred" ? (channel === "email" ? step.email : step.sms) : step.template
   const discount = step.discount ? await ensureDiscount(container, options, run, step.id, now) : null
@@ -35,7 +36,7 @@ export async function renderStep(
           (handle) => `${options.storefrontUrl}/products/${handle}`
         )
       : []
-  const look = await flows.brandForTemplates()
+  const look = await cache.brand()
   const variables = buildTemplateVariables({
     customer: facts.customer,
     cart: facts.cart,
@@ -48,7 +49,7 @@ export async function renderStep(
       messageKey(run, step.id),
       now
     ),
-    flow: { name: flow.name },
+    flow: { name: await cache.flowName(run.flow_id) },
     discount,
     reviewUrl: reviewUrlPattern(options),
     recommendations,

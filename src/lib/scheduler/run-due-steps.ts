@@ -1,46 +1,131 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { decide, nextStepId, type FlowDefinition, type RunState, type TrailEntry } from "../../engine"
+import { decide, nextStepId, type RunState, type TrailEntry } from "../../engine"
 import { FLOWS_MODULE } from "../../modules/flows"
 import type FlowsModuleService from "../../modules/flows/service"
 import type { RunRow } from "../../modules/flows/types"
+import { loadFactsOfMany, type StoreFacts } from "../store/load-facts"
+import { drainCache, type DrainCache } from "./drain-cache"
+import { ClaimLeases } from "./claim-leases"
 import { renderStep } from "./render-step"
-import { loadFacts } from "../store/load-facts"
 
-/** Sends and instant steps one tick may pass through before it must reach a wait or the end. */
-const MAX_STEPS_PER_TICK = 100
-const RUNS_AT_ONCE = 5
+/** Sends and instant steps one run may pass through before it must reach a wait or the end. */
+const MAX_STEPS_PER_RUN = 100
 
 export type TickResult = { claimed: number; failed: number }
 
-/** Claims the runs that are due and moves each one as far as it can go now. */
-export async function runDueSteps(container: MedusaContainer, now: Date = new Date()): Promise<TickResult> {
-  const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
-  const runs = await flows.claimDueRuns(now)
-  let failed = 0
-  // Runs are independent, so a few go at once; that also lets identical emails share a request.
-  for (let i = 0; i < runs.length; i += RUNS_AT_ONCE) {
-    await Promise.all(
-      runs.slice(i, i + RUNS_AT_ONCE).map(async (run) => {
-        try {
-          await advanceRun(container, flows, run, now)
-        } catch (error) {
-          failed += 1
-          await handleRunError(container, flows, run, error as Error, now)
-        }
-      })
-    )
-  }
-  return { claimed: runs.length, failed }
+/** What a claim's reads found about a run: the store's records and the person. */
+type KnownFacts = {
+  store: StoreFacts
+  person: Awaited<ReturnType<FlowsModuleService["personFacts"]>>
 }
 
-async function advanceRun(container: MedusaContainer, flows: FlowsModuleService, run: RunRow, now: Date) {
+export type DrainOptions = {
+  /** The time the drain starts at; tests move it forward. Each write is stamped with this clock as it runs. */
+  now?: Date
+  /** Shared by the drains of one worker process, so flow versions are read once. */
+  cache?: DrainCache
+  /** Asked before each claim: a worker that shuts down claims nothing more and finishes what it holds. */
+  shouldStop?: () => boolean
+}
+
+/** A clock that starts at `start` and runs at real speed: each write gets the time it really happens at. */
+function clockFrom(start: Date | undefined): () => Date {
+  if (!start) {
+    return () => new Date()
+  }
+  const offset = start.getTime() - Date.now()
+  return () => new Date(Date.now() + offset)
+}
+
+/**
+ * Moves every due run as far as it can go now, `scheduler.concurrency` runs at a time. A worker claims
+ * small batches and claims again as soon as it has room, until nothing is due: it never waits for the next
+ * poll while work remains, and several workers share the backlog. Each claim's store data is read in one
+ * go, and the leases of the runs in hand are renewed while they are worked on.
+ */
+export async function runDueSteps(container: MedusaContainer, options: Date | DrainOptions = {}): Promise<TickResult> {
+  const { now, cache: givenCache, shouldStop = () => false } = options instanceof Date ? { now: options } : options
+  const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const version = await flows.retrieveFlowVersion(run.flow_version_id)
-  const definition = version.definition as unknown as FlowDefinition
-  const { engagement, timezone, person } = await flows.personFacts(run, now)
-  const facts = await loadFacts(query, run)
-  facts.customer ??= person
+  const { concurrency, batchSize } = flows.getOptions().scheduler
+  const clock = clockFrom(now)
+  const cache = givenCache ?? drainCache(flows)
+  const leases = new ClaimLeases(flows, clock)
+  const inFlight = new Set<Promise<void>>()
+  const result: TickResult = { claimed: 0, failed: 0 }
+  // Claim only when a good share of the pool is free: one claim round trip then feeds many runs.
+  const claimWhenFree = Math.max(1, Math.min(batchSize, Math.ceil(concurrency / 2)))
+
+  try {
+    while (!shouldStop()) {
+      const room = concurrency - inFlight.size
+      if (room < claimWhenFree && inFlight.size) {
+        await Promise.race(inFlight)
+        continue
+      }
+      const runs = await flows.claimDueRuns(clock(), room)
+      if (!runs.length) {
+        if (!inFlight.size) {
+          break
+        }
+        await Promise.race(inFlight)
+        continue
+      }
+      result.claimed += runs.length
+      const [facts, people] = await Promise.all([loadFactsOfMany(query, runs), flows.personFactsOfRuns(runs, clock())])
+      for (const run of runs) {
+        leases.hold(run)
+        const known = { store: facts.get(run.id) ?? {}, person: people.get(run.id)! }
+        const work = advanceOrRecordFailure(container, flows, run, known, cache, clock).then((failed) => {
+          result.failed += failed ? 1 : 0
+          leases.release(run)
+          inFlight.delete(work)
+        })
+        inFlight.add(work)
+      }
+    }
+    await Promise.all(inFlight)
+  } finally {
+    leases.stop()
+  }
+  return result
+}
+
+/** Moves one run; an unexpected error schedules another attempt. True when the run failed. */
+async function advanceOrRecordFailure(
+  container: MedusaContainer,
+  flows: FlowsModuleService,
+  run: RunRow,
+  known: KnownFacts,
+  cache: DrainCache,
+  clock: () => Date
+): Promise<boolean> {
+  try {
+    await advanceRun(container, flows, run, known, cache, clock)
+    return false
+  } catch (error) {
+    const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
+    logger.error(`medusa-plugin-flows: run ${run.id} failed: ${(error as Error).message}`)
+    await flows.failRun(run, (error as Error).message, clock()).catch((failError: Error) => {
+      // The lease runs out and another worker takes the run again.
+      logger.error(`medusa-plugin-flows: run ${run.id} could not be rescheduled: ${failError.message}`)
+    })
+    return true
+  }
+}
+
+async function advanceRun(
+  container: MedusaContainer,
+  flows: FlowsModuleService,
+  run: RunRow,
+  known: KnownFacts,
+  cache: DrainCache,
+  clock: () => Date
+) {
+  const definition = await cache.definition(run.flow_version_id)
+  const { engagement, timezone, person } = known.person
+  const facts = { ...known.store, customer: known.store.customer ?? person }
   const { timeScale } = flows.getOptions().scheduler
   let state: RunState = {
     id: run.id,
@@ -50,27 +135,23 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
   }
   const trail: TrailEntry[] = []
 
-  for (let i = 0; i < MAX_STEPS_PER_TICK; i++) {
+  for (let i = 0; i < MAX_STEPS_PER_RUN; i++) {
+    const now = clock()
     const decision = decide(definition, state, { ...facts, engagement }, now, { timeScale })
     trail.push(...decision.trail)
     switch (decision.type) {
       case "wait":
         await flows.parkRun(
           run,
-          {
-            step_id: decision.step_id,
-            step_entered_at: decision.step_entered_at,
-            next_run_at: decision.until,
-            trail,
-          },
-          now
+          { step_id: decision.step_id, step_entered_at: decision.step_entered_at, next_run_at: decision.until, trail },
+          clock()
         )
         return
       case "exit":
-        await flows.finishRun(run, { status: "exited", reason: decision.reason, trail }, now)
+        await flows.finishRun(run, { status: "exited", reason: decision.reason, trail }, clock())
         return
       case "complete":
-        await flows.finishRun(run, { status: "completed", reason: null, trail }, now)
+        await flows.finishRun(run, { status: "completed", reason: null, trail }, clock())
         return
       case "send": {
         if (run.holdout) {
@@ -78,7 +159,7 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
           trail.push({ step_id: decision.step_id, type: decision.step.type, outcome: "held_out" })
           const after = nextStepId(definition, decision.step_id)
           if (after === null) {
-            await flows.finishRun(run, { status: "completed", reason: null, trail }, now)
+            await flows.finishRun(run, { status: "completed", reason: null, trail }, clock())
             return
           }
           state = { ...state, step_id: after, step_entered_at: now }
@@ -88,37 +169,42 @@ async function advanceRun(container: MedusaContainer, flows: FlowsModuleService,
         // A preferred-channel step picks its channel here, before the send policy and the render.
         const channel =
           step.type === "send_preferred"
-            ? (await flows.preferredChannelFor(run, step.id, now)).channel
+            ? (await flows.preferredChannelFor(run, step.id, clock())).channel
             : step.type === "send_email"
               ? "email"
               : "sms"
         // Rendered only once the send policy lets the message go: rendering may create a discount code and a link.
-        const render = () => renderStep(container, flows, run, decision.step, channel, facts, now)
+        const render = () => renderStep(container, flows, run, decision.step, channel, facts, cache, clock())
         const { exempt, when_held } = decision.step
-        const outcome = await flows.deliverStepMessage(run, { id: decision.step_id, channel, exempt, when_held }, render, now)
+        // A discount code is created, and a text's short link stored, while rendering.
+        const render_has_side_effects = Boolean(step.discount) || channel === "sms"
+        const outcome = await flows.deliverStepMessage(
+          run,
+          { id: decision.step_id, channel, exempt, when_held, engagement, render_has_side_effects },
+          render,
+          clock()
+        )
         if (outcome === "lost_claim") {
           return
         }
         if (typeof outcome === "object") {
           trail.push({ step_id: decision.step_id, type: decision.step.type, outcome: outcome.reason })
-          await flows.parkRun(run, { step_id: decision.step_id, step_entered_at: now, next_run_at: outcome.deferred_until, trail }, now)
+          await flows.parkRun(
+            run,
+            { step_id: decision.step_id, step_entered_at: clock(), next_run_at: outcome.deferred_until, trail },
+            clock()
+          )
           return
         }
         trail.push({ step_id: decision.step_id, type: decision.step.type, outcome })
         const next = nextStepId(definition, decision.step_id)
         if (next === null) {
-          await flows.finishRun(run, { status: "completed", reason: null, trail }, now)
+          await flows.finishRun(run, { status: "completed", reason: null, trail }, clock())
           return
         }
-        state = { ...state, step_id: next, step_entered_at: now }
+        state = { ...state, step_id: next, step_entered_at: clock() }
       }
     }
   }
-  throw new Error(`run ${run.id} did not reach a wait within ${MAX_STEPS_PER_TICK} steps`)
-}
-
-async function handleRunError(container: MedusaContainer, flows: FlowsModuleService, run: RunRow, error: Error, now: Date) {
-  const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
-  logger.error(`medusa-plugin-flows: run ${run.id} failed: ${error.message}`)
-  await flows.failRun(run, error.message, now)
+  throw new Error(`run ${run.id} did not reach a wait within ${MAX_STEPS_PER_RUN} steps`)
 }

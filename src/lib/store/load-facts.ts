@@ -73,23 +73,13 @@ function sumItems(items: any[] | undefined) {
   }
 }
 
-export async function loadCart(query: Query, id: string) {
-  const { data } = await query.graph({ entity: "cart", fields: CART_FIELDS, filters: { id } })
-  const cart = data[0]
-  if (!cart) {
-    return undefined
-  }
+/** Medusa only computes cart totals inside its workflows; the items' sum is what a reminder shows. */
+function withCartTotals(cart: Record<string, any>) {
   const { item_count, items_total } = sumItems(cart.items as any[])
-  // Medusa only computes cart totals inside its workflows; the items' sum is what a reminder shows.
   return { ...cart, item_count, subtotal: items_total, total: items_total }
 }
 
-export async function loadOrder(query: Query, id: string) {
-  const { data } = await query.graph({ entity: "order", fields: ORDER_FIELDS, filters: { id } })
-  const order = data[0]
-  if (!order) {
-    return undefined
-  }
+function withOrderProgress(order: Record<string, any>) {
   const fulfillments = (order.fulfillments ?? []) as { shipped_at?: unknown; delivered_at?: unknown }[]
   return {
     ...order,
@@ -100,26 +90,83 @@ export async function loadOrder(query: Query, id: string) {
   }
 }
 
+const ENTITIES = {
+  cart: { fields: CART_FIELDS, shape: withCartTotals },
+  order: { fields: ORDER_FIELDS, shape: withOrderProgress },
+  customer: { fields: CUSTOMER_FIELDS, shape: (customer: Record<string, any>) => customer },
+}
+
+/** Records of one entity by id, in one query whatever their number. */
+async function loadMany(query: Query, entity: keyof typeof ENTITIES, ids: string[]): Promise<Map<string, Record<string, any>>> {
+  const unique = [...new Set(ids)]
+  if (!unique.length) {
+    return new Map()
+  }
+  const { fields, shape } = ENTITIES[entity]
+  const { data } = await query.graph({ entity, fields, filters: { id: unique } })
+  return new Map(data.map((record: Record<string, any>) => [record.id, shape(record)]))
+}
+
+export async function loadCart(query: Query, id: string) {
+  return (await loadMany(query, "cart", [id])).get(id)
+}
+
+export async function loadOrder(query: Query, id: string) {
+  return (await loadMany(query, "order", [id])).get(id)
+}
+
 export async function loadCustomer(query: Query, id: string) {
-  const { data } = await query.graph({ entity: "customer", fields: CUSTOMER_FIELDS, filters: { id } })
-  return data[0]
+  return (await loadMany(query, "customer", [id])).get(id)
+}
+
+type FactIds = { cart_id?: string | null; order_id?: string | null; customer_id?: string | null }
+
+/**
+ * The live cart, order and customer behind each of many runs, in three queries rather than three a run:
+ * a worker reads a whole claim's store data at once.
+ */
+export async function loadFactsOfMany<T extends FactIds & { id: string }>(query: Query, runs: T[]): Promise<Map<string, StoreFacts>> {
+  const [carts, orders] = await Promise.all([
+    loadMany(
+      query,
+      "cart",
+      runs.flatMap((run) => run.cart_id ?? [])
+    ),
+    loadMany(
+      query,
+      "order",
+      runs.flatMap((run) => run.order_id ?? [])
+    ),
+  ])
+  const customerIdOf = (run: T) =>
+    run.customer_id ??
+    (run.cart_id && carts.get(run.cart_id)?.customer_id) ??
+    (run.order_id && orders.get(run.order_id)?.customer_id) ??
+    null
+  const customers = await loadMany(
+    query,
+    "customer",
+    runs.flatMap((run) => customerIdOf(run) ?? [])
+  )
+  return new Map(
+    runs.map((run) => {
+      const facts: StoreFacts = {}
+      if (run.cart_id) {
+        facts.cart = carts.get(run.cart_id)
+      }
+      if (run.order_id) {
+        facts.order = orders.get(run.order_id)
+      }
+      const customerId = customerIdOf(run)
+      if (customerId) {
+        facts.customer = customers.get(customerId)
+      }
+      return [run.id, facts]
+    })
+  )
 }
 
 /** The live cart, order and customer behind a run or an event, as flow conditions see them. */
-export async function loadFacts(
-  query: Query,
-  ids: { cart_id?: string | null; order_id?: string | null; customer_id?: string | null }
-): Promise<StoreFacts> {
-  const facts: StoreFacts = {}
-  if (ids.cart_id) {
-    facts.cart = await loadCart(query, ids.cart_id)
-  }
-  if (ids.order_id) {
-    facts.order = await loadOrder(query, ids.order_id)
-  }
-  const customerId = ids.customer_id ?? facts.cart?.customer_id ?? facts.order?.customer_id
-  if (customerId) {
-    facts.customer = await loadCustomer(query, customerId)
-  }
-  return facts
+export async function loadFacts(query: Query, ids: FactIds): Promise<StoreFacts> {
+  return (await loadFactsOfMany(query, [{ ...ids, id: "one" }])).get("one") as StoreFacts
 }

@@ -250,9 +250,12 @@ export const pluginOptionsSchema = z
       .default({ maxAttempts: 5, baseDelayMs: 30_000, maxDelayMs: 3_600_000, timeoutMs: 15_000 }),
     scheduler: z
       .object({
-        /** How often each worker looks for due steps. */
+        /** How often an idle worker looks for due steps; a busy one claims again as soon as it has room. */
         pollIntervalMs: z.number().int().min(1000).default(5000),
+        /** The most runs one claim takes. Claims stay small so that every worker gets a share. */
         batchSize: z.number().int().min(1).max(1000).default(50),
+        /** Runs one worker process moves at once; identical emails among them share one SendGrid request. */
+        concurrency: z.number().int().min(1).max(1000).default(100),
         /** How long a claimed run stays reserved for the worker that claimed it. */
         leaseMs: z.number().int().min(1000).default(60_000),
         /** Set to false on processes that must not send (the worker still records events). */
@@ -265,7 +268,7 @@ export const pluginOptionsSchema = z
         timeScale: z.number().min(1).max(1_000_000).default(1),
       })
       .strict()
-      .default({ pollIntervalMs: 5000, batchSize: 50, leaseMs: 60_000, enabled: true, timeScale: 1 }),
+      .default({ pollIntervalMs: 5000, batchSize: 50, concurrency: 100, leaseMs: 60_000, enabled: true, timeScale: 1 }),
   })
   .strict()
 

@@ -94,9 +94,22 @@ class FlowsModuleService extends MedusaService({
       await this.seedBuiltInFlows()
       await this.warnIfEmailHasNoAddress()
     },
+    // The dispatcher stops claiming and finishes the runs it holds while the database is still there.
+    onApplicationPrepareShutdown: async () => {
+      await this.stopBackgroundWork()
+    },
     onApplicationShutdown: async () => {
+      await this.stopBackgroundWork()
       await Promise.all([this.channels_.email.close(), this.channels_.sms.close()])
     },
+  }
+
+  private readonly backgroundWork = new Set<() => Promise<void>>()
+
+  private async stopBackgroundWork() {
+    const stops = [...this.backgroundWork]
+    this.backgroundWork.clear()
+    await Promise.all(stops.map((stop) => stop()))
   }
 
   protected readonly logger_: Pick<Logger, "warn">
@@ -119,6 +132,12 @@ class FlowsModuleService extends MedusaService({
   // eslint-disable-next-line @medusajs/service-methods-must-be-async
   getOptions(): PluginOptions {
     return this.options_
+  }
+
+  /** Work this process runs in the background (the dispatcher), stopped by `stop` when Medusa shuts down. */
+  // eslint-disable-next-line @medusajs/service-methods-must-be-async
+  onShutdown(stop: () => Promise<void>): void {
+    this.backgroundWork.add(stop)
   }
 
   /** What the settings page shows; never a key, token, secret or connection string. */
@@ -253,10 +272,16 @@ class FlowsModuleService extends MedusaService({
     return await entry.startWinBackRuns(this.context(sharedContext), now)
   }
 
-  /** Reserves due runs for this worker. */
+  /** Reserves up to `limit` due runs (at most `scheduler.batchSize`) for this worker. */
   @InjectManager()
-  async claimDueRuns(now: Date = new Date(), @MedusaContext() sharedContext: Context = {}) {
-    return await runs.claimDueRuns(this.context(sharedContext), now)
+  async claimDueRuns(now: Date = new Date(), limit = Infinity, @MedusaContext() sharedContext: Context = {}) {
+    return await runs.claimDueRuns(this.context(sharedContext), now, limit)
+  }
+
+  /** Extends the lease of the runs a worker still holds under these claim tokens. */
+  @InjectManager()
+  async renewClaims(tokens: string[], now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await runs.renewClaims(this.context(sharedContext), tokens, now)
   }
 
   @InjectManager()
@@ -275,10 +300,16 @@ class FlowsModuleService extends MedusaService({
     return await runs.failRun(this.context(sharedContext), run, error, now)
   }
 
-  /** What the engine needs to know about the person behind a run: engagement, timezone, name. */
+  /** What the engine needs to know about the person behind each run (engagement, timezone, name), by run id. */
+  @InjectManager()
+  async personFactsOfRuns(runList: RunRow[], now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await runs.personFactsOfRuns(this.context(sharedContext), runList, now)
+  }
+
+  /** The person facts of one run. */
   @InjectManager()
   async personFacts(run: RunRow, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
-    return await runs.personFacts(this.context(sharedContext), run, now)
+    return (await runs.personFactsOfRuns(this.context(sharedContext), [run], now)).get(run.id)!
   }
 
   /**

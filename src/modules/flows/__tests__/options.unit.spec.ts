@@ -14,7 +14,14 @@ describe("plugin options", () => {
     })
     expect(options).not.toHaveProperty("database")
     expect(JSON.stringify(options)).not.toContain("hunter2")
-    expect(options.scheduler).toEqual({ pollIntervalMs: 5000, batchSize: 50, leaseMs: 60_000, enabled: true, timeScale: 1 })
+    expect(options.scheduler).toEqual({
+      pollIntervalMs: 5000,
+      batchSize: 50,
+      concurrency: 100,
+      leaseMs: 60_000,
+      enabled: true,
+      timeScale: 1,
+    })
     expect(options.defaults.quietHours).toEqual({ start: "21:00", end: "08:00" })
     expect(options.backendUrl).toBe("http://localhost:9000")
     expect(options.smsDoubleOptIn).toBe(true)

@@ -34,7 +34,7 @@ import { messageKey, type RenderedMessage, type RunRow } from "../types"
 import { applyTwilioStatusesAwaiting } from "./webhooks"
 import { isSuppressed } from "./privacy"
 import type { ModuleContext } from "./context"
-import { engagementSendFact } from "./engagement"
+import { engagementSendFact, type ContactEngagement } from "./engagement"
 
 /** What became of a send step. `uncertain`: the call may have reached the provider; it is not sent again. */
 export type SendOutcome =
@@ -46,8 +46,23 @@ export type SendOutcome =
   | "lost_claim"
   | { deferred_until: Date; reason: "quiet_hours" | HeldReason | "provider_retry" | "in_flight" }
 
-/** A send step as delivery sees it: its channel, and its smart-sending rules from the definition. */
-export type DeliveryStep = { id: string; channel: SendChannel; exempt?: boolean; when_held?: WhenHeldRule }
+/**
+ * A send step as delivery sees it: its channel, its smart-sending rules from the definition, and the
+ * person's engagement level when the caller has read it already (it is read otherwise).
+ */
+export type DeliveryStep = {
+  id: string
+  channel: SendChannel
+  exempt?: boolean
+  when_held?: WhenHeldRule
+  engagement?: Pick<ContactEngagement, "level"> | null
+  /**
+   * Whether rendering does anything besides rendering (creates a discount code, stores a short link). Then
+   * (the default) the send policy is asked before rendering as well, so a held message leaves nothing behind;
+   * otherwise only once, under the contact's lock, which saves a round of reads per message.
+   */
+  render_has_side_effects?: boolean
+}
 
 /** A step's rendered message, or why it could not be rendered. */
 export type StepContent = { rendered: RenderedMessage } | { skip: string }
@@ -66,10 +81,17 @@ export function recipientOf(
 }
 
 /** The facts `decideSend` needs about a run's recipient: consent, time zone, recent messages and rival flows. */
-export async function sendFactsFor(ctx: ModuleContext, run: RunRow, step: DeliveryStep, now: Date, db = ctx.db): Promise<SendFacts> {
+export async function sendFactsFor(
+  ctx: ModuleContext,
+  run: RunRow,
+  step: DeliveryStep,
+  now: Date,
+  { lockContact = false } = {}
+): Promise<SendFacts> {
   const { channel } = step
+  const { db } = ctx
   const recipient = recipientOf(ctx, run, channel)
-  const contact = await consentOf(db, run.contact_id)
+  const contact = await consentOf(db, run.contact_id, { lock: lockContact })
   const { defaults, scheduler } = ctx.options
   const timezone = contactTimezone(contact, defaults.timezone).timezone
   const smart = await smartSendingFacts(ctx, db, run, step, contact, timezone, now)
@@ -90,7 +112,7 @@ export async function sendFactsFor(ctx: ModuleContext, run: RunRow, step: Delive
     cap: { sent: countIn(smart, smart.total_cap.window_ms, now), max: defaults.frequencyCap.max },
     suppressed: await isSuppressed(ctx, channel, recipient.to),
     smart,
-    engagement: await engagementSendFact(ctx, run, now),
+    engagement: await engagementSendFact(ctx, run, now, step.engagement),
   }
 }
 
@@ -238,9 +260,9 @@ function segmentsOf(ctx: ModuleContext, channel: SendChannel, rendered: Rendered
 }
 
 /**
- * Sends one step's message at most once. Whether it may go is decided first (`decideSend`): `content`,
- * when a function, is called only for a message that will go, so a skipped step creates no discount code
- * and no link. The idempotency key (flow, run, step) is written before the provider is called, so a
+ * Sends one step's message at most once. Whether it may go is decided first (`decideSend`) when rendering
+ * has side effects: `content`, when a function, is then called only for a message that will go, so a
+ * skipped step creates no discount code and no link. The idempotency key (flow, run, step) is written before the provider is called, so a
  * retry, a second worker or a redelivered event finds it and sends nothing; a message whose send may
  * have gone out is never sent again.
  */
@@ -251,21 +273,24 @@ export async function deliverStepMessage(
   content: StepContent | (() => Promise<StepContent>),
   now = new Date()
 ): Promise<SendOutcome> {
-  const decision = decideSend(await sendFactsFor(ctx, run, step, now), now)
-  if (decision.action === "defer") {
-    return { deferred_until: decision.until, reason: decision.reason }
-  }
-  if (decision.action === "skip") {
-    return await recordSkipped(ctx, run, step, recipientOf(ctx, run, step.channel).to, decision.reason, now)
+  const to = recipientOf(ctx, run, step.channel).to
+  if (step.render_has_side_effects ?? true) {
+    const decision = decideSend(await sendFactsFor(ctx, run, step, now), now)
+    if (decision.action === "defer") {
+      return { deferred_until: decision.until, reason: decision.reason }
+    }
+    if (decision.action === "skip") {
+      return await recordSkipped(ctx, run, step, to, decision.reason, now)
+    }
   }
   const made = typeof content === "function" ? await content() : content
   if ("skip" in made) {
-    return await recordSkipped(ctx, run, step, decision.to, made.skip, now)
+    return await recordSkipped(ctx, run, step, to, made.skip, now)
   }
   const { rendered } = made
   const { segments, tooLong } = segmentsOf(ctx, step.channel, rendered)
   if (tooLong) {
-    return await recordSkipped(ctx, run, step, decision.to, tooLong, now, { ...rendered, segments })
+    return await recordSkipped(ctx, run, step, to, tooLong, now, { ...rendered, segments })
   }
   const claimed = await ctx.db.transaction(async (tx) => {
     if (!(await runSql.holdsClaim(tx, run))) {
@@ -282,7 +307,7 @@ export async function deliverStepMessage(
       tx,
       {
         ...rendered,
-        ...messageOf(ctx, run, step, decision.to),
+        ...messageOf(ctx, run, step, to),
         segments,
         exempt: step.exempt ?? false,
         status: held ? "skipped" : "sending",
@@ -325,7 +350,7 @@ export async function deliverStepMessage(
   if (claimed.status === "skipped") {
     return "skipped"
   }
-  return await callProvider(ctx, run, step, { ...rendered, id: claimed.id, to: decision.to }, claimed.attempts, now)
+  return await callProvider(ctx, run, step, { ...rendered, id: claimed.id, to: to as string }, claimed.attempts, now)
 }
 
 /** The fields every message of a run's step has. */
@@ -394,7 +419,7 @@ async function callProvider(
     return await recordRefusal(ctx, run, message, error as Error, attempt, now)
   }
   // Past this point the provider has the message: nothing below may fail it, or a retry would send it twice.
-  await recordSent(ctx, message.id, result, now)
+  await recordSent(ctx, message.id, result, now, ctx.channels[step.channel].provider)
   await addToTimeline(ctx, run, `${step.channel}.sent`, message.id, now, { subject: message.subject ?? null })
   return "sent"
 }
@@ -404,14 +429,24 @@ async function callProvider(
  * The writes are retried; if they still fail the message stays `sending`, and a later tick marks it
  * `uncertain`: never `failed`, never sent again.
  */
-async function recordSent(ctx: ModuleContext, messageId: string, result: DeliveryResult, now: Date): Promise<void> {
+async function recordSent(
+  ctx: ModuleContext,
+  messageId: string,
+  result: DeliveryResult,
+  now: Date,
+  provider: string | null = null
+): Promise<void> {
+  if ((provider && provider !== "twilio") || !result.provider_id) {
+    // Only Twilio's status callbacks can arrive before the provider id is stored; SendGrid's events carry our id.
+    await withWriteRetries(() => markSent(ctx.db, messageId, result, now))
+    return
+  }
+  const providerId = result.provider_id
   await withWriteRetries(() =>
     ctx.db.transaction(async (tx) => {
-      if (result.provider_id) {
-        await lockProviderId(tx, result.provider_id)
-      }
-      if ((await markSent(tx, messageId, result, now)) && result.provider_id) {
-        await applyTwilioStatusesAwaiting(tx, messageId, result.provider_id, now)
+      await lockProviderId(tx, providerId)
+      if (await markSent(tx, messageId, result, now)) {
+        await applyTwilioStatusesAwaiting(tx, messageId, providerId, now)
       }
     })
   )
@@ -492,10 +527,8 @@ async function addToTimeline(
  * without a contact has nothing to count.
  */
 async function decideUnderLock(ctx: ModuleContext, tx: Database, run: RunRow, step: DeliveryStep, now: Date) {
-  if (run.contact_id) {
-    await tx.rows(`SELECT id FROM flows_contact WHERE id = ? FOR UPDATE`, [run.contact_id])
-  }
-  return decideSend(await sendFactsFor(ctx, run, step, now, tx), now)
+  // Every read joins the transaction: a second connection per run would starve the pool.
+  return decideSend(await sendFactsFor({ ...ctx, db: tx }, run, step, now, { lockContact: true }), now)
 }
 
 /** Sends a message that belongs to no run (a test send, a confirmation) once, now, without retries. */
@@ -540,7 +573,7 @@ export async function sendStandalone(
     await markMessage(ctx.db, id, { status, error: (error as Error).message, error_code: details?.code ?? null, now }, ["sending"])
     return id
   }
-  await recordSent(ctx, id, result, now)
+  await recordSent(ctx, id, result, now, channel.provider)
   return id
 }
 

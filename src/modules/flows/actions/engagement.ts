@@ -47,7 +47,7 @@ export async function engagementSendFact(
   ctx: ModuleContext,
   run: Pick<RunRow, "contact_id" | "flow_version_id">,
   now: Date,
-  known?: ContactEngagement | null
+  known?: Pick<ContactEngagement, "level"> | null
 ): Promise<EngagementSendFact | null> {
   const engagement = known ?? (await engagementLevelOf(ctx, run.contact_id, now))
   if (!engagement || !run.contact_id) {

@@ -1,17 +1,23 @@
 import { randomUUID } from "node:crypto"
 import { contactTimezone } from "../../../engine"
 import { nextAttemptAt } from "../channels/retry"
-import { consentOf, engagementSince } from "../sql/contacts"
+import { consentsOf, engagementSinceRuns } from "../sql/contacts"
 import * as experimentSql from "../sql/experiments"
 import * as runSql from "../sql/runs"
 import type { RunRow } from "../types"
 import type { ModuleContext } from "./context"
-import { engagementLevelOf } from "./engagement"
+import { engagementOf, type ContactEngagement } from "./engagement"
+import { MAX_CONTACTS_PER_COUNT } from "../sql/engagement"
 
-/** Reserves due runs for this worker. */
-export async function claimDueRuns(ctx: ModuleContext, now: Date = new Date()): Promise<RunRow[]> {
+/** Reserves up to `limit` due runs (at most `scheduler.batchSize`) for this worker, under a claim token of their own. */
+export async function claimDueRuns(ctx: ModuleContext, now: Date = new Date(), limit = Infinity): Promise<RunRow[]> {
   const { batchSize, leaseMs } = ctx.options.scheduler
-  return await runSql.claimDueRuns(ctx.db, { limit: batchSize, leaseMs, token: randomUUID(), now })
+  return await runSql.claimDueRuns(ctx.db, { limit: Math.min(limit, batchSize), leaseMs, token: randomUUID(), now })
+}
+
+/** Keeps the runs of these claims reserved for another lease, counted from `now`. */
+export async function renewClaims(ctx: ModuleContext, tokens: string[], now = new Date()): Promise<number> {
+  return await runSql.renewClaims(ctx.db, tokens, new Date(now.getTime() + ctx.options.scheduler.leaseMs))
 }
 
 export async function parkRun(ctx: ModuleContext, run: RunRow, park: Omit<Parameters<typeof runSql.parkRun>[2], "now">, now = new Date()) {
@@ -44,20 +50,46 @@ export async function failRun(ctx: ModuleContext, run: RunRow, error: string, no
   return await runSql.retryClaimedRun(ctx.db, run, { error, at, now })
 }
 
-/** What the engine needs to know about the person behind a run: engagement, timezone, name. */
-export async function personFacts(ctx: ModuleContext, run: RunRow, now = new Date()) {
-  const contact = await consentOf(ctx.db, run.contact_id)
-  const level = (await engagementLevelOf(ctx, run.contact_id, now))?.level ?? "new"
-  return {
-    // What they did since the run started, and their engagement level (conditions: engagement.level).
-    engagement: { ...(await engagementSince(ctx.db, run.contact_id, run.id, new Date(run.created_at))), level },
-    timezone: contactTimezone(contact, ctx.options.defaults.timezone).timezone,
-    // For people with no customer account, such as newsletter sign-ups, templates read `customer` from here.
-    person: {
-      email: run.email,
-      phone: run.phone,
-      first_name: (contact?.first_name as string | null) ?? null,
-      last_name: (contact?.last_name as string | null) ?? null,
-    },
+/**
+ * What the engine needs to know about the person behind each run: engagement, timezone, name. Read for a
+ * whole claim at once, in three statements whatever its size.
+ */
+export async function personFactsOfRuns(ctx: ModuleContext, runs: RunRow[], now = new Date()) {
+  const contactIds = runs.flatMap((run) => run.contact_id ?? [])
+  const [contacts, levels, since] = await Promise.all([
+    consentsOf(ctx.db, contactIds),
+    engagementOfMany(ctx, contactIds, now),
+    engagementSinceRuns(ctx.db, runs),
+  ])
+  return new Map(
+    runs.map((run) => {
+      const contact = run.contact_id ? contacts.get(run.contact_id) : undefined
+      const level = (run.contact_id && levels.get(run.contact_id)?.level) || "new"
+      const facts = {
+        // What they did since the run started, and their engagement level (conditions: engagement.level).
+        engagement: { ...since.get(run.id)!, level },
+        timezone: contactTimezone(contact, ctx.options.defaults.timezone).timezone,
+        // For people with no customer account, such as newsletter sign-ups, templates read `customer` from here.
+        person: {
+          email: run.email,
+          phone: run.phone,
+          first_name: (contact?.first_name as string | null) ?? null,
+          last_name: (contact?.last_name as string | null) ?? null,
+        },
+      }
+      return [run.id, facts] as const
+    })
+  )
+}
+
+/** Engagement levels in statements of at most MAX_CONTACTS_PER_COUNT contacts. */
+async function engagementOfMany(ctx: ModuleContext, contactIds: string[], now: Date) {
+  const ids = [...new Set(contactIds)]
+  const levels = new Map<string, ContactEngagement>()
+  for (let i = 0; i < ids.length; i += MAX_CONTACTS_PER_COUNT) {
+    for (const [id, engagement] of await engagementOf(ctx, ids.slice(i, i + MAX_CONTACTS_PER_COUNT), now)) {
+      levels.set(id, engagement)
+    }
   }
+  return levels
 }

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto"
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto"
 import jwt from "jsonwebtoken"
 
 export type LinkPurpose = "recover" | "unsubscribe" | "confirm_email"
@@ -12,12 +12,24 @@ const LIFETIME: Record<LinkPurpose, string> = {
   confirm_email: "7d",
 }
 
+const signingKeys = new Map<string, KeyObject>()
+
+/** The secret as a key object, made once: jsonwebtoken would otherwise build one for every token. */
+function signingKey(secret: string): KeyObject {
+  let key = signingKeys.get(secret)
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, "utf8"))
+    signingKeys.set(secret, key)
+  }
+  return key
+}
+
 /**
  * `flowId` scopes an unsubscribe link to the flow whose message carried it; `email` ties an email
  * confirmation to the address it was sent to.
  */
 export function signLinkToken(secret: string, purpose: LinkPurpose, subject: string, flowId?: string | null, email?: string): string {
-  return jwt.sign({ purpose, ...(flowId ? { flow: flowId } : {}), ...(email ? { email } : {}) }, secret, {
+  return jwt.sign({ purpose, ...(flowId ? { flow: flowId } : {}), ...(email ? { email } : {}) }, signingKey(secret), {
     subject,
     expiresIn: LIFETIME[purpose] as jwt.SignOptions["expiresIn"],
     algorithm: "HS256",
@@ -33,7 +45,7 @@ export function verifyLinkToken(
   token: string
 ): { subject: string; flow: string | null; email: string | null } {
   try {
-    const claims = jwt.verify(token, secret, { algorithms: ["HS256"] }) as Claims
+    const claims = jwt.verify(token, signingKey(secret), { algorithms: ["HS256"] }) as Claims
     if (claims.purpose !== purpose || !claims.sub) {
       throw new InvalidLinkError("This link is not valid for this page.")
     }

@@ -1,6 +1,6 @@
 import { generateEntityId } from "@medusajs/framework/utils"
 import type { Identity } from "../types"
-import { Database, json } from "./database"
+import { Database, json, type Row } from "./database"
 import type { ChannelName, ConsentEvidenceState, EmailConsentState } from "../../../engine/constants"
 
 export function normalizeEmail(email: string | null | undefined): string | null {
@@ -107,35 +107,60 @@ export async function addTimelineEntry(db: Database, entry: TimelineEntry): Prom
   )
 }
 
-/** What the contact did since a run started: the facts behind engagement conditions. */
-export async function engagementSince(
+export type EngagementSinceRun = { opened: boolean; clicked: boolean; ordered: boolean }
+
+/**
+ * What each run's contact did since the run started, the facts behind engagement conditions: for many
+ * runs in one statement.
+ */
+export async function engagementSinceRuns(
   db: Database,
-  contactId: string | null,
-  runId: string,
-  since: Date
-): Promise<{ opened: boolean; clicked: boolean; ordered: boolean }> {
-  if (!contactId) {
-    return { opened: false, clicked: false, ordered: false }
+  runs: { id: string; contact_id: string | null; created_at: Date | string }[]
+): Promise<Map<string, EngagementSinceRun>> {
+  const withContact = runs.filter((run) => run.contact_id)
+  const found = new Map<string, EngagementSinceRun>()
+  if (withContact.length) {
+    const rows = await db.rows(
+      `SELECT r.run_id,
+         COALESCE(bool_or(e.type = 'email.opened' AND e.run_id = r.run_id), false) AS opened,
+         COALESCE(bool_or(e.type = 'email.clicked' AND e.run_id = r.run_id), false) AS clicked,
+         COALESCE(bool_or(e.type = 'order.placed'), false) AS ordered
+       FROM (VALUES ${withContact.map(() => "(?, ?, ?::timestamptz)").join(", ")}) AS r(run_id, contact_id, since)
+         LEFT JOIN flows_contact_event e
+           ON e.contact_id = r.contact_id AND e.occurred_at >= r.since AND e.deleted_at IS NULL
+       GROUP BY r.run_id`,
+      withContact.flatMap((run) => [run.id, run.contact_id, new Date(run.created_at)])
+    )
+    for (const row of rows) {
+      found.set(row.run_id, { opened: Boolean(row.opened), clicked: Boolean(row.clicked), ordered: Boolean(row.ordered) })
+    }
   }
-  const row = await db.first(
-    `SELECT
-       COALESCE(bool_or(type = 'email.opened' AND run_id = ?), false) AS opened,
-       COALESCE(bool_or(type = 'email.clicked' AND run_id = ?), false) AS clicked,
-       COALESCE(bool_or(type = 'order.placed'), false) AS ordered
-     FROM flows_contact_event
-     WHERE contact_id = ? AND occurred_at >= ? AND deleted_at IS NULL`,
-    [runId, runId, contactId, since]
-  )
-  return { opened: Boolean(row?.opened), clicked: Boolean(row?.clicked), ordered: Boolean(row?.ordered) }
+  return new Map(runs.map((run) => [run.id, found.get(run.id) ?? { opened: false, clicked: false, ordered: false }]))
 }
 
-export async function consentOf(db: Database, contactId: string | null) {
+/** The consent and name columns of many contacts, in one statement. */
+export async function consentsOf(db: Database, contactIds: string[]): Promise<Map<string, Row>> {
+  const ids = [...new Set(contactIds)]
+  if (!ids.length) {
+    return new Map()
+  }
+  const rows = await db.rows(
+    `SELECT id, email_consent, timezone, address_timezone, unsubscribed_flows, first_name, last_name
+     FROM flows_contact WHERE id IN (?) AND deleted_at IS NULL`,
+    [ids]
+  )
+  return new Map(rows.map((row) => [row.id, row]))
+}
+
+export async function consentOf(db: Database, contactId: string | null, { lock = false } = {}) {
   if (!contactId) {
     return null
   }
+  // With `lock`, the row stays locked until the caller's transaction ends: decisions that count the
+  // person's messages are taken one at a time.
   return await db.first(
     `SELECT email_consent, timezone, address_timezone, unsubscribed_flows, first_name, last_name
-     FROM flows_contact WHERE id = ? AND deleted_at IS NULL`,
+     FROM flows_contact WHERE id = ? AND deleted_at IS NULL${lock ? " FOR UPDATE" : ""}`,
     [contactId]
   )
 }

@@ -238,6 +238,21 @@ export async function claimDueRuns(db: Database, opts: { limit: number; leaseMs:
   )) as RunRow[]
 }
 
+/**
+ * Extends the lease of every run still held under these claim tokens: a worker renews while it works,
+ * so a long batch is never taken over mid-way. Runs it has parked or finished hold no token any more.
+ */
+export async function renewClaims(db: Database, tokens: string[], until: Date): Promise<number> {
+  if (!tokens.length) {
+    return 0
+  }
+  const rows = await db.rows(
+    `UPDATE flows_run SET claimed_until = ? WHERE claim_token IN (?) AND status = 'active' AND claimed_until < ? RETURNING id`,
+    [until, tokens, until]
+  )
+  return rows.length
+}
+
 export type Trail = Array<Record<string, unknown>>
 
 const APPEND_TRAIL = "context = jsonb_set(context, '{trail}', COALESCE(context->'trail', '[]'::jsonb) || ?::jsonb)"

@@ -1,0 +1,76 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { FLOWS_MODULE } from "../../modules/flows"
+import type FlowsModuleService from "../../modules/flows/service"
+import { drainCache } from "./drain-cache"
+import { runDueSteps } from "./run-due-steps"
+
+/**
+ * One worker process's loop: drain everything due, then sleep `scheduler.pollIntervalMs`, again and again.
+ * Only processes that run Medusa's background work start it (the scheduled job and the wake subscriber are
+ * loaded in `worker` and `shared` mode only), so a `server` process never dispatches. Postgres decides who
+ * sends what: the loop only claims.
+ */
+class Dispatcher {
+  private running?: Promise<void>
+  private stopped = false
+  private wake?: () => void
+
+  constructor(
+    private readonly container: MedusaContainer,
+    private readonly flows: FlowsModuleService
+  ) {}
+
+  ensureRunning() {
+    if (this.running || this.stopped) {
+      return
+    }
+    this.flows.onShutdown(() => this.stop())
+    this.running = this.loop(this.flows)
+  }
+
+  private async loop(flows: FlowsModuleService) {
+    const logger = this.container.resolve(ContainerRegistrationKeys.LOGGER)
+    const cache = drainCache(flows)
+    while (!this.stopped) {
+      try {
+        await runDueSteps(this.container, { cache, shouldStop: () => this.stopped })
+      } catch (error) {
+        // Postgres restarting, a dropped connection: the next poll tries again.
+        logger.error(`medusa-plugin-flows: dispatch failed, retrying at the next poll: ${(error as Error).message}`)
+      }
+      await this.sleep(flows.getOptions().scheduler.pollIntervalMs)
+    }
+  }
+
+  private sleep(ms: number) {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      timer.unref()
+      this.wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  }
+
+  async stop() {
+    this.stopped = true
+    this.wake?.()
+    await this.running
+  }
+}
+
+/** One per module instance: the job and the wake subscriber may hold different containers of one app. */
+const dispatchers = new WeakMap<FlowsModuleService, Dispatcher>()
+
+/** Starts this process's dispatcher unless it runs already. */
+export function ensureDispatcher(container: MedusaContainer) {
+  const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
+  let dispatcher = dispatchers.get(flows)
+  if (!dispatcher) {
+    dispatcher = new Dispatcher(container, flows)
+    dispatchers.set(flows, dispatcher)
+  }
+  dispatcher.ensureRunning()
+}
