@@ -5,13 +5,33 @@ import { describeErrors, specValidator } from "./openapi"
 
 type Answer = { status: number; headers?: Record<string, string>; body?: unknown }
 
+/** One email as a recipient gets it: the request's content with their personalization's substitutions applied. */
+export type FakeDelivery = {
+  to: string
+  subject: string
+  html?: string
+  text?: string
+  headers: Record<string, string>
+  custom_args: Record<string, string>
+}
+
+/** SendGrid's limit on one personalization's substitutions, tags and values together. */
+const MAX_SUBSTITUTION_BYTES = 10_000
+
+/** Replaces every tag by its value, as SendGrid does in the subject and content of each personalization. */
+function substitute(text: string | undefined, substitutions: Record<string, string>): string | undefined {
+  return Object.entries(substitutions).reduce((out, [tag, value]) => out?.split(tag).join(value), text)
+}
+
 /**
  * A local SendGrid v3 Mail Send that answers like the real one: 202 with X-Message-Id, the 400
  * error list, 401, 413 and 429 with rate-limit headers, and 200 for a sandbox-mode send. Every body is validated against SendGrid's
- * published OpenAPI schema. It can also sign Event Webhook posts with its own P-256 key.
+ * published OpenAPI schema. Each accepted email is recorded in `deliveries` per recipient, substitutions
+ * applied. It can also sign Event Webhook posts with its own P-256 key.
  */
 export class FakeSendGrid extends FakeServer<Answer> {
   readonly requests: { path: string; authorization?: string; body: any }[] = []
+  readonly deliveries: FakeDelivery[] = []
   private readonly validate = specValidator(
     "sendgrid_mail_v3.json",
     "/components/requestBodies/PostMailSend/content/application~1json/schema"
@@ -90,13 +110,56 @@ export class FakeSendGrid extends FakeServer<Answer> {
     if (args.some((a: Record<string, unknown>) => Object.values(a).some((v) => typeof v !== "string"))) {
       return this.json(res, 400, { errors: [{ field: "custom_args", message: "Custom args values must be strings." }] })
     }
+    const refusal = this.personalizationError(body.personalizations)
+    if (refusal) {
+      return this.json(res, 400, { errors: [{ help: null, ...refusal }] })
+    }
     if (body.mail_settings?.sandbox_mode?.enable) {
       // Sandbox mode: validated and accepted with 200, never delivered.
       res.writeHead(200)
       return res.end()
     }
+    this.deliveries.push(...body.personalizations.flatMap((p: any) => this.deliveriesOf(body, p)))
     this.counter += 1
     res.writeHead(202, { "x-message-id": `fakeSgMsg${this.counter}` })
     res.end()
+  }
+
+  /**
+   * What SendGrid refuses beyond the schema: over 1000 recipients, oversized substitutions, and a recipient
+   * named twice (SendGrid says so within a personalization; the fake, like the plugin, assumes it across them too).
+   */
+  private personalizationError(personalizations: any[]): { field: string; message: string } | undefined {
+    const recipients = personalizations.flatMap((p) => [...(p.to ?? []), ...(p.cc ?? []), ...(p.bcc ?? [])])
+    const addresses = recipients.map((r: { email: string }) => r.email.toLowerCase())
+    if (addresses.length > 1000) {
+      return { field: "personalizations", message: "The total number of recipients must be less than 1000." }
+    }
+    const repeated = addresses.find((a, i) => addresses.indexOf(a) !== i)
+    if (repeated) {
+      return { field: "personalizations", message: `Each email address should be unique; ${repeated} is repeated.` }
+    }
+    const oversized = personalizations.findIndex(
+      (p) =>
+        Object.entries(p.substitutions ?? {}).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0) >
+        MAX_SUBSTITUTION_BYTES
+    )
+    if (oversized >= 0) {
+      return { field: `personalizations.${oversized}.substitutions`, message: "Substitutions may not exceed 10,000 bytes." }
+    }
+    return undefined
+  }
+
+  private deliveriesOf(body: any, personalization: any): FakeDelivery[] {
+    const substitutions = personalization.substitutions ?? {}
+    const part = (type: string) => substitute(body.content?.find((c: any) => c.type === type)?.value, substitutions)
+    return [...(personalization.to ?? []), ...(personalization.cc ?? []), ...(personalization.bcc ?? [])].map((r: { email: string }) => ({
+      to: r.email,
+      subject: substitute(personalization.subject ?? body.subject, substitutions) ?? "",
+      html: part("text/html"),
+      text: part("text/plain"),
+      headers: { ...body.headers, ...personalization.headers },
+      custom_args: { ...body.custom_args, ...personalization.custom_args },
+    }))
   }
 }

@@ -33,7 +33,11 @@ const sendAtOnce = (step: Record<string, unknown>) => ({
   trigger: { event: "cart.updated", filters: { all: [{ field: "cart.email", op: "exists" }] } },
   steps: [{ id: "pause", type: "wait", duration: { amount: 1, unit: "seconds" } }, step],
 })
-const email = { id: "hello", type: "send_email", template: { subject: "Hello {{ cart.item_count }}", html: "<p>Hi</p>" } }
+const email = {
+  id: "hello",
+  type: "send_email",
+  template: { subject: "Hello {{ cart.item_count }}", html: '<p>Hi</p><a href="{{ links.unsubscribe }}">Unsubscribe</a>' },
+}
 const text = { id: "text", type: "send_sms", template: { body: "Your cart at {{ store.name }} is waiting" } }
 
 storeTestRunner(({ api, getContainer, store }) => {
@@ -83,6 +87,11 @@ storeTestRunner(({ api, getContainer, store }) => {
     const request = sendgrid.requests.find((r) => r.body.personalizations[0].to[0].email === "sg@example.com")!
     expect(request.body.personalizations[0].custom_args.flows_message_id).toBe(message.id)
     expect(request.body.personalizations[0].headers["List-Unsubscribe"]).toMatch(/^<http:\/\/localhost:9000\/flows\/unsubscribe\?token=/)
+    // The unsubscribe link travels as a substitution; the recipient gets exactly the stored message.
+    expect(request.body.content[1].value).toContain('href="http://localhost:9000/flows/unsubscribe?token={flows_link_0}"')
+    const delivered = sendgrid.deliveries.find((d) => d.custom_args.flows_message_id === message.id)!
+    expect(delivered.html).toMatch(/href="http:\/\/localhost:9000\/flows\/unsubscribe\?token=/)
+    expect(delivered).toMatchObject({ html: message.html, text: message.text, subject: message.subject })
 
     const events = ["processed", "delivered", "open", "click"].map((event, i) => ({
       event,

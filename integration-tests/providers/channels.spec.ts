@@ -4,6 +4,11 @@ import { FakeTwilio } from "../fakes/twilio"
 import { SendGridChannel } from "../../src/modules/flows/channels/sendgrid"
 import { TwilioChannel } from "../../src/modules/flows/channels/twilio"
 import { ProviderError, type OutgoingMessage } from "../../src/modules/flows/channels/types"
+import { button, emailLayout } from "../../src/modules/flows/built-in/layout"
+import { linksFor } from "../../src/modules/flows/links/signed-links"
+import { buildTemplateVariables, renderEmail } from "../../src/engine"
+
+const BACKEND = "https://api.example.com"
 
 const message: OutgoingMessage = {
   id: "flowmsg_1",
@@ -23,18 +28,24 @@ describe("SendGrid channel, real SDK against the fake", () => {
   const fake = new FakeSendGrid()
   let channel: SendGridChannel
 
-  beforeAll(async () => {
-    await fake.start()
-    channel = new SendGridChannel(
+  const sendGridChannel = (options: Partial<ConstructorParameters<typeof SendGridChannel>[0]>) =>
+    new SendGridChannel(
       {
         apiKey: fake.apiKey,
-        from: { email: "shop@example.com", name: "Shop" },
-        dataResidency: "eu",
+        from: { email: "shop@example.com" },
+        dataResidency: "global",
         apiBaseUrl: fake.url,
         webhookMaxAgeSeconds: 600,
+        batchWindowMs: 50,
+        ...options,
       },
-      2000
+      2000,
+      BACKEND
     )
+
+  beforeAll(async () => {
+    await fake.start()
+    channel = sendGridChannel({ from: { email: "shop@example.com", name: "Shop" }, dataResidency: "eu" })
   })
   afterAll(() => fake.stop())
 
@@ -78,6 +89,89 @@ describe("SendGrid channel, real SDK against the fake", () => {
     )
     expect(new Set(results.slice(0, 3).map((r) => r.provider_id)).size).toBe(1)
     expect(results[3].provider_id).not.toBe(results[0].provider_id)
+  })
+
+  /** A step's email rendered for one person: the same template, their own recovery and unsubscribe links. */
+  async function renderedFor(name: string, firstName: string | null = null): Promise<OutgoingMessage> {
+    const ids = { cart_id: `cart_${name}`, contact_id: `contact_${name}`, flow_id: "flow_1" }
+    const links = linksFor({ backendUrl: BACKEND, secret: "test-secret" }, ids)
+    const variables = buildTemplateVariables({
+      customer: { first_name: firstName },
+      store: { name: "Shop & Co", url: "https://shop.example.com" },
+      links,
+    })
+    const template = {
+      subject: "Still thinking it over?",
+      html: emailLayout(
+        `<p>{% if customer.first_name %}Hi {{ customer.first_name }},{% else %}Hi,{% endif %}</p>${button("{{ links.recovery }}", "Back to your cart")}<a href="{{ links.preferences }}">Preferences</a>`
+      ),
+    }
+    const rendered = await renderEmail(template, variables)
+    return {
+      ...message,
+      ...rendered,
+      id: `flowmsg_${name}`,
+      to: `${name}@example.com`,
+      run_id: `flowrun_${name}`,
+      unsubscribe_url: links.unsubscribe,
+    }
+  }
+
+  it("batches emails that differ only in each recipient's own links, carried as substitutions", async () => {
+    const messages = await Promise.all(["ann", "ben", "cy", "dee", "eve"].map((name) => renderedFor(name)))
+    expect(new Set(messages.map((m) => m.html)).size).toBe(messages.length)
+    const before = fake.requests.length
+    const results = await Promise.all(messages.map((m) => channel.deliver(m)))
+
+    const requests = fake.requests.slice(before)
+    expect(requests).toHaveLength(1)
+    const [{ body }] = requests
+    // Each link keeps its start in the body, so SendGrid's click tracking still finds it.
+    expect(body.content[1].value).toContain('href="https://api.example.com/flows/recover?token={flows_link_')
+    expect(body.personalizations).toHaveLength(messages.length)
+    messages.forEach((m, i) => {
+      const personalization = body.personalizations[i]
+      expect(personalization.to).toEqual([{ email: m.to }])
+      const token = m.unsubscribe_url!.split("token=")[1]
+      expect(Object.values(personalization.substitutions)).toContain(token)
+      expect(JSON.stringify(body.content)).not.toContain(token)
+      expect(personalization.headers["List-Unsubscribe"]).toBe(`<${m.unsubscribe_url}>`)
+      // What the recipient gets is exactly what was rendered, and stored, for them.
+      const delivered = fake.deliveries.find((d) => d.custom_args.flows_message_id === m.id)!
+      expect(delivered).toMatchObject({ to: m.to, subject: m.subject, html: m.html, text: m.text })
+      expect(delivered.html).toContain(`href="${m.unsubscribe_url}"`)
+    })
+    expect(new Set(results.map((r) => r.provider_id)).size).toBe(1)
+  })
+
+  it("sends emails with personal content apart, each exactly as rendered", async () => {
+    const messages = [await renderedFor("fay", "Fay"), await renderedFor("gus", "Gus")]
+    const before = fake.requests.length
+    await Promise.all(messages.map((m) => channel.deliver(m)))
+    expect(fake.requests.length - before).toBe(2)
+    for (const m of messages) {
+      expect(fake.deliveries.find((d) => d.custom_args.flows_message_id === m.id)).toMatchObject({ html: m.html, text: m.text })
+    }
+  })
+
+  it("sends a full batch of 1000 at once, and one recipient twice in separate requests", async () => {
+    const template = await renderedFor("many")
+    const many = Array.from({ length: 1001 }, (_, i) => ({ ...template, id: `flowmsg_many${i}`, to: `many${i}@example.com` }))
+    const twice = [0, 1].map((i) => ({ ...template, id: `flowmsg_twice${i}`, to: "twice@example.com" }))
+    const before = fake.requests.length
+    await Promise.all([...many, ...twice].map((m) => channel.deliver(m)))
+    // 1000, then the 1001st with the first twice@, then the second twice@ in a request of its own.
+    const sizes = fake.requests.slice(before).map((r) => r.body.personalizations.length)
+    expect(sizes.sort((a, b) => a - b)).toEqual([1, 2, 1000])
+    expect(fake.deliveries.filter((d) => d.to === "twice@example.com")).toHaveLength(2)
+  })
+
+  it("sends each email alone with a batch window of 0", async () => {
+    const alone = sendGridChannel({ batchWindowMs: 0 })
+    const messages = await Promise.all(["hal", "ivy"].map((name) => renderedFor(name)))
+    const before = fake.requests.length
+    await Promise.all(messages.map((m) => alone.deliver(m)))
+    expect(fake.requests.slice(before).map((r) => r.body.personalizations.length)).toEqual([1, 1])
   })
 
   it("marks a 429 retryable with the rate limit's reset time", async () => {
@@ -131,43 +225,20 @@ describe("SendGrid channel, real SDK against the fake", () => {
     const closed = await new FakeSendGrid().start()
     const closedUrl = closed.url
     await closed.stop()
-    const unreachable = new SendGridChannel(
-      {
-        apiKey: fake.apiKey,
-        from: { email: "shop@example.com" },
-        dataResidency: "global",
-        apiBaseUrl: closedUrl,
-        webhookMaxAgeSeconds: 600,
-      },
-      2000
-    )
+    const unreachable = sendGridChannel({ apiBaseUrl: closedUrl })
     const error: ProviderError = await unreachable.deliver(message).catch((e) => e)
     expect(error.details).toEqual({ retryable: true, code: "ECONNREFUSED" })
     expect(error.message).toMatch(/^SendGrid could not be reached/)
   })
 
   it("adds the reply-to address and the unsubscribe group when they are set", async () => {
-    const withGroup = new SendGridChannel(
-      {
-        apiKey: fake.apiKey,
-        from: { email: "shop@example.com" },
-        replyTo: "help@example.com",
-        unsubscribeGroupId: 4242,
-        dataResidency: "global",
-        apiBaseUrl: fake.url,
-        webhookMaxAgeSeconds: 600,
-      },
-      2000
-    )
+    const withGroup = sendGridChannel({ replyTo: "help@example.com", unsubscribeGroupId: 4242 })
     await withGroup.deliver({ ...message, id: "flowmsg_asm", to: "asm@example.com" })
     expect(fake.requests.at(-1)!.body).toMatchObject({ reply_to: { email: "help@example.com" }, asm: { group_id: 4242 } })
   })
 
   it("is refused with a wrong key", async () => {
-    const wrong = new SendGridChannel(
-      { apiKey: "SG.wrong", from: { email: "shop@example.com" }, dataResidency: "global", apiBaseUrl: fake.url, webhookMaxAgeSeconds: 600 },
-      2000
-    )
+    const wrong = sendGridChannel({ apiKey: "SG.wrong" })
     const error: ProviderError = await wrong.deliver(message).catch((e) => e)
     expect(error.message).toBe("SendGrid 401: authorization required")
     expect(error.details.retryable).toBe(false)
@@ -177,10 +248,7 @@ describe("SendGrid channel, real SDK against the fake", () => {
     const before = fake.requests.length
     await expect(channel.checkCredentials()).resolves.toBe("SendGrid accepted the API key (sandbox-mode send from shop@example.com)")
     expect(fake.requests.slice(before).map((r) => r.body.mail_settings)).toEqual([{ sandbox_mode: { enable: true } }])
-    const wrong = new SendGridChannel(
-      { apiKey: "SG.wrong", from: { email: "shop@example.com" }, dataResidency: "eu", apiBaseUrl: fake.url, webhookMaxAgeSeconds: 600 },
-      2000
-    )
+    const wrong = sendGridChannel({ apiKey: "SG.wrong", dataResidency: "eu" })
     await expect(wrong.checkCredentials()).rejects.toThrow("SendGrid 401: authorization required")
   })
 

@@ -87,6 +87,11 @@ const sendgridOptions = z
     webhookVerificationKey: z.string().min(1).optional(),
     /** Signed webhook requests older than this are refused as replays. */
     webhookMaxAgeSeconds: z.number().int().positive().default(600),
+    /**
+     * The longest an email waits for others of its step with the same content, to share one request
+     * (up to 1000 recipients; a full batch goes at once). 0 sends each email at once, alone.
+     */
+    batchWindowMs: z.number().int().min(0).max(1000).default(50),
   })
   .strict()
 

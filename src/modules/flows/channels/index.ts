@@ -8,9 +8,12 @@ import type { ChannelName } from "../../../engine/constants"
 
 export const TWILIO_STATUS_PATH = "/hooks/flows/twilio/status"
 
-/** The longest one send can take, waiting for a rate-limit slot included; a message `sending` for longer was interrupted. */
+/**
+ * The longest one send can take, waiting for a rate-limit slot and for a SendGrid batch included; a message
+ * `sending` for longer was interrupted.
+ */
 export function longestDeliveryMs(options: PluginOptions) {
-  return options.delivery.timeoutMs * 4
+  return options.delivery.timeoutMs * 4 + (options.sendgrid?.batchWindowMs ?? 0)
 }
 
 export type ClosableChannel = Channel & { close(): Promise<void> }
@@ -34,7 +37,7 @@ function rateLimited(channel: Channel, name: ChannelName, options: PluginOptions
  */
 export function createChannels(options: PluginOptions, recordOutcome: QueuedOutcomeRecorder): Record<ChannelName, ClosableChannel> {
   const { timeoutMs } = options.delivery
-  const email = options.sendgrid ? new SendGridChannel(options.sendgrid, timeoutMs) : new SandboxChannel()
+  const email = options.sendgrid ? new SendGridChannel(options.sendgrid, timeoutMs, options.backendUrl) : new SandboxChannel()
   const sms = options.twilio
     ? new TwilioChannel(options.twilio, `${options.backendUrl}${TWILIO_STATUS_PATH}`, timeoutMs)
     : new SandboxChannel()

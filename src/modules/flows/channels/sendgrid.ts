@@ -1,6 +1,8 @@
 import { Client } from "@sendgrid/client"
 import { MailService } from "@sendgrid/mail"
 import type { PluginOptions } from "../options"
+import { personalLinkPattern } from "../links/signed-links"
+import { tagPersonalLinks, type MailContent, type Substitutions } from "./substitutions"
 import { noAnswerError, ProviderError, type Channel, type DeliveryResult, type OutgoingMessage } from "./types"
 
 type SendGridOptions = NonNullable<PluginOptions["sendgrid"]>
@@ -45,23 +47,31 @@ function unsubscribeHeaders(url: string | null | undefined): Record<string, stri
 /** SendGrid takes at most 1000 personalizations in one request. */
 const MAX_PERSONALIZATIONS = 1000
 
-type Pending = { message: OutgoingMessage; resolve: (r: DeliveryResult) => void; reject: (e: unknown) => void }
+type Pending = {
+  message: OutgoingMessage
+  substitutions: Substitutions
+  resolve: (r: DeliveryResult) => void
+  reject: (e: unknown) => void
+}
+type Batch = { content: MailContent; pending: Pending[]; timer?: NodeJS.Timeout }
 
 /**
  * Sends through SendGrid's v3 Mail Send with an own Client, never the SDK's global singleton.
- * Messages of one step whose rendered content is identical and that arrive within `batchWindowMs`
- * go out as one request with a personalization each (up to 1000), keeping their own recipient,
+ * Messages of one step whose content is identical once the tokens of each recipient's own links are
+ * taken out (they travel as substitutions) and that arrive within `batchWindowMs` go out as one request,
+ * at once when it is full, with a personalization each (up to 1000), keeping their own recipient, links,
  * unsubscribe headers and ids.
  */
 export class SendGridChannel implements Channel {
   readonly provider = "sendgrid"
   private readonly mail: MailService
-  private readonly batches = new Map<string, Pending[]>()
+  private readonly batches = new Map<string, Batch>()
+  private readonly personalLinks: RegExp
 
   constructor(
     private readonly options: SendGridOptions,
     timeoutMs: number,
-    private readonly batchWindowMs = 50
+    backendUrl: string
   ) {
     const client = new Client()
     client.setApiKey(options.apiKey)
@@ -75,24 +85,29 @@ export class SendGridChannel implements Channel {
     this.mail = new MailService()
     this.mail.setClient(client)
     this.mail.setTimeout(timeoutMs)
+    this.personalLinks = personalLinkPattern(backendUrl)
   }
 
   deliver(message: OutgoingMessage): Promise<DeliveryResult> {
-    const key = JSON.stringify([message.flow_id, message.step_id, message.subject, message.html, message.text])
+    const content = { subject: message.subject ?? "", html: message.html || " ", text: message.text || " " }
+    const tagged = tagPersonalLinks(content, this.personalLinks)
+    const key = JSON.stringify([message.flow_id, message.step_id, tagged.content])
     return new Promise((resolve, reject) => {
       let batch = this.batches.get(key)
       // SendGrid refuses a request that names one recipient twice.
-      if (batch?.some((p) => p.message.to.toLowerCase() === message.to.toLowerCase())) {
+      if (batch?.pending.some((p) => p.message.to.toLowerCase() === message.to.toLowerCase())) {
         this.flush(key)
         batch = undefined
       }
       if (!batch) {
-        batch = []
+        batch = { content: tagged.content, pending: [] }
         this.batches.set(key, batch)
-        setTimeout(() => this.batches.get(key) === batch && this.flush(key), this.batchWindowMs)
+        if (this.options.batchWindowMs > 0) {
+          batch.timer = setTimeout(() => this.flush(key), this.options.batchWindowMs)
+        }
       }
-      batch.push({ message, resolve, reject })
-      if (batch.length >= MAX_PERSONALIZATIONS) {
+      batch.pending.push({ message, substitutions: tagged.substitutions, resolve, reject })
+      if (batch.pending.length >= MAX_PERSONALIZATIONS || !batch.timer) {
         this.flush(key)
       }
     })
@@ -115,28 +130,35 @@ export class SendGridChannel implements Channel {
   }
 
   private flush(key: string) {
-    const batch = this.batches.get(key) ?? []
+    const batch = this.batches.get(key)
+    if (!batch) {
+      return
+    }
+    clearTimeout(batch.timer)
     this.batches.delete(key)
-    this.send(batch.map((p) => p.message)).then(
-      (result) => batch.forEach((p) => p.resolve(result)),
-      (error) => batch.forEach((p) => p.reject(error))
+    this.send(batch).then(
+      (result) => batch.pending.forEach((p) => p.resolve(result)),
+      (error) => batch.pending.forEach((p) => p.reject(error))
     )
   }
 
-  private async send(messages: OutgoingMessage[]): Promise<DeliveryResult> {
-    const [first] = messages
+  private async send({ content, pending }: Batch): Promise<DeliveryResult> {
+    const { message: first } = pending[0]
     try {
       const [response] = await this.mail.send({
         from: this.options.from,
         replyTo: this.options.replyTo,
-        subject: first.subject ?? "",
+        subject: content.subject,
         content: [
-          { type: "text/plain", value: first.text || " " },
-          { type: "text/html", value: first.html || " " },
+          { type: "text/plain", value: content.text },
+          { type: "text/html", value: content.html },
         ],
-        personalizations: messages.map((message) => ({
+        // The tags are complete as they are: the SDK would wrap them in {{ }} otherwise.
+        substitutionWrappers: ["", ""],
+        personalizations: pending.map(({ message, substitutions }) => ({
           to: [{ email: message.to }],
           headers: unsubscribeHeaders(message.unsubscribe_url),
+          substitutions,
           customArgs: {
             [`${CUSTOM_ARG_PREFIX}message_id`]: message.id,
             [`${CUSTOM_ARG_PREFIX}flow_id`]: message.flow_id,

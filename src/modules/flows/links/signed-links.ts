@@ -75,6 +75,16 @@ export function linksFor(
   }
 }
 
+/**
+ * Finds the recipient's own links in rendered content: the signed ones `linksFor` and
+ * `emailConfirmationLink` make (`/flows/<page>?token=…`) and short ones (`/flows/r/<code>`). The first
+ * group is the part that differs per recipient: the token or the code.
+ */
+export function personalLinkPattern(backendUrl: string): RegExp {
+  const base = backendUrl.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+  return new RegExp(`${base}/flows/(?:r/|[a-z-]+\\?token=)([A-Za-z0-9._~%-]+)`, "g")
+}
+
 /** The link in the email that asks an unsubscribed address to confirm a new sign-up. */
 export function emailConfirmationLink(options: { backendUrl: string; secret: string }, contactId: string, email: string): string {
   const token = signLinkToken(options.secret, "confirm_email", contactId, null, email)
