@@ -10,6 +10,7 @@ const path = require("node:path")
 const { ModulesSdkUtils } = require("@medusajs/framework/utils")
 const { ensurePostgres, ROOT } = require("../scripts/postgres")
 const { STORE_DIR, linkPlugin, medusa, prepareDatabase } = require("../scripts/demo-store")
+const { database, planUses, time } = require("./knex-database")
 
 const arg = (name, fallback) => {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`))
@@ -27,29 +28,6 @@ const sql = built("sql/analytics.js")
 const { flowStats } = built("sql/stats.js")
 const { foldDirtyDays } = built("sql/rollups.js")
 const { periodRows } = built("actions/reporting.js")
-
-/** A list bound to one `?` becomes one `?` per item, as the module's MikroORM connection does. */
-function expandLists(text, params) {
-  const flat = []
-  let index = 0
-  const expanded = text.replace(/\?/g, () => {
-    const value = params[index++]
-    if (Array.isArray(value)) {
-      flat.push(...value)
-      return value.map(() => "?").join(", ")
-    }
-    flat.push(value)
-    return "?"
-  })
-  return [expanded, flat]
-}
-
-/** The module's Database, over Medusa's own knex connection. */
-const database = (knex) => ({
-  rows: async (text, params = []) => (await knex.raw(...expandLists(text, params))).rows,
-  first: async (text, params = []) => (await knex.raw(...expandLists(text, params))).rows[0],
-  transaction: async (work) => await knex.transaction(async (trx) => work(database(trx))),
-})
 
 async function seed(knex) {
   log(`seeding ${FLOWS} flows and ${MESSAGES.toLocaleString()} messages over 365 days…`)
@@ -103,17 +81,6 @@ async function seed(knex) {
   await knex.raw("ANALYZE")
 }
 
-async function time(read) {
-  const samples = []
-  for (let i = 0; i < 5; i++) {
-    const start = process.hrtime.bigint()
-    await read()
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6)
-  }
-  samples.sort((a, b) => a - b)
-  return samples[2]
-}
-
 /** The raw reads analytics made before the rollup: the baseline. */
 const rawRead = (db, range) =>
   Promise.all([sql.messageCounts(db, range), sql.conversionCounts(db, range), sql.unsubscribeCounts(db, range), sql.dailyCounts(db, range)])
@@ -122,16 +89,7 @@ const rawRead = (db, range) =>
 const rollupRead = (db, range) => Promise.all([periodRows(db, range), range.flow_id ? sql.linkClicks(db, range) : []])
 
 async function plan(knex, label, text, params) {
-  const { rows } = await knex.raw(`EXPLAIN ${text}`, params)
-  const uses = [
-    ...new Set(
-      rows
-        .map((r) => r["QUERY PLAN"].match(/(Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan) (using|on) "?(\w+)"?/))
-        .filter(Boolean)
-        .map((m) => `${m[1]} ${m[3]}`)
-    ),
-  ]
-  log(`  ${label}: ${uses.join(", ")}`)
+  log(`  ${label}: ${(await planUses(knex, text, params)).join(", ")}`)
 }
 
 async function main() {

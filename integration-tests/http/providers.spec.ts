@@ -1,32 +1,13 @@
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
-import { FakeSendGrid } from "../fakes/sendgrid"
-import { FakeTwilio } from "../fakes/twilio"
+import { useProviderFakes } from "../helpers/provider-fakes"
 import { eventually, storeTestRunner } from "../helpers/store-fixtures"
 
 jest.setTimeout(120_000)
 
 const BACKEND = "http://localhost:9000"
-const sendgrid = new FakeSendGrid()
-const twilioFake = new FakeTwilio()
-
-// The fakes must listen before the store boots: its options point at them.
-beforeAll(async () => {
-  await Promise.all([sendgrid.start(), twilioFake.start()])
-  process.env.FLOWS_TEST_OPTIONS = JSON.stringify({
-    sendgrid: {
-      apiKey: sendgrid.apiKey,
-      from: { email: "shop@example.com", name: "Test Store" },
-      apiBaseUrl: sendgrid.url,
-      webhookVerificationKey: sendgrid.verificationKey,
-    },
-    twilio: { accountSid: twilioFake.accountSid, authToken: twilioFake.authToken, from: "+15005550006", apiBaseUrl: twilioFake.url },
-    delivery: { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 1000, timeoutMs: 2000 },
-  })
-})
-afterAll(async () => {
-  delete process.env.FLOWS_TEST_OPTIONS
-  await Promise.all([sendgrid.stop(), twilioFake.stop()])
+const { sendgrid, twilio: twilioFake } = useProviderFakes({
+  delivery: { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 1000, timeoutMs: 2000 },
 })
 
 const sendAtOnce = (step: Record<string, unknown>) => ({

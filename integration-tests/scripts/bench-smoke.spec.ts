@@ -35,3 +35,44 @@ it("runs the analytics benchmark on a tiny store and reports every read before a
     })
   }
 })
+
+// The store-size benchmark, as CI runs it: two tiny stores (300 and 3,000 carts and runs), so it proves the
+// command migrates, seeds and times every read in both, and that each read does what it claims to.
+it("runs the store-size benchmark on two tiny stores and reports every read at both sizes", async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [path.join(ROOT, "bench/store-size.js"), "--smoke", "--json", "--database=medusa_flows_bench_size_smoke"],
+    { cwd: ROOT, env: process.env, maxBuffer: 10 * 1024 * 1024 }
+  )
+  const result = JSON.parse(stdout.trim().split("\n").pop()!)
+  expect(result).toMatchObject({ sizes: [300, 3000], machine: { cpus: expect.any(Number), postgres: expect.any(String) } })
+  expect(result.runs.map((run: { size: number }) => run.size)).toEqual([300, 3000])
+  const [small, large] = result.runs
+  for (const run of result.runs) {
+    expect(Object.keys(run.reads)).toEqual([
+      "claim",
+      "tick",
+      "detection, cart with a run",
+      "detection, new cart",
+      "documented job, one page",
+      "documented job, all old carts",
+    ])
+    for (const read of Object.values(run.reads) as { ms: number }[]) {
+      expect(read.ms).toEqual(expect.any(Number))
+    }
+    // A cart event for a cart the person's run follows restarts its wait; a new person's cart starts a run.
+    expect(run.reads["detection, cart with a run"].restarted).toBe(1)
+    expect(run.reads["detection, new cart"].entered).toBe(1)
+  }
+  // The claim reads the partial index of active runs (by a bitmap when the table is this small).
+  expect(large.plans.claim).toEqual([expect.stringMatching(/Index Scan IDX_flows_run_next_run_at$/)])
+  // Due: one cart in 100's run (3 of 300, 30 of 3,000) and the newest contact's welcome run, all claimed in
+  // one batch of 50 by each sample (the samples roll back).
+  expect([small.reads.claim.runs, large.reads.claim.runs]).toEqual([4, 31])
+  expect([small.reads.tick.runs, large.reads.tick.runs]).toEqual([4, 31])
+  for (const name of ["claim", "tick", "detection, cart with a run", "detection, new cart"]) {
+    expect([name, large.reads[name].pages]).toEqual([name, expect.any(Number)])
+  }
+  // The documented job reads every cart with an email, not completed and last updated over a day ago.
+  expect(large.reads["documented job, all old carts"].carts).toBeGreaterThan(small.reads["documented job, all old carts"].carts)
+})

@@ -218,17 +218,27 @@ export async function confirmEmailSubscription(
   return true
 }
 
-/** From an unsubscribe link: all marketing email, or only one flow's. */
+/**
+ * From an unsubscribe link: all marketing email, or only one flow's. Only a change is recorded: mail clients
+ * post one-click again, sometimes at the same moment, and analytics counts each timeline entry as an unsubscribe.
+ */
 export async function unsubscribeEmail(ctx: ModuleContext, contactId: string, flowId: string | null, now = new Date()) {
-  if (flowId) {
-    await ctx.db.rows(
-      `UPDATE flows_contact SET unsubscribed_flows = COALESCE(unsubscribed_flows, '[]'::jsonb) || jsonb_build_array(?::text),
-         updated_at = ?
-       WHERE id = ? AND NOT COALESCE(unsubscribed_flows, '[]'::jsonb) @> jsonb_build_array(?::text)`,
-      [flowId, now, contactId, flowId]
-    )
-  } else {
-    await setEmailConsent(ctx.db, { id: contactId }, "unsubscribed", now)
+  const changed = flowId
+    ? await ctx.db.rows(
+        `UPDATE flows_contact SET unsubscribed_flows = COALESCE(unsubscribed_flows, '[]'::jsonb) || jsonb_build_array(?::text),
+           updated_at = ?
+         WHERE id = ? AND NOT COALESCE(unsubscribed_flows, '[]'::jsonb) @> jsonb_build_array(?::text)
+         RETURNING id`,
+        [flowId, now, contactId, flowId]
+      )
+    : await ctx.db.rows(
+        `UPDATE flows_contact SET email_consent = 'unsubscribed', email_consent_at = ?, updated_at = ?
+         WHERE id = ? AND deleted_at IS NULL AND email_consent <> 'unsubscribed'
+         RETURNING id`,
+        [now, now, contactId]
+      )
+  if (!changed.length) {
+    return
   }
   // Links carry the flow, not the message: the unsubscribe is credited to the last email that flow sent.
   const message = await lastMessageTo(ctx.db, contactId, "email", flowId)
