@@ -44,13 +44,13 @@ async function buildStore({ log = () => {} } = {}) {
 
 /**
  * A database for the store (dropped and created again with `reset`), migrated, and with `seed` also the
- * admin user and the demo's products. Returns the environment every process of the cluster starts with;
- * `env` is merged over it (for instance FLOWS_SCHEDULER, SENDGRID_API_KEY).
+ * admin user and the demo's products, on `server` (default: the tests' Postgres). Returns the environment every
+ * process of the cluster starts with; `env` is merged over it (for instance FLOWS_SCHEDULER, SENDGRID_API_KEY).
  */
-async function prepareStore({ database, redisUrl, reset = true, seed = false, env = {}, log = () => {} }) {
+async function prepareStore({ database, redisUrl, server = postgresServer(), reset = true, seed = false, env = {}, log = () => {} }) {
   const base = {
     ...process.env,
-    DATABASE_URL: await prepareDatabase(postgresServer(), database, { reset, log }),
+    DATABASE_URL: await prepareDatabase(server, database, { reset, log }),
     DEMO_ADMIN: "off",
     MEDUSA_DISABLE_TELEMETRY: "true",
     LOG_LEVEL: process.env.LOG_LEVEL || "error",

@@ -21,6 +21,8 @@ const twilio =
         authToken: env.TWILIO_AUTH_TOKEN,
         ...(env.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID } : { from: env.TWILIO_FROM }),
         defaultCountry: "US",
+        // A proxy, or the tests' fake Twilio.
+        ...(env.TWILIO_API_BASE_URL && { apiBaseUrl: env.TWILIO_API_BASE_URL }),
       }
     : undefined
 
@@ -46,6 +48,8 @@ const redisModules = redisUrl
 
 /** Benches tune the scheduler through FLOWS_SCHEDULER, JSON merged over the demo's own settings. */
 const schedulerOverrides = env.FLOWS_SCHEDULER ? JSON.parse(env.FLOWS_SCHEDULER) : {}
+/** The fault tests shorten retries and timeouts through FLOWS_DELIVERY, JSON as the `delivery` option. */
+const delivery = env.FLOWS_DELIVERY ? JSON.parse(env.FLOWS_DELIVERY) : undefined
 
 /** The store `npm run demo` starts: the plugin on embedded defaults, with flow time compressed. */
 module.exports = defineConfig({
@@ -76,6 +80,7 @@ module.exports = defineConfig({
         secret: env.FLOWS_SECRET || "demo-secret-change-me-in-production-0000",
         scheduler: { pollIntervalMs: 1000, timeScale: Number(env.FLOWS_TIME_SCALE || 1), ...schedulerOverrides },
         ...(redisUrl && { redisUrl }),
+        ...(delivery && { delivery }),
         ...(sendgrid && { sendgrid }),
         ...(twilio && { twilio }),
       },
