@@ -1,8 +1,11 @@
 import http from "node:http"
 import type { AddressInfo } from "node:net"
 
-/** What became of one call: the status it was answered with, or that its client left before the answer went out. */
-export type CallOutcome = { status?: number; clientLeft?: boolean }
+/**
+ * What became of one call: when it came in, the status it was answered with and when, or that its client left
+ * before the answer went out. Times are Date.now() milliseconds.
+ */
+export type CallOutcome = { receivedAt?: number; status?: number; answeredAt?: number; clientLeft?: boolean }
 
 /** A transient refusal, as a provider gives one now and then: a 5xx, or a 429 that says when to come back. */
 export type Fault = { status: 500 | 503 } | { status: 429; retryAfterSeconds: number }
@@ -85,10 +88,11 @@ export abstract class FakeServer<Answer> {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = []
       const outcome: CallOutcome = {}
-      res.on("finish", () => (outcome.status = res.statusCode))
+      res.on("finish", () => Object.assign(outcome, { status: res.statusCode, answeredAt: Date.now() }))
       res.on("close", () => (outcome.clientLeft = !res.writableFinished))
       req.on("data", (chunk) => chunks.push(chunk))
       req.on("end", () => {
+        outcome.receivedAt = Date.now()
         const held = this.heldUntil
         const wait = this.answerWaits.shift() ?? (held && (() => held))
         this.handle(req, Buffer.concat(chunks), this.delayed(res, wait), outcome)

@@ -77,12 +77,17 @@ export class FakeSendGrid extends FakeServer<Answer> {
   private fault(res: http.ServerResponse, fault: Fault) {
     if (fault.status === 429) {
       const reset = String(Math.ceil(Date.now() / 1000) + fault.retryAfterSeconds)
-      return this.json(res, 429, { errors: [{ field: null, message: "too many requests" }] }, {
-        "retry-after": String(fault.retryAfterSeconds),
-        "x-ratelimit-limit": "600",
-        "x-ratelimit-remaining": "0",
-        "x-ratelimit-reset": reset,
-      })
+      return this.json(
+        res,
+        429,
+        { errors: [{ field: null, message: "too many requests" }] },
+        {
+          "retry-after": String(fault.retryAfterSeconds),
+          "x-ratelimit-limit": "600",
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": reset,
+        }
+      )
     }
     const message = fault.status === 500 ? "internal server error" : "service unavailable"
     return this.json(res, fault.status, { errors: [{ field: null, message }] })

@@ -69,7 +69,12 @@ export class FakeTwilio extends FakeServer<Answer> {
     if (fault.status === 429) {
       return this.error(res, 429, 20429, "Too Many Requests", { "retry-after": String(fault.retryAfterSeconds) })
     }
-    return this.error(res, fault.status, fault.status === 500 ? 20500 : 20503, fault.status === 500 ? "Internal Server Error" : "Service Unavailable")
+    return this.error(
+      res,
+      fault.status,
+      fault.status === 500 ? 20500 : 20503,
+      fault.status === 500 ? "Internal Server Error" : "Service Unavailable"
+    )
   }
 
   private authorized(req: http.IncomingMessage) {
