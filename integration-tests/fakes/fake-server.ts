@@ -26,6 +26,7 @@ export abstract class FakeServer<Answer> {
   protected scripted: Answer[] = []
   private answerWaits: (() => Promise<unknown>)[] = []
   private heldUntil?: Promise<void>
+  private answeredBeforeHold = 0
   private faults?: { rate: number; random: () => number }
   private server?: http.Server
 
@@ -55,12 +56,14 @@ export abstract class FakeServer<Answer> {
   }
 
   /**
-   * Every answer from now on, to calls in flight and to later ones, waits until the returned function is
-   * called: to stop a client while its calls are in flight. Calls are still recorded and decided at once.
+   * Every answer from now on, after the first `afterCalls` calls, waits until the returned function is called:
+   * to stop a client while its calls are in flight, however fast it works. Held calls are still recorded and
+   * decided at once.
    */
-  holdAllAnswers(): () => void {
+  holdAllAnswers({ afterCalls = 0 } = {}): () => void {
     let release!: () => void
     this.heldUntil = new Promise<void>((resolve) => (release = resolve))
+    this.answeredBeforeHold = afterCalls
     return () => {
       this.heldUntil = undefined
       release()
@@ -93,7 +96,7 @@ export abstract class FakeServer<Answer> {
       req.on("data", (chunk) => chunks.push(chunk))
       req.on("end", () => {
         outcome.receivedAt = Date.now()
-        const held = this.heldUntil
+        const held = this.heldUntil && this.answeredBeforeHold-- <= 0 ? this.heldUntil : undefined
         const wait = this.answerWaits.shift() ?? (held && (() => held))
         this.handle(req, Buffer.concat(chunks), this.delayed(res, wait), outcome)
       })

@@ -182,12 +182,15 @@ export async function createActiveFlow(server: Proc, db: Pool, name: string, def
   return { flowId: flow.id as string, versionId: rows[0].current_version_id as string }
 }
 
-/** A flow of one email and, with `sms`, a text after it: no waits, no conditions, one run per person. */
-export function sendDefinition({ sms = false } = {}) {
+/**
+ * A flow of an email (step "hello") and a text (step "text"), or one of them: no waits, no conditions, one run
+ * per person. A text is always a call of its own; emails of the same content may share one.
+ */
+export function sendDefinition({ email = true, sms = false } = {}) {
   return {
     trigger: { event: "newsletter.subscribed" },
     steps: [
-      { id: "hello", type: "send_email", template: { subject: "Hello from the store", html: "<p>Hello!</p>" } },
+      ...(email ? [{ id: "hello", type: "send_email", template: { subject: "Hello from the store", html: "<p>Hello!</p>" } }] : []),
       ...(sms ? [{ id: "text", type: "send_sms", template: { body: "Hello from {{ store.name }}" } }] : []),
     ],
   }

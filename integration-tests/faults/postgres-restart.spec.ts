@@ -1,4 +1,5 @@
 import path from "node:path"
+import { eventually } from "../helpers/eventually"
 import {
   PORTS,
   createActiveFlow,
@@ -16,7 +17,7 @@ import {
 const { ROOT } = require("../../scripts/postgres")
 
 const MESSAGES = 1000
-/** How long Postgres stays down: longer than the plugin's own write retries (under a second). */
+/** How long Postgres stays down: longer than the plugin's own write retries (about a second). */
 const OUTAGE_MS = 5000
 
 jest.setTimeout(60 * 60_000)
@@ -42,12 +43,17 @@ afterAll(async () => {
 })
 
 it("Postgres restarts mid-dispatch: the processes carry on by themselves, and every message goes exactly once", async () => {
-  const flow = await createActiveFlow(store.server, store.db, "Postgres restart", sendDefinition())
-  await seedDueRuns(store.db, flow, { count: MESSAGES, prefix: "pgrestart" })
-  await untilReached("messages accepted before the restart", async () => store.sendgrid.acceptedMessageIds().length, MESSAGES / 5)
+  // Texts, a call each. After a fifth of them, answers wait: Postgres goes down while calls are in flight,
+  // and their answers come back while it is down, so the workers must keep what the provider accepted.
+  const flow = await createActiveFlow(store.server, store.db, "Postgres restart", sendDefinition({ email: false, sms: true }))
+  const holdStart = store.twilio.requests.length + MESSAGES / 5
+  const release = store.twilio.holdAllAnswers({ afterCalls: MESSAGES / 5 })
+  await seedDueRuns(store.db, flow, { count: MESSAGES, prefix: "pgrestart", smsConsent: true })
+  await eventually(async () => (store.twilio.requests.length > holdStart ? true : undefined), 300_000)
 
-  log("stopping Postgres")
+  log("stopping Postgres, with calls in flight")
   await postgres.stop()
+  release()
   await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS))
   postgres = await startPostgres()
   log("Postgres is back")
@@ -61,5 +67,5 @@ it("Postgres restarts mid-dispatch: the processes carry on by themselves, and ev
       signal: null,
     })
   }
-  await expectEachMessageOnce(store, flow.flowId, { runs: MESSAGES, steps: ["hello"] })
+  await expectEachMessageOnce(store, flow.flowId, { runs: MESSAGES, steps: ["text"] })
 })
