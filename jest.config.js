@@ -16,7 +16,8 @@ const base = {
   transform,
   testEnvironment: "node",
   moduleFileExtensions: ["js", "ts", "json"],
-  modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/.medusa/"],
+  // The demo store's build has a package.json of the same name as the store's own.
+  modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/.medusa/", "<rootDir>/examples/demo-store/.medusa/"],
 }
 
 module.exports = {
@@ -38,6 +39,9 @@ module.exports = {
     },
     // The demo's process handling, with real child processes.
     { ...base, displayName: "scripts", testMatch: ["<rootDir>/integration-tests/scripts/**/*.spec.ts"] },
+    // Fault injection: the demo store as server and worker processes over Postgres and Redis, against the
+    // provider fakes, with workers killed, providers failing, Postgres restarted and events redelivered.
+    { ...base, displayName: "faults", testMatch: ["<rootDir>/integration-tests/faults/**/*.spec.ts"] },
     // The admin extensions in Chromium, against the demo store built and started as a store runs.
     { ...base, displayName: "browser", testMatch: ["<rootDir>/integration-tests/browser/**/*.spec.ts"] },
   ],

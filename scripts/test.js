@@ -1,5 +1,5 @@
 // `npm test`: builds the plugin (the HTTP tests load it from .medusa/server, as a store would),
-// finds or starts a Postgres, then runs the unit, module, HTTP and browser suites and the demo's smoke test
+// finds or starts a Postgres, then runs the unit, module, HTTP, fault-injection and browser suites and the demo's smoke test
 // (`npm run demo -- --simulate --smoke`). Extra arguments go to jest and leave the smoke test out.
 const fs = require("node:fs")
 const path = require("node:path")
@@ -37,8 +37,10 @@ async function main() {
   const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379"
   if (!(await redisAnswers(redisUrl))) {
     // Postgres can be started from npm, Redis cannot: say plainly what is not tested.
-    console.warn(`No Redis answers at ${redisUrl}: the cross-process rate-limit test needs one and is left out.`)
-    jestArgs.push("--testPathIgnorePatterns", "redis-rate-limit")
+    console.warn(
+      `No Redis answers at ${redisUrl}: the cross-process rate-limit test and the fault-injection tests (worker processes) need one and are left out.`
+    )
+    jestArgs.push("--testPathIgnorePatterns", "redis-rate-limit", "integration-tests/faults")
   }
   const chromium = process.env.CHROMIUM_PATH || "/usr/bin/chromium"
   if (!fs.existsSync(chromium)) {

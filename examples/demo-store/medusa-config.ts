@@ -21,13 +21,42 @@ const twilio =
         authToken: env.TWILIO_AUTH_TOKEN,
         ...(env.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID } : { from: env.TWILIO_FROM }),
         defaultCountry: "US",
+        // A proxy, or the tests' fake Twilio.
+        ...(env.TWILIO_API_BASE_URL && { apiBaseUrl: env.TWILIO_API_BASE_URL }),
       }
     : undefined
+
+/**
+ * With REDIS_URL, the store runs as a production store does, in `server` and `worker` processes over one
+ * Redis (MEDUSA_WORKER_MODE picks each process's part): Medusa's Redis event bus, workflow engine (which
+ * also runs scheduled jobs) and locking replace the in-process defaults, and the plugin shares its rate
+ * limits through the same Redis. Without it, everything stays in one process, as `npm run demo` runs it.
+ */
+const redisUrl = env.REDIS_URL
+const redisModules = redisUrl
+  ? [
+      { resolve: "@medusajs/medusa/event-bus-redis", options: { redisUrl } },
+      { resolve: "@medusajs/medusa/workflow-engine-redis", options: { redis: { redisUrl } } },
+      {
+        resolve: "@medusajs/medusa/locking",
+        options: {
+          providers: [{ resolve: "@medusajs/medusa/locking-redis", id: "locking-redis", is_default: true, options: { redisUrl } }],
+        },
+      },
+    ]
+  : []
+
+/** Benches tune the scheduler through FLOWS_SCHEDULER, JSON merged over the demo's own settings. */
+const schedulerOverrides = env.FLOWS_SCHEDULER ? JSON.parse(env.FLOWS_SCHEDULER) : {}
+/** The fault tests shorten retries and timeouts through FLOWS_DELIVERY, JSON as the `delivery` option. */
+const delivery = env.FLOWS_DELIVERY ? JSON.parse(env.FLOWS_DELIVERY) : undefined
 
 /** The store `npm run demo` starts: the plugin on embedded defaults, with flow time compressed. */
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: env.DATABASE_URL,
+    ...(redisUrl && { redisUrl }),
+    workerMode: (env.MEDUSA_WORKER_MODE as "shared" | "worker" | "server" | undefined) || "shared",
     // `medusa start` marks the admin's session cookie Secure, which a browser never sends back over the
     // demo's plain http://localhost; a store behind HTTPS keeps Medusa's default.
     cookieOptions: { secure: backendUrl.startsWith("https:") },
@@ -40,6 +69,7 @@ module.exports = defineConfig({
     },
   },
   admin: { disable: env.DEMO_ADMIN === "off" },
+  modules: redisModules,
   plugins: [
     {
       resolve: "medusa-plugin-flows",
@@ -48,7 +78,9 @@ module.exports = defineConfig({
         backendUrl,
         storeName: "Flows Demo Store",
         secret: env.FLOWS_SECRET || "demo-secret-change-me-in-production-0000",
-        scheduler: { pollIntervalMs: 1000, timeScale: Number(env.FLOWS_TIME_SCALE || 1) },
+        scheduler: { pollIntervalMs: 1000, timeScale: Number(env.FLOWS_TIME_SCALE || 1), ...schedulerOverrides },
+        ...(redisUrl && { redisUrl }),
+        ...(delivery && { delivery }),
         ...(sendgrid && { sendgrid }),
         ...(twilio && { twilio }),
       },

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign } from "node:crypto"
 import http from "node:http"
-import { FakeServer } from "./fake-server"
+import { FakeServer, type CallOutcome, type Fault } from "./fake-server"
 import { describeErrors, specValidator } from "./openapi"
 
 type Answer = { status: number; headers?: Record<string, string>; body?: unknown }
@@ -27,10 +27,11 @@ function substitute(text: string | undefined, substitutions: Record<string, stri
  * A local SendGrid v3 Mail Send that answers like the real one: 202 with X-Message-Id, the 400
  * error list, 401, 413 and 429 with rate-limit headers, and 200 for a sandbox-mode send. Every body is validated against SendGrid's
  * published OpenAPI schema. Each accepted email is recorded in `deliveries` per recipient, substitutions
- * applied. It can also sign Event Webhook posts with its own P-256 key.
+ * applied. It can also sign Event Webhook posts with its own P-256 key, and refuse a share of calls for now
+ * (`injectFaults`).
  */
 export class FakeSendGrid extends FakeServer<Answer> {
-  readonly requests: { path: string; authorization?: string; body: any }[] = []
+  readonly requests: { path: string; authorization?: string; body: any; outcome: CallOutcome }[] = []
   readonly deliveries: FakeDelivery[] = []
   private readonly validate = specValidator(
     "sendgrid_mail_v3.json",
@@ -38,12 +39,20 @@ export class FakeSendGrid extends FakeServer<Answer> {
   )
   private readonly keys = generateKeyPairSync("ec", { namedCurve: "prime256v1" })
   private counter = 0
+  /** An account may have several keys: a test that gives each process its own can tell their calls apart. */
+  private readonly apiKeys = new Set<string>()
 
   constructor(
     readonly apiKey = "SG.fake-key",
     readonly maxBodyBytes = 30 * 1024 * 1024
   ) {
     super()
+    this.apiKeys.add(apiKey)
+  }
+
+  /** Accepts one more API key, as SendGrid does when the account creates another. */
+  addApiKey(key: string) {
+    this.apiKeys.add(key)
   }
 
   /** The key to put in `sendgrid.webhookVerificationKey`: base64 SPKI DER, as SendGrid shows it. */
@@ -77,7 +86,34 @@ export class FakeSendGrid extends FakeServer<Answer> {
     res.end(JSON.stringify(body))
   }
 
-  protected handle(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse) {
+  /** The ids of the messages SendGrid accepted, one per personalization of each 202. */
+  acceptedMessageIds(): string[] {
+    return this.requests
+      .filter((request) => request.outcome.status === 202)
+      .flatMap((request) => request.body.personalizations.map((p: any) => p.custom_args?.flows_message_id))
+  }
+
+  /** A transient refusal as SendGrid words it; a 429 carries the rate-limit headers and Retry-After. */
+  private fault(res: http.ServerResponse, fault: Fault) {
+    if (fault.status === 429) {
+      const reset = String(Math.ceil(Date.now() / 1000) + fault.retryAfterSeconds)
+      return this.json(
+        res,
+        429,
+        { errors: [{ field: null, message: "too many requests" }] },
+        {
+          "retry-after": String(fault.retryAfterSeconds),
+          "x-ratelimit-limit": "600",
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": reset,
+        }
+      )
+    }
+    const message = fault.status === 500 ? "internal server error" : "service unavailable"
+    return this.json(res, fault.status, { errors: [{ field: null, message }] })
+  }
+
+  protected handle(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse, outcome: CallOutcome) {
     if (req.method !== "POST" || req.url !== "/v3/mail/send") {
       return this.json(res, 404, { errors: [{ field: null, message: "not found" }] })
     }
@@ -87,8 +123,8 @@ export class FakeSendGrid extends FakeServer<Answer> {
     } catch {
       return this.json(res, 400, { errors: [{ field: null, message: "Bad Request", help: null }] })
     }
-    this.requests.push({ path: req.url, authorization: req.headers.authorization, body })
-    if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
+    this.requests.push({ path: req.url, authorization: req.headers.authorization, body, outcome })
+    if (![...this.apiKeys].some((key) => req.headers.authorization === `Bearer ${key}`)) {
       return this.json(res, 401, { errors: [{ field: null, message: "authorization required" }] })
     }
     if (raw.length > this.maxBodyBytes) {
@@ -119,6 +155,11 @@ export class FakeSendGrid extends FakeServer<Answer> {
       res.writeHead(200)
       return res.end()
     }
+    const fault = this.nextFault()
+    if (fault) {
+      return this.fault(res, fault)
+    }
+    // Refused requests deliver nothing; accepted ones deliver to every personalization.
     this.deliveries.push(...body.personalizations.flatMap((p: any) => this.deliveriesOf(body, p)))
     this.counter += 1
     res.writeHead(202, { "x-message-id": `fakeSgMsg${this.counter}` })

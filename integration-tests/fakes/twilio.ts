@@ -1,5 +1,5 @@
 import http from "node:http"
-import { FakeServer } from "./fake-server"
+import { FakeServer, type CallOutcome, type Fault } from "./fake-server"
 import twilio from "twilio"
 import { describeErrors, specValidator } from "./openapi"
 
@@ -16,11 +16,12 @@ type Answer = { status: number; code: number; message: string }
 /**
  * A local Twilio Messages API that answers like the real one: form-encoded requests checked
  * against Twilio's OpenAPI schema, Fetch Account, Basic auth, RestException bodies, the magic test numbers and
- * scripted 429s. It can also sign status callbacks and inbound messages as Twilio does.
+ * scripted 429s. It can also sign status callbacks and inbound messages as Twilio does, and refuse a share of
+ * calls for now (`injectFaults`).
  */
 export class FakeTwilio extends FakeServer<Answer> {
   /** Every call; `sid` is the message's, once it was created. */
-  readonly requests: { path: string; params: Record<string, string>; sid?: string }[] = []
+  readonly requests: { path: string; params: Record<string, string>; sid?: string; outcome: CallOutcome }[] = []
   private readonly validate = specValidator("twilio_messages_create.json", "/components/schemas/CreateMessageRequest", {
     coerceTypes: true,
   })
@@ -53,9 +54,27 @@ export class FakeTwilio extends FakeServer<Answer> {
     }
   }
 
-  private error(res: http.ServerResponse, status: number, code: number, message: string) {
-    res.writeHead(status, { "content-type": "application/json" })
+  private error(res: http.ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}) {
+    res.writeHead(status, { "content-type": "application/json", ...headers })
     res.end(JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }))
+  }
+
+  /** The numbers of the texts Twilio accepted (201), one per call. */
+  acceptedRecipients(): string[] {
+    return this.requests.filter((request) => request.outcome.status === 201).map((request) => request.params.To)
+  }
+
+  /** A transient refusal in Twilio's error format: 20500, 20503, or 20429 with Retry-After. */
+  private fault(res: http.ServerResponse, fault: Fault) {
+    if (fault.status === 429) {
+      return this.error(res, 429, 20429, "Too Many Requests", { "retry-after": String(fault.retryAfterSeconds) })
+    }
+    return this.error(
+      res,
+      fault.status,
+      fault.status === 500 ? 20500 : 20503,
+      fault.status === 500 ? "Internal Server Error" : "Service Unavailable"
+    )
   }
 
   private authorized(req: http.IncomingMessage) {
@@ -63,8 +82,8 @@ export class FakeTwilio extends FakeServer<Answer> {
   }
 
   /** Fetch Account, as the 2010-04-01 API answers it. */
-  private account(req: http.IncomingMessage, res: http.ServerResponse) {
-    this.requests.push({ path: req.url!, params: {} })
+  private account(req: http.IncomingMessage, res: http.ServerResponse, outcome: CallOutcome) {
+    this.requests.push({ path: req.url!, params: {}, outcome })
     if (!this.authorized(req)) {
       return this.error(res, 401, 20003, "Authenticate")
     }
@@ -86,16 +105,16 @@ export class FakeTwilio extends FakeServer<Answer> {
     )
   }
 
-  protected handle(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse) {
+  protected handle(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse, outcome: CallOutcome) {
     const path = `/2010-04-01/Accounts/${this.accountSid}/Messages.json`
     if (req.method === "GET" && req.url === `/2010-04-01/Accounts/${this.accountSid}.json`) {
-      return this.account(req, res)
+      return this.account(req, res, outcome)
     }
     if (req.method !== "POST" || req.url !== path) {
       return this.error(res, 404, 20404, "The requested resource was not found")
     }
     const params = Object.fromEntries(new URLSearchParams(raw.toString("utf8")))
-    const request: (typeof this.requests)[number] = { path: req.url, params }
+    const request: (typeof this.requests)[number] = { path: req.url, params, outcome }
     this.requests.push(request)
     if (!this.authorized(req)) {
       return this.error(res, 401, 20003, "Authenticate")
@@ -113,6 +132,10 @@ export class FakeTwilio extends FakeServer<Answer> {
     const magic = MAGIC_NUMBERS[params.To]
     if (magic) {
       return this.error(res, 400, magic.code, magic.message)
+    }
+    const fault = this.nextFault()
+    if (fault) {
+      return this.fault(res, fault)
     }
     this.counter += 1
     const sid = `SM${this.counter.toString(16).padStart(32, "0")}`
