@@ -57,7 +57,7 @@ moduleIntegrationTestRunner<FlowsModuleService>({
   resolve: path.join(__dirname, "../../src/modules/flows"),
   moduleOptions: options,
   cwd: path.join(__dirname, "../.."),
-  testSuite: ({ service }) => {
+  testSuite: ({ service, MikroOrmWrapper }) => {
     async function activeFlow(name: string) {
       return await service.setFlowStatus((await service.createFlowWithDefinition({ name, definition: emailFlow(name) })).id, "active")
     }
@@ -252,6 +252,26 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(sms).toMatchObject({ sent: 1, delivered: 1, opened: 0, machine_opened: 0, clicked: 1 })
       expect(sms.links).toEqual([{ url: "recovery", clicked: 1, click_rate: 1 }])
       expect(report.totals).toMatchObject({ opened: 3, machine_opened: 2, clicked: 3 })
+    })
+
+    it("lists a day once when several transactions write its first rows at the same moment", async () => {
+      // Creates the rollup's function and triggers, as the first analytics read or fold does.
+      await service.foldRollups(0)
+      // Two writers mark the same 1,000 new days, each day in a transaction of its own, side by side.
+      const mark = (day: number) =>
+        MikroOrmWrapper.forkManager().transactional((em) =>
+          em.execute(`SELECT flows_mark_days_dirty(ARRAY['2100-01-01'::timestamp + interval '${day} days'])`)
+        )
+      const writer = async () => {
+        for (let day = 0; day < 1000; day++) {
+          await mark(day)
+        }
+      }
+      await Promise.all([writer(), writer()])
+      const [{ listed }] = await MikroOrmWrapper.forkManager().execute(
+        `SELECT count(*)::int AS listed FROM flows_rollup_dirty_day WHERE day >= '2100-01-01' AND deleted_at IS NULL`
+      )
+      expect(listed).toBe(1000)
     })
 
     it("reads whole days from the rollup with the raw figures, also after late events change a built day", async () => {

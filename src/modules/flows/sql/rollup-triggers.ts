@@ -12,8 +12,12 @@ export const ROLLUP_SOURCES: Record<string, { day: string; where: string }> = {
   flows_contact_event: { day: "occurred_at", where: "type IN ('email.unsubscribed', 'sms.opted_out')" },
 }
 
-export const ROLLUP_TRIGGERS = [
-  `CREATE OR REPLACE FUNCTION flows_mark_days_dirty(days timestamp[]) RETURNS void LANGUAGE plpgsql AS $$
+/**
+ * Lists days whose figures changed. The plain ON CONFLICT covers both unique keys (the id is made from the
+ * day): with `ON CONFLICT (day)` alone, two transactions writing a day's first rows at once collided on the
+ * primary key.
+ */
+export const MARK_DAYS_DIRTY_FUNCTION = `CREATE OR REPLACE FUNCTION flows_mark_days_dirty(days timestamp[]) RETURNS void LANGUAGE plpgsql AS $$
    DECLARE d timestamp;
    BEGIN
      FOREACH d IN ARRAY days LOOP
@@ -21,8 +25,11 @@ export const ROLLUP_TRIGGERS = [
      END LOOP;
      INSERT INTO flows_rollup_dirty_day (id, day)
      SELECT 'flowdirty_' || to_char(d2, 'YYYYMMDD'), d2 AT TIME ZONE 'UTC' FROM unnest(days) d2 WHERE d2 IS NOT NULL
-     ON CONFLICT (day) WHERE deleted_at IS NULL DO NOTHING;
-   END $$;`,
+     ON CONFLICT DO NOTHING;
+   END $$;`
+
+export const ROLLUP_TRIGGERS = [
+  MARK_DAYS_DIRTY_FUNCTION,
   ...Object.entries(ROLLUP_SOURCES).flatMap(([table, { day, where }]) => [
     ...["new_rows", "old_rows"].map(
       (rows) => `CREATE OR REPLACE FUNCTION "${table}_rollup_${rows}"() RETURNS trigger LANGUAGE plpgsql AS $$
