@@ -320,6 +320,16 @@ describe("Twilio channel, real SDK against the fake", () => {
     expect(invalid.details).toMatchObject({ retryable: false, code: "21211" })
   })
 
+  it("keeps the Retry-After of a 429 for the next attempt", async () => {
+    // One fault, of the third kind the fake draws: 429 with Retry-After: 1.
+    const draws = [0, 0.9]
+    fake.injectFaults(1, () => draws.shift() ?? 1)
+    const error: ProviderError = await channel.deliver(sms).catch((e) => e)
+    fake.injectFaults(0, () => 1)
+    expect(error.details).toMatchObject({ retryable: true, code: "20429", retryAfterMs: 1000 })
+    expect(error.message).toBe("Twilio 429 (20429): Too Many Requests")
+  })
+
   it("reports a text accepted without an answer in time as possibly sent, and retries a refused connection", async () => {
     fake.answerLate(2500)
     const before = fake.requests.length

@@ -406,6 +406,8 @@ async function callProvider(
   now: Date
 ): Promise<SendOutcome> {
   let result: DeliveryResult
+  // `now` is when the send began; a refusal's Retry-After counts from when the answer came.
+  const calledAt = Date.now()
   try {
     result = await ctx.channels[step.channel].deliver({
       ...message,
@@ -416,7 +418,8 @@ async function callProvider(
       unsubscribe_url: linksFor(ctx.options, { contact_id: run.contact_id, flow_id: run.flow_id }).unsubscribe,
     })
   } catch (error) {
-    return await recordRefusal(ctx, run, message, error as Error, attempt, now)
+    const answeredAt = new Date(now.getTime() + (Date.now() - calledAt))
+    return await recordRefusal(ctx, run, message, error as Error, attempt, answeredAt)
   }
   // Past this point the provider has the message: nothing below may fail it, or a retry would send it twice.
   await recordSent(ctx, message.id, result, now, ctx.channels[step.channel].provider)

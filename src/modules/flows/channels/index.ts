@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import type { PluginOptions } from "../options"
 import { BullMqRateLimitedChannel, InProcessRateLimitedChannel, type QueuedOutcomeRecorder } from "./rate-limited"
 import { SandboxChannel } from "./sandbox"
@@ -16,6 +17,19 @@ export function longestDeliveryMs(options: PluginOptions) {
   return options.delivery.timeoutMs * 4 + (options.sendgrid?.batchWindowMs ?? 0)
 }
 
+/**
+ * Tells apart the queues of stores that share a Redis database: a queue's jobs are run by any worker that
+ * serves it, with that worker's credentials, so the store (its backend URL) and the account it sends from
+ * are part of the name. A hash, so no key appears in Redis.
+ */
+function queueScope(options: PluginOptions, name: ChannelName): string {
+  const account = name === "email" ? options.sendgrid?.apiKey : options.twilio?.accountSid
+  return createHash("sha256")
+    .update(JSON.stringify([options.backendUrl, account ?? "sandbox"]))
+    .digest("hex")
+    .slice(0, 16)
+}
+
 export type ClosableChannel = Channel & { close(): Promise<void> }
 
 /** Applies the channel's rate limit: shared through Redis when there is one, per process otherwise. */
@@ -25,7 +39,7 @@ function rateLimited(channel: Channel, name: ChannelName, options: PluginOptions
     return Object.assign(channel, { close: async () => {} })
   }
   if (options.redisUrl) {
-    const queueName = `medusa-plugin-flows-${name}-${channel.provider}`
+    const queueName = `medusa-plugin-flows-${name}-${channel.provider}-${queueScope(options, name)}`
     return new BullMqRateLimitedChannel(channel, perSecond, options.redisUrl, queueName, longestDeliveryMs(options), recordOutcome)
   }
   return new InProcessRateLimitedChannel(channel, perSecond)

@@ -23,3 +23,16 @@ export function nextAttemptAt(
   }
   return new Date(now.getTime() + (retryAfterMs ?? retryDelayMs(attempt, delivery.baseDelayMs, delivery.maxDelayMs)))
 }
+
+/**
+ * How long a provider asked to wait, from a `Retry-After` in seconds or an `X-RateLimit-Reset` epoch (SendGrid);
+ * undefined when it said nothing.
+ */
+export function retryAfterMsOf(headers: Record<string, string | string[] | undefined> | undefined, now = Date.now()): number | undefined {
+  const retryAfter = Number(headers?.["retry-after"])
+  if (retryAfter > 0) {
+    return retryAfter * 1000
+  }
+  const reset = Number(headers?.["x-ratelimit-reset"])
+  return reset > 0 ? Math.max(0, reset * 1000 - now) : undefined
+}

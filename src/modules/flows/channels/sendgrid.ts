@@ -3,6 +3,7 @@ import { MailService } from "@sendgrid/mail"
 import type { PluginOptions } from "../options"
 import { personalLinkPattern } from "../links/signed-links"
 import { tagPersonalLinks, type MailContent, type Substitutions } from "./substitutions"
+import { retryAfterMsOf } from "./retry"
 import { noAnswerError, ProviderError, type Channel, type DeliveryResult, type OutgoingMessage } from "./types"
 
 type SendGridOptions = NonNullable<PluginOptions["sendgrid"]>
@@ -16,15 +17,6 @@ type ResponseErrorLike = {
   response?: { headers?: Record<string, string>; body?: { errors?: { message: string; field?: string | null }[] } }
 }
 
-export function sendGridRetryAfterMs(headers: Record<string, string> | undefined, now = Date.now()): number | undefined {
-  const retryAfter = Number(headers?.["retry-after"])
-  if (retryAfter > 0) {
-    return retryAfter * 1000
-  }
-  const reset = Number(headers?.["x-ratelimit-reset"])
-  return reset > 0 ? Math.max(0, reset * 1000 - now) : undefined
-}
-
 function toProviderError(error: ResponseErrorLike): ProviderError {
   const status = typeof error.code === "number" ? error.code : undefined
   if (!status || !error.response) {
@@ -34,7 +26,7 @@ function toProviderError(error: ResponseErrorLike): ProviderError {
   const details = error.response.body?.errors?.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join("; ")
   const message = `SendGrid ${status}: ${details || error.message}`
   if (status === 429) {
-    return new ProviderError(message, { retryable: true, code: "429", retryAfterMs: sendGridRetryAfterMs(error.response.headers) })
+    return new ProviderError(message, { retryable: true, code: "429", retryAfterMs: retryAfterMsOf(error.response.headers) })
   }
   return new ProviderError(message, { retryable: status >= 500, code: String(status) })
 }

@@ -1,6 +1,7 @@
 import twilio from "twilio"
 import type RequestClient from "twilio/lib/base/RequestClient"
 import type { PluginOptions } from "../options"
+import { retryAfterMsOf } from "./retry"
 import { noAnswerError, ProviderError, type Channel, type DeliveryResult, type OutgoingMessage } from "./types"
 
 type TwilioOptions = NonNullable<PluginOptions["twilio"]>
@@ -8,18 +9,43 @@ type TwilioOptions = NonNullable<PluginOptions["twilio"]>
 /** Twilio's "the recipient replied STOP to this sender" error. */
 export const TWILIO_OPTED_OUT = 21610
 
-/** Sends every request to `baseUrl` instead of Twilio's hosts, keeping path and query: for proxies and tests. */
-class BaseUrlRequestClient extends twilio.RequestClient {
+/**
+ * Twilio's request client, two changes: every request goes to `baseUrl` when one is set (keeping path and
+ * query: for proxies and tests), and a 429 becomes a retryable refusal that keeps the `Retry-After` Twilio
+ * sent, which the SDK's own error drops.
+ */
+class FlowsRequestClient extends twilio.RequestClient {
   constructor(
-    private readonly baseUrl: string,
+    private readonly baseUrl: string | undefined,
     timeout: number
   ) {
     super({ timeout })
   }
 
-  request<TData>(opts: RequestClient.RequestOptions<TData>) {
+  async request<TData>(opts: RequestClient.RequestOptions<TData>) {
     const url = new URL(opts.uri)
-    return super.request<TData>({ ...opts, uri: `${this.baseUrl}${url.pathname}${url.search}` })
+    const response = await super.request<TData>(this.baseUrl ? { ...opts, uri: `${this.baseUrl}${url.pathname}${url.search}` } : opts)
+    if (response.statusCode === 429) {
+      const body = parsedBody(response.body)
+      const code = String(body?.code ?? 429)
+      throw new ProviderError(`Twilio 429 (${code}): ${body?.message ?? "Too Many Requests"}`, {
+        retryable: true,
+        code,
+        retryAfterMs: retryAfterMsOf(response.headers as Record<string, string>),
+      })
+    }
+    return response
+  }
+}
+
+function parsedBody(body: unknown): { code?: number; message?: string } | null {
+  if (typeof body !== "string") {
+    return (body as { code?: number; message?: string }) ?? null
+  }
+  try {
+    return JSON.parse(body)
+  } catch {
+    return null
   }
 }
 
@@ -46,10 +72,7 @@ export class TwilioChannel implements Channel {
     private readonly statusCallbackUrl: string,
     timeoutMs: number
   ) {
-    const httpClient = options.apiBaseUrl
-      ? new BaseUrlRequestClient(options.apiBaseUrl, timeoutMs)
-      : new twilio.RequestClient({ timeout: timeoutMs })
-    this.client = twilio(options.accountSid, options.authToken, { httpClient })
+    this.client = twilio(options.accountSid, options.authToken, { httpClient: new FlowsRequestClient(options.apiBaseUrl, timeoutMs) })
   }
 
   /** Fetches the account: Twilio checks the SID and token, and nothing is sent. */
@@ -78,7 +101,7 @@ export class TwilioChannel implements Channel {
       })
       return { status: "sent", provider_id: sent.sid }
     } catch (error) {
-      throw toProviderError(error as RestExceptionLike)
+      throw error instanceof ProviderError ? error : toProviderError(error as RestExceptionLike)
     }
   }
 }
