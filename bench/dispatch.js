@@ -4,10 +4,11 @@
 // the same run, how fast the same Postgres takes message-shaped rows inserted directly, over as many
 // connections as there are workers. Run after `npm run build`:
 //   node bench/dispatch.js [--runs=2000] [--workers=1,2,4] [--providers=sandbox,sendgrid]
-//     [--scheduler='{"pollIntervalMs":1000,"batchSize":1000}'] [--database=h2_dispatch]
+//     [--scheduler='{"pollIntervalMs":1000,"batchSize":1000}'] [--database=medusa_flows_dispatch]
 //     [--redis=redis://127.0.0.1:6379/2] [--json] [--smoke]
 // --scheduler is merged into the plugin's `scheduler` options (FLOWS_SCHEDULER). The Redis database given
 // is flushed before each configuration: give the bench one of its own. --smoke: 20 runs, 1 and 2 workers.
+// Databases: <BENCH_DB_PREFIX or medusa_flows>_dispatch, with _template, _run and _raw copies.
 const os = require("node:os")
 const { Client } = require("pg")
 const Redis = require("ioredis")
@@ -26,7 +27,7 @@ const WORKERS = arg("workers", SMOKE ? "1,2" : "1,2,4")
   .map(Number)
 const PROVIDERS = arg("providers", "sandbox,sendgrid").split(",")
 const SCHEDULER = arg("scheduler", JSON.stringify({ pollIntervalMs: 1000, batchSize: 1000 }))
-const DATABASE = arg("database", SMOKE ? "h2_dispatch_smoke" : "h2_dispatch")
+const DATABASE = arg("database", `${process.env.BENCH_DB_PREFIX || "medusa_flows"}_dispatch${SMOKE ? "_smoke" : ""}`)
 const REDIS_URL = arg("redis", "redis://127.0.0.1:6379/2")
 const JSON_OUTPUT = process.argv.includes("--json")
 const WORKER_PORTS = [9120, 9121, 9122, 9123]

@@ -3,9 +3,10 @@
 // memory (VmRSS) sampled every 500 ms: at idle before the runs (the baseline), its peak during the drain,
 // and the growth. Run after `npm run build`:
 //   node bench/memory.js [--runs=100000] [--scheduler='{"pollIntervalMs":1000,"batchSize":1000}']
-//     [--max-minutes=N] [--database=h2_memory] [--redis=redis://127.0.0.1:6379/3] [--json] [--smoke]
+//     [--max-minutes=N] [--database=medusa_flows_memory] [--redis=redis://127.0.0.1:6379/3] [--port=9124] [--json] [--smoke]
 // --max-minutes stops the drain early and reports what was drained by then, marked partial. The Redis
 // database given is flushed first: give the bench one of its own. --smoke: 200 runs.
+// Database: <BENCH_DB_PREFIX or medusa_flows>_memory.
 const os = require("node:os")
 const { Client } = require("pg")
 const Redis = require("ioredis")
@@ -20,10 +21,10 @@ const SMOKE = process.argv.includes("--smoke")
 const RUNS = Number(arg("runs", SMOKE ? 200 : 100_000))
 const SCHEDULER = arg("scheduler", JSON.stringify({ pollIntervalMs: 1000, batchSize: 1000 }))
 const MAX_MINUTES = Number(arg("max-minutes", 0))
-const DATABASE = arg("database", SMOKE ? "h2_memory_smoke" : "h2_memory")
+const DATABASE = arg("database", `${process.env.BENCH_DB_PREFIX || "medusa_flows"}_memory${SMOKE ? "_smoke" : ""}`)
 const REDIS_URL = arg("redis", "redis://127.0.0.1:6379/3")
 const JSON_OUTPUT = process.argv.includes("--json")
-const PORT = 9124
+const PORT = Number(arg("port", 9124))
 const IDLE_MS = SMOKE ? 3_000 : 15_000
 const SAMPLE_MS = 500
 const log = (line) => (JSON_OUTPUT ? undefined : console.log(`[memory] ${line}`))

@@ -78,12 +78,12 @@ async function waitForDrain(client, { timeoutMs, pollMs = 200, onPoll = () => {}
   }
 }
 
-/** The bench flow's messages by status, e.g. { delivered: 2000 }, and run outcomes, e.g. { completed: 2000 }. */
+/** The bench flow's messages by status, e.g. { delivered: 2000 }, and its runs, e.g. { completed: 2000 }. */
 async function outcomes(client) {
   const count = async (sql) => Object.fromEntries((await client.query(sql, [FLOW_ID])).rows.map((r) => [r.status, r.count]))
   return {
     messages: await count(`SELECT status, count(*)::int AS count FROM flows_message WHERE flow_id = $1 GROUP BY status`),
-    runs: await count(`SELECT status, count(*)::int AS count FROM flows_run WHERE flow_id = $1 GROUP BY status`),
+    run_statuses: await count(`SELECT status, count(*)::int AS count FROM flows_run WHERE flow_id = $1 GROUP BY status`),
   }
 }
 

@@ -29,7 +29,12 @@ if (require.main === module) {
 /** Starts the fake on `port`; resolves with its URL, `counts()` and `stop()`. */
 function startFakeSendGrid(port) {
   const child = fork(__filename, [String(port)], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
-  const next = () => new Promise((resolve, reject) => (child.once("message", resolve), child.once("exit", reject)))
+  const next = () =>
+    new Promise((resolve, reject) => {
+      const exited = (code) => reject(new Error(`the SendGrid fake exited (${code})`))
+      child.once("exit", exited)
+      child.once("message", (message) => (child.off("exit", exited), resolve(message)))
+    })
   return next().then(({ url }) => ({
     url,
     apiKey: "SG.fake-key",
