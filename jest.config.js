@@ -16,7 +16,8 @@ const base = {
   transform,
   testEnvironment: "node",
   moduleFileExtensions: ["js", "ts", "json"],
-  modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/.medusa/"],
+  // The demo store built for the browser tests and the benches carries a copy of its package.json.
+  modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/.medusa/", "<rootDir>/examples/demo-store/.medusa/"],
 }
 
 module.exports = {
