@@ -76,3 +76,48 @@ it("runs the store-size benchmark on two tiny stores and reports every read at b
   // The documented job reads every cart with an email, not completed and last updated over a day ago.
   expect(large.reads["documented job, all old carts"].carts).toBeGreaterThan(small.reads["documented job, all old carts"].carts)
 })
+
+// The dispatch and memory benchmarks start the demo store as `medusa start` worker processes over Postgres
+// and Redis (scripts/store-cluster.js); they need the plugin built, which `npm test` does first.
+const runBench = async (file: string, args: string[]) => {
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, "bench", file), "--smoke", "--json", ...args], {
+    cwd: ROOT,
+    env: process.env,
+    maxBuffer: 10 * 1024 * 1024,
+  })
+  return JSON.parse(stdout.trim().split("\n").pop()!)
+}
+
+it("runs the dispatch benchmark on a few runs: every message reaches the provider once, with each worker count and its baseline", async () => {
+  const result = await runBench("dispatch.js", [])
+  expect(result).toMatchObject({ runs: 20, machine: { cpus: expect.any(Number), postgres: expect.any(String) } })
+  expect(result.raw_insert.map((r: { connections: number }) => r.connections)).toEqual([1, 2])
+  expect(result.dispatch.map((d: { provider: string; workers: number }) => `${d.provider}×${d.workers}`)).toEqual([
+    "sandbox×1",
+    "sandbox×2",
+    "sendgrid×1",
+    "sendgrid×2",
+  ])
+  for (const d of result.dispatch) {
+    expect(d.run_statuses).toEqual({ completed: 20 })
+    expect(d.messages).toEqual(d.provider === "sandbox" ? { delivered: 20 } : { sent: 20 })
+    expect(d.msg_per_s).toBeCloseTo(20 / d.seconds)
+    const raw = result.raw_insert.find((r: { connections: number }) => r.connections === d.workers)
+    expect(d.vs_raw_insert).toBeCloseTo(d.msg_per_s / raw.rows_per_s)
+  }
+  // The fake SendGrid heard of each message once.
+  for (const d of result.dispatch.filter((d: { provider: string }) => d.provider === "sendgrid")) {
+    expect(d.provider_received.personalizations).toBe(20)
+  }
+})
+
+it("runs the memory benchmark on a small backlog and reports the worker's RSS at idle, at its peak and the growth", async () => {
+  const result = await runBench("memory.js", [])
+  expect(result).toMatchObject({ runs: 200, drained: 200, partial: false })
+  expect(result.messages).toEqual({ delivered: 200 })
+  expect(result.run_statuses).toEqual({ completed: 200 })
+  const { baseline, peak, growth } = result.rss_mb
+  expect(baseline).toBeGreaterThan(0)
+  expect(peak).toBeGreaterThanOrEqual(baseline)
+  expect(growth).toBeCloseTo(peak - baseline)
+})
