@@ -6,6 +6,7 @@ import type FlowsModuleService from "../../modules/flows/service"
 import type { RunRow } from "../../modules/flows/types"
 import { renderStep } from "./render-step"
 import { loadFacts } from "../store/load-facts"
+import { processStoreEvents } from "../store/process-store-events"
 
 /** Sends and instant steps one tick may pass through before it must reach a wait or the end. */
 const MAX_STEPS_PER_TICK = 100
@@ -15,6 +16,7 @@ export type TickResult = { claimed: number; failed: number }
 
 /** Claims the runs that are due and moves each one as far as it can go now. */
 export async function runDueSteps(container: MedusaContainer, now: Date = new Date()): Promise<TickResult> {
+  await processStoreEvents(container) // Store events first: an order placed ends its runs before they are claimed.
   const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
   const runs = await flows.claimDueRuns(now)
   let failed = 0
