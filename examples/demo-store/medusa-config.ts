@@ -24,6 +24,20 @@ const twilio =
       }
     : undefined
 
+/** The plugin, unless FLOWS_PLUGIN=off: bench/store-api.js measures the same store without it. */
+const flowsPlugin = {
+  resolve: "medusa-plugin-flows",
+  options: {
+    storefrontUrl: env.STOREFRONT_URL || "http://localhost:8000",
+    backendUrl,
+    storeName: "Flows Demo Store",
+    secret: env.FLOWS_SECRET || "demo-secret-change-me-in-production-0000",
+    scheduler: { pollIntervalMs: 1000, timeScale: Number(env.FLOWS_TIME_SCALE || 1) },
+    ...(sendgrid && { sendgrid }),
+    ...(twilio && { twilio }),
+  },
+}
+
 /** The store `npm run demo` starts: the plugin on embedded defaults, with flow time compressed. */
 module.exports = defineConfig({
   projectConfig: {
@@ -40,18 +54,5 @@ module.exports = defineConfig({
     },
   },
   admin: { disable: env.DEMO_ADMIN === "off" },
-  plugins: [
-    {
-      resolve: "medusa-plugin-flows",
-      options: {
-        storefrontUrl: env.STOREFRONT_URL || "http://localhost:8000",
-        backendUrl,
-        storeName: "Flows Demo Store",
-        secret: env.FLOWS_SECRET || "demo-secret-change-me-in-production-0000",
-        scheduler: { pollIntervalMs: 1000, timeScale: Number(env.FLOWS_TIME_SCALE || 1) },
-        ...(sendgrid && { sendgrid }),
-        ...(twilio && { twilio }),
-      },
-    },
-  ],
+  plugins: env.FLOWS_PLUGIN === "off" ? [] : [flowsPlugin],
 })

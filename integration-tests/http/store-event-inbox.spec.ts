@@ -18,7 +18,15 @@ afterAll(() => {
 const HOUR = 3_600_000
 
 const abandonedCart = {
-  trigger: { event: "cart.updated", filters: { all: [{ field: "cart.email", op: "exists" }, { field: "cart.completed_at", op: "not_exists" }] } },
+  trigger: {
+    event: "cart.updated",
+    filters: {
+      all: [
+        { field: "cart.email", op: "exists" },
+        { field: "cart.completed_at", op: "not_exists" },
+      ],
+    },
+  },
   exit: { events: [{ event: "order.placed" }] },
   steps: [
     { id: "wait-idle", type: "wait", duration: { amount: 1, unit: "hours" } },
@@ -77,7 +85,11 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(await runsOf(flowId)).toHaveLength(1)
 
     const { data: collection } = await api.post("/store/payment-collections", { cart_id: cartId }, store.storeHeaders)
-    await api.post(`/store/payment-collections/${collection.payment_collection.id}/payment-sessions`, { provider_id: "pp_system_default" }, store.storeHeaders)
+    await api.post(
+      `/store/payment-collections/${collection.payment_collection.id}/payment-sessions`,
+      { provider_id: "pp_system_default" },
+      store.storeHeaders
+    )
     const completed = await api.post(`/store/carts/${cartId}/complete`, {}, store.storeHeaders)
     expect(completed.data.type).toBe("order")
     await eventually(async () => ((await inbox()).some((row) => row.name === "order.placed") ? true : undefined))

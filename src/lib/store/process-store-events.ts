@@ -28,7 +28,14 @@ export function workBySubject(rows: InboxRow[]): Work[][] {
       Object.assign(last, { data: row.data, received_at: new Date(row.received_at), attempts: Math.max(last.attempts, row.attempts) })
       last.ids.push(row.id)
     } else {
-      queue.push({ subject: row.subject_key, name: row.name, data: row.data, received_at: new Date(row.received_at), ids: [row.id], attempts: row.attempts })
+      queue.push({
+        subject: row.subject_key,
+        name: row.name,
+        data: row.data,
+        received_at: new Date(row.received_at),
+        ids: [row.id],
+        attempts: row.attempts,
+      })
     }
     queues.set(row.subject_key, queue)
   }
@@ -76,8 +83,14 @@ export async function processStoreEvents(container: MedusaContainer, { limit = 5
       } catch (error) {
         const message = (error as Error).message
         failedSubjects.add(work.subject)
-        settled.failed.push({ ids: work.ids, error: message, retryAt: new Date(Date.now() + retryDelayMs(work.attempts, RETRY_BASE_MS, RETRY_MAX_MS)) })
-        container.resolve(ContainerRegistrationKeys.LOGGER).warn(`medusa-plugin-flows: recording ${work.name} failed (attempt ${work.attempts}): ${message}`)
+        settled.failed.push({
+          ids: work.ids,
+          error: message,
+          retryAt: new Date(Date.now() + retryDelayMs(work.attempts, RETRY_BASE_MS, RETRY_MAX_MS)),
+        })
+        container
+          .resolve(ContainerRegistrationKeys.LOGGER)
+          .warn(`medusa-plugin-flows: recording ${work.name} failed (attempt ${work.attempts}): ${message}`)
       }
     }
   }

@@ -29,8 +29,16 @@ describe("planning a batch of store events", () => {
   })
 
   it("keeps a repeat apart when another event about the subject came between", () => {
-    const rows = [row("order:o", "order.fulfillment_created"), row("order:o", "order.canceled"), row("order:o", "order.fulfillment_created")]
-    expect(workBySubject(rows)[0].map((work) => work.name)).toEqual(["order.fulfillment_created", "order.canceled", "order.fulfillment_created"])
+    const rows = [
+      row("order:o", "order.fulfillment_created"),
+      row("order:o", "order.canceled"),
+      row("order:o", "order.fulfillment_created"),
+    ]
+    expect(workBySubject(rows)[0].map((work) => work.name)).toEqual([
+      "order.fulfillment_created",
+      "order.canceled",
+      "order.fulfillment_created",
+    ])
   })
 
   it("puts each subject's work up to its order.placed before all other work", () => {
@@ -42,6 +50,10 @@ describe("planning a batch of store events", () => {
     ]
     const [first, then] = orderPlacedFirst(workBySubject(rows))
     expect(first.map((queue) => queue.map((work) => work.name))).toEqual([["order.placed"]])
-    expect(then.map((queue) => queue.map((work) => work.name))).toEqual([["cart.updated"], ["order.fulfillment_created"], ["customer.created"]])
+    expect(then.map((queue) => queue.map((work) => work.name))).toEqual([
+      ["cart.updated"],
+      ["order.fulfillment_created"],
+      ["customer.created"],
+    ])
   })
 })
