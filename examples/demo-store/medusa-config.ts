@@ -51,6 +51,22 @@ const schedulerOverrides = env.FLOWS_SCHEDULER ? JSON.parse(env.FLOWS_SCHEDULER)
 /** The fault tests shorten retries and timeouts through FLOWS_DELIVERY, JSON as the `delivery` option. */
 const delivery = env.FLOWS_DELIVERY ? JSON.parse(env.FLOWS_DELIVERY) : undefined
 
+/** The plugin, unless FLOWS_PLUGIN=off: bench/store-api.js measures the same store without it. */
+const flowsPlugin = {
+  resolve: "medusa-plugin-flows",
+  options: {
+    storefrontUrl: env.STOREFRONT_URL || "http://localhost:8000",
+    backendUrl,
+    storeName: "Flows Demo Store",
+    secret: env.FLOWS_SECRET || "demo-secret-change-me-in-production-0000",
+    scheduler: { pollIntervalMs: 1000, timeScale: Number(env.FLOWS_TIME_SCALE || 1), ...schedulerOverrides },
+    ...(redisUrl && { redisUrl }),
+    ...(delivery && { delivery }),
+    ...(sendgrid && { sendgrid }),
+    ...(twilio && { twilio }),
+  },
+}
+
 /** The store `npm run demo` starts: the plugin on embedded defaults, with flow time compressed. */
 module.exports = defineConfig({
   projectConfig: {
@@ -70,20 +86,5 @@ module.exports = defineConfig({
   },
   admin: { disable: env.DEMO_ADMIN === "off" },
   modules: redisModules,
-  plugins: [
-    {
-      resolve: "medusa-plugin-flows",
-      options: {
-        storefrontUrl: env.STOREFRONT_URL || "http://localhost:8000",
-        backendUrl,
-        storeName: "Flows Demo Store",
-        secret: env.FLOWS_SECRET || "demo-secret-change-me-in-production-0000",
-        scheduler: { pollIntervalMs: 1000, timeScale: Number(env.FLOWS_TIME_SCALE || 1), ...schedulerOverrides },
-        ...(redisUrl && { redisUrl }),
-        ...(delivery && { delivery }),
-        ...(sendgrid && { sendgrid }),
-        ...(twilio && { twilio }),
-      },
-    },
-  ],
+  plugins: env.FLOWS_PLUGIN === "off" ? [] : [flowsPlugin],
 })

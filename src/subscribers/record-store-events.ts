@@ -1,12 +1,16 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
-import { recordStoreEvent } from "../lib/store/store-events"
+import { FLOWS_MODULE } from "../modules/flows"
+import type FlowsModuleService from "../modules/flows/service"
+import { subjectKeyOf } from "../lib/store/store-events"
 
 /**
- * Records store events for flows: it starts and ends runs, nothing more. Sending happens later,
- * in the scheduler, so a slow provider never holds up checkout. Recording twice is harmless.
+ * Keeps store events for flows with one INSERT, nothing more: loading the cart or order and starting or
+ * ending runs happens in the scheduler (src/lib/store/process-store-events.ts), so checkout pays for one
+ * cheap write and a slow query or provider never holds it up.
  */
 export default async function recordStoreEventsHandler({ event, container }: SubscriberArgs<Record<string, unknown>>) {
-  await recordStoreEvent(container, event.name, event.data)
+  const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
+  await flows.enqueueStoreEvent({ name: event.name, data: event.data, subject_key: subjectKeyOf(event.name, event.data) })
 }
 
 export const config: SubscriberConfig = {

@@ -8,6 +8,7 @@ import { loadFactsOfMany, type StoreFacts } from "../store/load-facts"
 import { drainCache, type DrainCache } from "./drain-cache"
 import { ClaimLeases } from "./claim-leases"
 import { renderStep } from "./render-step"
+import { processStoreEvents } from "../store/process-store-events"
 
 /** Sends and instant steps one run may pass through before it must reach a wait or the end. */
 const MAX_STEPS_PER_RUN = 100
@@ -39,7 +40,7 @@ function clockFrom(start: Date | undefined): () => Date {
 }
 
 /**
- * Moves every due run as far as it can go now, `scheduler.concurrency` runs at a time. A worker claims
+ * Records the store events waiting in the inbox, then moves every due run as far as it can go now, `scheduler.concurrency` runs at a time. A worker claims
  * small batches and claims again as soon as it has room, until nothing is due: it never waits for the next
  * poll while work remains, and several workers share the backlog. Each claim's store data is read in one
  * go, and the leases of the runs in hand are renewed while they are worked on.
@@ -64,6 +65,8 @@ export async function runDueSteps(container: MedusaContainer, options: Date | Dr
         await Promise.race(inFlight)
         continue
       }
+      // Store events first: an order placed ends its runs before they are claimed.
+      await processStoreEvents(container)
       const runs = await flows.claimDueRuns(clock(), room)
       if (!runs.length) {
         if (!inFlight.size) {

@@ -20,21 +20,21 @@ function personFrom(record: Record<string, any> | undefined) {
   }
 }
 
-async function cartEvent(query: Query, name: string, cartId: string): Promise<StoreEvent | null> {
+async function cartEvent(query: Query, name: string, cartId: string, receivedAt: Date): Promise<StoreEvent | null> {
   const cart = await loadCart(query, cartId)
   if (!cart) {
     return null
   }
   return {
     name,
-    occurred_at: new Date(),
+    occurred_at: receivedAt,
     subject: { type: "cart", id: cart.id },
     identity: { cart_id: cart.id, ...personFrom(cart) },
     facts: { cart, customer: cart.customer ?? undefined },
   }
 }
 
-async function orderEvent(query: Query, name: string, orderId: string): Promise<StoreEvent | null> {
+async function orderEvent(query: Query, name: string, orderId: string, receivedAt: Date): Promise<StoreEvent | null> {
   const order = await loadOrder(query, orderId)
   if (!order) {
     return null
@@ -42,7 +42,7 @@ async function orderEvent(query: Query, name: string, orderId: string): Promise<
   const identity: Identity = { order_id: order.id, cart_id: order.cart?.id ?? null, ...personFrom(order) }
   return {
     name,
-    occurred_at: new Date(),
+    occurred_at: receivedAt,
     subject: { type: "order", id: order.id },
     identity,
     facts: { order, customer: order.customer ?? undefined },
@@ -68,14 +68,14 @@ function withDefaultAddresses(customer: Record<string, any>) {
   }
 }
 
-async function customerEvent(query: Query, name: string, customerId: string): Promise<StoreEvent | null> {
+async function customerEvent(query: Query, name: string, customerId: string, receivedAt: Date): Promise<StoreEvent | null> {
   const customer = await loadCustomer(query, customerId)
   if (!customer) {
     return null
   }
   return {
     name,
-    occurred_at: new Date(),
+    occurred_at: receivedAt,
     subject: { type: "customer", id: customer.id },
     identity: { ...personFrom(withDefaultAddresses(customer)), customer_id: customer.id },
     facts: { customer },
@@ -83,48 +83,73 @@ async function customerEvent(query: Query, name: string, customerId: string): Pr
 }
 
 /** Medusa soft-deletes the customer before the event: only its id and email are left to find its runs by. */
-async function deletedCustomerEvent(query: Query, customerId: string): Promise<StoreEvent> {
+async function deletedCustomerEvent(query: Query, customerId: string, receivedAt: Date): Promise<StoreEvent> {
   const { data } = await query.graph({ entity: "customer", fields: ["id", "email"], filters: { id: customerId }, withDeleted: true })
   return {
     name: "customer.deleted",
-    occurred_at: new Date(),
+    occurred_at: receivedAt,
     subject: { type: "customer", id: customerId },
     identity: { customer_id: customerId, email: data[0]?.email ?? null },
     facts: {},
   }
 }
 
-/** Turns a Medusa event into what the flows module records: who it is about, and the live facts. */
-export async function toStoreEvent(container: MedusaContainer, name: string, data: Record<string, any>): Promise<StoreEvent | null> {
+/**
+ * Turns a Medusa event into what the flows module records: who it is about, and the live facts.
+ * `receivedAt` is when the store raised it: runs it starts begin then, however late it is recorded.
+ */
+export async function toStoreEvent(
+  container: MedusaContainer,
+  name: string,
+  data: Record<string, any>,
+  receivedAt: Date = new Date()
+): Promise<StoreEvent | null> {
   const query: Query = container.resolve(ContainerRegistrationKeys.QUERY)
   switch (name) {
     case "cart.created":
     case "cart.updated":
-      return await cartEvent(query, name, data.id)
+      return await cartEvent(query, name, data.id, receivedAt)
     case "order.placed":
     case "order.canceled":
-      return await orderEvent(query, name, data.id)
+      return await orderEvent(query, name, data.id, receivedAt)
     case "order.fulfillment_created":
-      return await orderEvent(query, name, data.order_id)
+      return await orderEvent(query, name, data.order_id, receivedAt)
     case "shipment.created":
     case "delivery.created": {
       const orderId = await orderIdOfFulfillment(query, data.id)
-      return orderId ? await orderEvent(query, name, orderId) : null
+      return orderId ? await orderEvent(query, name, orderId, receivedAt) : null
     }
     case "customer.created":
-      return await customerEvent(query, name, data.id)
+      return await customerEvent(query, name, data.id, receivedAt)
     case "customer.deleted":
-      return await deletedCustomerEvent(query, data.id)
+      return await deletedCustomerEvent(query, data.id, receivedAt)
     default:
       return null
   }
 }
 
-export async function recordStoreEvent(container: MedusaContainer, name: string, data: Record<string, any>) {
-  const event = await toStoreEvent(container, name, data)
+/** Loads the event's facts and records it: the runs it starts and ends. The scheduler calls it, off the request path. */
+export async function recordStoreEvent(container: MedusaContainer, name: string, data: Record<string, any>, receivedAt?: Date) {
+  const event = await toStoreEvent(container, name, data, receivedAt)
   if (!event) {
     return null
   }
   const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
   return await flows.recordEvent(event)
+}
+
+/**
+ * What an event is about, from its payload alone (the subscriber loads nothing): `cart:<id>`, `order:<id>`,
+ * `customer:<id>`; shipments and deliveries carry only their fulfillment's id.
+ */
+export function subjectKeyOf(name: string, data: Record<string, any>): string {
+  switch (name) {
+    case "order.fulfillment_created":
+      return `order:${data.order_id}`
+    case "shipment.created":
+    case "delivery.created":
+      return `fulfillment:${data.id}`
+    default:
+      return `${name.split(".")[0]}:${data.id}`
+  }
 }

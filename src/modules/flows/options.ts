@@ -263,7 +263,7 @@ export const pluginOptionsSchema = z
         concurrency: z.number().int().min(1).max(1000).default(100),
         /** How long a claimed run stays reserved for the worker that claimed it. */
         leaseMs: z.number().int().min(1000).default(60_000),
-        /** Set to false on processes that must not send (the worker still records events). */
+        /** Set to false on processes that must not send. Store events then wait in the inbox for a process that has it on. */
         enabled: z.boolean().default(true),
         /**
          * Compresses flow time for demos and tests: with 360, an hour of waiting lasts 10 seconds. Waits,

@@ -44,6 +44,7 @@ import { parsePluginOptions, type PluginOptions } from "./options"
 import type { AnalyticsRange } from "./sql/analytics"
 import { adjustConversion, type RevenueAdjustmentInput } from "./sql/conversions"
 import { Database } from "./sql/database"
+import * as inbox from "./sql/store-event-inbox"
 import type { DeliveryStep, StepContent } from "./actions/delivery"
 import type { ConsentInput, RenderedMessage, RunRow, StoreEvent } from "./types"
 import type { ChannelName, FlowStatus } from "../../engine/constants"
@@ -246,6 +247,37 @@ class FlowsModuleService extends MedusaService({
   @InjectManager()
   async recordEvent(input: StoreEvent, @MedusaContext() sharedContext: Context = {}) {
     return await entry.recordEvent(this.context(sharedContext), input)
+  }
+
+  /** Keeps a store event for the scheduler to record: the subscriber's one write on the request path. */
+  @InjectManager()
+  async enqueueStoreEvent(event: { name: string; data: unknown; subject_key: string }, @MedusaContext() sharedContext: Context = {}) {
+    await inbox.insertInboxEvent(this.context(sharedContext).db, event)
+  }
+
+  /** Reserves waiting store events for this worker, each subject's in the order they arrived. */
+  @InjectManager()
+  async claimStoreEvents(limit: number, leaseMs: number, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await inbox.claimInboxEvents(this.context(sharedContext).db, { limit, leaseMs, now })
+  }
+
+  /**
+   * Settles claimed store events: `recorded` are deleted, `failed` keep their error and come back at their
+   * `retryAt`, `untried` are released. Each only while the claim that ends at `claimedUntil` holds.
+   */
+  @InjectManager()
+  async settleStoreEvents(
+    claimedUntil: Date,
+    settled: { recorded: string[]; failed: { ids: string[]; error: string; retryAt: Date }[]; untried: string[] },
+    now = new Date(),
+    @MedusaContext() sharedContext: Context = {}
+  ) {
+    const { db } = this.context(sharedContext)
+    await inbox.deleteInboxEvents(db, settled.recorded, claimedUntil)
+    for (const failure of settled.failed) {
+      await inbox.failInboxEvents(db, failure.ids, claimedUntil, failure.error, failure.retryAt, now)
+    }
+    await inbox.releaseInboxEvents(db, settled.untried, claimedUntil, now)
   }
 
   /**

@@ -1,0 +1,327 @@
+// What the plugin costs the store API: the demo store (examples/demo-store, admin off) on one freshly seeded
+// database, copied twice, started once without the plugin (FLOWS_PLUGIN=off) and once with it, each driven
+// through the same checkouts by autocannon, one endpoint after another: create cart, add a line item, set
+// email and addresses, add the shipping method, create the payment collection and session, complete the cart.
+// Reports p50 and p95 per endpoint with and without the plugin and their ratio, and per checkout the database
+// transactions and row writes (pg_stat_database, counted until the plugin's scheduler has recorded the events
+// the subscriber left in its inbox, so the work moved off the request path is counted too).
+//   node bench/store-api.js [--checkouts=300] [--connections=10] [--port=9000] [--database=medusa_flows_store_api]
+//                           [--keep] [--json] [--smoke]
+// --smoke: 8 checkouts over 2 connections, only to show the command works (CI). --json: one JSON object.
+const os = require("node:os")
+const { spawn } = require("node:child_process")
+const autocannon = require("autocannon")
+const { Client } = require("pg")
+const { ensurePostgres, ROOT } = require("../scripts/postgres")
+const { STORE_DIR, medusa, medusaBin, prepareDatabase, setUpStore, stopMedusa, waitForHealth } = require("../scripts/demo-store")
+
+const arg = (name, fallback) => {
+  const found = process.argv.find((a) => a.startsWith(`--${name}=`))
+  return found ? found.split("=")[1] : fallback
+}
+const SMOKE = process.argv.includes("--smoke")
+const CHECKOUTS = Number(arg("checkouts", SMOKE ? 8 : 300))
+const CONNECTIONS = Number(arg("connections", SMOKE ? 2 : 10))
+const PORT = Number(arg("port", 9000))
+const DATABASE = arg("database", "medusa_flows_store_api")
+const JSON_OUTPUT = process.argv.includes("--json")
+const KEEP = process.argv.includes("--keep")
+const log = (...args) => (JSON_OUTPUT ? undefined : console.error(...args))
+const BASE_URL = `http://localhost:${PORT}`
+/** Checkouts done before measuring: the first requests of a fresh process compile and warm caches. */
+const WARM_UP = SMOKE ? 1 : 10
+/** After the load: the scheduler records the inbox (it polls every second), and Postgres flushes each backend's counters within 10 s of it going idle. */
+const SETTLE_MS = 15_000
+const IDLE_MS = SMOKE ? 5_000 : 15_000
+
+const ADDRESS = {
+  first_name: "Sam",
+  last_name: "Shopper",
+  address_1: "1 Main St",
+  city: "Springfield",
+  country_code: "us",
+  postal_code: "12345",
+  province: "IL",
+  phone: "+12025550123",
+}
+
+/** The ids a storefront would know: the seed's publishable key, its region and a product variant. */
+async function storefrontIds(databaseUrl) {
+  const client = new Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    const one = async (sql) => (await client.query(sql)).rows[0]
+    const { token } = await one("SELECT token FROM api_key WHERE type = 'publishable' AND deleted_at IS NULL LIMIT 1")
+    const { id: regionId } = await one("SELECT id FROM region WHERE name = 'Demo: North America'")
+    const { id: variantId } = await one("SELECT id FROM product_variant WHERE deleted_at IS NULL ORDER BY id LIMIT 1")
+    return { token, regionId, variantId }
+  } finally {
+    await client.end()
+  }
+}
+
+/** Transactions and row writes in one database so far, read from another so the reading is not counted. */
+async function databaseCounters(server, database) {
+  const client = new Client({ ...server, database: "postgres" })
+  await client.connect()
+  try {
+    const { rows } = await client.query(
+      "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = $1",
+      [database]
+    )
+    return Object.fromEntries(Object.entries(rows[0]).map(([key, value]) => [key, Number(value)]))
+  } finally {
+    await client.end()
+  }
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+
+/**
+ * One endpoint under autocannon: `request(i)` gives the i-th of `amount` requests (cart i's), `onBody(i, body)`
+ * keeps what the next endpoint needs. Returns p50 and p95 of the response times and the requests that failed.
+ */
+async function measure(name, { amount, request, onBody, headers }) {
+  const times = []
+  let next = 0
+  const failures = []
+  const instance = autocannon({
+    url: BASE_URL,
+    connections: Math.min(CONNECTIONS, amount),
+    amount,
+    timeout: 60,
+    requests: [
+      {
+        setupRequest: (req, context) => {
+          context.i = next++
+          const { method = "POST", path, body } = request(context.i)
+          return { ...req, method, path, headers: { ...headers, "content-type": "application/json" }, body: body && JSON.stringify(body) }
+        },
+        onResponse: (status, body, context) => {
+          if (status >= 300) {
+            failures.push(`${status} ${body.slice(0, 200)}`)
+          } else if (onBody) {
+            onBody(context.i, JSON.parse(body))
+          }
+        },
+      },
+    ],
+  })
+  instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime))
+  await instance
+  if (failures.length) {
+    throw new Error(`${name}: ${failures.length} of ${amount} requests failed, e.g. ${failures[0]}`)
+  }
+  times.sort((a, b) => a - b)
+  return { endpoint: name, requests: times.length, p50_ms: percentile(times, 50), p95_ms: percentile(times, 95) }
+}
+
+/** `count` checkouts, each endpoint measured over all of them before the next one. */
+async function checkouts(ids, count, tag) {
+  const headers = { "x-publishable-api-key": ids.token }
+  const carts = []
+  const collections = []
+  const results = []
+  const step = async (name, options) => results.push(await measure(name, { amount: count, headers, ...options }))
+  await step("create cart", {
+    request: () => ({ path: "/store/carts", body: { region_id: ids.regionId } }),
+    onBody: (i, b) => (carts[i] = b.cart.id),
+  })
+  await step("add line item", {
+    request: (i) => ({ path: `/store/carts/${carts[i]}/line-items`, body: { variant_id: ids.variantId, quantity: 1 } }),
+  })
+  await step("update cart (email, addresses)", {
+    request: (i) => ({
+      path: `/store/carts/${carts[i]}`,
+      body: { email: `shopper-${tag}-${i}@example.com`, shipping_address: ADDRESS, billing_address: ADDRESS },
+    }),
+  })
+  const options = await (await fetch(`${BASE_URL}/store/shipping-options?cart_id=${carts[0]}`, { headers })).json()
+  const optionId = options.shipping_options?.[0]?.id
+  if (!optionId) {
+    throw new Error(`no shipping option for the cart: ${JSON.stringify(options).slice(0, 200)}`)
+  }
+  await step("add shipping method", {
+    request: (i) => ({ path: `/store/carts/${carts[i]}/shipping-methods`, body: { option_id: optionId } }),
+  })
+  await step("create payment collection", {
+    request: (i) => ({ path: "/store/payment-collections", body: { cart_id: carts[i] } }),
+    onBody: (i, b) => (collections[i] = b.payment_collection.id),
+  })
+  await step("create payment session", {
+    request: (i) => ({ path: `/store/payment-collections/${collections[i]}/payment-sessions`, body: { provider_id: "pp_system_default" } }),
+  })
+  await step("complete cart", { request: (i) => ({ path: `/store/carts/${carts[i]}/complete`, body: {} }) })
+  return results
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Starts the store on a copy of the seeded database, runs the checkouts, and stops it. */
+async function runStore(server, seedDatabase, withPlugin) {
+  const database = `${DATABASE}_${withPlugin ? "with" : "without"}`
+  const admin = new Client({ ...server, database: "postgres" })
+  await admin.connect()
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+  await admin.query(`CREATE DATABASE ${database} TEMPLATE ${seedDatabase}`)
+  await admin.end()
+  const databaseUrl = `postgres://${encodeURIComponent(server.user)}:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${database}`
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PORT: String(PORT),
+    DEMO_ADMIN: "off",
+    FLOWS_PLUGIN: withPlugin ? "on" : "off",
+    LOG_LEVEL: "error",
+  }
+  log(`starting the store ${withPlugin ? "with" : "without"} the plugin on port ${PORT}…`)
+  const child = spawn(medusaBin, ["start", "--port", String(PORT)], {
+    cwd: STORE_DIR,
+    env,
+    detached: true,
+    stdio: ["ignore", "ignore", "inherit"],
+  })
+  try {
+    await waitForHealth(BASE_URL, child)
+    const ids = await storefrontIds(databaseUrl)
+    await checkouts(ids, WARM_UP, "warm")
+    await sleep(SETTLE_MS)
+    // The store's own background work (jobs, pool checks; with the plugin, its scheduler's polls), per second
+    // while no one shops: taken off the checkouts' figures as `net`, so they count what the checkouts cause.
+    const idleStart = await databaseCounters(server, database)
+    await sleep(IDLE_MS)
+    const before = await databaseCounters(server, database)
+    const idleRate = (key) => (before[key] - idleStart[key]) / IDLE_MS
+    log(`  ${CHECKOUTS} checkouts over ${CONNECTIONS} connections`)
+    const startedAt = Date.now()
+    const endpoints = await checkouts(ids, CHECKOUTS, "run")
+    await sleep(SETTLE_MS)
+    const after = await databaseCounters(server, database)
+    const elapsedMs = Date.now() - startedAt
+    const inboxLeft = withPlugin ? await countInbox(databaseUrl) : 0
+    const per = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[key]), 0) / CHECKOUTS
+    const net = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[key] - idleRate(key) * elapsedMs), 0) / CHECKOUTS
+    const WRITES = ["tup_inserted", "tup_updated", "tup_deleted"]
+    return {
+      endpoints,
+      database: {
+        transactions_per_checkout: per(["xact_commit"]),
+        row_writes_per_checkout: per(WRITES),
+        net_transactions_per_checkout: net(["xact_commit"]),
+        net_row_writes_per_checkout: net(WRITES),
+        idle_transactions_per_second: idleRate("xact_commit") * 1000,
+      },
+      inbox_left: inboxLeft,
+    }
+  } finally {
+    await stopMedusa(child)
+  }
+}
+
+/** Store events still waiting when the counters were read: their recording was not counted. */
+async function countInbox(databaseUrl) {
+  const client = new Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    return Number((await client.query("SELECT count(*) FROM flows_store_event_inbox")).rows[0].count)
+  } finally {
+    await client.end()
+  }
+}
+
+const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits
+
+function report(result) {
+  console.log(
+    `Store API, ${result.checkouts} checkouts over ${result.connections} connections (load ${result.machine.loadavg_before.join(" ")} before, ${result.machine.loadavg_after.join(" ")} after)`
+  )
+  console.log("endpoint                          p50 without  p50 with  ratio   p95 without  p95 with  ratio")
+  for (const e of result.endpoints) {
+    const cells = [e.without.p50_ms, e.with.p50_ms, e.ratio_p50, e.without.p95_ms, e.with.p95_ms, e.ratio_p95].map((v) => String(round(v)))
+    console.log(
+      `${e.endpoint.padEnd(32)} ${cells[0].padStart(10)} ${cells[1].padStart(9)} ${cells[2].padStart(6)} ${cells[3].padStart(12)} ${cells[4].padStart(9)} ${cells[5].padStart(6)}`
+    )
+  }
+  const { without, with: withPlugin, ...ratios } = result.database
+  const line = (label, key, ratio) =>
+    console.log(
+      `${label.padEnd(32)} ${String(round(without[key])).padStart(10)} ${String(round(withPlugin[key])).padStart(9)} ${String(round(ratios[ratio])).padStart(6)}`
+    )
+  console.log("per checkout                      without      with  ratio")
+  line("transactions", "transactions_per_checkout", "ratio_transactions")
+  line("row writes", "row_writes_per_checkout", "ratio_row_writes")
+  line("transactions, net of idle", "net_transactions_per_checkout", "ratio_net_transactions")
+  line("row writes, net of idle", "net_row_writes_per_checkout", "ratio_net_row_writes")
+  console.log(
+    `idle transactions per second: ${round(without.idle_transactions_per_second)} without, ${round(withPlugin.idle_transactions_per_second)} with; inbox left: ${result.inbox_left}`
+  )
+}
+
+async function main() {
+  const pg = await ensurePostgres({ log })
+  try {
+    const seedDatabase = `${DATABASE}_seed`
+    const seedUrl = await prepareDatabase(pg.server, seedDatabase, { reset: true, log })
+    log("building the plugin")
+    await medusa(["plugin:build"], { ...process.env, ...pg.env }, { cwd: ROOT })
+    await setUpStore({ ...process.env, DATABASE_URL: seedUrl, DEMO_ADMIN: "off", LOG_LEVEL: "error" }, log)
+    const loadavg_before = os.loadavg().map((l) => round(l))
+    const without = await runStore(pg.server, seedDatabase, false)
+    const withPlugin = await runStore(pg.server, seedDatabase, true)
+    const result = {
+      checkouts: CHECKOUTS,
+      connections: CONNECTIONS,
+      machine: {
+        cpus: os.cpus().length,
+        cpu_model: os.cpus()[0]?.model,
+        node: process.version,
+        postgres: await postgresVersion(pg.server),
+        loadavg_before,
+        loadavg_after: os.loadavg().map((l) => round(l)),
+      },
+      endpoints: without.endpoints.map((e, i) => {
+        const w = withPlugin.endpoints[i]
+        return { endpoint: e.endpoint, without: e, with: w, ratio_p50: w.p50_ms / e.p50_ms, ratio_p95: w.p95_ms / e.p95_ms }
+      }),
+      database: {
+        without: without.database,
+        with: withPlugin.database,
+        ratio_transactions: withPlugin.database.transactions_per_checkout / without.database.transactions_per_checkout,
+        ratio_row_writes: withPlugin.database.row_writes_per_checkout / without.database.row_writes_per_checkout,
+        ratio_net_transactions: withPlugin.database.net_transactions_per_checkout / without.database.net_transactions_per_checkout,
+        ratio_net_row_writes: withPlugin.database.net_row_writes_per_checkout / without.database.net_row_writes_per_checkout,
+      },
+      inbox_left: withPlugin.inbox_left,
+    }
+    if (!KEEP) {
+      const admin = new Client({ ...pg.server, database: "postgres" })
+      await admin.connect()
+      for (const name of [seedDatabase, `${DATABASE}_without`, `${DATABASE}_with`]) {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      }
+      await admin.end()
+    }
+    if (JSON_OUTPUT) {
+      console.log(JSON.stringify(result))
+    } else {
+      report(result)
+    }
+  } finally {
+    await pg.stop()
+  }
+}
+
+async function postgresVersion(server) {
+  const client = new Client({ ...server, database: "postgres" })
+  await client.connect()
+  try {
+    return (await client.query("SHOW server_version")).rows[0].server_version
+  } finally {
+    await client.end()
+  }
+}
+
+main().catch((error) => {
+  console.error(error.stack || error.message)
+  process.exit(1)
+})
