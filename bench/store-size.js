@@ -147,19 +147,22 @@ async function rolledBack(knex, work, counter) {
 }
 
 /**
- * What one tick reads and writes in the database before it decides and sends: the claim, then for each run
- * its flow version, the person's facts (consent, engagement, what they did since the run started) and the
- * cart it follows with its items. The tick does 5 runs at a time; here they go one after the other.
+ * What one tick reads and writes in the database before it decides and sends: the claim, then for the whole
+ * claim the flow versions it needs, the people's facts (consent, engagement, what they did since each run
+ * started) and the carts it follows with their items, as the dispatcher reads them: a few statements per
+ * claim, not per run.
  */
 async function tick(ctx, now) {
   const runs = await runActions.claimDueRuns(ctx, now)
-  for (const run of runs) {
-    await ctx.db.first(`SELECT definition FROM flows_flow_version WHERE id = ?`, [run.flow_version_id])
-    await runActions.personFacts(ctx, run, now)
-    if (run.cart_id) {
-      await ctx.db.first(`SELECT * FROM cart WHERE id = ? AND deleted_at IS NULL`, [run.cart_id])
-      await ctx.db.rows(`SELECT * FROM cart_line_item WHERE cart_id = ? AND deleted_at IS NULL`, [run.cart_id])
-    }
+  if (!runs.length) {
+    return 0
+  }
+  await ctx.db.rows(`SELECT id, definition FROM flows_flow_version WHERE id IN (?)`, [[...new Set(runs.map((r) => r.flow_version_id))]])
+  await runActions.personFactsOfRuns(ctx, runs, now)
+  const carts = runs.flatMap((run) => run.cart_id ?? [])
+  if (carts.length) {
+    await ctx.db.rows(`SELECT * FROM cart WHERE id IN (?) AND deleted_at IS NULL`, [carts])
+    await ctx.db.rows(`SELECT * FROM cart_line_item WHERE cart_id IN (?) AND deleted_at IS NULL`, [carts])
   }
   return runs.length
 }

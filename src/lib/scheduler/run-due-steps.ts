@@ -22,7 +22,7 @@ type KnownFacts = {
 }
 
 export type DrainOptions = {
-  /** The time the drain starts at; tests move it forward. Each write is stamped with this clock as it runs. */
+  /** The time to act at, for tests; without it each write is stamped when it happens. */
   now?: Date
   /** Shared by the drains of one worker process, so flow versions are read once. */
   cache?: DrainCache
@@ -30,13 +30,12 @@ export type DrainOptions = {
   shouldStop?: () => boolean
 }
 
-/** A clock that starts at `start` and runs at real speed: each write gets the time it really happens at. */
+/**
+ * The drain's clock. Live, each write is stamped with the time it really happens at. A test that gives the
+ * time (`now`) gets the scheduler as it would act at that moment: every write carries that time.
+ */
 function clockFrom(start: Date | undefined): () => Date {
-  if (!start) {
-    return () => new Date()
-  }
-  const offset = start.getTime() - Date.now()
-  return () => new Date(Date.now() + offset)
+  return start ? () => start : () => new Date()
 }
 
 /**
