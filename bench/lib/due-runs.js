@@ -15,7 +15,9 @@ const DEFINITION = {
         preheader: "This week's picks.",
         blocks: [
           { type: "header" },
-          { type: "text", text: "Hi {{ customer.first_name | default: 'there' }}," },
+          // The same for everyone apart from each person's own links (unsubscribe in the footer), as a
+          // newsletter is: such emails share SendGrid requests. A greeting by name would make each its own.
+          { type: "text", text: "Hello from all of us," },
           { type: "text", text: "Our most loved products are back in stock. Take a look before they are gone." },
           { type: "button", label: "Shop now", href: "{{ store.url }}" },
           { type: "footer" },
