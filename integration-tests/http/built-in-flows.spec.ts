@@ -244,7 +244,8 @@ storeTestRunner(({ api, getContainer, store }) => {
   })
 
   it("welcome series: no follow-up for a customer who has ordered", async () => {
-    const flowId = await activateBuiltIn("welcome-series", 4)
+    // The wait must outlast her checkout on a loaded machine.
+    const flowId = await activateBuiltIn("welcome-series", 10)
     const { data: auth } = await api.post("/auth/customer/emailpass/register", { email: "omar@example.com", password: "s3cret-pass" })
     await api.post(
       "/store/customers",

@@ -119,7 +119,8 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(await processStoreEvents(getContainer())).toEqual({ claimed: 0, recorded: 0, failed: 0 })
 
     const pg = getContainer().resolve(ContainerRegistrationKeys.PG_CONNECTION)
-    await pg.raw("UPDATE flows_store_event_inbox SET available_at = now()")
+    // A second back: the claim compares with the clock in milliseconds, Postgres's now() has microseconds.
+    await pg.raw("UPDATE flows_store_event_inbox SET available_at = now() - interval '1 second'")
     expect(await processStoreEvents(getContainer())).toMatchObject({ recorded: kept.length, failed: 0 })
     recordEvent.mockRestore()
     expect(await inbox()).toEqual([])

@@ -2,6 +2,10 @@ import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { FLOWS_MODULE } from "../modules/flows"
 import type FlowsModuleService from "../modules/flows/service"
 import { subjectKeyOf } from "../lib/store/store-events"
+import { wakeDispatcher } from "../lib/scheduler/dispatcher"
+
+/** Events that end runs: this process's dispatcher records them now, not at its next poll. */
+const ENDS_RUNS = new Set(["order.placed", "customer.deleted"])
 
 /**
  * Keeps store events for flows with one INSERT, nothing more: loading the cart or order and starting or
@@ -11,6 +15,9 @@ import { subjectKeyOf } from "../lib/store/store-events"
 export default async function recordStoreEventsHandler({ event, container }: SubscriberArgs<Record<string, unknown>>) {
   const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
   await flows.enqueueStoreEvent({ name: event.name, data: event.data, subject_key: subjectKeyOf(event.name, event.data) })
+  if (ENDS_RUNS.has(event.name)) {
+    wakeDispatcher(container)
+  }
 }
 
 export const config: SubscriberConfig = {

@@ -54,6 +54,11 @@ class Dispatcher {
     })
   }
 
+  /** Ends the sleep between polls: new work is waiting. */
+  wakeUp() {
+    this.wake?.()
+  }
+
   async stop() {
     this.stopped = true
     this.wake?.()
@@ -73,4 +78,12 @@ export function ensureDispatcher(container: MedusaContainer) {
     dispatchers.set(flows, dispatcher)
   }
   dispatcher.ensureRunning()
+}
+
+/**
+ * Wakes this process's dispatcher, if it runs, to record a store event now rather than at the next poll:
+ * an order placed ends its runs at once.
+ */
+export function wakeDispatcher(container: MedusaContainer) {
+  dispatchers.get(container.resolve(FLOWS_MODULE))?.wakeUp()
 }

@@ -171,7 +171,9 @@ async function smartSendingFacts(
     ...base,
     due_at: ownNext?.step_id === step.id ? ownNext.at : run.next_run_at ? new Date(run.next_run_at) : now,
     priority: own?.priority ?? (await flowPriority(db, run.flow_id)),
-    recent,
+    // A message stamped after `now` is one another worker inserted while this one waited for the contact's
+    // lock: it went out all the same, so it counts as sent now, not as a future send that holds nothing back.
+    recent: recent.map((send) => (send.at > now ? { ...send, at: now } : send)),
     pending: await pendingSendsOf(
       ctx,
       db,
