@@ -29,7 +29,9 @@ async function main() {
     ...pg.env,
     // Medusa logs every migration at info level; the test output stays readable without it.
     LOG_LEVEL: process.env.LOG_LEVEL || "error",
-    NODE_OPTIONS: [process.env.NODE_OPTIONS, "--experimental-vm-modules"].filter(Boolean).join(" "),
+    // All suites run in one process, each loading a whole Medusa: past about 60 suites V8's default heap limit
+    // (about 4 GB) is reached, and long collections near it slow everything down before it fails.
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, "--experimental-vm-modules", "--max-old-space-size=8192"].filter(Boolean).join(" "),
   }
   const jestArgs = ["--runInBand", "--forceExit", ...process.argv.slice(2)]
   // `npm test -- <pattern>` runs just those tests; the demo smoke test runs with the full suite.

@@ -420,7 +420,8 @@ async function callProvider(
       unsubscribe_url: linksFor(ctx.options, { contact_id: run.contact_id, flow_id: run.flow_id }).unsubscribe,
     })
   } catch (error) {
-    const answeredAt = new Date(now.getTime() + (Date.now() - calledAt))
+    // Never before the real time: `now` was taken before rendering, and a Retry-After counts from the answer.
+    const answeredAt = new Date(Math.max(now.getTime() + (Date.now() - calledAt), Date.now()))
     return await recordRefusal(ctx, run, message, error as Error, attempt, answeredAt)
   }
   // Past this point the provider has the message: nothing below may fail it, or a retry would send it twice.
