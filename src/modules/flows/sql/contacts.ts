@@ -138,17 +138,16 @@ export async function engagementSinceRuns(
   return new Map(runs.map((run) => [run.id, found.get(run.id) ?? { opened: false, clicked: false, ordered: false }]))
 }
 
+/** What sending needs of a contact: consent, time zone and name. */
+const CONSENT_COLUMNS = "email_consent, timezone, address_timezone, unsubscribed_flows, first_name, last_name"
+
 /** The consent and name columns of many contacts, in one statement. */
 export async function consentsOf(db: Database, contactIds: string[]): Promise<Map<string, Row>> {
   const ids = [...new Set(contactIds)]
   if (!ids.length) {
     return new Map()
   }
-  const rows = await db.rows(
-    `SELECT id, email_consent, timezone, address_timezone, unsubscribed_flows, first_name, last_name
-     FROM flows_contact WHERE id IN (?) AND deleted_at IS NULL`,
-    [ids]
-  )
+  const rows = await db.rows(`SELECT id, ${CONSENT_COLUMNS} FROM flows_contact WHERE id IN (?) AND deleted_at IS NULL`, [ids])
   return new Map(rows.map((row) => [row.id, row]))
 }
 
@@ -158,11 +157,9 @@ export async function consentOf(db: Database, contactId: string | null, { lock =
   }
   // With `lock`, the row stays locked until the caller's transaction ends: decisions that count the
   // person's messages are taken one at a time.
-  return await db.first(
-    `SELECT email_consent, timezone, address_timezone, unsubscribed_flows, first_name, last_name
-     FROM flows_contact WHERE id = ? AND deleted_at IS NULL${lock ? " FOR UPDATE" : ""}`,
-    [contactId]
-  )
+  return await db.first(`SELECT ${CONSENT_COLUMNS} FROM flows_contact WHERE id = ? AND deleted_at IS NULL${lock ? " FOR UPDATE" : ""}`, [
+    contactId,
+  ])
 }
 
 /** Records an email consent decision for a contact, found by id or by address. */
