@@ -56,6 +56,21 @@ async function call(pathname: string, init: { method?: string; body?: unknown; h
   return data
 }
 
+/**
+ * Store events reach the plugin through its inbox, which the dispatcher empties at its next poll: wait until
+ * the plugin has met the customer before opening their page.
+ */
+async function waitForContactOf(customerId: string) {
+  const admin = { authorization: `Bearer ${await adminToken()}` }
+  for (let i = 0; i < 60; i++) {
+    if ((await call(`/admin/flows/customers/${customerId}`, { headers: admin })).contact) {
+      return
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  throw new Error(`the plugin never recorded customer ${customerId}`)
+}
+
 beforeAll(async () => {
   const db = {
     host: process.env.DB_HOST || "localhost",
@@ -278,6 +293,7 @@ describe("the admin extensions", () => {
       headers: { "x-publishable-api-key": storeKey },
       body: { email: "erin@example.com", channels: ["email"], source: "footer", text: "Erin's news" },
     })
+    await waitForContactOf(customer.id)
     await page.goto(`${BASE_URL}/app/customers/${customer.id}`)
     await page.getByText(/footer, .*“Erin's news”/).waitFor({ timeout: 30_000 })
 
