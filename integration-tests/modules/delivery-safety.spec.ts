@@ -133,6 +133,31 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(await service.retrieveMessage(message.id)).toMatchObject({ status: "retrying", attempts: 1 })
     })
 
+    it("skips a mail waiting for a provider retry once its recipient has unsubscribed, decided under the lock alone", async () => {
+      const flow = await service.createFlowWithDefinition({ name: "Retry consent", definition })
+      await service.setFlowStatus(flow.id, "active")
+      await service.recordEvent({
+        name: "cart.updated",
+        occurred_at: new Date(),
+        subject: { type: "cart", id: "cart_retry_consent" },
+        identity: { cart_id: "cart_retry_consent", email: "rita@example.com" },
+        facts: { cart: { id: "cart_retry_consent" } },
+      })
+      const [run] = await service.claimDueRuns(new Date(Date.now() + 1000))
+      expect(run.contact_id).toBeTruthy()
+      // Rendering this email has no side effects, so the send policy is asked once, under the contact's lock.
+      const step = { ...emailStep, render_has_side_effects: false }
+      sendgrid.respondNext({ status: 500, body: { errors: [{ field: null, message: "internal server error" }] } })
+      expect(await service.deliverStepMessage(run, step, rendered)).toMatchObject({ reason: "provider_retry" })
+      const before = sendgrid.requests.length
+
+      await service.unsubscribeEmail(run.contact_id!, null)
+      expect(await service.deliverStepMessage(run, step, rendered)).toBe("skipped")
+      expect(sendgrid.requests.length).toBe(before)
+      const [message] = await service.listMessages({ run_id: run.id })
+      expect(message).toMatchObject({ status: "skipped", attempts: 1, error: expect.stringMatching(/unsubscribed/) })
+    })
+
     it("keeps a SendGrid event unseen when applying it fails, so the redelivery applies it", async () => {
       const run = await guestRun("cart_event")
       expect(await service.deliverStepMessage(run, emailStep, rendered)).toBe("sent")

@@ -195,5 +195,54 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const messages = [...(await messagesOf(plain)), ...(await messagesOf(guarded))]
       expect(messages.map((m) => m.status).sort()).toEqual(["delivered", "skipped"])
     })
+
+    it("decides the messages of one group in turn: of one person's two emails stored together, the cap lets one go", async () => {
+      // As in the test above, neither flow foresees the other's email: only counting the group's own
+      // first message keeps the cap.
+      const first = await flow("Plain", 50, [email("first")])
+      const second = await flow("Guarded", 60, [
+        { id: "no-cart", type: "condition", if: { all: [{ field: "cart.id", op: "not_exists" }] }, then: [email("second")], else: [] },
+      ])
+      await subscribe("fay@example.com")
+      // This suite claims one run at a time (batchSize 1).
+      const runs = [...(await service.claimDueRuns(t0)), ...(await service.claimDueRuns(t0))]
+      expect(runs.map((run) => run.flow_id).sort()).toEqual([first, second].sort())
+      const sends = runs.map((run) => {
+        const stepId = run.flow_id === first ? "first" : "second"
+        return {
+          run,
+          now: t0,
+          step: { id: stepId, channel: "email" as const },
+          draft: {
+            channel: "email" as const,
+            subject: stepId,
+            html: `<p>${stepId}</p>`,
+            idempotency_key: `${run.flow_id}:${run.id}:${stepId}`,
+            flow_id: run.flow_id,
+            run_id: run.id,
+            step_id: stepId,
+            contact_id: run.contact_id,
+            provider: "sandbox",
+            to: run.email,
+          },
+        }
+      })
+      const claimed = await service.claimSends(sends)
+      expect(claimed.map((c) => typeof c === "object" && "status" in c && c.status).sort()).toEqual(["sending", "skipped"])
+      const stored = [...(await messagesOf(first)), ...(await messagesOf(second))]
+      expect(stored.map((m) => [m.status, m.error?.replace(/ \(.*/, "") ?? null]).sort()).toEqual([
+        ["sending", null],
+        ["skipped", "email cap reached"],
+      ])
+
+      // The same group again, as a redelivered job would store it: the keys hold, nothing new is written.
+      const again = await service.claimSends(sends.map((send) => ({ ...send, now: at(1) })))
+      expect(again).toEqual([expect.objectContaining({ created: false }), expect.objectContaining({ created: false })])
+      expect([...(await messagesOf(first)), ...(await messagesOf(second))]).toHaveLength(2)
+
+      // A worker that no longer holds the runs stores nothing.
+      const stale = sends.map((send) => ({ ...send, run: { ...send.run, claim_token: "someone-else" } }))
+      expect(await service.claimSends(stale)).toEqual(["lost_claim", "lost_claim"])
+    })
   },
 })

@@ -98,9 +98,10 @@ function parsed(engine: Liquid, source: string): Template[] {
   return templates
 }
 
-async function render(engine: Liquid, source: string, variables: TemplateVariables): Promise<string> {
+function render(engine: Liquid, source: string, variables: TemplateVariables): string {
   try {
-    return await engine.render(parsed(engine, source), variables)
+    // Synchronous: no filter or tag of ours waits on anything, and the async renderer makes a promise per node.
+    return engine.renderSync(parsed(engine, source), variables)
   } catch (error) {
     throw new TemplateRenderError((error as Error).message)
   }
@@ -151,12 +152,12 @@ function textFromHtml(html: string): string {
 }
 
 export async function renderEmail(template: CompiledEmailTemplate, variables: TemplateVariables): Promise<RenderedEmail> {
-  const subject = (await render(plainEngine, template.subject, variables)).trim()
-  const preheader = template.preheader ? (await render(plainEngine, template.preheader, variables)).trim() : null
-  const body = withinLimit(await render(htmlEngine, template.html, variables), MAX_EMAIL_HTML_CHARS, "HTML")
+  const subject = render(plainEngine, template.subject, variables).trim()
+  const preheader = template.preheader ? render(plainEngine, template.preheader, variables).trim() : null
+  const body = withinLimit(render(htmlEngine, template.html, variables), MAX_EMAIL_HTML_CHARS, "HTML")
   const html = withinLimit(preheader ? withPreheader(body, preheader) : body, MAX_EMAIL_HTML_CHARS, "HTML")
   const text = template.text
-    ? withinLimit(await render(plainEngine, template.text, variables), MAX_EMAIL_TEXT_CHARS, "text part")
+    ? withinLimit(render(plainEngine, template.text, variables), MAX_EMAIL_TEXT_CHARS, "text part")
     : textFromHtml(body)
   return { subject, preheader, html, text }
 }
@@ -167,5 +168,5 @@ export function renderHtml(source: string, values: Record<string, unknown>): str
 }
 
 export async function renderSms(template: SmsTemplate, variables: TemplateVariables): Promise<{ body: string }> {
-  return { body: withinLimit((await render(plainEngine, template.body, variables)).trim(), MAX_SMS_BODY_CHARS, "text message") }
+  return { body: withinLimit(render(plainEngine, template.body, variables).trim(), MAX_SMS_BODY_CHARS, "text message") }
 }

@@ -45,7 +45,12 @@ import type { AnalyticsRange } from "./sql/analytics"
 import { adjustConversion, type RevenueAdjustmentInput } from "./sql/conversions"
 import { Database } from "./sql/database"
 import * as inbox from "./sql/store-event-inbox"
-import type { DeliveryStep, StepContent } from "./actions/delivery"
+import type { StepContent } from "./actions/delivery"
+import type { DeliveryStep } from "./actions/send-facts"
+import { claimSends, type ClaimedSend, type SendToClaim } from "./actions/claim-sends"
+import { GroupCommit } from "./group-commit"
+import type { End, Park } from "./sql/runs"
+import { writeSentRecords, type SentRecord } from "./actions/record-sent"
 import type { ConsentInput, RenderedMessage, RunRow, StoreEvent } from "./types"
 import type { ChannelName, FlowStatus } from "../../engine/constants"
 import type { BrandSettings } from "../../engine/email-blocks"
@@ -106,6 +111,12 @@ class FlowsModuleService extends MedusaService({
   }
 
   private readonly backgroundWork = new Set<() => Promise<void>>()
+  /** Rendered messages waiting for their decision and row: one transaction for all claimed meanwhile. */
+  private readonly sendClaims = new GroupCommit<SendToClaim, ClaimedSend>((sends) => this.claimSends(sends))
+  /** Sends the provider accepted: their results and timeline entries stored together. */
+  private readonly sentRecords = new GroupCommit<SentRecord, void>((records) => this.writeSentRecords(records))
+  /** Runs parked or ended by the dispatcher: moved together. */
+  private readonly runMoves = new GroupCommit<runs.RunMove, boolean>((moves) => this.moveRuns(moves))
 
   private async stopBackgroundWork() {
     const stops = [...this.backgroundWork]
@@ -316,14 +327,30 @@ class FlowsModuleService extends MedusaService({
     return await runs.renewClaims(this.context(sharedContext), tokens, now)
   }
 
+  /** Moves a run to its next step, due at `park.next_run_at`; false when this worker no longer holds it. */
   @InjectManager()
-  async parkRun(run: RunRow, park: Parameters<typeof runs.parkRun>[2], now = new Date(), @MedusaContext() sharedContext: Context = {}) {
-    return await runs.parkRun(this.context(sharedContext), run, park, now)
+  async parkRun(run: RunRow, park: Omit<Park, "now">, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await this.moveRun({ run, park: { ...park, now } }, this.context(sharedContext))
   }
 
+  /** Ends a run; false when this worker no longer holds it. */
   @InjectManager()
-  async finishRun(run: RunRow, end: Parameters<typeof runs.finishRun>[2], now = new Date(), @MedusaContext() sharedContext: Context = {}) {
-    return await runs.finishRun(this.context(sharedContext), run, end, now)
+  async finishRun(run: RunRow, end: Omit<End, "now">, now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await this.moveRun({ run, end: { ...end, now } }, this.context(sharedContext))
+  }
+
+  /** Alone inside a caller's transaction; otherwise together with the runs this process moves meanwhile. */
+  private async moveRun(move: runs.RunMove, ctx: ModuleContext) {
+    if (ctx.shared.transactionManager) {
+      return (await runs.moveRuns(ctx, [move]))[0]
+    }
+    return await this.runMoves.push(move)
+  }
+
+  /** Parks and ends a group of runs in one transaction (actions/runs.ts). */
+  @InjectManager()
+  async moveRuns(moves: runs.RunMove[], @MedusaContext() sharedContext: Context = {}) {
+    return await runs.moveRuns(this.context(sharedContext), moves)
   }
 
   /** A run whose step threw: tried again after the backoff, or failed once its attempts are used up. */
@@ -384,6 +411,28 @@ class FlowsModuleService extends MedusaService({
     @MedusaContext() sharedContext: Context = {}
   ) {
     return await delivery.deliverStepMessage(this.context(sharedContext), run, step, content, now)
+  }
+
+  /** Decides and stores one rendered message together with the others claimed meanwhile (actions/claim-sends.ts). */
+  async claimSendInGroup(send: SendToClaim): Promise<ClaimedSend> {
+    return await this.sendClaims.push(send)
+  }
+
+  /** Decides and stores a group of rendered messages in one transaction (actions/claim-sends.ts). */
+  @InjectManager()
+  async claimSends(sends: SendToClaim[], @MedusaContext() sharedContext: Context = {}) {
+    return await claimSends(this.context(sharedContext), sends)
+  }
+
+  /** Stores a send's result together with the others recorded meanwhile (actions/record-sent.ts). */
+  async recordSentInGroup(record: SentRecord): Promise<void> {
+    await this.sentRecords.push(record)
+  }
+
+  /** Stores a group of sends' results and timeline entries in one transaction (actions/record-sent.ts). */
+  @InjectManager()
+  async writeSentRecords(records: SentRecord[], @MedusaContext() sharedContext: Context = {}) {
+    return await writeSentRecords(this.context(sharedContext), records)
   }
 
   /**

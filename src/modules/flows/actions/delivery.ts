@@ -4,17 +4,12 @@ import {
   consentRefusal,
   contactTimezone,
   decideSend,
-  durationToMs,
   nextSendOf,
   predictSend,
   type FlowDefinition,
   type HeldReason,
-  type PendingSend,
   type SendChannel,
-  type SendFacts,
-  type SmartSendingFacts,
   suppressionRefusal,
-  type WhenHeldRule,
 } from "../../../engine"
 import { linksFor } from "../links/signed-links"
 import { longestDeliveryMs } from "../channels"
@@ -23,18 +18,16 @@ import { countSegments, normalizePhone } from "../channels/recipients"
 import { nextAttemptAt } from "../channels/retry"
 import { ProviderError, type DeliveryResult } from "../channels/types"
 import { DEFAULT_MAX_SEGMENTS } from "../options"
-import { addTimelineEntry, consentOf } from "../sql/contacts"
-import { type Database, withWriteRetries } from "../sql/database"
-import { insertMessageOnce, markMessage, markSent, startRetry } from "../sql/messages"
+import { addTimelineEntry, consentOf, type TimelineEntry } from "../sql/contacts"
+import { insertMessageOnce, markMessage } from "../sql/messages"
 import { phoneConsentOf, setPhoneConsent } from "../sql/phone-consent"
-import { lockProviderId } from "../sql/provider-events"
-import * as runSql from "../sql/runs"
-import { activeRunsOfContact, countedSendsSince, flowPriority, type ActiveRunOfContact } from "../sql/smart-sending"
+import { heldClaims } from "../sql/runs"
 import { messageKey, type RenderedMessage, type RunRow } from "../types"
-import { applyTwilioStatusesAwaiting } from "./webhooks"
 import { isSuppressed } from "./privacy"
 import type { ModuleContext } from "./context"
-import { engagementSendFact, type ContactEngagement } from "./engagement"
+import { claimSend } from "./claim-sends"
+import { recordSent } from "./record-sent"
+import { recipientOf, SendReads, sendFactsFor, type DeliveryStep } from "./send-facts"
 
 /** What became of a send step. `uncertain`: the call may have reached the provider; it is not sent again. */
 export type SendOutcome =
@@ -46,183 +39,8 @@ export type SendOutcome =
   | "lost_claim"
   | { deferred_until: Date; reason: "quiet_hours" | HeldReason | "provider_retry" | "in_flight" }
 
-/**
- * A send step as delivery sees it: its channel, its smart-sending rules from the definition, and the
- * person's engagement level when the caller has read it already (it is read otherwise).
- */
-export type DeliveryStep = {
-  id: string
-  channel: SendChannel
-  exempt?: boolean
-  when_held?: WhenHeldRule
-  engagement?: Pick<ContactEngagement, "level"> | null
-  /**
-   * Whether rendering does anything besides rendering (creates a discount code, stores a short link). Then
-   * (the default) the send policy is asked before rendering as well, so a held message leaves nothing behind;
-   * otherwise only once, under the contact's lock, which saves a round of reads per message.
-   */
-  render_has_side_effects?: boolean
-}
-
 /** A step's rendered message, or why it could not be rendered. */
 export type StepContent = { rendered: RenderedMessage } | { skip: string }
-
-/** Where a run's message on `channel` would go: its email, or its phone in E.164. */
-export function recipientOf(
-  ctx: ModuleContext,
-  run: Pick<RunRow, "email" | "phone">,
-  channel: SendChannel
-): { to: string | null; invalid: string | null } {
-  if (channel === "email") {
-    return { to: run.email, invalid: null }
-  }
-  const phone = normalizePhone(run.phone, ctx.options.twilio?.defaultCountry)
-  return "invalid" in phone ? { to: run.phone, invalid: phone.invalid } : { to: phone.e164, invalid: null }
-}
-
-/** The facts `decideSend` needs about a run's recipient: consent, time zone, recent messages and rival flows. */
-export async function sendFactsFor(
-  ctx: ModuleContext,
-  run: RunRow,
-  step: DeliveryStep,
-  now: Date,
-  { lockContact = false } = {}
-): Promise<SendFacts> {
-  const { channel } = step
-  const { db } = ctx
-  const recipient = recipientOf(ctx, run, channel)
-  const contact = await consentOf(db, run.contact_id, { lock: lockContact })
-  const { defaults, scheduler } = ctx.options
-  const timezone = contactTimezone(contact, defaults.timezone).timezone
-  const smart = await smartSendingFacts(ctx, db, run, step, contact, timezone, now)
-  return {
-    channel,
-    flow_id: run.flow_id,
-    to: recipient.to,
-    invalid_recipient: recipient.invalid,
-    consent: {
-      email: contact?.email_consent ?? null,
-      phone: channel === "sms" ? await phoneConsentOf(db, recipient.to) : null,
-      unsubscribed_flows: contact?.unsubscribed_flows ?? [],
-    },
-    email_policy: defaults.emailConsent,
-    // Compressed demo time would hold every text for hours of real time.
-    quiet_hours: scheduler.timeScale > 1 ? null : defaults.quietHours,
-    timezone,
-    cap: { sent: countIn(smart, smart.total_cap.window_ms, now), max: defaults.frequencyCap.max },
-    suppressed: await isSuppressed(ctx, channel, recipient.to),
-    smart,
-    engagement: await engagementSendFact(ctx, run, now, step.engagement),
-  }
-}
-
-const countIn = (smart: SmartSendingFacts, windowMs: number, now: Date) =>
-  smart.recent.filter((send) => send.at.getTime() > now.getTime() - windowMs).length
-
-/** The caps and the overlap window in milliseconds, compressed like every duration in demo time. */
-function smartWindows(ctx: ModuleContext, channel: SendChannel) {
-  const { defaults, scheduler } = ctx.options
-  const ms = (duration: Parameters<typeof durationToMs>[0]) => durationToMs(duration, scheduler.timeScale)
-  const channelCap = defaults.channelCaps[channel]
-  return {
-    total_cap: { max: defaults.frequencyCap.max, window_ms: ms(defaults.frequencyCap.per) },
-    channel_cap: channelCap ? { max: channelCap.max, window_ms: ms(channelCap.per) } : null,
-    overlap_ms: defaults.overlapWindow ? ms(defaults.overlapWindow) : 0,
-  }
-}
-
-/**
- * Smart sending's facts for a run's step: the caps, the person's counted messages within the longest
- * window, and the next message of each of their other runs (what the definition alone foresees).
- */
-async function smartSendingFacts(
-  ctx: ModuleContext,
-  db: Database,
-  run: RunRow,
-  step: DeliveryStep,
-  contact: Awaited<ReturnType<typeof consentOf>>,
-  timezone: string,
-  now: Date
-): Promise<SmartSendingFacts> {
-  const windows = smartWindows(ctx, step.channel)
-  const base = {
-    run_id: run.id,
-    exempt: step.exempt ?? false,
-    when_held: step.when_held ?? "skip",
-    ...windows,
-  }
-  if (!run.contact_id) {
-    return {
-      ...base,
-      due_at: run.next_run_at ? new Date(run.next_run_at) : now,
-      priority: await flowPriority(db, run.flow_id),
-      recent: [],
-      pending: [],
-    }
-  }
-  const longest = Math.max(windows.total_cap.window_ms, windows.channel_cap?.window_ms ?? 0, windows.overlap_ms)
-  const [recent, runs] = await Promise.all([
-    countedSendsSince(db, run.contact_id, new Date(now.getTime() - longest)),
-    activeRunsOfContact(db, run.contact_id),
-  ])
-  const own = runs.find((other) => other.id === run.id)
-  const ownNext = own && nextSendOf(own.definition, { ...own, timezone }, now, { timeScale: ctx.options.scheduler.timeScale })
-  return {
-    ...base,
-    due_at: ownNext?.step_id === step.id ? ownNext.at : run.next_run_at ? new Date(run.next_run_at) : now,
-    priority: own?.priority ?? (await flowPriority(db, run.flow_id)),
-    // A message stamped after `now` is one another worker inserted while this one waited for the contact's
-    // lock: it went out all the same, so it counts as sent now, not as a future send that holds nothing back.
-    recent: recent.map((send) => (send.at > now ? { ...send, at: now } : send)),
-    pending: await pendingSendsOf(
-      ctx,
-      db,
-      runs.filter((other) => other.id !== run.id),
-      contact,
-      timezone,
-      now
-    ),
-  }
-}
-
-/**
- * The next counted message of each run, when the definition foresees one and the person may get it: a
- * text to a number without consent is skipped when due, so it holds nothing back.
- */
-async function pendingSendsOf(
-  ctx: ModuleContext,
-  db: Database,
-  runs: ActiveRunOfContact[],
-  contact: Awaited<ReturnType<typeof consentOf>>,
-  timezone: string,
-  now: Date
-): Promise<PendingSend[]> {
-  const pending: PendingSend[] = []
-  for (const other of runs) {
-    const next = nextSendOf(other.definition, { ...other, timezone }, now, { timeScale: ctx.options.scheduler.timeScale })
-    if (!next || next.step.exempt) {
-      continue
-    }
-    const recipient = recipientOf(ctx, other, next.channel)
-    const refusal =
-      recipient.invalid ??
-      consentRefusal({
-        channel: next.channel,
-        flow_id: other.flow_id,
-        to: recipient.to,
-        consent: {
-          email: contact?.email_consent ?? null,
-          phone: next.channel === "sms" ? await phoneConsentOf(db, recipient.to) : null,
-          unsubscribed_flows: contact?.unsubscribed_flows ?? [],
-        },
-        email_policy: ctx.options.defaults.emailConsent,
-      })
-    if (!refusal) {
-      pending.push({ run_id: other.id, flow_id: other.flow_id, channel: next.channel, priority: other.priority, at: next.at })
-    }
-  }
-  return pending
-}
 
 /**
  * When a run's next message will really go, after quiet hours, caps and priority: `decideSend`, the
@@ -245,8 +63,8 @@ export async function predictNextSend(ctx: ModuleContext, run: RunRow, now = new
   if (!next) {
     return null
   }
-  const step = { id: next.step_id, channel: next.channel, exempt: next.step.exempt, when_held: next.step.when_held }
-  const facts = await sendFactsFor(ctx, run, step, now)
+  const send = { run, step: { id: next.step_id, channel: next.channel, exempt: next.step.exempt, when_held: next.step.when_held }, now }
+  const facts = await sendFactsFor(ctx, send, await SendReads.of(ctx, [send]))
   const predicted = predictSend(facts, next.at, now, decideSend)
   return predicted && { step_id: next.step_id, channel: next.channel, due_at: next.at, ...predicted }
 }
@@ -276,8 +94,9 @@ export async function deliverStepMessage(
   now = new Date()
 ): Promise<SendOutcome> {
   const to = recipientOf(ctx, run, step.channel).to
+  const send = { run, step, now }
   if (step.render_has_side_effects ?? true) {
-    const decision = decideSend(await sendFactsFor(ctx, run, step, now), now)
+    const decision = decideSend(await sendFactsFor(ctx, send, await SendReads.of(ctx, [send])), now)
     if (decision.action === "defer") {
       return { deferred_until: decision.until, reason: decision.reason }
     }
@@ -294,35 +113,9 @@ export async function deliverStepMessage(
   if (tooLong) {
     return await recordSkipped(ctx, run, step, to, tooLong, now, { ...rendered, segments })
   }
-  const claimed = await ctx.db.transaction(async (tx) => {
-    if (!(await runSql.holdsClaim(tx, run))) {
-      return "lost_claim" as const
-    }
-    // Decided again under the contact's lock: two workers must not both send the last message a cap
-    // allows, nor two flows' messages that compete both go.
-    const again = await decideUnderLock(ctx, tx, run, step, now)
-    if (again.action === "defer") {
-      return { deferred_until: again.until, reason: again.reason }
-    }
-    const held = again.action === "skip" ? again.reason : null
-    const message = await insertMessageOnce(
-      tx,
-      {
-        ...rendered,
-        ...messageOf(ctx, run, step, to),
-        segments,
-        exempt: step.exempt ?? false,
-        status: held ? "skipped" : "sending",
-        error: held,
-      },
-      now
-    )
-    if (message.created || message.status !== "retrying") {
-      return message
-    }
-    const attempts = await startRetry(tx, message.id, now)
-    // Null: another worker took this retry between the read above and the update.
-    return attempts === null ? ("already_handled" as const) : { ...message, status: "sending", attempts, created: true }
+  const claimed = await claimSend(ctx, {
+    ...send,
+    draft: { ...rendered, ...messageOf(ctx, run, step, to), segments, exempt: step.exempt ?? false },
   })
   if (claimed === "lost_claim" || claimed === "already_handled" || "deferred_until" in claimed) {
     return claimed
@@ -382,7 +175,7 @@ async function recordSkipped(
   rendered: Partial<RenderedMessage> & { segments?: number | null } = {}
 ): Promise<SendOutcome> {
   return await ctx.db.transaction(async (tx) => {
-    if (!(await runSql.holdsClaim(tx, run))) {
+    if (!(await heldClaims(tx, [run]))(run)) {
       return "lost_claim" as const
     }
     const message = await insertMessageOnce(
@@ -425,37 +218,11 @@ async function callProvider(
     return await recordRefusal(ctx, run, message, error as Error, attempt, answeredAt)
   }
   // Past this point the provider has the message: nothing below may fail it, or a retry would send it twice.
-  await recordSent(ctx, message.id, result, now, ctx.channels[step.channel].provider)
-  await addToTimeline(ctx, run, `${step.channel}.sent`, message.id, now, { subject: message.subject ?? null })
+  await recordSent(ctx, message.id, result, now, {
+    provider: ctx.channels[step.channel].provider,
+    timeline: timelineEntry(run, `${step.channel}.sent`, message.id, now, { subject: message.subject ?? null }),
+  })
   return "sent"
-}
-
-/**
- * Stores a send's result with its provider id, and applies the status callbacks that arrived before it.
- * The writes are retried; if they still fail the message stays `sending`, and a later tick marks it
- * `uncertain`: never `failed`, never sent again.
- */
-async function recordSent(
-  ctx: ModuleContext,
-  messageId: string,
-  result: DeliveryResult,
-  now: Date,
-  provider: string | null = null
-): Promise<void> {
-  if ((provider && provider !== "twilio") || !result.provider_id) {
-    // Only Twilio's status callbacks can arrive before the provider id is stored; SendGrid's events carry our id.
-    await withWriteRetries(() => markSent(ctx.db, messageId, result, now))
-    return
-  }
-  const providerId = result.provider_id
-  await withWriteRetries(() =>
-    ctx.db.transaction(async (tx) => {
-      await lockProviderId(tx, providerId)
-      if (await markSent(tx, messageId, result, now)) {
-        await applyTwilioStatusesAwaiting(tx, messageId, providerId, now)
-      }
-    })
-  )
 }
 
 /** A provider call that threw: retried later, failed, or `uncertain` when it may have gone out. */
@@ -486,7 +253,10 @@ async function recordRefusal(
   if (recipientOptedOut) {
     // The number replied STOP to our sender at some point: no contact may text it any more.
     await setPhoneConsent(ctx.db, message.to, "unsubscribed", now)
-    await addToTimeline(ctx, run, "sms.opted_out", message.id, now, { error_code: code })
+    const optedOut = timelineEntry(run, "sms.opted_out", message.id, now, { error_code: code })
+    if (optedOut) {
+      await addTimelineEntry(ctx.db, optedOut)
+    }
   }
   return "failed"
 }
@@ -504,18 +274,18 @@ export async function recordQueuedOutcome(ctx: ModuleContext, messageId: string,
   await markMessage(ctx.db, messageId, { status: "failed", error: message, error_code: details.code ?? null, now }, ["uncertain"])
 }
 
-async function addToTimeline(
-  ctx: ModuleContext,
+/** The entry a run's message adds to its person's timeline; none without a contact. */
+function timelineEntry(
   run: Pick<RunRow, "id" | "flow_id" | "contact_id">,
   type: string,
   messageId: string,
   now: Date,
   data: Record<string, unknown>
-) {
+): TimelineEntry | null {
   if (!run.contact_id) {
-    return
+    return null
   }
-  await addTimelineEntry(ctx.db, {
+  return {
     contact_id: run.contact_id,
     type,
     occurred_at: now,
@@ -524,17 +294,7 @@ async function addToTimeline(
     run_id: run.id,
     message_id: messageId,
     data,
-  })
-}
-
-/**
- * `decideSend` again inside the insert's transaction, with the contact's row locked: whoever takes the
- * lock second sees the first one's message, so a cap or a higher-priority flow holds it back. A run
- * without a contact has nothing to count.
- */
-async function decideUnderLock(ctx: ModuleContext, tx: Database, run: RunRow, step: DeliveryStep, now: Date) {
-  // Every read joins the transaction: a second connection per run would starve the pool.
-  return decideSend(await sendFactsFor({ ...ctx, db: tx }, run, step, now, { lockContact: true }), now)
+  }
 }
 
 /** Sends a message that belongs to no run (a test send, a confirmation) once, now, without retries. */
@@ -579,7 +339,7 @@ export async function sendStandalone(
     await markMessage(ctx.db, id, { status, error: (error as Error).message, error_code: details?.code ?? null, now }, ["sending"])
     return id
   }
-  await recordSent(ctx, id, result, now, channel.provider)
+  await recordSent(ctx, id, result, now, { provider: channel.provider })
   return id
 }
 

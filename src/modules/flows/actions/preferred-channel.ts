@@ -5,7 +5,7 @@ import { preferredChannelOf } from "../sql/engagement"
 import { phoneConsentOf } from "../sql/phone-consent"
 import { messageKey, type RunRow } from "../types"
 import type { ModuleContext } from "./context"
-import { recipientOf } from "./delivery"
+import { recipientOf } from "./send-facts"
 import { engagementLevelOf } from "./engagement"
 
 /**

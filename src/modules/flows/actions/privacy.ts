@@ -1,4 +1,4 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "../sql/ids"
 import type { ChannelName } from "../../../engine/constants"
 import { e164OrRaw } from "../channels/recipients"
 import { normalizeEmail } from "../sql/contacts"
@@ -299,7 +299,7 @@ export async function erasePerson(ctx: ModuleContext, key: PersonKey, actorId: s
   const erasure = await db.first(
     `INSERT INTO flows_erasure (id, actor_id, looked_up_by, erased_at, counts, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?::jsonb, ?, ?) RETURNING id, actor_id, looked_up_by, erased_at, counts`,
-    [generateEntityId(undefined, "flowera"), actorId, lookedUpBy(key), now, json(counts), now, now]
+    [newId("flowera"), actorId, lookedUpBy(key), now, json(counts), now, now]
   )
   return erasure as { id: string; actor_id: string | null; looked_up_by: string; erased_at: Date; counts: ErasureCounts }
 }

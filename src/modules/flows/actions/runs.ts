@@ -20,25 +20,29 @@ export async function renewClaims(ctx: ModuleContext, tokens: string[], now = ne
   return await runSql.renewClaims(ctx.db, tokens, new Date(now.getTime() + ctx.options.scheduler.leaseMs))
 }
 
-export async function parkRun(ctx: ModuleContext, run: RunRow, park: Omit<Parameters<typeof runSql.parkRun>[2], "now">, now = new Date()) {
-  const parked = await runSql.parkRun(ctx.db, run, { ...park, now })
-  if (parked) {
-    await experimentSql.recordSplitAssignments(ctx.db, run, park.trail, now)
-  }
-  return parked
-}
+/** A run the dispatcher moves on: parked at its next step, or ended. */
+export type RunMove = runSql.RunMove & { run: RunRow }
 
-export async function finishRun(
-  ctx: ModuleContext,
-  run: RunRow,
-  end: Omit<Parameters<typeof runSql.finishClaimedRun>[2], "now">,
-  now = new Date()
-) {
-  const finished = await runSql.finishClaimedRun(ctx.db, run, { ...end, now })
-  if (finished) {
-    await experimentSql.recordSplitAssignments(ctx.db, run, end.trail, now)
-  }
-  return finished
+/**
+ * Parks and ends runs in one transaction, and records the A/B variants their trails drew. True for each
+ * run moved; false for one this worker no longer held.
+ */
+export async function moveRuns(ctx: ModuleContext, moves: RunMove[]): Promise<boolean[]> {
+  return await ctx.db.transaction(async (db) => {
+    // Rows locked in id order first, as every statement that locks many runs does: no two wait on each other.
+    await runSql.heldClaims(
+      db,
+      moves.map((move) => move.run)
+    )
+    const moved = await runSql.moveRuns(db, moves)
+    for (const [i, move] of moves.entries()) {
+      const { trail, now } = "park" in move ? move.park : move.end
+      if (moved[i]) {
+        await experimentSql.recordSplitAssignments(db, move.run, trail, now)
+      }
+    }
+    return moved
+  })
 }
 
 /** A run whose step threw: tried again after the backoff, or failed once its attempts are used up. */

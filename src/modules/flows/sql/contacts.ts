@@ -1,4 +1,4 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "./ids"
 import type { Identity } from "../types"
 import { Database, json, type Row } from "./database"
 import type { ChannelName, ConsentEvidenceState, EmailConsentState } from "../../../engine/constants"
@@ -37,7 +37,7 @@ export async function upsertContact(db: Database, identity: Identity, now: Date)
          address_timezone = COALESCE(EXCLUDED.address_timezone, flows_contact.address_timezone),
          updated_at = EXCLUDED.updated_at
        RETURNING id`,
-      [generateEntityId(undefined, "flowcon"), email, ...values, now, now]
+      [newId("flowcon"), email, ...values, now, now]
     )
     return row!.id
   }
@@ -62,7 +62,7 @@ export async function upsertContact(db: Database, identity: Identity, now: Date)
   const created = await db.first(
     `INSERT INTO flows_contact (id, email, phone, customer_id, first_name, last_name, timezone, address_timezone, created_at, updated_at)
      VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-    [generateEntityId(undefined, "flowcon"), ...values, now, now]
+    [newId("flowcon"), ...values, now, now]
   )
   return created!.id
 }
@@ -84,15 +84,18 @@ export type TimelineEntry = {
   data?: Record<string, unknown> | null
 }
 
-/** Adds a timeline entry once: a redelivered event with the same dedupe key is ignored. */
-export async function addTimelineEntry(db: Database, entry: TimelineEntry): Promise<void> {
-  await db.rows(
+/** Adds timeline entries once, in one statement: a redelivered event with the same dedupe key is ignored. */
+export async function addTimelineEntries(db: Database, entries: TimelineEntry[]): Promise<void> {
+  if (!entries.length) {
+    return
+  }
+  await db.bulkRows(
     `INSERT INTO flows_contact_event (id, contact_id, type, occurred_at, dedupe_key, flow_id, run_id,
        message_id, data, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
+     VALUES ${entries.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)").join(", ")}
      ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND deleted_at IS NULL DO NOTHING`,
-    [
-      generateEntityId(undefined, "flowevt"),
+    entries.flatMap((entry) => [
+      newId("flowevt"),
       entry.contact_id,
       entry.type,
       entry.occurred_at,
@@ -103,8 +106,13 @@ export async function addTimelineEntry(db: Database, entry: TimelineEntry): Prom
       json(entry.data),
       entry.occurred_at,
       entry.occurred_at,
-    ]
+    ])
   )
+}
+
+/** Adds a timeline entry once: a redelivered event with the same dedupe key is ignored. */
+export async function addTimelineEntry(db: Database, entry: TimelineEntry): Promise<void> {
+  await addTimelineEntries(db, [entry])
 }
 
 export type EngagementSinceRun = { opened: boolean; clicked: boolean; ordered: boolean }
@@ -141,25 +149,27 @@ export async function engagementSinceRuns(
 /** What sending needs of a contact: consent, time zone and name. */
 const CONSENT_COLUMNS = "email_consent, timezone, address_timezone, unsubscribed_flows, first_name, last_name"
 
-/** The consent and name columns of many contacts, in one statement. */
-export async function consentsOf(db: Database, contactIds: string[]): Promise<Map<string, Row>> {
+/**
+ * The consent and name columns of many contacts, in one statement. With `lock`, the rows stay locked (taken
+ * in id order) until the caller's transaction ends: decisions that count a person's messages go one at a time.
+ */
+export async function consentsOf(db: Database, contactIds: string[], { lock = false } = {}): Promise<Map<string, Row>> {
   const ids = [...new Set(contactIds)]
   if (!ids.length) {
     return new Map()
   }
-  const rows = await db.rows(`SELECT id, ${CONSENT_COLUMNS} FROM flows_contact WHERE id IN (?) AND deleted_at IS NULL`, [ids])
+  const rows = await db.rows(
+    `SELECT id, ${CONSENT_COLUMNS} FROM flows_contact WHERE id IN (?) AND deleted_at IS NULL${lock ? " ORDER BY id FOR UPDATE" : ""}`,
+    [ids]
+  )
   return new Map(rows.map((row) => [row.id, row]))
 }
 
-export async function consentOf(db: Database, contactId: string | null, { lock = false } = {}) {
+export async function consentOf(db: Database, contactId: string | null) {
   if (!contactId) {
     return null
   }
-  // With `lock`, the row stays locked until the caller's transaction ends: decisions that count the
-  // person's messages are taken one at a time.
-  return await db.first(`SELECT ${CONSENT_COLUMNS} FROM flows_contact WHERE id = ? AND deleted_at IS NULL${lock ? " FOR UPDATE" : ""}`, [
-    contactId,
-  ])
+  return await db.first(`SELECT ${CONSENT_COLUMNS} FROM flows_contact WHERE id = ? AND deleted_at IS NULL`, [contactId])
 }
 
 /** Records an email consent decision for a contact, found by id or by address. */
@@ -220,7 +230,7 @@ export async function addConsentEvidence(
        created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
-      generateEntityId(undefined, "flowcev"),
+      newId("flowcev"),
       evidence.contact_id,
       evidence.channel,
       evidence.state,

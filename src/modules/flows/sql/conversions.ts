@@ -1,4 +1,4 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "./ids"
 import type { Database } from "./database"
 import { REACHED } from "./message-statuses"
 
@@ -39,7 +39,7 @@ export async function attributeOrder(db: Database, order: OrderToAttribute) {
      ON CONFLICT (order_id) WHERE deleted_at IS NULL DO NOTHING
      RETURNING id, flow_id, step_id, message_id, touch`,
       [
-        generateEntityId(undefined, "flowconv"),
+        newId("flowconv"),
         order.order_id,
         order.contact_id,
         order.amount,
@@ -110,7 +110,7 @@ export async function adjustConversion(db: Database, input: RevenueAdjustmentInp
        ON CONFLICT (dedupe_key) WHERE deleted_at IS NULL DO NOTHING
        RETURNING id, kind, amount::float AS amount, currency_code`,
       [
-        generateEntityId(undefined, "flowadj"),
+        newId("flowadj"),
         input.dedupe_key,
         input.order_id,
         conversion.id,

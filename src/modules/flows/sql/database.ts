@@ -1,4 +1,4 @@
-import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
+import type { Knex, SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import type { Context } from "@medusajs/framework/types"
 import { retryDelayMs } from "../channels/retry"
 
@@ -23,6 +23,20 @@ export class Database {
 
   async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
     return await this.manager.execute(sql, params)
+  }
+
+  /**
+   * Runs a statement that carries many values, such as a group's insert of rendered messages, with each `?`
+   * sent as a bound parameter (no lists: one value per `?`). `rows` has MikroORM write every value into the
+   * SQL text, which for a statement carrying many message bodies copies the whole text once per value.
+   */
+  async bulkRows(sql: string, params: unknown[]): Promise<Row[]> {
+    const query = this.manager.getKnex().raw(sql, params as Knex.RawBinding[])
+    const transaction = this.manager.getTransactionContext<Knex.Transaction>()
+    if (transaction) {
+      query.transacting(transaction)
+    }
+    return ((await query) as { rows: Row[] }).rows
   }
 
   async first(sql: string, params: unknown[] = []): Promise<Row | undefined> {

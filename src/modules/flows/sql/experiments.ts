@@ -1,4 +1,4 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "./ids"
 import type { RunRow } from "../types"
 import type { Database } from "./database"
 import type { Trail } from "./runs"
@@ -45,7 +45,7 @@ export async function recordSplitAssignments(db: Database, run: Pick<RunRow, "id
       `INSERT INTO flows_split_assignment (id, run_id, flow_id, split_id, variant, assigned_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, split_id) WHERE deleted_at IS NULL DO NOTHING`,
-      [generateEntityId(undefined, "flowsplit"), run.id, run.flow_id, entry.step_id, entry.outcome, now, now, now]
+      [newId("flowsplit"), run.id, run.flow_id, entry.step_id, entry.outcome, now, now, now]
     )
   }
 }

@@ -1,6 +1,6 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "./ids"
 import type { RenderedMessage } from "../types"
-import { Database } from "./database"
+import type { Database, Row } from "./database"
 import type { ChannelName } from "../../../engine/constants"
 
 export type MessageDraft = RenderedMessage & {
@@ -18,19 +18,29 @@ export type MessageDraft = RenderedMessage & {
   exempt?: boolean
 }
 
+const MESSAGE_COLUMNS = `id, idempotency_key, flow_id, run_id, step_id, contact_id, channel, provider, "to", status, subject,
+  preheader, html, text, error, segments, attempts, exempt, created_at, updated_at`
+const ONE_MESSAGE = `(${MESSAGE_COLUMNS.split(",")
+  .map(() => "?")
+  .join(", ")})`
+
+export type StoredMessage = { id: string; status: string; attempts: number; updated_at: Date; created: boolean }
+
 /**
- * Inserts the message unless its idempotency key exists. Returns the row that holds the key:
- * `created` tells whether this call wrote it (and so owns the send).
+ * Inserts each message unless its idempotency key exists, in one statement. Returns, in the drafts' order,
+ * the row that holds each key: `created` tells whether this call wrote it (and so owns the send).
  */
-export async function insertMessageOnce(db: Database, draft: MessageDraft, now: Date) {
-  const inserted = await db.first(
-    `INSERT INTO flows_message (id, idempotency_key, flow_id, run_id, step_id, contact_id, channel, provider,
-       "to", status, subject, preheader, html, text, error, segments, attempts, exempt, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+export async function insertMessagesOnce(db: Database, drafts: { draft: MessageDraft; now: Date }[]): Promise<StoredMessage[]> {
+  if (!drafts.length) {
+    return []
+  }
+  const inserted = await db.bulkRows(
+    `INSERT INTO flows_message (${MESSAGE_COLUMNS})
+     VALUES ${drafts.map(() => ONE_MESSAGE).join(", ")}
      ON CONFLICT (idempotency_key) WHERE deleted_at IS NULL DO NOTHING
-     RETURNING id, status, attempts`,
-    [
-      generateEntityId(undefined, "flowmsg"),
+     RETURNING id, idempotency_key, status, attempts, updated_at`,
+    drafts.flatMap(({ draft, now }) => [
+      newId("flowmsg"),
       draft.idempotency_key,
       draft.flow_id,
       draft.run_id,
@@ -50,29 +60,41 @@ export async function insertMessageOnce(db: Database, draft: MessageDraft, now: 
       draft.exempt ?? false,
       now,
       now,
-    ]
+    ])
   )
-  if (inserted) {
-    return {
-      id: inserted.id as string,
-      status: inserted.status as string,
-      attempts: inserted.attempts as number,
-      updated_at: now,
-      created: true,
-    }
+  const stored = new Map<string, StoredMessage>(inserted.map((row) => [row.idempotency_key, storedMessage(row, true)]))
+  const taken = drafts.map(({ draft }) => draft.idempotency_key).filter((key) => !stored.has(key))
+  if (taken.length) {
+    const existing = await db.rows(
+      `SELECT id, idempotency_key, status, attempts, updated_at FROM flows_message WHERE idempotency_key IN (?) AND deleted_at IS NULL`,
+      [taken]
+    )
+    existing.forEach((row) => stored.set(row.idempotency_key, storedMessage(row, false)))
   }
-  const existing = await db.first(
-    `SELECT id, status, attempts, updated_at FROM flows_message WHERE idempotency_key = ? AND deleted_at IS NULL`,
-    [draft.idempotency_key]
-  )
-  return {
-    id: existing!.id as string,
-    status: existing!.status as string,
-    attempts: existing!.attempts as number,
-    updated_at: new Date(existing!.updated_at as string),
-    created: false,
-  }
+  return drafts.map(({ draft }) => stored.get(draft.idempotency_key)!)
 }
+
+/** Which of these idempotency keys a message already holds. */
+export async function storedKeys(db: Database, keys: string[]): Promise<Set<string>> {
+  if (!keys.length) {
+    return new Set()
+  }
+  const rows = await db.rows(`SELECT idempotency_key FROM flows_message WHERE idempotency_key IN (?) AND deleted_at IS NULL`, [keys])
+  return new Set(rows.map((row) => row.idempotency_key as string))
+}
+
+/** Inserts one message unless its idempotency key exists (see `insertMessagesOnce`). */
+export async function insertMessageOnce(db: Database, draft: MessageDraft, now: Date): Promise<StoredMessage> {
+  return (await insertMessagesOnce(db, [{ draft, now }]))[0]
+}
+
+const storedMessage = (row: Row, created: boolean): StoredMessage => ({
+  id: row.id,
+  status: row.status,
+  attempts: row.attempts,
+  updated_at: new Date(row.updated_at),
+  created,
+})
 
 /** Takes a message that is waiting for a retry back into `sending`, counting the attempt. */
 export async function startRetry(db: Database, id: string, now: Date): Promise<number | null> {
@@ -120,23 +142,34 @@ export async function markMessage(
   return rows.length > 0
 }
 
+export type SentResult = { id: string; status: string; provider_id: string | null; now: Date }
+
 /**
- * Records that the provider accepted a message. Only a message still `sending` or `uncertain` changes status:
- * one a webhook (or the queue's worker) already moved on keeps its later status, and gets the provider id
- * if it had none. True when the row exists.
+ * Records that the provider accepted messages, in one statement. Only a message still `sending` or
+ * `uncertain` changes status: one a webhook (or the queue's worker) already moved on keeps its later status,
+ * and gets the provider id if it had none. Returns the ids of the rows that exist.
  */
-export async function markSent(db: Database, id: string, result: { status: string; provider_id: string | null }, now: Date) {
-  const rows = await db.rows(
-    `UPDATE flows_message SET
-       status = CASE WHEN status IN ('sending', 'uncertain') THEN ? ELSE status END,
-       error = CASE WHEN status IN ('sending', 'uncertain') THEN NULL ELSE error END,
-       error_code = CASE WHEN status IN ('sending', 'uncertain') THEN NULL ELSE error_code END,
-       provider_id = COALESCE(provider_id, ?), sent_at = COALESCE(sent_at, ?), updated_at = ?
-     WHERE id = ?
-     RETURNING id`,
-    [result.status, result.provider_id, now, now, id]
+export async function markSentMany(db: Database, results: SentResult[]): Promise<Set<string>> {
+  if (!results.length) {
+    return new Set()
+  }
+  const rows = await db.bulkRows(
+    `UPDATE flows_message m SET
+       status = CASE WHEN m.status IN ('sending', 'uncertain') THEN v.status ELSE m.status END,
+       error = CASE WHEN m.status IN ('sending', 'uncertain') THEN NULL ELSE m.error END,
+       error_code = CASE WHEN m.status IN ('sending', 'uncertain') THEN NULL ELSE m.error_code END,
+       provider_id = COALESCE(m.provider_id, v.provider_id), sent_at = COALESCE(m.sent_at, v.at), updated_at = v.at
+     FROM (VALUES ${results.map(() => "(?::text, ?::text, ?::text, ?::timestamptz)").join(", ")}) AS v(id, status, provider_id, at)
+     WHERE m.id = v.id
+     RETURNING m.id`,
+    results.flatMap((result) => [result.id, result.status, result.provider_id, result.now])
   )
-  return rows.length > 0
+  return new Set(rows.map((row) => row.id as string))
+}
+
+/** `markSentMany` for one message: true when its row exists. */
+export async function markSent(db: Database, id: string, result: { status: string; provider_id: string | null }, now: Date) {
+  return (await markSentMany(db, [{ id, ...result, now }])).has(id)
 }
 
 /** The last flow message that went out to a contact on a channel (and flow): what an opt-out is credited to. */

@@ -1,4 +1,4 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "./ids"
 import type { PhoneConsentState } from "../../../engine/constants"
 import type { Database } from "./database"
 
@@ -31,7 +31,7 @@ export async function setPhoneConsent(
        updated_at = EXCLUDED.updated_at
      ${condition}
      RETURNING state`,
-    [generateEntityId(undefined, "flowpho"), phone, state, now, now, now, ...(fromStates ?? [])]
+    [newId("flowpho"), phone, state, now, now, now, ...(fromStates ?? [])]
   )
   // No row back: the condition kept the number as it was.
   return (row?.state as PhoneConsentState | undefined) ?? (await phoneConsentOf(db, phone))!

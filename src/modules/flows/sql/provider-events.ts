@@ -1,4 +1,4 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "./ids"
 import type { MessageStatus } from "../../../engine/constants"
 import { addTimelineEntry } from "./contacts"
 import { json, type Database } from "./database"
@@ -24,7 +24,7 @@ export async function firstTimeSeen(
      ON CONFLICT (provider, event_id) WHERE deleted_at IS NULL DO NOTHING
      RETURNING id`,
     [
-      generateEntityId(undefined, "flowpev"),
+      newId("flowpev"),
       event.provider,
       event.event_id,
       event.type,

@@ -1,4 +1,4 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "./ids"
 import type { Database } from "./database"
 
 const WINDOW_MS = 60_000
@@ -21,7 +21,7 @@ export async function countHits(db: Database, keys: string[], now: Date): Promis
       `INSERT INTO flows_rate_limit (id, key, window_start, hits, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)
        ON CONFLICT (key, window_start) WHERE deleted_at IS NULL DO UPDATE SET hits = flows_rate_limit.hits + 1
        RETURNING hits`,
-      [generateEntityId(undefined, "flowrtl"), key, windowStart, now, now]
+      [newId("flowrtl"), key, windowStart, now, now]
     )
     const hits = row!.hits as number
     if (hits === 1) {

@@ -1,4 +1,4 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "./ids"
 import { isHeldOut, type FlowDefinition } from "../../../engine"
 import type { RunStatus, SubjectType } from "../../../engine/constants"
 import type { Identity, RunRow } from "../types"
@@ -24,7 +24,7 @@ export type NewRun = {
  * Whether it is held out is decided here, from its id, once.
  */
 export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<string | null> {
-  const id = generateEntityId(undefined, "flowrun")
+  const id = newId("flowrun")
   const row = await db.first(
     `INSERT INTO flows_run (id, flow_id, flow_version_id, subject_type, subject_id, cart_id, order_id,
        customer_id, contact_id, email, phone, status, step_id, step_entered_at, next_run_at,
@@ -209,7 +209,7 @@ export async function endRuns(
   const rows = await db.rows(
     `UPDATE flows_run SET status = ?, exit_reason = ?, ended_at = ?, next_run_at = NULL,
        claimed_until = NULL, claim_token = NULL, updated_at = ?
-     WHERE id IN (?) AND status = 'active'
+     WHERE id IN (SELECT id FROM flows_run WHERE id IN (?) AND status = 'active' ORDER BY id FOR UPDATE)
      RETURNING id`,
     [status, reason, now, now, ids]
   )
@@ -247,7 +247,11 @@ export async function renewClaims(db: Database, tokens: string[], until: Date): 
     return 0
   }
   const rows = await db.rows(
-    `UPDATE flows_run SET claimed_until = ? WHERE claim_token IN (?) AND status = 'active' AND claimed_until < ? RETURNING id`,
+    `UPDATE flows_run SET claimed_until = ?
+     WHERE id IN (
+       SELECT id FROM flows_run WHERE claim_token IN (?) AND status = 'active' AND claimed_until < ? ORDER BY id FOR UPDATE
+     )
+     RETURNING id`,
     [until, tokens, until]
   )
   return rows.length
@@ -255,37 +259,78 @@ export async function renewClaims(db: Database, tokens: string[], until: Date): 
 
 export type Trail = Array<Record<string, unknown>>
 
-const APPEND_TRAIL = "context = jsonb_set(context, '{trail}', COALESCE(context->'trail', '[]'::jsonb) || ?::jsonb)"
+export type Park = { step_id: string; step_entered_at: Date; next_run_at: Date; trail: Trail; now: Date }
+export type End = { status: Exclude<RunStatus, "active">; reason: string | null; trail: Trail; error?: string; now: Date }
+type Claimed = Pick<RunRow, "id" | "claim_token">
 
-/** Every write by a worker is fenced by its claim token: a worker that lost its lease writes nothing. */
-export async function parkRun(
-  db: Database,
-  run: Pick<RunRow, "id" | "claim_token">,
-  park: { step_id: string; step_entered_at: Date; next_run_at: Date; trail: Trail; now: Date }
-): Promise<boolean> {
-  const rows = await db.rows(
-    `UPDATE flows_run SET step_id = ?, step_entered_at = ?, next_run_at = ?, claimed_until = NULL,
-       claim_token = NULL, attempts = 0, last_error = NULL, ${APPEND_TRAIL}, updated_at = ?
-     WHERE id = ? AND claim_token = ? AND status = 'active'
-     RETURNING id`,
-    [park.step_id, park.step_entered_at, park.next_run_at, json(park.trail), park.now, run.id, run.claim_token]
+/** Which of the given runs a fenced update changed: keyed by run and claim token, as a run may be in a group twice. */
+const movedKey = (run: { id: string; claim_token: string | null }) => `${run.id}:${run.claim_token}`
+
+/**
+ * Every write by a worker is fenced by its claim token: a worker that lost its lease writes nothing.
+ * Parks many runs at their next step in one statement; returns the keys (`movedKey`) of those it moved.
+ */
+async function parkRuns(db: Database, parks: { run: Claimed; park: Park }[]): Promise<Set<string>> {
+  if (!parks.length) {
+    return new Set()
+  }
+  const rows = await db.bulkRows(
+    `UPDATE flows_run r SET step_id = v.step_id, step_entered_at = v.step_entered_at, next_run_at = v.next_run_at,
+       claimed_until = NULL, claim_token = NULL, attempts = 0, last_error = NULL,
+       context = jsonb_set(r.context, '{trail}', COALESCE(r.context->'trail', '[]'::jsonb) || v.trail), updated_at = v.at
+     FROM (VALUES ${parks.map(() => "(?::text, ?::text, ?::text, ?::timestamptz, ?::timestamptz, ?::jsonb, ?::timestamptz)").join(", ")})
+       AS v(id, token, step_id, step_entered_at, next_run_at, trail, at)
+     WHERE r.id = v.id AND r.claim_token = v.token AND r.status = 'active'
+     RETURNING r.id, v.token AS claim_token`,
+    parks.flatMap(({ run, park }) => [
+      run.id,
+      run.claim_token,
+      park.step_id,
+      park.step_entered_at,
+      park.next_run_at,
+      json(park.trail),
+      park.now,
+    ])
   )
-  return rows.length > 0
+  return new Set(rows.map((row) => movedKey(row as Claimed)))
 }
 
-export async function finishClaimedRun(
-  db: Database,
-  run: Pick<RunRow, "id" | "claim_token">,
-  end: { status: Exclude<RunStatus, "active">; reason: string | null; trail: Trail; error?: string; now: Date }
-): Promise<boolean> {
-  const rows = await db.rows(
-    `UPDATE flows_run SET status = ?, exit_reason = ?, last_error = COALESCE(?, last_error), ended_at = ?,
-       next_run_at = NULL, claimed_until = NULL, claim_token = NULL, ${APPEND_TRAIL}, updated_at = ?
-     WHERE id = ? AND claim_token = ? AND status = 'active'
-     RETURNING id`,
-    [end.status, end.reason, end.error ?? null, end.now, json(end.trail), end.now, run.id, run.claim_token]
+/** Ends many runs in one statement (fenced like `parkRuns`); returns the keys of those it ended. */
+async function finishRuns(db: Database, ends: { run: Claimed; end: End }[]): Promise<Set<string>> {
+  if (!ends.length) {
+    return new Set()
+  }
+  const rows = await db.bulkRows(
+    `UPDATE flows_run r SET status = v.status, exit_reason = v.reason, last_error = COALESCE(v.error, r.last_error),
+       ended_at = v.at, next_run_at = NULL, claimed_until = NULL, claim_token = NULL,
+       context = jsonb_set(r.context, '{trail}', COALESCE(r.context->'trail', '[]'::jsonb) || v.trail), updated_at = v.at
+     FROM (VALUES ${ends.map(() => "(?::text, ?::text, ?::text, ?::text, ?::text, ?::jsonb, ?::timestamptz)").join(", ")})
+       AS v(id, token, status, reason, error, trail, at)
+     WHERE r.id = v.id AND r.claim_token = v.token AND r.status = 'active'
+     RETURNING r.id, v.token AS claim_token`,
+    ends.flatMap(({ run, end }) => [run.id, run.claim_token, end.status, end.reason, end.error ?? null, json(end.trail), end.now])
   )
-  return rows.length > 0
+  return new Set(rows.map((row) => movedKey(row as Claimed)))
+}
+
+/** A run a worker moves on: parked at its next step, or ended. */
+export type RunMove = { run: Claimed } & ({ park: Park } | { end: End })
+
+/** Parks and ends many runs, two statements whatever their number; true for each run moved. */
+export async function moveRuns(db: Database, moves: RunMove[]): Promise<boolean[]> {
+  const parked = await parkRuns(
+    db,
+    moves.flatMap((move) => ("park" in move ? [move] : []))
+  )
+  const ended = await finishRuns(
+    db,
+    moves.flatMap((move) => ("end" in move ? [move] : []))
+  )
+  return moves.map((move) => ("park" in move ? parked : ended).has(movedKey(move.run)))
+}
+
+export async function finishClaimedRun(db: Database, run: Claimed, end: End): Promise<boolean> {
+  return (await moveRuns(db, [{ run, end }]))[0]
 }
 
 /** Releases the claim after an unexpected error and schedules another attempt. */
@@ -304,11 +349,16 @@ export async function retryClaimedRun(
   return rows.length > 0
 }
 
-/** Locks a run for the length of a transaction and tells whether this worker still holds it. */
-export async function holdsClaim(db: Database, run: Pick<RunRow, "id" | "claim_token">): Promise<boolean> {
-  const row = await db.first(`SELECT id FROM flows_run WHERE id = ? AND claim_token = ? AND status = 'active' FOR UPDATE`, [
-    run.id,
-    run.claim_token,
-  ])
-  return Boolean(row)
+/**
+ * Locks runs for the length of a transaction, in id order so two lockers never wait on each other, and
+ * tells which of them this worker still holds: the run is active under the claim token it was given.
+ */
+export async function heldClaims(db: Database, runs: Pick<RunRow, "id" | "claim_token">[]) {
+  const rows = runs.length
+    ? await db.rows(`SELECT id, claim_token FROM flows_run WHERE id IN (?) AND status = 'active' ORDER BY id FOR UPDATE`, [
+        [...new Set(runs.map((run) => run.id))],
+      ])
+    : []
+  const tokens = new Map(rows.map((row) => [row.id as string, row.claim_token as string | null]))
+  return (run: Pick<RunRow, "id" | "claim_token">) => Boolean(run.claim_token) && tokens.get(run.id) === run.claim_token
 }

@@ -1,4 +1,4 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "./ids"
 import type { Database } from "./database"
 
 /**
@@ -17,7 +17,7 @@ export async function saveShortLink(
      DO UPDATE SET expires_at = GREATEST(flows_short_link.expires_at, EXCLUDED.expires_at), updated_at = EXCLUDED.updated_at
        WHERE flows_short_link.cart_id = EXCLUDED.cart_id AND flows_short_link.message_key IS NOT DISTINCT FROM EXCLUDED.message_key
      RETURNING id`,
-    [generateEntityId(undefined, "flowlnk"), link.code, link.cart_id, link.message_key, link.expires_at, now, now]
+    [newId("flowlnk"), link.code, link.cart_id, link.message_key, link.expires_at, now, now]
   )
   return Boolean(saved)
 }

@@ -1,5 +1,6 @@
 import type { ChannelName } from "../../../engine/constants"
 import type { FlowDefinition } from "../../../engine"
+import type { CountedSend } from "../../../engine/smart-sending"
 import { COUNTED_FOR_CAP } from "./message-statuses"
 import type { Database } from "./database"
 
@@ -9,24 +10,31 @@ const MAX_RECENT = 500
 const MAX_RUNS = 100
 
 /**
- * The contact's flow messages counted toward the caps since `since`, newest first, with the priority of
+ * Each contact's flow messages counted toward the caps since `since`, newest first, with the priority of
  * their flow: out, going out or perhaps out; exempt ones and messages outside flows are not counted.
  */
-export async function countedSendsSince(db: Database, contactId: string, since: Date) {
+export async function countedSendsOf(db: Database, contactIds: string[], since: Date): Promise<Map<string, CountedSend[]>> {
+  const byContact = new Map<string, CountedSend[]>()
+  if (!contactIds.length) {
+    return byContact
+  }
   const rows = await db.rows(
-    `SELECT m.created_at, m.channel, m.flow_id, f.priority
-     FROM flows_message m LEFT JOIN flows_flow f ON f.id = m.flow_id
-     WHERE m.contact_id = ? AND m.run_id IS NOT NULL AND NOT m.exempt AND m.status IN (?)
-       AND m.created_at > ? AND m.deleted_at IS NULL
-     ORDER BY m.created_at DESC LIMIT ${MAX_RECENT}`,
-    [contactId, COUNTED_FOR_CAP, since]
+    `SELECT contact_id, created_at, channel, flow_id, priority FROM (
+       SELECT m.contact_id, m.created_at, m.channel, m.flow_id, f.priority,
+         row_number() OVER (PARTITION BY m.contact_id ORDER BY m.created_at DESC) AS nth
+       FROM flows_message m LEFT JOIN flows_flow f ON f.id = m.flow_id
+       WHERE m.contact_id IN (?) AND m.run_id IS NOT NULL AND NOT m.exempt AND m.status IN (?)
+         AND m.created_at > ? AND m.deleted_at IS NULL
+     ) counted
+     WHERE nth <= ${MAX_RECENT}
+     ORDER BY created_at DESC`,
+    [[...new Set(contactIds)], COUNTED_FOR_CAP, since]
   )
-  return rows.map((row) => ({
-    at: new Date(row.created_at),
-    channel: row.channel as ChannelName,
-    flow_id: row.flow_id as string,
-    priority: row.priority ?? 0,
-  }))
+  for (const row of rows) {
+    const sends = byContact.get(row.contact_id) ?? byContact.set(row.contact_id, []).get(row.contact_id)!
+    sends.push({ at: new Date(row.created_at), channel: row.channel as ChannelName, flow_id: row.flow_id, priority: row.priority ?? 0 })
+  }
+  return byContact
 }
 
 export type ActiveRunOfContact = {
@@ -42,26 +50,34 @@ export type ActiveRunOfContact = {
 }
 
 /**
- * The contact's active runs, each with the definition of its version and its flow's priority. Definitions
+ * Each contact's active runs, each with the definition of its version and its flow's priority. Definitions
  * come from `definitionsOf`, which keeps them: versions never change, and reading them with every run
  * would move whole email templates for each message.
  */
-export async function activeRunsOfContact(db: Database, contactId: string): Promise<ActiveRunOfContact[]> {
+export async function activeRunsOfContacts(db: Database, contactIds: string[]): Promise<Map<string, ActiveRunOfContact[]>> {
+  const byContact = new Map<string, ActiveRunOfContact[]>()
+  if (!contactIds.length) {
+    return byContact
+  }
   const rows = await db.rows(
-    `SELECT r.id, r.flow_id, r.flow_version_id, r.step_id, r.step_entered_at, r.next_run_at, r.email, r.phone, f.priority
-     FROM flows_run r
-       LEFT JOIN flows_flow f ON f.id = r.flow_id
-     WHERE r.contact_id = ? AND r.status = 'active' AND r.deleted_at IS NULL
-     ORDER BY r.next_run_at NULLS LAST LIMIT ${MAX_RUNS}`,
-    [contactId]
+    `SELECT * FROM (
+       SELECT r.id, r.contact_id, r.flow_id, r.flow_version_id, r.step_id, r.step_entered_at, r.next_run_at, r.email,
+         r.phone, f.priority, row_number() OVER (PARTITION BY r.contact_id ORDER BY r.next_run_at NULLS LAST) AS nth
+       FROM flows_run r
+         LEFT JOIN flows_flow f ON f.id = r.flow_id
+       WHERE r.contact_id IN (?) AND r.status = 'active' AND r.deleted_at IS NULL
+     ) active
+     WHERE nth <= ${MAX_RUNS}
+     ORDER BY next_run_at NULLS LAST`,
+    [[...new Set(contactIds)]]
   )
   const definitions = await definitionsOf(
     db,
     rows.map((row) => row.flow_version_id)
   )
-  return rows
-    .filter((row) => definitions.has(row.flow_version_id))
-    .map((row) => ({
+  for (const row of rows.filter((row) => definitions.has(row.flow_version_id))) {
+    const runs = byContact.get(row.contact_id) ?? byContact.set(row.contact_id, []).get(row.contact_id)!
+    runs.push({
       id: row.id,
       flow_id: row.flow_id,
       step_id: row.step_id,
@@ -71,7 +87,9 @@ export async function activeRunsOfContact(db: Database, contactId: string): Prom
       phone: row.phone,
       priority: row.priority ?? 0,
       definition: definitions.get(row.flow_version_id) as FlowDefinition,
-    }))
+    })
+  }
+  return byContact
 }
 
 /** Definitions of flow versions, read once per process: a version never changes after it is created. */

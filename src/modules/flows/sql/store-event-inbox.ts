@@ -1,4 +1,4 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "./ids"
 import type { Database } from "./database"
 import { json } from "./database"
 
@@ -18,7 +18,7 @@ export async function insertInboxEvent(db: Database, event: { name: string; data
   await db.rows(
     `INSERT INTO flows_store_event_inbox (id, name, data, subject_key, received_at, available_at)
      VALUES (?, ?, ?::jsonb, ?, clock_timestamp(), clock_timestamp())`,
-    [generateEntityId(undefined, "flowinb"), event.name, json(event.data), event.subject_key]
+    [newId("flowinb"), event.name, json(event.data), event.subject_key]
   )
 }
 

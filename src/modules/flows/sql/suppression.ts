@@ -1,4 +1,4 @@
-import { generateEntityId } from "@medusajs/framework/utils"
+import { newId } from "./ids"
 import type { ChannelName } from "../../../engine/constants"
 import type { Database } from "./database"
 
@@ -23,7 +23,7 @@ export async function addSuppressions(
     const row = await db.first(
       `INSERT INTO flows_suppression (id, hash, channel, reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (hash) WHERE deleted_at IS NULL DO NOTHING RETURNING id`,
-      [generateEntityId(undefined, "flowsup"), entry.hash, entry.channel, reason, now, now]
+      [newId("flowsup"), entry.hash, entry.channel, reason, now, now]
     )
     added += row ? 1 : 0
   }
