@@ -10,6 +10,8 @@ const sendgrid = env.SENDGRID_API_KEY
       from: { email: env.SENDGRID_FROM || "demo@example.com", name: "Flows Demo Store" },
       // A proxy, or the tests' fake SendGrid.
       ...(env.SENDGRID_API_BASE_URL && { apiBaseUrl: env.SENDGRID_API_BASE_URL }),
+      // How long identical emails wait to share a request; 0 sends each at once, in a request of its own.
+      ...(env.SENDGRID_BATCH_WINDOW_MS && { batchWindowMs: Number(env.SENDGRID_BATCH_WINDOW_MS) }),
     }
   : undefined
 

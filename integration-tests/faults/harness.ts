@@ -90,7 +90,7 @@ export type FaultStore = {
 /**
  * A fresh database `database`, migrated, and the demo store started on it: a `server` (for the admin API)
  * and `workers` worker processes, with the plugin sending to the two fakes.
- * `scheduler` and `delivery` are merged over the plugin's options.
+ * `scheduler` and `delivery` are merged over the plugin's options; `env` is added to the store's environment.
  */
 export async function startFaultStore(opts: {
   database: string
@@ -98,6 +98,7 @@ export async function startFaultStore(opts: {
   scheduler?: Record<string, unknown>
   delivery?: Record<string, unknown>
   postgres?: PostgresServer
+  env?: Record<string, string>
 }): Promise<FaultStore> {
   await buildStoreIfStale()
   await flushRedis()
@@ -121,6 +122,7 @@ export async function startFaultStore(opts: {
       FLOWS_TIME_SCALE: "60",
       FLOWS_SCHEDULER: JSON.stringify({ pollIntervalMs: 1000, ...opts.scheduler }),
       FLOWS_DELIVERY: JSON.stringify(opts.delivery ?? {}),
+      ...opts.env,
     },
   })
   const procs: Proc[] = [
