@@ -233,13 +233,15 @@ storeTestRunner(({ api, getContainer, store }) => {
 
   it("texts through Twilio, follows status callbacks and honours STOP", async () => {
     const flowId = await startFlow(sendAtOnce(text))
+    // Consent belongs to the number, and is given before the cart: the text is decided as soon as the
+    // dispatcher records the cart, which can be before this test sees the contact.
+    await flows.createPhoneConsents({ phone: "+14155550123", state: "granted", state_at: new Date() })
     await cartFor("sms@example.com", "(415) 555-0123")
     const [contact] = await eventually(async () => {
       const found = await flows.listContacts({ email: "sms@example.com" })
       return found.length ? found : undefined
     })
     expect(contact.phone).toBe("+14155550123")
-    await flows.createPhoneConsents({ phone: "+14155550123", state: "granted", state_at: new Date() })
 
     const message = await messageOf(flowId, (m) => m.status === "sent")
     expect(message).toMatchObject({ provider: "twilio", to: "+14155550123", text: "Your cart at Test Store is waiting", segments: 1 })
