@@ -5,6 +5,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { runDueSteps } from "../../src/lib/scheduler/run-due-steps"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
+import { renderedEmail } from "../helpers/rendered-send"
 
 jest.setTimeout(120_000)
 
@@ -207,26 +208,7 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       // This suite claims one run at a time (batchSize 1).
       const runs = [...(await service.claimDueRuns(t0)), ...(await service.claimDueRuns(t0))]
       expect(runs.map((run) => run.flow_id).sort()).toEqual([first, second].sort())
-      const sends = runs.map((run) => {
-        const stepId = run.flow_id === first ? "first" : "second"
-        return {
-          run,
-          now: t0,
-          step: { id: stepId, channel: "email" as const },
-          draft: {
-            channel: "email" as const,
-            subject: stepId,
-            html: `<p>${stepId}</p>`,
-            idempotency_key: `${run.flow_id}:${run.id}:${stepId}`,
-            flow_id: run.flow_id,
-            run_id: run.id,
-            step_id: stepId,
-            contact_id: run.contact_id,
-            provider: "sandbox",
-            to: run.email,
-          },
-        }
-      })
+      const sends = runs.map((run) => renderedEmail(run, run.flow_id === first ? "first" : "second", t0))
       const claimed = await service.claimSends(sends)
       expect(claimed.map((c) => typeof c === "object" && "status" in c && c.status).sort()).toEqual(["sending", "skipped"])
       const stored = [...(await messagesOf(first)), ...(await messagesOf(second))]

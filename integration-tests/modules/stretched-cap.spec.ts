@@ -2,7 +2,7 @@ import path from "node:path"
 import { moduleIntegrationTestRunner } from "@medusajs/test-utils"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
-import type { RunRow } from "../../src/modules/flows/types"
+import { renderedEmail } from "../helpers/rendered-send"
 
 jest.setTimeout(60_000)
 
@@ -40,25 +40,6 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       return await service.setFlowStatus(flow.id, "active")
     }
 
-    /** The message of a run's email step as the scheduler hands it over once rendered. */
-    const rendered = (run: RunRow, stepId: string, now: Date) => ({
-      run,
-      now,
-      step: { id: stepId, channel: "email" as const },
-      draft: {
-        channel: "email" as const,
-        subject: stepId,
-        html: `<p>${stepId}</p>`,
-        idempotency_key: `${run.flow_id}:${run.id}:${stepId}`,
-        flow_id: run.flow_id,
-        run_id: run.id,
-        step_id: stepId,
-        contact_id: run.contact_id,
-        provider: "sandbox",
-        to: run.email,
-      },
-    })
-
     it("counts a group's earlier messages toward the stretched cap of an unengaged contact", async () => {
       const start = new Date("2026-03-02T10:00:00Z")
       const news = await activeFlow("News", [email("n1"), email("n2")])
@@ -75,30 +56,28 @@ moduleIntegrationTestRunner<FlowsModuleService>({
 
       // Two messages and no engagement since: unengaged.
       const first = await byFlow(new Date(start.getTime() + 1000))
-      const step = { id: "n1", channel: "email" as const }
-      expect(
-        await service.deliverStepMessage(
+      for (const [stepId, hours] of [
+        ["n1", 1],
+        ["n2", 2],
+      ] as const) {
+        const content = { rendered: { channel: "email" as const, subject: stepId, html: `<p>${stepId}</p>` } }
+        const sent = await service.deliverStepMessage(
           first.get(news.id)!,
-          step,
-          { rendered: { channel: "email", subject: "n1", html: "<p>n1</p>" } },
-          new Date(start.getTime() + HOUR)
+          { id: stepId, channel: "email" },
+          content,
+          new Date(start.getTime() + hours * HOUR)
         )
-      ).toBe("sent")
-      const n2 = { id: "n2", channel: "email" as const }
-      expect(
-        await service.deliverStepMessage(
-          first.get(news.id)!,
-          n2,
-          { rendered: { channel: "email", subject: "n2", html: "<p>n2</p>" } },
-          new Date(start.getTime() + 2 * HOUR)
-        )
-      ).toBe("sent")
+        expect(sent).toBe("sent")
+      }
 
       // Two days on, outside the daily cap's window but inside the stretched one (4 days): one more may go.
       const at = new Date(start.getTime() + 2 * DAY)
       expect((await service.engagementOf([contact_id!], at)).get(contact_id!)?.level).toBe("unengaged")
       const later = await byFlow(at)
-      const claimed = await service.claimSends([rendered(later.get(promo.id)!, "p1", at), rendered(later.get(tips.id)!, "t1", at)])
+      const claimed = await service.claimSends([
+        renderedEmail(later.get(promo.id)!, "p1", at),
+        renderedEmail(later.get(tips.id)!, "t1", at),
+      ])
       expect(claimed.map((c) => typeof c === "object" && "status" in c && c.status)).toEqual(["sending", "skipped"])
       const [held] = await service.listMessages({ contact_id: contact_id!, status: "skipped" })
       expect(held.error).toBe("frequency cap for unengaged contacts reached")
