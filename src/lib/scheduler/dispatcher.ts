@@ -11,7 +11,7 @@ import { runDueSteps } from "./run-due-steps"
  * loaded in `worker` and `shared` mode only), so a `server` process never dispatches. Postgres decides who
  * sends what: the loop only claims.
  */
-class Dispatcher {
+export class Dispatcher {
   private running?: Promise<void>
   private stopped = false
   private wake?: () => void
@@ -66,18 +66,27 @@ class Dispatcher {
   }
 }
 
-/** One per module instance: the job and the wake subscriber may hold different containers of one app. */
-const dispatchers = new WeakMap<FlowsModuleService, Dispatcher>()
+/**
+ * One per module instance. Keyed by the instance's parsed options, not by the service: Medusa hands each job
+ * tick and each event its own container, and resolving the module from it gives a new wrapper of the same
+ * instance every time. Keyed by the wrapper, every tick started another loop.
+ */
+const dispatchers = new WeakMap<object, Dispatcher>()
+
+/** This process's dispatcher for the module instance behind `container`, created (not started) if need be. */
+export function dispatcherOf(container: MedusaContainer): Dispatcher {
+  const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
+  let dispatcher = dispatchers.get(flows.getOptions())
+  if (!dispatcher) {
+    dispatcher = new Dispatcher(container, flows)
+    dispatchers.set(flows.getOptions(), dispatcher)
+  }
+  return dispatcher
+}
 
 /** Starts this process's dispatcher unless it runs already. */
 export function ensureDispatcher(container: MedusaContainer) {
-  const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
-  let dispatcher = dispatchers.get(flows)
-  if (!dispatcher) {
-    dispatcher = new Dispatcher(container, flows)
-    dispatchers.set(flows, dispatcher)
-  }
-  dispatcher.ensureRunning()
+  dispatcherOf(container).ensureRunning()
 }
 
 /**
@@ -85,5 +94,5 @@ export function ensureDispatcher(container: MedusaContainer) {
  * an order placed ends its runs at once.
  */
 export function wakeDispatcher(container: MedusaContainer) {
-  dispatchers.get(container.resolve(FLOWS_MODULE))?.wakeUp()
+  dispatchers.get(container.resolve<FlowsModuleService>(FLOWS_MODULE).getOptions())?.wakeUp()
 }
