@@ -1,7 +1,4 @@
-import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
-import { dispatcherOf } from "../../src/lib/scheduler/dispatcher"
 import { runDueSteps } from "../../src/lib/scheduler/run-due-steps"
 import { processStoreEvents } from "../../src/lib/store/process-store-events"
 import { FLOWS_MODULE } from "../../src/modules/flows"
@@ -19,17 +16,6 @@ afterAll(() => {
 })
 
 const HOUR = 3_600_000
-
-/** A scheduled job runs as a one-step workflow: this one keeps the container each run's step is handed. */
-const jobContainers: MedusaContainer[] = []
-const keepContainer = createStep("flows-test-keep-job-container", async (_input: void, { container }) => {
-  jobContainers.push(container)
-  return new StepResponse(null)
-})
-const jobTick = createWorkflow("flows-test-job-tick", () => {
-  keepContainer()
-  return new WorkflowResponse(null)
-})
 
 const abandonedCart = {
   trigger: {
@@ -114,16 +100,6 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(run).toMatchObject({ status: "exited", exit_reason: "event:order.placed" })
     const { data } = await api.get(`/admin/flows/messages?flow_id=${flowId}`, store.adminHeaders)
     expect(data.count).toBe(0)
-  })
-
-  it("keeps one dispatcher per process, whichever container a job tick or an event hands over", async () => {
-    await jobTick(getContainer()).run()
-    await jobTick(getContainer()).run()
-    const [first, second] = jobContainers
-    // Each tick has a container of its own, and the module resolved from it is a new wrapper every time.
-    expect(first.resolve(FLOWS_MODULE)).not.toBe(second.resolve(FLOWS_MODULE))
-    expect(dispatcherOf(second)).toBe(dispatcherOf(first))
-    expect(dispatcherOf(getContainer())).toBe(dispatcherOf(first))
   })
 
   it("keeps an event that fails with its error, holds its subject's later events behind it, and records both later", async () => {

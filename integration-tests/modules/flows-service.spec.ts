@@ -97,6 +97,33 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(await service.claimDueRuns(new Date(Date.now() + 10_000))).toHaveLength(10)
     })
 
+    it("renews the leases of the runs a worker still holds, and only those", async () => {
+      await activeFlow()
+      for (let i = 0; i < 3; i++) {
+        await service.recordEvent(cartEvent(`cart_lease_${i}`, `lease${i}@example.com`))
+      }
+      const start = new Date(Date.now() + 1000)
+      const held = await service.claimDueRuns(start, 2)
+      const [elsewhere] = await service.claimDueRuns(start, 1)
+      const at = (ms: number) => new Date(start.getTime() + ms)
+
+      // Three seconds into the five-second lease, the worker renews: its runs are held until 8 s.
+      expect(await service.renewClaims(held, at(3000))).toBe(2)
+      // At 6 s the first lease is over: only the run whose lease was not renewed is taken again.
+      expect((await service.claimDueRuns(at(6000))).map((run) => run.id)).toEqual([elsewhere.id])
+      // Taken over, it is no longer held under its first claim: renewing that claim does nothing.
+      expect(await service.renewClaims([elsewhere], at(6200))).toBe(0)
+
+      // A run parked holds no token any more: the next renewal extends the other one alone.
+      const park = { step_id: "wait", step_entered_at: at(6500), next_run_at: at(3_600_000), trail: [] }
+      expect(await service.parkRun(held[0], park, at(6500))).toBe(true)
+      expect(await service.renewClaims(held, at(7000))).toBe(1)
+      const runs = await service.listFlowRuns({ id: held.map((run) => run.id) }, { order: { id: "ASC" } })
+      const byId = new Map(runs.map((run) => [run.id, run]))
+      expect(byId.get(held[0].id)).toMatchObject({ claim_token: null, claimed_until: null })
+      expect(new Date(byId.get(held[1].id)!.claimed_until!).getTime()).toBe(at(12_000).getTime())
+    })
+
     it("sends a step once even when a second worker takes over an expired lease", async () => {
       await activeFlow()
       await service.recordEvent(cartEvent("cart_x"))

@@ -16,7 +16,7 @@ export default async function runDueFlowSteps(container: MedusaContainer) {
   if (!flows.getOptions().scheduler.enabled) {
     return
   }
-  ensureDispatcher(container)
+  ensureDispatcher()
   await container.resolve(Modules.EVENT_BUS).emit({ name: DISPATCH_WAKE_EVENT, data: {} }, { internal: true })
 }
 

@@ -16,7 +16,7 @@ export default async function recordStoreEventsHandler({ event, container }: Sub
   const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
   await flows.enqueueStoreEvent({ name: event.name, data: event.data, subject_key: subjectKeyOf(event.name, event.data) })
   if (ENDS_RUNS.has(event.name)) {
-    wakeDispatcher(container)
+    wakeDispatcher()
   }
 }
 

@@ -9,7 +9,7 @@ export const DISPATCH_WAKE_EVENT = "medusa-plugin-flows.dispatch-wake"
 export default async function wakeDispatcher({ container }: SubscriberArgs<Record<string, never>>) {
   const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
   if (flows.getOptions().scheduler.enabled) {
-    ensureDispatcher(container)
+    ensureDispatcher()
   }
 }
 

@@ -1,14 +1,16 @@
 import type FlowsModuleService from "../../modules/flows/service"
 import type { RunRow } from "../../modules/flows/types"
 
+type Held = Pick<RunRow, "id" | "claim_token">
+
 /**
- * Renews the leases of the claims a worker still works on, every third of a lease: a lease counts from
- * the last renewal, not from the claim, so a long batch or a slow provider never lets a second worker
- * take a run mid-way. A worker that dies stops renewing, and its runs are free one lease later.
+ * Renews the leases of the runs a worker still works on, every third of a lease: a lease counts from the
+ * last renewal, not from the claim, so a long batch or a slow provider never lets a second worker take a
+ * run mid-way. A worker that dies stops renewing, and its runs are free one lease later.
  */
 export class ClaimLeases {
-  /** Runs in hand per claim token. */
-  private readonly held = new Map<string, number>()
+  /** Runs in hand, by id, with the claim token each was claimed under. */
+  private readonly held = new Map<string, Held>()
   private readonly timer: NodeJS.Timeout
 
   constructor(
@@ -19,19 +21,12 @@ export class ClaimLeases {
     this.timer.unref()
   }
 
-  hold(run: Pick<RunRow, "claim_token">) {
-    const token = run.claim_token as string
-    this.held.set(token, (this.held.get(token) ?? 0) + 1)
+  hold(run: Held) {
+    this.held.set(run.id, { id: run.id, claim_token: run.claim_token })
   }
 
-  release(run: Pick<RunRow, "claim_token">) {
-    const token = run.claim_token as string
-    const left = (this.held.get(token) ?? 1) - 1
-    if (left > 0) {
-      this.held.set(token, left)
-    } else {
-      this.held.delete(token)
-    }
+  release(run: Held) {
+    this.held.delete(run.id)
   }
 
   stop() {
@@ -43,6 +38,6 @@ export class ClaimLeases {
       return
     }
     // A failed renewal is tried again at the next interval; the lease still has two thirds to run.
-    await this.flows.renewClaims([...this.held.keys()], this.clock()).catch(() => {})
+    await this.flows.renewClaims([...this.held.values()], this.clock()).catch(() => {})
   }
 }

@@ -1,3 +1,4 @@
+import { container as appContainer } from "@medusajs/framework"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { FLOWS_MODULE } from "../../modules/flows"
@@ -11,7 +12,7 @@ import { runDueSteps } from "./run-due-steps"
  * loaded in `worker` and `shared` mode only), so a `server` process never dispatches. Postgres decides who
  * sends what: the loop only claims.
  */
-export class Dispatcher {
+class Dispatcher {
   private running?: Promise<void>
   private stopped = false
   private wake?: () => void
@@ -67,32 +68,33 @@ export class Dispatcher {
 }
 
 /**
- * One per module instance. Keyed by the instance's parsed options, not by the service: Medusa hands each job
- * tick and each event its own container, and resolving the module from it gives a new wrapper of the same
- * instance every time. Keyed by the wrapper, every tick started another loop.
+ * One per module instance, working through the application's own container (the one subscribers are given).
+ * Not through a scheduled job's: Medusa runs each job tick as a workflow, whose container hands out a new
+ * wrapper of the module on every resolve, each adding that tick's workflow context to every call. Kept by
+ * such a wrapper, every tick started another loop; run through one, a loop would carry a finished tick's
+ * context for the life of the process.
  */
-const dispatchers = new WeakMap<object, Dispatcher>()
+const dispatchers = new WeakMap<FlowsModuleService, Dispatcher>()
 
-/** This process's dispatcher for the module instance behind `container`, created (not started) if need be. */
-export function dispatcherOf(container: MedusaContainer): Dispatcher {
-  const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
-  let dispatcher = dispatchers.get(flows.getOptions())
-  if (!dispatcher) {
-    dispatcher = new Dispatcher(container, flows)
-    dispatchers.set(flows.getOptions(), dispatcher)
+function dispatcher(): Dispatcher {
+  const flows: FlowsModuleService = appContainer.resolve(FLOWS_MODULE)
+  let found = dispatchers.get(flows)
+  if (!found) {
+    found = new Dispatcher(appContainer, flows)
+    dispatchers.set(flows, found)
   }
-  return dispatcher
+  return found
 }
 
 /** Starts this process's dispatcher unless it runs already. */
-export function ensureDispatcher(container: MedusaContainer) {
-  dispatcherOf(container).ensureRunning()
+export function ensureDispatcher() {
+  dispatcher().ensureRunning()
 }
 
 /**
  * Wakes this process's dispatcher, if it runs, to record a store event now rather than at the next poll:
  * an order placed ends its runs at once.
  */
-export function wakeDispatcher(container: MedusaContainer) {
-  dispatchers.get(container.resolve<FlowsModuleService>(FLOWS_MODULE).getOptions())?.wakeUp()
+export function wakeDispatcher() {
+  dispatchers.get(appContainer.resolve(FLOWS_MODULE))?.wakeUp()
 }

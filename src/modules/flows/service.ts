@@ -321,10 +321,10 @@ class FlowsModuleService extends MedusaService({
     return await runs.claimDueRuns(this.context(sharedContext), now, limit)
   }
 
-  /** Extends the lease of the runs a worker still holds under these claim tokens. */
+  /** Extends the lease of the runs a worker still holds, each under the claim token it was claimed with. */
   @InjectManager()
-  async renewClaims(tokens: string[], now = new Date(), @MedusaContext() sharedContext: Context = {}) {
-    return await runs.renewClaims(this.context(sharedContext), tokens, now)
+  async renewClaims(held: Pick<RunRow, "id" | "claim_token">[], now = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await runs.renewClaims(this.context(sharedContext), held, now)
   }
 
   /** Moves a run to its next step, due at `park.next_run_at`; false when this worker no longer holds it. */

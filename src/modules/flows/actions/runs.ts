@@ -16,8 +16,8 @@ export async function claimDueRuns(ctx: ModuleContext, now: Date = new Date(), l
 }
 
 /** Keeps the runs of these claims reserved for another lease, counted from `now`. */
-export async function renewClaims(ctx: ModuleContext, tokens: string[], now = new Date()): Promise<number> {
-  return await runSql.renewClaims(ctx.db, tokens, new Date(now.getTime() + ctx.options.scheduler.leaseMs))
+export async function renewClaims(ctx: ModuleContext, runs: Pick<RunRow, "id" | "claim_token">[], now = new Date()): Promise<number> {
+  return await runSql.renewClaims(ctx.db, runs, new Date(now.getTime() + ctx.options.scheduler.leaseMs))
 }
 
 /** A run the dispatcher moves on: parked at its next step, or ended. */

@@ -239,20 +239,25 @@ export async function claimDueRuns(db: Database, opts: { limit: number; leaseMs:
 }
 
 /**
- * Extends the lease of every run still held under these claim tokens: a worker renews while it works,
- * so a long batch is never taken over mid-way. Runs it has parked or finished hold no token any more.
+ * Extends the lease of the runs a worker holds, found by id with the claim token as the fence: a run it has
+ * parked or finished holds no token any more, and one another worker took over holds another. By id, not
+ * by token, so claim_token needs no index and a claim stays a HOT update.
  */
-export async function renewClaims(db: Database, tokens: string[], until: Date): Promise<number> {
-  if (!tokens.length) {
+export async function renewClaims(db: Database, runs: Pick<RunRow, "id" | "claim_token">[], until: Date): Promise<number> {
+  if (!runs.length) {
     return 0
   }
-  const rows = await db.rows(
-    `UPDATE flows_run SET claimed_until = ?
-     WHERE id IN (
-       SELECT id FROM flows_run WHERE claim_token IN (?) AND status = 'active' AND claimed_until < ? ORDER BY id FOR UPDATE
-     )
-     RETURNING id`,
-    [until, tokens, until]
+  const rows = await db.bulkRows(
+    `UPDATE flows_run r SET claimed_until = ?
+     FROM (
+       SELECT f.id FROM flows_run f
+       JOIN (VALUES ${runs.map(() => "(?, ?)").join(", ")}) AS held(id, token) ON f.id = held.id AND f.claim_token = held.token
+       WHERE f.status = 'active' AND f.claimed_until < ?
+       ORDER BY f.id FOR UPDATE OF f
+     ) renewed
+     WHERE r.id = renewed.id
+     RETURNING r.id`,
+    [until, ...runs.flatMap((run) => [run.id, run.claim_token]), until]
   )
   return rows.length
 }
