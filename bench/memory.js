@@ -3,7 +3,9 @@
 // memory (VmRSS) sampled every 500 ms: at idle before the runs (the baseline), its peak during the drain,
 // and the growth. Run after `npm run build`:
 //   node bench/memory.js [--runs=100000] [--scheduler='{"pollIntervalMs":1000,"batchSize":1000}']
-//     [--max-minutes=N] [--database=medusa_flows_memory] [--redis=redis://127.0.0.1:6379/3] [--port=9124] [--json] [--smoke]
+//     [--max-minutes=N] [--worker-heap-mb=N] [--database=medusa_flows_memory] [--redis=redis://127.0.0.1:6379/3]
+//     [--port=9124] [--json] [--smoke]
+// --worker-heap-mb caps the worker's heap (--max-old-space-size) and nothing else: the build needs more.
 // --max-minutes stops the drain early and reports what was drained by then, marked partial. The Redis
 // database given is flushed first: give the bench one of its own. --smoke: 200 runs.
 // Database: <BENCH_DB_PREFIX or medusa_flows>_memory.
@@ -21,6 +23,7 @@ const SMOKE = process.argv.includes("--smoke")
 const RUNS = Number(arg("runs", SMOKE ? 200 : 100_000))
 const SCHEDULER = arg("scheduler", JSON.stringify({ pollIntervalMs: 1000, batchSize: 1000 }))
 const MAX_MINUTES = Number(arg("max-minutes", 0))
+const WORKER_HEAP_MB = Number(arg("worker-heap-mb", 0))
 const DATABASE = arg("database", `${process.env.BENCH_DB_PREFIX || "medusa_flows"}_memory${SMOKE ? "_smoke" : ""}`)
 const REDIS_URL = arg("redis", "redis://127.0.0.1:6379/3")
 const JSON_OUTPUT = process.argv.includes("--json")
@@ -56,7 +59,9 @@ async function main() {
   await redis.flushdb()
   redis.disconnect()
 
-  const [worker] = await cluster.startCluster({ env, workers: [PORT] })
+  const heapCap = WORKER_HEAP_MB ? `--max-old-space-size=${WORKER_HEAP_MB}` : ""
+  const workerEnv = heapCap ? { ...env, NODE_OPTIONS: [env.NODE_OPTIONS, heapCap].filter(Boolean).join(" ") } : env
+  const [worker] = await cluster.startCluster({ env: workerEnv, workers: [PORT] })
   let report
   try {
     log(`worker up (pid ${worker.pid}); sampling its RSS at idle for ${IDLE_MS / 1000} s`)
@@ -96,6 +101,7 @@ async function main() {
       seconds,
       msg_per_s: (RUNS - remaining) / seconds,
       scheduler: JSON.parse(SCHEDULER),
+      worker_heap_mb: WORKER_HEAP_MB || null,
       rss_mb: { baseline: mb(baseline), peak: mb(peak), growth: mb(peak - baseline), end: mb(samples.at(-1)), ratio: peak / baseline },
       samples: samples.length,
       ...(await outcomes(client)),
@@ -114,7 +120,7 @@ async function main() {
   const r = report.rss_mb
   console.log(
     `\n${report.drained.toLocaleString()} of ${RUNS.toLocaleString()} runs drained${report.partial ? " (stopped early: partial)" : ""} in ` +
-      `${report.seconds.toFixed(0)} s (${report.msg_per_s.toFixed(1)} msg/s), scheduler ${SCHEDULER}; ` +
+      `${report.seconds.toFixed(0)} s (${report.msg_per_s.toFixed(1)} msg/s), scheduler ${SCHEDULER}${WORKER_HEAP_MB ? `, worker heap capped at ${WORKER_HEAP_MB} MB` : ""}; ` +
       `load average ${report.load_before.join(", ")} before, ${report.load_after.join(", ")} after\n`
   )
   console.log("| worker RSS | MB |\n|---|---|")
