@@ -167,7 +167,7 @@ async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: st
       continue
     }
     const subject = { type: perContact ? ("contact" as const) : event.subject.type, id: subjectId }
-    // Twice at most: a run another event of the same person inserted meanwhile is then followed instead.
+    // Twice at most: a run another event of the same person started meanwhile is then followed instead.
     for (let attempt = 0; attempt < 2; attempt++) {
       const active =
         perContact && contactId
@@ -209,6 +209,10 @@ async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: st
           restarted.push(active.id)
         }
         break
+      }
+      if (decision.action === "refuse" && decision.reason === "already_active") {
+        // A run started between the two reads (they are separate statements): read again, to follow or stay.
+        continue
       }
       if (decision.action !== "enter") {
         break

@@ -111,7 +111,8 @@ export async function activeRunOfContact(db: Database, flowId: string, contactId
 /**
  * Moves a person's run to their newer cart or order: the ids, the address or number the newest one
  * carries, and its fingerprint. The run's step and clock stay as they are (a new cart puts nothing off),
- * and the run's claim is left alone: a worker's own writes do not touch these columns.
+ * and the run's claim is left alone: a worker's own writes do not touch these columns. Never to an older
+ * subject than the run follows now: another event may have moved it on since the decision was read.
  */
 export async function followSubject(
   db: Database,
@@ -128,6 +129,7 @@ export async function followSubject(
        customer_id = COALESCE(?, customer_id), email = COALESCE(?, email), phone = COALESCE(?, phone),
        context = context || ?::jsonb, updated_at = ?
      WHERE id = ? AND status = 'active'
+       AND (context->>'subject_created_at' IS NULL OR (context->>'subject_created_at')::timestamptz <= ?)
      RETURNING id`,
     [
       identity.cart_id ?? null,
@@ -138,6 +140,7 @@ export async function followSubject(
       json(context),
       follow.now,
       runId,
+      follow.subject_created_at,
     ]
   )
   return rows.length > 0
