@@ -157,7 +157,7 @@ function printTable(report) {
   console.log("|---|---|---|---|---|---|")
   for (const r of report.dispatch) {
     console.log(
-      `| ${r.provider} | ${r.workers} | ${r.msg_per_s.toFixed(1)} | ${r.vs_one_worker?.toFixed(2) ?? ""}× | ${raw[r.workers].toFixed(0)} | ${(100 * r.vs_raw_insert).toFixed(1)}% |`
+      `| ${r.provider} | ${r.workers} | ${r.msg_per_s.toFixed(1)} | ${r.vs_one_worker == null ? "" : `${r.vs_one_worker.toFixed(2)}×`} | ${raw[r.workers].toFixed(0)} | ${(100 * r.vs_raw_insert).toFixed(1)}% |`
     )
   }
 }
