@@ -48,6 +48,11 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const flow = await service.createFlowWithDefinition({ name: "Abandoned cart", definition: abandonedCart.definition })
       return await service.setFlowStatus(flow.id, "active")
     }
+    afterEach(() => {
+      activeRunOfContact.mockReset()
+      activeRunOfContact.mockImplementation(readActiveRun)
+    })
+
     const cartOfRun = async (flowId: string) =>
       (await service.listFlowRuns({ flow_id: flowId, status: "active" })).map((run) => run.cart_id)
 
@@ -58,6 +63,8 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       activeRunOfContact.mockResolvedValueOnce(undefined)
       const second = await service.recordEvent(cartEvent("cart_2", at(0.2)))
       expect(second).toMatchObject({ entered: [], followed: first.entered })
+      // Once for the first cart, and twice for the second: the read that missed the run, and the read again.
+      expect(activeRunOfContact).toHaveBeenCalledTimes(3)
       expect(await cartOfRun(flow.id)).toEqual(["cart_2"])
     })
 

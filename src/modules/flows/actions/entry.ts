@@ -188,17 +188,19 @@ async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: st
         timeScale,
       })
       if (decision.action === "follow" && active) {
-        if (
-          await runSql.followSubject(ctx.db, active.id, {
-            identity: event.identity,
-            fingerprint,
-            subject_created_at: current.created_at ?? now,
-            now,
-          })
-        ) {
+        const moved = await runSql.followSubject(ctx.db, active.id, {
+          identity: event.identity,
+          fingerprint,
+          subject_created_at: current.created_at ?? now,
+          created_at_known: Boolean(current.created_at),
+          now,
+        })
+        if (moved) {
           followed.push(active.id)
+          break
         }
-        break
+        // Another event moved the run on, or ended it, since it was read: read again.
+        continue
       }
       if (decision.action === "stay" && active) {
         if (

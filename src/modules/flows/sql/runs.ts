@@ -111,13 +111,14 @@ export async function activeRunOfContact(db: Database, flowId: string, contactId
 /**
  * Moves a person's run to their newer cart or order: the ids, the address or number the newest one
  * carries, and its fingerprint. The run's step and clock stay as they are (a new cart puts nothing off),
- * and the run's claim is left alone: a worker's own writes do not touch these columns. Never to an older
- * subject than the run follows now: another event may have moved it on since the decision was read.
+ * and the run's claim is left alone: a worker's own writes do not touch these columns. When the subject's
+ * creation time is known, never to an older subject than the run follows now: another event may have moved
+ * it on since the decision was read. Equal times are let through; the decision broke the tie by id.
  */
 export async function followSubject(
   db: Database,
   runId: string,
-  follow: { identity: Identity; fingerprint: string | null; subject_created_at: Date; now: Date }
+  follow: { identity: Identity; fingerprint: string | null; subject_created_at: Date; created_at_known: boolean; now: Date }
 ): Promise<boolean> {
   const { identity } = follow
   const context = {
@@ -129,7 +130,7 @@ export async function followSubject(
        customer_id = COALESCE(?, customer_id), email = COALESCE(?, email), phone = COALESCE(?, phone),
        context = context || ?::jsonb, updated_at = ?
      WHERE id = ? AND status = 'active'
-       AND (context->>'subject_created_at' IS NULL OR (context->>'subject_created_at')::timestamptz <= ?)
+       AND (? = false OR context->>'subject_created_at' IS NULL OR (context->>'subject_created_at')::timestamptz <= ?)
      RETURNING id`,
     [
       identity.cart_id ?? null,
@@ -140,6 +141,7 @@ export async function followSubject(
       json(context),
       follow.now,
       runId,
+      follow.created_at_known,
       follow.subject_created_at,
     ]
   )
