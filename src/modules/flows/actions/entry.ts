@@ -191,8 +191,7 @@ async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: st
         const moved = await runSql.followSubject(ctx.db, active.id, {
           identity: event.identity,
           fingerprint,
-          subject_created_at: current.created_at ?? now,
-          created_at_known: Boolean(current.created_at),
+          subject_created_at: current.created_at ?? null,
           now,
         })
         if (moved) {

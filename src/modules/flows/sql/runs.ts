@@ -113,16 +113,17 @@ export async function activeRunOfContact(db: Database, flowId: string, contactId
  * carries, and its fingerprint. The run's step and clock stay as they are (a new cart puts nothing off),
  * and the run's claim is left alone: a worker's own writes do not touch these columns. When the subject's
  * creation time is known, never to an older subject than the run follows now: another event may have moved
- * it on since the decision was read. Equal times are let through; the decision broke the tie by id.
+ * it on since the decision was read. Equal times are let through; the decision broke the tie by id. A subject
+ * of unknown age is kept as created at the event's time.
  */
 export async function followSubject(
   db: Database,
   runId: string,
-  follow: { identity: Identity; fingerprint: string | null; subject_created_at: Date; created_at_known: boolean; now: Date }
+  follow: { identity: Identity; fingerprint: string | null; subject_created_at: Date | null; now: Date }
 ): Promise<boolean> {
   const { identity } = follow
   const context = {
-    subject_created_at: follow.subject_created_at.toISOString(),
+    subject_created_at: (follow.subject_created_at ?? follow.now).toISOString(),
     ...(follow.fingerprint && { fingerprint: follow.fingerprint }),
   }
   const rows = await db.rows(
@@ -130,7 +131,8 @@ export async function followSubject(
        customer_id = COALESCE(?, customer_id), email = COALESCE(?, email), phone = COALESCE(?, phone),
        context = context || ?::jsonb, updated_at = ?
      WHERE id = ? AND status = 'active'
-       AND (? = false OR context->>'subject_created_at' IS NULL OR (context->>'subject_created_at')::timestamptz <= ?)
+       AND (?::timestamptz IS NULL OR context->>'subject_created_at' IS NULL
+         OR (context->>'subject_created_at')::timestamptz <= ?::timestamptz)
      RETURNING id`,
     [
       identity.cart_id ?? null,
@@ -141,7 +143,7 @@ export async function followSubject(
       json(context),
       follow.now,
       runId,
-      follow.created_at_known,
+      follow.subject_created_at,
       follow.subject_created_at,
     ]
   )
