@@ -3,7 +3,18 @@ import { moduleIntegrationTestRunner } from "@medusajs/test-utils"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import { abandonedCart } from "../../src/modules/flows/built-in/abandoned-cart"
 import type FlowsModuleService from "../../src/modules/flows/service"
+import * as runSql from "../../src/modules/flows/sql/runs"
 import type { StoreEvent } from "../../src/modules/flows/types"
+
+// Entry reads the person's active run, then decides and writes, in separate statements. The race tests below
+// put another event's write between the read and the write, which concurrent events do only now and then;
+// every other test reads through the real function.
+jest.mock("../../src/modules/flows/sql/runs", () => {
+  const actual = jest.requireActual("../../src/modules/flows/sql/runs")
+  return { ...actual, activeRunOfContact: jest.fn(actual.activeRunOfContact) }
+})
+const activeRunOfContact = jest.mocked(runSql.activeRunOfContact)
+const { activeRunOfContact: readActiveRun } = jest.requireActual<typeof runSql>("../../src/modules/flows/sql/runs")
 
 jest.setTimeout(60_000)
 
@@ -250,6 +261,45 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       await service.recordEvent(cartEvent({ id: "cart_unknown", email: "gus@example.com", created: T0, address: { country_code: "xx" } }))
       const [run] = await service.claimDueRuns(at(1))
       expect(await service.personFacts(run)).toMatchObject({ timezone: "UTC" })
+    })
+
+    describe("when another event writes between entry's read and its write", () => {
+      // Calls counted from each test's start, and no unused mocked read left over for the next.
+      const readThrough = () => {
+        activeRunOfContact.mockReset()
+        activeRunOfContact.mockImplementation(readActiveRun)
+      }
+      beforeEach(readThrough)
+      afterEach(readThrough)
+      const cartOfRun = async (flowId: string) =>
+        (await service.listFlowRuns({ flow_id: flowId, status: "active" })).map((run) => run.cart_id)
+
+      it("follows the newer cart when the person's run starts between entry's two reads", async () => {
+        const flow = await activeAbandonedCart()
+        const first = await service.recordEvent(cartEvent({ id: "cart_1", email: "bo@example.com", created: T0 }))
+        // The second cart's event looked for an active run just before the first one's run was written.
+        activeRunOfContact.mockResolvedValueOnce(undefined)
+        const second = await service.recordEvent(cartEvent({ id: "cart_2", email: "bo@example.com", created: at(0.2) }))
+        expect(second).toMatchObject({ entered: [], followed: first.entered })
+        // Once for the first cart, and twice for the second: the read that missed the run, and the read again.
+        expect(activeRunOfContact).toHaveBeenCalledTimes(3)
+        expect(await cartOfRun(flow.id)).toEqual(["cart_2"])
+      })
+
+      it("never moves a run back to an older cart on what it read before another event moved it on", async () => {
+        const flow = await activeAbandonedCart()
+        await service.recordEvent(cartEvent({ id: "cart_1", email: "bo@example.com", created: T0 }))
+        // The event about cart_2 reads the run while it is still on cart_1 ...
+        activeRunOfContact.mockImplementationOnce(async (...args) => {
+          const before = await readActiveRun(...args)
+          // ... and before it writes, the event about the newer cart_3 moves the run on.
+          await service.recordEvent(cartEvent({ id: "cart_3", email: "bo@example.com", created: at(0.5) }))
+          return before
+        })
+        const stale = await service.recordEvent(cartEvent({ id: "cart_2", email: "bo@example.com", created: at(0.2) }))
+        expect(stale.followed).toEqual([])
+        expect(await cartOfRun(flow.id)).toEqual(["cart_3"])
+      })
     })
   },
 })
