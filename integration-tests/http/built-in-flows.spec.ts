@@ -50,7 +50,8 @@ storeTestRunner(({ api, getContainer, store }) => {
     return await eventually(async () => {
       const { data } = await api.get(`/admin/flows/messages?flow_id=${flowId}&limit=50`, admin())
       const messages = (data.messages as any[]).sort((a, b) => a.created_at.localeCompare(b.created_at))
-      return messages.length >= count ? messages : undefined
+      // A row is written as "sending" before the provider is called: wait for each send's outcome.
+      return messages.length >= count && messages.every((m) => m.status !== "sending") ? messages : undefined
     }, 40_000)
   }
 

@@ -58,7 +58,8 @@ storeTestRunner(({ api, getContainer, store }) => {
   async function textsOf(flowId: string, count: number) {
     return await eventually(async () => {
       const messages = await flows.listMessages({ flow_id: flowId }, { order: { to: "ASC" } })
-      return messages.length >= count ? messages : undefined
+      // A row is written as "sending" before the provider is called: wait for each send's outcome.
+      return messages.length >= count && messages.every((m) => m.status !== "sending") ? messages : undefined
     })
   }
 

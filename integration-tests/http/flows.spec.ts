@@ -88,9 +88,10 @@ storeTestRunner(({ api, getContainer, store }) => {
     const [run] = await eventually(async () => ((await runsOf(flowId)).length ? runsOf(flowId) : undefined))
     expect(run).toMatchObject({ subject_type: "cart", subject_id: cartId, email: "shopper@example.com" })
 
+    // The row is written as "sending" before the provider is called; wait for the send's outcome.
     const [message] = await eventually(async () => {
       const messages = await listMessages(flowId)
-      return messages.length ? messages : undefined
+      return messages.length && messages[0].status !== "sending" ? messages : undefined
     })
     expect(message).toMatchObject({
       channel: "email",

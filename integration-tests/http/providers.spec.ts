@@ -369,8 +369,10 @@ storeTestRunner(({ api, getContainer, store }) => {
     const flowId = await startFlow(sendAtOnce(text))
     await cartFor("optout@example.com", "+15005550004")
     await cartFor("badphone@example.com", "+1415555")
-    await eventually(async () => ((await flows.listMessages({ flow_id: flowId })).length === 2 ? true : undefined))
-    const messages = await flows.listMessages({ flow_id: flowId }, { order: { to: "ASC" } })
+    const messages = await eventually(async () => {
+      const found = await flows.listMessages({ flow_id: flowId }, { order: { to: "ASC" } })
+      return found.length === 2 && found.every((m) => m.status !== "sending") ? found : undefined
+    })
     expect(messages.map((m) => [m.to, m.status, m.error_code ?? m.error])).toEqual([
       ["+1415555", "skipped", "invalid phone number: +1415555"],
       ["+15005550004", "failed", "21610"],
