@@ -77,6 +77,41 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(runs[0]).toMatchObject({ status: "active", cart_id: cartId })
   })
 
+  it("reads the carts of a batch of events in one query, whatever the number of events", async () => {
+    const flowId = await activeFlow()
+    const carts = [await cartWithEmail("one@example.com"), await cartWithEmail("two@example.com"), await cartWithEmail("three@example.com")]
+    await inboxHolds(9)
+
+    const graph = jest.spyOn(getContainer().resolve(ContainerRegistrationKeys.QUERY), "graph")
+    try {
+      expect(await processStoreEvents(getContainer())).toEqual({ claimed: 9, recorded: 9, failed: 0 })
+      const cartReads = graph.mock.calls.filter(([options]) => options.entity === "cart")
+      expect(cartReads).toHaveLength(1)
+      expect([...(cartReads[0][0].filters as { id: string[] }).id].sort()).toEqual([...carts].sort())
+    } finally {
+      graph.mockRestore()
+    }
+    const runs = await runsOf(flowId)
+    expect(runs.map((run) => run.cart_id).sort()).toEqual([...carts].sort())
+  })
+
+  it("loads each event's cart on its own when reading the batch's carts at once fails", async () => {
+    const flowId = await activeFlow()
+    const carts = [await cartWithEmail("four@example.com"), await cartWithEmail("five@example.com")]
+    await inboxHolds(6)
+
+    const graph = jest.spyOn(getContainer().resolve(ContainerRegistrationKeys.QUERY), "graph")
+    graph.mockRejectedValueOnce(new Error("connection reset"))
+    try {
+      expect(await processStoreEvents(getContainer())).toEqual({ claimed: 6, recorded: 6, failed: 0 })
+      // The failed batch read, then one read for each piece of work: two carts, each created and then updated.
+      expect(graph.mock.calls.filter(([options]) => options.entity === "cart")).toHaveLength(1 + 4)
+    } finally {
+      graph.mockRestore()
+    }
+    expect((await runsOf(flowId)).map((run) => run.cart_id).sort()).toEqual([...carts].sort())
+  })
+
   it("ends the runs an order ends before the scheduler claims them, though they are due", async () => {
     const flowId = await activeFlow()
     const cartId = await cartWithEmail("buyer@example.com")

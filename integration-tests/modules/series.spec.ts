@@ -3,6 +3,7 @@ import { moduleIntegrationTestRunner } from "@medusajs/test-utils"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import { abandonedCart } from "../../src/modules/flows/built-in/abandoned-cart"
 import type FlowsModuleService from "../../src/modules/flows/service"
+import * as flowSql from "../../src/modules/flows/sql/flows"
 import * as runSql from "../../src/modules/flows/sql/runs"
 import type { StoreEvent } from "../../src/modules/flows/types"
 
@@ -14,6 +15,15 @@ jest.mock("../../src/modules/flows/sql/runs", () => {
   return { ...actual, activeRunOfContact: jest.fn(actual.activeRunOfContact) }
 })
 const activeRunOfContact = jest.mocked(runSql.activeRunOfContact)
+// Counted, not changed: how often entry reads the active flows.
+jest.mock("../../src/modules/flows/sql/flows", () => {
+  const actual = jest.requireActual("../../src/modules/flows/sql/flows")
+  return {
+    ...actual,
+    activeFlowsWithTriggers: jest.fn(actual.activeFlowsWithTriggers),
+    activeFlowsTriggeredBy: jest.fn(actual.activeFlowsTriggeredBy),
+  }
+})
 const { activeRunOfContact: readActiveRun } = jest.requireActual<typeof runSql>("../../src/modules/flows/sql/runs")
 
 jest.setTimeout(60_000)
@@ -134,6 +144,26 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(runs).toHaveLength(1)
       // Whichever event came first, the run ends on the newer cart.
       expect(runs[0].cart_id).toBe("cart_2")
+    })
+
+    it("reads the active flows once for events recorded as one batch, and the next batch reads them again", async () => {
+      const flow = await activeAbandonedCart()
+      const reads = [jest.mocked(flowSql.activeFlowsWithTriggers), jest.mocked(flowSql.activeFlowsTriggeredBy)]
+      reads.forEach((read) => read.mockClear())
+      const batch = {}
+      const results = await Promise.all(
+        ["amy", "bo", "cy"].map((name, i) =>
+          service.recordEvent(cartEvent({ id: `cart_${name}`, email: `${name}@example.com`, created: at(i) }), batch)
+        )
+      )
+      expect(results.map((r) => r.entered.length)).toEqual([1, 1, 1])
+      expect(reads.map((read) => read.mock.calls.length)).toEqual([1, 0])
+
+      // Paused since: a new batch sees it, though the first batch's read is still at hand.
+      await service.setFlowStatus(flow.id, "paused")
+      const later = await service.recordEvent(cartEvent({ id: "cart_dee", email: "dee@example.com", created: at(5) }), {})
+      expect(later.entered).toEqual([])
+      expect(reads.map((read) => read.mock.calls.length)).toEqual([2, 0])
     })
 
     it("does not send a step again after the series moves to a newer cart", async () => {

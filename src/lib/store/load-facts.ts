@@ -107,16 +107,29 @@ async function loadMany(query: Query, entity: keyof typeof ENTITIES, ids: string
   return new Map(data.map((record: Record<string, any>) => [record.id, shape(record)]))
 }
 
-export async function loadCart(query: Query, id: string) {
-  return (await loadMany(query, "cart", [id])).get(id)
+export type StoreEntity = keyof typeof ENTITIES
+
+/** Finds a cart, order or customer by id, shaped as flow conditions see it. */
+export type RecordSource = (entity: StoreEntity, id: string) => Promise<Record<string, any> | undefined>
+
+/** Loads each record when it is asked for. */
+export function liveRecords(query: Query): RecordSource {
+  return async (entity, id) => (await loadMany(query, entity, [id])).get(id)
 }
 
-export async function loadOrder(query: Query, id: string) {
-  return (await loadMany(query, "order", [id])).get(id)
-}
-
-export async function loadCustomer(query: Query, id: string) {
-  return (await loadMany(query, "customer", [id])).get(id)
+/**
+ * Loads all of `wanted` up front, one query an entity, for a batch of store events; a record it did not
+ * ask for is loaded when asked for. One that is gone stays undefined.
+ */
+export async function preloadRecords(query: Query, wanted: { entity: StoreEntity; id: string }[]): Promise<RecordSource> {
+  const idsOf = (entity: StoreEntity) => wanted.filter((record) => record.entity === entity).map((record) => record.id)
+  const [cart, order, customer] = await Promise.all(
+    (["cart", "order", "customer"] as const).map(async (entity) => await loadMany(query, entity, idsOf(entity)))
+  )
+  const loaded = { cart, order, customer }
+  const asked = new Set(wanted.map((record) => `${record.entity}:${record.id}`))
+  const live = liveRecords(query)
+  return async (entity, id) => (asked.has(`${entity}:${id}`) ? loaded[entity].get(id) : await live(entity, id))
 }
 
 type FactIds = { cart_id?: string | null; order_id?: string | null; customer_id?: string | null }

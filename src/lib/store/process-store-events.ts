@@ -4,7 +4,7 @@ import { FLOWS_MODULE } from "../../modules/flows"
 import { retryDelayMs } from "../../modules/flows/channels/retry"
 import type FlowsModuleService from "../../modules/flows/service"
 import type { InboxRow } from "../../modules/flows/sql/store-event-inbox"
-import { recordStoreEvent } from "./store-events"
+import { recordingBatch, recordStoreEvent } from "./store-events"
 
 /** Long enough for a batch's queries; a worker that dies leaves its events to be claimed again after it. */
 const LEASE_MS = 120_000
@@ -68,6 +68,8 @@ export async function processStoreEvents(container: MedusaContainer, { limit = 5
   if (!rows.length) {
     return { claimed: 0, recorded: 0, failed: 0 }
   }
+  const queues = workBySubject(rows)
+  const batch = await recordingBatch(container, queues.flat())
   const settled = { recorded: [] as string[], failed: [] as { ids: string[]; error: string; retryAt: Date }[], untried: [] as string[] }
   const failedSubjects = new Set<string>()
 
@@ -78,7 +80,7 @@ export async function processStoreEvents(container: MedusaContainer, { limit = 5
         return
       }
       try {
-        await recordStoreEvent(container, work.name, work.data, work.received_at)
+        await recordStoreEvent(container, work.name, work.data, work.received_at, batch)
         settled.recorded.push(...work.ids)
       } catch (error) {
         const message = (error as Error).message
@@ -94,7 +96,7 @@ export async function processStoreEvents(container: MedusaContainer, { limit = 5
       }
     }
   }
-  for (const phase of orderPlacedFirst(workBySubject(rows))) {
+  for (const phase of orderPlacedFirst(queues)) {
     await inGroups(phase, SUBJECTS_AT_ONCE, recordQueue)
   }
   await flows.settleStoreEvents(new Date(rows[0].claimed_until), settled)

@@ -1,9 +1,10 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { FLOWS_MODULE } from "../../modules/flows"
+import type { EntryBatch } from "../../modules/flows/actions/entry"
 import type FlowsModuleService from "../../modules/flows/service"
 import type { Identity, StoreEvent } from "../../modules/flows/types"
-import { loadCart, loadCustomer, loadOrder, type Query } from "./load-facts"
+import { liveRecords, preloadRecords, type Query, type RecordSource, type StoreEntity } from "./load-facts"
 
 function personFrom(record: Record<string, any> | undefined) {
   const customer = record?.customer
@@ -20,8 +21,8 @@ function personFrom(record: Record<string, any> | undefined) {
   }
 }
 
-async function cartEvent(query: Query, name: string, cartId: string, receivedAt: Date): Promise<StoreEvent | null> {
-  const cart = await loadCart(query, cartId)
+async function cartEvent(records: RecordSource, name: string, cartId: string, receivedAt: Date): Promise<StoreEvent | null> {
+  const cart = await records("cart", cartId)
   if (!cart) {
     return null
   }
@@ -34,8 +35,8 @@ async function cartEvent(query: Query, name: string, cartId: string, receivedAt:
   }
 }
 
-async function orderEvent(query: Query, name: string, orderId: string, receivedAt: Date): Promise<StoreEvent | null> {
-  const order = await loadOrder(query, orderId)
+async function orderEvent(records: RecordSource, name: string, orderId: string, receivedAt: Date): Promise<StoreEvent | null> {
+  const order = await records("order", orderId)
   if (!order) {
     return null
   }
@@ -68,8 +69,8 @@ function withDefaultAddresses(customer: Record<string, any>) {
   }
 }
 
-async function customerEvent(query: Query, name: string, customerId: string, receivedAt: Date): Promise<StoreEvent | null> {
-  const customer = await loadCustomer(query, customerId)
+async function customerEvent(records: RecordSource, name: string, customerId: string, receivedAt: Date): Promise<StoreEvent | null> {
+  const customer = await records("customer", customerId)
   if (!customer) {
     return null
   }
@@ -94,6 +95,24 @@ async function deletedCustomerEvent(query: Query, customerId: string, receivedAt
   }
 }
 
+/** The record an event's facts come from, known from its payload alone (shipments and deliveries need a lookup). */
+function recordOfEvent(name: string, data: Record<string, any>): { entity: StoreEntity; id: string } | null {
+  switch (name) {
+    case "cart.created":
+    case "cart.updated":
+      return { entity: "cart", id: data.id }
+    case "order.placed":
+    case "order.canceled":
+      return { entity: "order", id: data.id }
+    case "order.fulfillment_created":
+      return { entity: "order", id: data.order_id }
+    case "customer.created":
+      return { entity: "customer", id: data.id }
+    default:
+      return null
+  }
+}
+
 /**
  * Turns a Medusa event into what the flows module records: who it is about, and the live facts.
  * `receivedAt` is when the store raised it: runs it starts begin then, however late it is recorded.
@@ -102,25 +121,27 @@ export async function toStoreEvent(
   container: MedusaContainer,
   name: string,
   data: Record<string, any>,
-  receivedAt: Date = new Date()
+  receivedAt: Date = new Date(),
+  records?: RecordSource
 ): Promise<StoreEvent | null> {
   const query: Query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const source = records ?? liveRecords(query)
   switch (name) {
     case "cart.created":
     case "cart.updated":
-      return await cartEvent(query, name, data.id, receivedAt)
+      return await cartEvent(source, name, data.id, receivedAt)
     case "order.placed":
     case "order.canceled":
-      return await orderEvent(query, name, data.id, receivedAt)
+      return await orderEvent(source, name, data.id, receivedAt)
     case "order.fulfillment_created":
-      return await orderEvent(query, name, data.order_id, receivedAt)
+      return await orderEvent(source, name, data.order_id, receivedAt)
     case "shipment.created":
     case "delivery.created": {
       const orderId = await orderIdOfFulfillment(query, data.id)
-      return orderId ? await orderEvent(query, name, orderId, receivedAt) : null
+      return orderId ? await orderEvent(source, name, orderId, receivedAt) : null
     }
     case "customer.created":
-      return await customerEvent(query, name, data.id, receivedAt)
+      return await customerEvent(source, name, data.id, receivedAt)
     case "customer.deleted":
       return await deletedCustomerEvent(query, data.id, receivedAt)
     default:
@@ -128,14 +149,40 @@ export async function toStoreEvent(
   }
 }
 
+/** What events recorded together share: their carts, orders and customers, and the active flows. */
+export type RecordingBatch = { records: RecordSource; entry: EntryBatch }
+
+/**
+ * Reads the records of a batch of events at once: three queries for the batch rather than a few an event.
+ * Should that read fail, each event loads its own and succeeds or fails on its own.
+ */
+export async function recordingBatch(
+  container: MedusaContainer,
+  events: { name: string; data: Record<string, any> }[]
+): Promise<RecordingBatch> {
+  const query: Query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const wanted = events.flatMap((event) => recordOfEvent(event.name, event.data) ?? [])
+  try {
+    return { records: await preloadRecords(query, wanted), entry: {} }
+  } catch {
+    return { records: liveRecords(query), entry: {} }
+  }
+}
+
 /** Loads the event's facts and records it: the runs it starts and ends. The scheduler calls it, off the request path. */
-export async function recordStoreEvent(container: MedusaContainer, name: string, data: Record<string, any>, receivedAt?: Date) {
-  const event = await toStoreEvent(container, name, data, receivedAt)
+export async function recordStoreEvent(
+  container: MedusaContainer,
+  name: string,
+  data: Record<string, any>,
+  receivedAt?: Date,
+  batch?: RecordingBatch
+) {
+  const event = await toStoreEvent(container, name, data, receivedAt, batch?.records)
   if (!event) {
     return null
   }
   const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
-  return await flows.recordEvent(event)
+  return await flows.recordEvent(event, batch?.entry)
 }
 
 /**

@@ -253,11 +253,11 @@ class FlowsModuleService extends MedusaService({
 
   /**
    * Records a store event: the contact and its timeline, the runs it ends and the runs it starts.
-   * Safe to call twice with the same event.
+   * Safe to call twice with the same event. Events recorded together share one `batch`.
    */
   @InjectManager()
-  async recordEvent(input: StoreEvent, @MedusaContext() sharedContext: Context = {}) {
-    return await entry.recordEvent(this.context(sharedContext), input)
+  async recordEvent(input: StoreEvent, batch?: entry.EntryBatch, @MedusaContext() sharedContext: Context = {}) {
+    return await entry.recordEvent(this.context(sharedContext), input, batch)
   }
 
   /** Keeps a store event for the scheduler to record: the subscriber's one write on the request path. */

@@ -31,10 +31,24 @@ const WIN_BACK_PAGE = 500
 const EVENTS_KEPT_OFF_TIMELINE = new Set(["cart.updated"])
 
 /**
+ * What the events of one batch share: the active flows, read once for the batch (when its first event
+ * needs them), not once an event. A flow activated meanwhile is seen from the next batch on.
+ */
+export type EntryBatch = { activeFlows?: ReturnType<typeof flowSql.activeFlowsWithTriggers> }
+
+async function flowsTriggeredBy(ctx: ModuleContext, trigger: string, batch?: EntryBatch) {
+  if (!batch) {
+    return await flowSql.activeFlowsTriggeredBy(ctx.db, trigger)
+  }
+  batch.activeFlows ??= flowSql.activeFlowsWithTriggers(ctx.db)
+  return (await batch.activeFlows).filter((flow) => flow.triggers.includes(trigger))
+}
+
+/**
  * Records a store event: the contact and its timeline, the runs it ends and the runs it starts.
  * Safe to call twice with the same event.
  */
-export async function recordEvent(ctx: ModuleContext, input: StoreEvent) {
+export async function recordEvent(ctx: ModuleContext, input: StoreEvent, batch?: EntryBatch) {
   const country = input.identity.country_code?.toUpperCase() ?? ctx.options.twilio?.defaultCountry
   const phone = input.identity.phone ? e164OrRaw(input.identity.phone, country) : null
   const address_timezone = timezoneFromAddress(input.identity, ctx.options.defaults.timezone)
@@ -66,7 +80,7 @@ export async function recordEvent(ctx: ModuleContext, input: StoreEvent) {
     await attributeOrder(ctx, event, contactId, now)
   }
   const exited = [...(await exitRunsOn(ctx, event, now)), ...(await endRunsOfDeletedCustomer(ctx, event, now))]
-  const { entered, restarted, followed } = await enterFlowsOn(ctx, event, contactId, now)
+  const { entered, restarted, followed } = await enterFlowsOn(ctx, event, contactId, now, batch)
   return { contact_id: contactId, entered, exited, restarted, followed }
 }
 
@@ -147,9 +161,9 @@ function eventSubject(event: StoreEvent): SubjectRef & { type: "cart" | "order" 
  * Starts the flows the event triggers, restarts the wait of a subject already in one, or (re-entry scoped
  * to the person) moves the person's run to their newer cart or order.
  */
-async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: string | null, now: Date) {
+async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: string | null, now: Date, batch?: EntryBatch) {
   const trigger = TRIGGER_ALIASES[event.name] ?? event.name
-  const flows = await flowSql.activeFlowsTriggeredBy(ctx.db, trigger)
+  const flows = await flowsTriggeredBy(ctx, trigger, batch)
   const fingerprint = activityFingerprint(event.facts)
   const current = eventSubject(event)
   const { timeScale } = ctx.options.scheduler

@@ -1,5 +1,5 @@
 import { triggerEvents, type FlowDefinition } from "../../../engine"
-import type { Database } from "./database"
+import type { Database, Row } from "./database"
 
 /** Reads a flow and locks it for the rest of the transaction, so two edits cannot both make version N+1. */
 export async function lockFlow(db: Database, id: string) {
@@ -21,6 +21,18 @@ export async function activeFlowsTriggeredBy(db: Database, triggerEvent: string)
      WHERE status = 'active' AND ? = ANY(string_to_array(trigger_event, ',')) AND deleted_at IS NULL`,
     [triggerEvent]
   )
+}
+
+/** Every active flow with the events it is triggered by, for a batch of events that reads them once. */
+export async function activeFlowsWithTriggers(db: Database) {
+  const rows = await db.rows(
+    `SELECT id, name, current_version_id, definition, trigger_event FROM flows_flow
+     WHERE status = 'active' AND deleted_at IS NULL`
+  )
+  return rows.map(({ trigger_event, ...flow }): Row & { triggers: string[] } => ({
+    ...flow,
+    triggers: String(trigger_event ?? "").split(","),
+  }))
 }
 
 export async function countActiveRunsOnOtherVersions(db: Database, flowId: string, versionId: string) {
