@@ -1,7 +1,8 @@
 // What the plugin costs the store API: the demo store (examples/demo-store, admin off) on one freshly seeded
-// database, copied twice, started once without the plugin (FLOWS_PLUGIN=off) and once with it, each driven
-// through the same checkouts by autocannon, one endpoint after another: create cart, add a line item, set
-// email and addresses, add the shipping method, create the payment collection and session, complete the cart.
+// database, copied twice, started without the plugin (FLOWS_PLUGIN=off, on --port) and with it (on --port + 1)
+// side by side, each driven through the same checkouts by autocannon, one endpoint after another, the stores
+// taking turns endpoint by endpoint: create cart, add a line item, set email and addresses, add the shipping
+// method, create the payment collection and session, complete the cart.
 // Reports p50 and p95 per endpoint with and without the plugin and their ratio, and per checkout the database
 // transactions and row writes (pg_stat_database, counted until the plugin's scheduler has recorded the events
 // the subscriber left in its inbox, so the work moved off the request path is counted too).
@@ -27,7 +28,6 @@ const DATABASE = arg("database", "medusa_flows_store_api")
 const JSON_OUTPUT = process.argv.includes("--json")
 const KEEP = process.argv.includes("--keep")
 const log = (...args) => (JSON_OUTPUT ? undefined : console.error(...args))
-const BASE_URL = `http://localhost:${PORT}`
 /** Checkouts done before measuring: the first requests of a fresh process compile and warm caches. */
 const WARM_UP = SMOKE ? 1 : 10
 /** After the load: the scheduler records the inbox (it polls every second), and Postgres flushes each backend's counters within 10 s of it going idle. */
@@ -81,12 +81,12 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((
  * One endpoint under autocannon: `request(i)` gives the i-th of `amount` requests (cart i's), `onBody(i, body)`
  * keeps what the next endpoint needs. Returns p50 and p95 of the response times and the requests that failed.
  */
-async function measure(name, { amount, request, onBody, headers }) {
+async function measure(name, { url, amount, request, onBody, headers }) {
   const times = []
   let next = 0
   const failures = []
   const instance = autocannon({
-    url: BASE_URL,
+    url,
     connections: Math.min(CONNECTIONS, amount),
     amount,
     timeout: 60,
@@ -116,49 +116,58 @@ async function measure(name, { amount, request, onBody, headers }) {
   return { endpoint: name, requests: times.length, p50_ms: percentile(times, 50), p95_ms: percentile(times, 95) }
 }
 
-/** `count` checkouts, each endpoint measured over all of them before the next one. */
-async function checkouts(ids, count, tag) {
-  const headers = { "x-publishable-api-key": ids.token }
+/**
+ * `count` checkouts on one store as a list of steps, one an endpoint, each measuring its endpoint over all
+ * the carts; a step needs the ones before it to have run.
+ */
+function checkoutSteps(store, count, tag) {
+  const headers = { "x-publishable-api-key": store.ids.token }
   const carts = []
   const collections = []
-  const results = []
-  const step = async (name, options) => results.push(await measure(name, { amount: count, headers, ...options }))
-  await step("create cart", {
-    request: () => ({ path: "/store/carts", body: { region_id: ids.regionId } }),
-    onBody: (i, b) => (carts[i] = b.cart.id),
-  })
-  await step("add line item", {
-    request: (i) => ({ path: `/store/carts/${carts[i]}/line-items`, body: { variant_id: ids.variantId, quantity: 1 } }),
-  })
-  await step("update cart (email, addresses)", {
-    request: (i) => ({
-      path: `/store/carts/${carts[i]}`,
-      body: { email: `shopper-${tag}-${i}@example.com`, shipping_address: ADDRESS, billing_address: ADDRESS },
+  let optionId
+  const step = (name, options) => async () => await measure(name, { url: store.baseUrl, amount: count, headers, ...options })
+  return [
+    step("create cart", {
+      request: () => ({ path: "/store/carts", body: { region_id: store.ids.regionId } }),
+      onBody: (i, b) => (carts[i] = b.cart.id),
     }),
-  })
-  const options = await (await fetch(`${BASE_URL}/store/shipping-options?cart_id=${carts[0]}`, { headers })).json()
-  const optionId = options.shipping_options?.[0]?.id
-  if (!optionId) {
-    throw new Error(`no shipping option for the cart: ${JSON.stringify(options).slice(0, 200)}`)
-  }
-  await step("add shipping method", {
-    request: (i) => ({ path: `/store/carts/${carts[i]}/shipping-methods`, body: { option_id: optionId } }),
-  })
-  await step("create payment collection", {
-    request: (i) => ({ path: "/store/payment-collections", body: { cart_id: carts[i] } }),
-    onBody: (i, b) => (collections[i] = b.payment_collection.id),
-  })
-  await step("create payment session", {
-    request: (i) => ({ path: `/store/payment-collections/${collections[i]}/payment-sessions`, body: { provider_id: "pp_system_default" } }),
-  })
-  await step("complete cart", { request: (i) => ({ path: `/store/carts/${carts[i]}/complete`, body: {} }) })
-  return results
+    step("add line item", {
+      request: (i) => ({ path: `/store/carts/${carts[i]}/line-items`, body: { variant_id: store.ids.variantId, quantity: 1 } }),
+    }),
+    step("update cart (email, addresses)", {
+      request: (i) => ({
+        path: `/store/carts/${carts[i]}`,
+        body: { email: `shopper-${tag}-${i}@example.com`, shipping_address: ADDRESS, billing_address: ADDRESS },
+      }),
+    }),
+    async () => {
+      const options = await (await fetch(`${store.baseUrl}/store/shipping-options?cart_id=${carts[0]}`, { headers })).json()
+      optionId = options.shipping_options?.[0]?.id
+      if (!optionId) {
+        throw new Error(`no shipping option for the cart: ${JSON.stringify(options).slice(0, 200)}`)
+      }
+      return await step("add shipping method", {
+        request: (i) => ({ path: `/store/carts/${carts[i]}/shipping-methods`, body: { option_id: optionId } }),
+      })()
+    },
+    step("create payment collection", {
+      request: (i) => ({ path: "/store/payment-collections", body: { cart_id: carts[i] } }),
+      onBody: (i, b) => (collections[i] = b.payment_collection.id),
+    }),
+    step("create payment session", {
+      request: (i) => ({
+        path: `/store/payment-collections/${collections[i]}/payment-sessions`,
+        body: { provider_id: "pp_system_default" },
+      }),
+    }),
+    step("complete cart", { request: (i) => ({ path: `/store/carts/${carts[i]}/complete`, body: {} }) }),
+  ]
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Starts the store on a copy of the seeded database, runs the checkouts, and stops it. */
-async function runStore(server, seedDatabase, withPlugin) {
+/** Starts a store on its own copy of the seeded database and port, as a new user runs it: one process, no Redis. */
+async function startStore(server, seedDatabase, withPlugin, port) {
   const database = `${DATABASE}_${withPlugin ? "with" : "without"}`
   const admin = new Client({ ...server, database: "postgres" })
   await admin.connect()
@@ -169,53 +178,101 @@ async function runStore(server, seedDatabase, withPlugin) {
   const env = {
     ...process.env,
     DATABASE_URL: databaseUrl,
-    PORT: String(PORT),
+    PORT: String(port),
     DEMO_ADMIN: "off",
     FLOWS_PLUGIN: withPlugin ? "on" : "off",
     LOG_LEVEL: "error",
   }
-  log(`starting the store ${withPlugin ? "with" : "without"} the plugin on port ${PORT}…`)
-  const child = spawn(medusaBin, ["start", "--port", String(PORT)], {
+  // Two stores on one Redis would share an event bus.
+  delete env.REDIS_URL
+  delete env.MEDUSA_WORKER_MODE
+  log(`starting the store ${withPlugin ? "with" : "without"} the plugin on port ${port}…`)
+  const child = spawn(medusaBin, ["start", "--port", String(port)], {
     cwd: STORE_DIR,
     env,
     detached: true,
     stdio: ["ignore", "ignore", "inherit"],
   })
+  const store = { withPlugin, database, databaseUrl, child, baseUrl: `http://localhost:${port}` }
   try {
-    await waitForHealth(BASE_URL, child)
-    const ids = await storefrontIds(databaseUrl)
-    await checkouts(ids, WARM_UP, "warm")
-    await sleep(SETTLE_MS)
-    // The store's own background work (jobs, pool checks; with the plugin, its scheduler's polls), per second
-    // while no one shops: taken off the checkouts' figures as `net`, so they count what the checkouts cause.
-    const idleStart = await databaseCounters(server, database)
-    await sleep(IDLE_MS)
-    const before = await databaseCounters(server, database)
-    const idleRate = (key) => (before[key] - idleStart[key]) / IDLE_MS
-    log(`  ${CHECKOUTS} checkouts over ${CONNECTIONS} connections`)
-    const startedAt = Date.now()
-    const endpoints = await checkouts(ids, CHECKOUTS, "run")
-    await sleep(SETTLE_MS)
-    const after = await databaseCounters(server, database)
-    const elapsedMs = Date.now() - startedAt
-    const inboxLeft = withPlugin ? await countInbox(databaseUrl) : 0
-    const per = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[key]), 0) / CHECKOUTS
-    const net = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[key] - idleRate(key) * elapsedMs), 0) / CHECKOUTS
-    const WRITES = ["tup_inserted", "tup_updated", "tup_deleted"]
-    return {
-      endpoints,
-      database: {
-        transactions_per_checkout: per(["xact_commit"]),
-        row_writes_per_checkout: per(WRITES),
-        net_transactions_per_checkout: net(["xact_commit"]),
-        net_row_writes_per_checkout: net(WRITES),
-        idle_transactions_per_second: idleRate("xact_commit") * 1000,
-      },
-      inbox_left: inboxLeft,
-    }
-  } finally {
+    await waitForHealth(store.baseUrl, child)
+    store.ids = await storefrontIds(databaseUrl)
+  } catch (error) {
     await stopMedusa(child)
+    throw error
   }
+  return store
+}
+
+/** Waits until the plugin's scheduler has recorded every store event the subscriber left in its inbox. */
+async function inboxDrained(store, timeoutMs = 60_000) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
+    if ((await countInbox(store.databaseUrl)) === 0) {
+      return
+    }
+  }
+  throw new Error(`the inbox of ${store.database} was not recorded within ${timeoutMs / 1000} s`)
+}
+
+/**
+ * Both stores run side by side, each idle while the other is measured. Endpoint by endpoint, one store and
+ * then the other, the first alternating, so a change in the machine's speed during the run falls on both
+ * alike (run one after the other, the stores' ratios swung ±10% from run to run). After the plugin's store is
+ * measured, the bench waits until its scheduler has recorded that endpoint's events, so that work lands on
+ * the plugin's own requests and not on the other store's.
+ */
+async function measureStores(server, stores) {
+  for (const store of stores) {
+    await allSteps(checkoutSteps(store, WARM_UP, "warm"))
+  }
+  await sleep(SETTLE_MS)
+  // The stores' own background work (jobs, pool checks; with the plugin, its scheduler's polls), per second
+  // while no one shops: taken off the checkouts' figures as `net`, so they count what the checkouts cause.
+  const idleStart = await Promise.all(stores.map((store) => databaseCounters(server, store.database)))
+  await sleep(IDLE_MS)
+  const before = await Promise.all(stores.map((store) => databaseCounters(server, store.database)))
+  log(`  ${CHECKOUTS} checkouts over ${CONNECTIONS} connections, the stores taking turns`)
+  const startedAt = Date.now()
+  const steps = stores.map((store) => checkoutSteps(store, CHECKOUTS, "run"))
+  const endpoints = stores.map(() => [])
+  for (let k = 0; k < steps[0].length; k++) {
+    for (const i of k % 2 === 0 ? [0, 1] : [1, 0]) {
+      endpoints[i].push(await steps[i][k]())
+      if (stores[i].withPlugin) {
+        await inboxDrained(stores[i])
+      }
+    }
+  }
+  await sleep(SETTLE_MS)
+  const elapsedMs = Date.now() - startedAt
+  return await Promise.all(
+    stores.map(async (store, i) => {
+      const after = await databaseCounters(server, store.database)
+      const idleRate = (key) => (before[i][key] - idleStart[i][key]) / IDLE_MS
+      const per = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[i][key]), 0) / CHECKOUTS
+      const net = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[i][key] - idleRate(key) * elapsedMs), 0) / CHECKOUTS
+      const WRITES = ["tup_inserted", "tup_updated", "tup_deleted"]
+      return {
+        endpoints: endpoints[i],
+        database: {
+          transactions_per_checkout: per(["xact_commit"]),
+          row_writes_per_checkout: per(WRITES),
+          net_transactions_per_checkout: net(["xact_commit"]),
+          net_row_writes_per_checkout: net(WRITES),
+          idle_transactions_per_second: idleRate("xact_commit") * 1000,
+        },
+        inbox_left: store.withPlugin ? await countInbox(store.databaseUrl) : 0,
+      }
+    })
+  )
+}
+
+async function allSteps(steps) {
+  const results = []
+  for (const step of steps) {
+    results.push(await step())
+  }
+  return results
 }
 
 /** Store events still waiting when the counters were read: their recording was not counted. */
@@ -266,8 +323,17 @@ async function main() {
     await medusa(["plugin:build"], { ...process.env, ...pg.env }, { cwd: ROOT })
     await setUpStore({ ...process.env, DATABASE_URL: seedUrl, DEMO_ADMIN: "off", LOG_LEVEL: "error" }, log)
     const loadavg_before = os.loadavg().map((l) => round(l))
-    const without = await runStore(pg.server, seedDatabase, false)
-    const withPlugin = await runStore(pg.server, seedDatabase, true)
+    const stores = []
+    let without, withPlugin
+    try {
+      stores.push(await startStore(pg.server, seedDatabase, false, PORT))
+      stores.push(await startStore(pg.server, seedDatabase, true, PORT + 1))
+      ;[without, withPlugin] = await measureStores(pg.server, stores)
+    } finally {
+      for (const store of stores) {
+        await stopMedusa(store.child)
+      }
+    }
     const result = {
       checkouts: CHECKOUTS,
       connections: CONNECTIONS,
