@@ -153,17 +153,35 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       const batch = {}
       const results = await Promise.all(
         ["amy", "bo", "cy"].map((name, i) =>
-          service.recordEvent(cartEvent({ id: `cart_${name}`, email: `${name}@example.com`, created: at(i) }), batch)
+          service.recordEvent(cartEvent({ id: `cart_${name}`, email: `${name}@example.com`, created: at(i) }), {}, batch)
         )
       )
       expect(results.map((r) => r.entered.length)).toEqual([1, 1, 1])
       expect(reads.map((read) => read.mock.calls.length)).toEqual([1, 0])
 
-      // Paused since: a new batch sees it, though the first batch's read is still at hand.
+      // Paused since: the batch's read still lists it, but no run starts on it.
       await service.setFlowStatus(flow.id, "paused")
-      const later = await service.recordEvent(cartEvent({ id: "cart_dee", email: "dee@example.com", created: at(5) }), {})
+      const sameBatch = await service.recordEvent(cartEvent({ id: "cart_dee", email: "dee@example.com", created: at(5) }), {}, batch)
+      expect(sameBatch.entered).toEqual([])
+      expect(reads.map((read) => read.mock.calls.length)).toEqual([1, 0])
+      // A new batch reads the flows again.
+      const later = await service.recordEvent(cartEvent({ id: "cart_eli", email: "eli@example.com", created: at(6) }), {}, {})
       expect(later.entered).toEqual([])
       expect(reads.map((read) => read.mock.calls.length)).toEqual([2, 0])
+      expect((await service.listFlowRuns({ flow_id: flow.id })).map((run) => run.cart_id).sort()).toEqual([
+        "cart_amy",
+        "cart_bo",
+        "cart_cy",
+      ])
+    })
+
+    it("reads the flows again for the batch's next event when a batch's read fails", async () => {
+      await activeAbandonedCart()
+      jest.mocked(flowSql.activeFlowsWithTriggers).mockRejectedValueOnce(new Error("connection reset"))
+      const batch = {}
+      const first = cartEvent({ id: "cart_fay", email: "fay@example.com", created: T0 })
+      await expect(service.recordEvent(first, {}, batch)).rejects.toThrow("connection reset")
+      expect((await service.recordEvent(first, {}, batch)).entered).toHaveLength(1)
     })
 
     it("does not send a step again after the series moves to a newer cart", async () => {

@@ -161,7 +161,10 @@ export async function recordingBatch(
   events: { name: string; data: Record<string, any> }[]
 ): Promise<RecordingBatch> {
   const query: Query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const wanted = events.flatMap((event) => recordOfEvent(event.name, event.data) ?? [])
+  // A payload without its id has nothing to load; its event finds nothing, as it would on its own.
+  const wanted = events
+    .flatMap((event) => recordOfEvent(event.name, event.data) ?? [])
+    .filter((record) => typeof record.id === "string" && record.id)
   try {
     return { records: await preloadRecords(query, wanted), entry: {} }
   } catch {
@@ -182,7 +185,7 @@ export async function recordStoreEvent(
     return null
   }
   const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
-  return await flows.recordEvent(event, batch?.entry)
+  return await flows.recordEvent(event, {}, batch?.entry)
 }
 
 /**

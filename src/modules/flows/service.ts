@@ -256,7 +256,7 @@ class FlowsModuleService extends MedusaService({
    * Safe to call twice with the same event. Events recorded together share one `batch`.
    */
   @InjectManager()
-  async recordEvent(input: StoreEvent, batch?: entry.EntryBatch, @MedusaContext() sharedContext: Context = {}) {
+  async recordEvent(input: StoreEvent, @MedusaContext() sharedContext: Context = {}, batch?: entry.EntryBatch) {
     return await entry.recordEvent(this.context(sharedContext), input, batch)
   }
 

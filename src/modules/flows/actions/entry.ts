@@ -32,7 +32,8 @@ const EVENTS_KEPT_OFF_TIMELINE = new Set(["cart.updated"])
 
 /**
  * What the events of one batch share: the active flows, read once for the batch (when its first event
- * needs them), not once an event. A flow activated meanwhile is seen from the next batch on.
+ * needs them), not once an event. A flow activated meanwhile is seen from the next batch on; one paused or
+ * removed meanwhile starts no run (the insert checks it).
  */
 export type EntryBatch = { activeFlows?: ReturnType<typeof flowSql.activeFlowsWithTriggers> }
 
@@ -40,7 +41,11 @@ async function flowsTriggeredBy(ctx: ModuleContext, trigger: string, batch?: Ent
   if (!batch) {
     return await flowSql.activeFlowsTriggeredBy(ctx.db, trigger)
   }
-  batch.activeFlows ??= flowSql.activeFlowsWithTriggers(ctx.db)
+  // A failed read is not kept: the batch's next event reads again.
+  batch.activeFlows ??= flowSql.activeFlowsWithTriggers(ctx.db).catch((error) => {
+    batch.activeFlows = undefined
+    throw error
+  })
   return (await batch.activeFlows).filter((flow) => flow.triggers.includes(trigger))
 }
 

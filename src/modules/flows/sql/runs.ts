@@ -20,21 +20,25 @@ export type NewRun = {
 }
 
 /**
- * Inserts a run unless one is already active for this flow and subject. Returns its id, or null.
+ * Inserts a run unless one is already active for this flow and subject, or the flow is no longer active
+ * (entry may decide on flows read a moment before, for a whole batch of events). Returns its id, or null.
  * Whether it is held out is decided here, from its id, once.
  */
 export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<string | null> {
   const id = newId("flowrun")
+  // Typed: values selected, not listed in VALUES, do not take their column's type.
   const row = await db.first(
     `INSERT INTO flows_run (id, flow_id, flow_version_id, subject_type, subject_id, cart_id, order_id,
        customer_id, contact_id, email, phone, status, step_id, step_entered_at, next_run_at,
        attempts, context, holdout, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, 0, ?::jsonb, ?, ?, ?)
+     SELECT ?::text, f.id, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, 'active', NULL,
+       ?::timestamptz, ?::timestamptz, 0, ?::jsonb, ?::boolean, ?::timestamptz, ?::timestamptz
+     FROM flows_flow f
+     WHERE f.id = ? AND f.status = 'active' AND f.deleted_at IS NULL
      ON CONFLICT ${ACTIVE_RUN_CONFLICT} DO NOTHING
      RETURNING id`,
     [
       id,
-      run.flow_id,
       run.flow_version_id,
       run.subject_type,
       run.subject_id,
@@ -50,6 +54,7 @@ export async function insertRunIfNoneActive(db: Database, run: NewRun): Promise<
       isHeldOut(id, run.holdout_percent),
       run.now,
       run.now,
+      run.flow_id,
     ]
   )
   return row?.id ?? null
