@@ -95,19 +95,23 @@ async function deletedCustomerEvent(query: Query, customerId: string, receivedAt
   }
 }
 
-/** The record an event's facts come from, known from its payload alone (shipments and deliveries need a lookup). */
+/**
+ * The record an event's facts come from, known from its payload alone (shipments and deliveries need a
+ * lookup); none when the payload lacks its id.
+ */
 function recordOfEvent(name: string, data: Record<string, any>): { entity: StoreEntity; id: string } | null {
+  const record = (entity: StoreEntity, id: unknown) => (typeof id === "string" && id ? { entity, id } : null)
   switch (name) {
     case "cart.created":
     case "cart.updated":
-      return { entity: "cart", id: data.id }
+      return record("cart", data.id)
     case "order.placed":
     case "order.canceled":
-      return { entity: "order", id: data.id }
+      return record("order", data.id)
     case "order.fulfillment_created":
-      return { entity: "order", id: data.order_id }
+      return record("order", data.order_id)
     case "customer.created":
-      return { entity: "customer", id: data.id }
+      return record("customer", data.id)
     default:
       return null
   }
@@ -161,10 +165,7 @@ export async function recordingBatch(
   events: { name: string; data: Record<string, any> }[]
 ): Promise<RecordingBatch> {
   const query: Query = container.resolve(ContainerRegistrationKeys.QUERY)
-  // A payload without its id has nothing to load; its event finds nothing, as it would on its own.
-  const wanted = events
-    .flatMap((event) => recordOfEvent(event.name, event.data) ?? [])
-    .filter((record) => typeof record.id === "string" && record.id)
+  const wanted = events.flatMap((event) => recordOfEvent(event.name, event.data) ?? [])
   try {
     return { records: await preloadRecords(query, wanted), entry: {} }
   } catch {

@@ -37,10 +37,7 @@ const EVENTS_KEPT_OFF_TIMELINE = new Set(["cart.updated"])
  */
 export type EntryBatch = { activeFlows?: ReturnType<typeof flowSql.activeFlowsWithTriggers> }
 
-async function flowsTriggeredBy(ctx: ModuleContext, trigger: string, batch?: EntryBatch) {
-  if (!batch) {
-    return await flowSql.activeFlowsTriggeredBy(ctx.db, trigger)
-  }
+async function flowsTriggeredBy(ctx: ModuleContext, trigger: string, batch: EntryBatch) {
   // A failed read is not kept: the batch's next event reads again.
   batch.activeFlows ??= flowSql.activeFlowsWithTriggers(ctx.db).catch((error) => {
     batch.activeFlows = undefined
@@ -53,7 +50,7 @@ async function flowsTriggeredBy(ctx: ModuleContext, trigger: string, batch?: Ent
  * Records a store event: the contact and its timeline, the runs it ends and the runs it starts.
  * Safe to call twice with the same event.
  */
-export async function recordEvent(ctx: ModuleContext, input: StoreEvent, batch?: EntryBatch) {
+export async function recordEvent(ctx: ModuleContext, input: StoreEvent, batch: EntryBatch = {}) {
   const country = input.identity.country_code?.toUpperCase() ?? ctx.options.twilio?.defaultCountry
   const phone = input.identity.phone ? e164OrRaw(input.identity.phone, country) : null
   const address_timezone = timezoneFromAddress(input.identity, ctx.options.defaults.timezone)
@@ -166,7 +163,7 @@ function eventSubject(event: StoreEvent): SubjectRef & { type: "cart" | "order" 
  * Starts the flows the event triggers, restarts the wait of a subject already in one, or (re-entry scoped
  * to the person) moves the person's run to their newer cart or order.
  */
-async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: string | null, now: Date, batch?: EntryBatch) {
+async function enterFlowsOn(ctx: ModuleContext, event: StoreEvent, contactId: string | null, now: Date, batch: EntryBatch) {
   const trigger = TRIGGER_ALIASES[event.name] ?? event.name
   const flows = await flowsTriggeredBy(ctx, trigger, batch)
   const fingerprint = activityFingerprint(event.facts)
