@@ -260,11 +260,11 @@ export async function endedRuns(db: Pool, flowId: string): Promise<number> {
   return rows[0].n
 }
 
-export type MessageRow = { id: string; idempotency_key: string; channel: string; to: string; status: string }
+export type MessageRow = { id: string; idempotency_key: string; channel: string; to: string; status: string; error: string | null }
 
 export async function messagesOf(db: Pool, flowId: string): Promise<MessageRow[]> {
   const { rows } = await db.query(
-    `SELECT id, idempotency_key, channel, "to", status FROM flows_message WHERE flow_id = $1 AND deleted_at IS NULL`,
+    `SELECT id, idempotency_key, channel, "to", status, error FROM flows_message WHERE flow_id = $1 AND deleted_at IS NULL`,
     [flowId]
   )
   return rows
