@@ -151,14 +151,59 @@ function textFromHtml(html: string): string {
     .trim()
 }
 
-export async function renderEmail(template: CompiledEmailTemplate, variables: TemplateVariables): Promise<RenderedEmail> {
+/** Text parts of the latest bodies, by the body with its personal tokens masked; the oldest goes first. */
+const recentTexts = new Map<string, string>()
+const RECENT_TEXTS = 16
+/** Private-use characters: a masked token is one of them repeated, so it keeps its length and wraps as it would. */
+const MASK_BASE = 0xe000
+const MASKS = 256
+const HOLDS_MASK = /[\ue000-\ue0ff]/
+
+/**
+ * `textFromHtml`, converted once for every body that differs from a recent one only in the tokens of the
+ * recipient's own links (the first group of `personalLinks`): a newsletter to thousands converts its HTML
+ * once. The tokens are masked before the lookup and put back into the text.
+ */
+function textFromHtmlOnce(html: string, personalLinks?: RegExp): string {
+  const tokens: string[] = []
+  const mask = (link: string, token: string) => {
+    let index = tokens.indexOf(token)
+    if (index < 0) {
+      index = tokens.push(token) - 1
+    }
+    return link.slice(0, link.length - token.length) + String.fromCharCode(MASK_BASE + index).repeat(token.length)
+  }
+  const masked = personalLinks && !HOLDS_MASK.test(html) ? html.replace(personalLinks, mask) : html
+  if (tokens.length > MASKS) {
+    return textFromHtml(html)
+  }
+  let text = recentTexts.get(masked)
+  if (text === undefined) {
+    text = textFromHtml(masked)
+    recentTexts.set(masked, text)
+    if (recentTexts.size > RECENT_TEXTS) {
+      recentTexts.delete(recentTexts.keys().next().value!)
+    }
+  }
+  return tokens.reduce((unmasked, token, i) => unmasked.split(String.fromCharCode(MASK_BASE + i).repeat(token.length)).join(token), text)
+}
+
+/**
+ * Renders an email. `personalLinks` finds the recipient's own links (their token in its first group), so
+ * emails that differ only there share the work of making the text part.
+ */
+export async function renderEmail(
+  template: CompiledEmailTemplate,
+  variables: TemplateVariables,
+  personalLinks?: RegExp
+): Promise<RenderedEmail> {
   const subject = render(plainEngine, template.subject, variables).trim()
   const preheader = template.preheader ? render(plainEngine, template.preheader, variables).trim() : null
   const body = withinLimit(render(htmlEngine, template.html, variables), MAX_EMAIL_HTML_CHARS, "HTML")
   const html = withinLimit(preheader ? withPreheader(body, preheader) : body, MAX_EMAIL_HTML_CHARS, "HTML")
   const text = template.text
     ? withinLimit(render(plainEngine, template.text, variables), MAX_EMAIL_TEXT_CHARS, "text part")
-    : textFromHtml(body)
+    : textFromHtmlOnce(body, personalLinks)
   return { subject, preheader, html, text }
 }
 

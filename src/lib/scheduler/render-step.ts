@@ -4,6 +4,7 @@ import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { buildTemplateVariables, renderEmail, renderSms, type decide, type EmailTemplate, type SmsTemplate } from "../../engine"
 import { reviewUrlPattern, storeOf } from "../../modules/flows/options"
 import { compiledEmail } from "../../modules/flows/email/compile"
+import { personalLinkPattern } from "../../modules/flows/links/signed-links"
 import type FlowsModuleService from "../../modules/flows/service"
 import type { StepContent } from "../../modules/flows/actions/delivery"
 import { messageKey, type RunRow } from "../../modules/flows/types"
@@ -56,7 +57,8 @@ export async function renderStep(
   })
   try {
     if (step.type === "send_email" || (step.type === "send_preferred" && channel === "email")) {
-      return { rendered: { channel: "email", ...(await renderEmail(await compiledEmail(template as EmailTemplate), variables)) } }
+      const email = await renderEmail(await compiledEmail(template as EmailTemplate), variables, personalLinkPattern(options.backendUrl))
+      return { rendered: { channel: "email", ...email } }
     }
     const { body } = await renderSms(template as SmsTemplate, variables)
     return { rendered: { channel: "sms", text: body } }
