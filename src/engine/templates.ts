@@ -157,16 +157,21 @@ const RECENT_TEXTS = 16
 /** Private-use characters: a masked token is one of them repeated, so it keeps its length and wraps as it would. */
 const MASK_BASE = 0xe000
 const MASKS = 256
-const HOLDS_MASK = /[\ue000-\ue0ff]/
+/** A body that holds those characters itself, as they are or as character references, is not masked. */
+const HOLDS_MASK = /[\ue000-\ue0ff]|&#x0*e0[0-9a-f]{2}(?![0-9a-f])|&#0*57(?:3[4-9]|[45]\d)\d(?!\d)/i
 
 /**
  * `textFromHtml`, converted once for every body that differs from a recent one only in the tokens of the
  * recipient's own links (the first group of `personalLinks`): a newsletter to thousands converts its HTML
- * once. The tokens are masked before the lookup and put back into the text.
+ * once. Only tokens that start an href are masked, which the text shows as they are; one in the visible
+ * text may be changed there (a heading is uppercased), so it stays, and that body is converted for itself.
  */
 function textFromHtmlOnce(html: string, personalLinks?: RegExp): string {
   const tokens: string[] = []
-  const mask = (link: string, token: string) => {
+  const mask = (link: string, token: string, offset: number) => {
+    if (!/^href=["']$/i.test(html.slice(offset - 6, offset))) {
+      return link
+    }
     let index = tokens.indexOf(token)
     if (index < 0) {
       index = tokens.push(token) - 1

@@ -21,7 +21,7 @@ const template = (words: string) => ({
   subject: "News",
   html:
     `<h1>Back in stock <a href="{{ links.recovery }}">for you</a></h1><table><tr><td>${words}</td>` +
-    '<td><a href="{{ links.unsubscribe }}">Unsubscribe</a></td></tr></table>',
+    '<td><a href="{{ links.unsubscribe }}">Unsubscribe</a> at any time, or change how often we write</td></tr></table>',
 })
 const variablesOf = (token: string, code: string) =>
   buildTemplateVariables({
@@ -32,7 +32,7 @@ const variablesOf = (token: string, code: string) =>
       preferences: null,
     },
   })
-// Long enough that the links wrap, and where they wrap depends on each token's length.
+// Long enough to wrap: the words after the unsubscribe link fill its line, so where they break depends on the token's length.
 const words = "Our most loved products are back in stock, so take a look before they are gone again this week"
 
 describe("the text part of emails that differ only in their personal links", () => {
@@ -58,11 +58,25 @@ describe("the text part of emails that differ only in their personal links", () 
     expect(new Set(own.map((email) => email.text)).size).toBe(3)
   })
 
-  it("leaves a body that holds private-use characters of its own as it is", async () => {
-    const email = await renderEmail(template(`${words} \ue000\ue000\ue000\ue000\ue000`), variablesOf("tokCCCC", "c0de4"), personalLinks())
-    expect(email.text).toContain("\ue000\ue000\ue000\ue000\ue000")
-    expect(email.text).toContain("token=tokCCCC")
-    expect(email.text).toContain("flows/r/c0de4")
+  it("converts a body with a token in its visible text for itself: a heading is uppercased", async () => {
+    const visible = { subject: "News", html: "<h1>Your cart: {{ links.recovery }}</h1><p>{{ links.unsubscribe }}</p>" }
+    const emails = await Promise.all(["c0de6", "c0de7"].map((code) => renderEmail(visible, variablesOf("tokEEEE", code), personalLinks())))
+    expect(emails.map((email) => email.text)).toEqual([
+      "YOUR CART: HTTPS://SHOP.EXAMPLE.COM/FLOWS/R/C0DE6\n\nhttps://shop.example.com/flows/unsubscribe?token=tokEEEE",
+      "YOUR CART: HTTPS://SHOP.EXAMPLE.COM/FLOWS/R/C0DE7\n\nhttps://shop.example.com/flows/unsubscribe?token=tokEEEE",
+    ])
+  })
+
+  it("leaves a body that holds private-use characters of its own as it is, written as characters or references", async () => {
+    for (const [own, shown] of [
+      ["\ue000\ue000\ue000\ue000\ue000\ue000\ue000", "\ue000".repeat(7)],
+      ["&#xE000;&#xe000;&#57344;&#57344;&#xE000;&#xE000;&#57344;", "\ue000".repeat(7)],
+    ]) {
+      const email = await renderEmail(template(`${words} ${own}`), variablesOf("tokCCCC", "c0de4"), personalLinks())
+      expect(email.text).toContain(shown)
+      expect(email.text).toContain("token=tokCCCC")
+      expect(email.text).toContain("flows/r/c0de4")
+    }
   })
 
   it("keeps only the latest bodies", async () => {
