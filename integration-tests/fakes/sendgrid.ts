@@ -86,11 +86,12 @@ export class FakeSendGrid extends FakeServer<Answer> {
     res.end(JSON.stringify(body))
   }
 
-  /** The ids of the messages SendGrid accepted, one per personalization of each 202. */
+  /**
+   * The ids of the messages SendGrid accepted, one per delivery: also those of a call whose client left
+   * before the 202 reached it, since SendGrid would send those all the same.
+   */
   acceptedMessageIds(): string[] {
-    return this.requests
-      .filter((request) => request.outcome.status === 202)
-      .flatMap((request) => request.body.personalizations.map((p: any) => p.custom_args?.flows_message_id))
+    return this.deliveries.map((delivery) => delivery.custom_args.flows_message_id)
   }
 
   /** A transient refusal as SendGrid words it; a 429 carries the rate-limit headers and Retry-After. */

@@ -59,9 +59,9 @@ export class FakeTwilio extends FakeServer<Answer> {
     res.end(JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }))
   }
 
-  /** The numbers of the texts Twilio accepted (201), one per call. */
+  /** The numbers of the texts Twilio accepted (given a sid), one per call: also a call whose client left before the 201. */
   acceptedRecipients(): string[] {
-    return this.requests.filter((request) => request.outcome.status === 201).map((request) => request.params.To)
+    return this.requests.filter((request) => request.sid).map((request) => request.params.To)
   }
 
   /** A transient refusal in Twilio's error format: 20500, 20503, or 20429 with Retry-After. */
