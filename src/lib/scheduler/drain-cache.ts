@@ -3,6 +3,17 @@ import type FlowsModuleService from "../../modules/flows/service"
 
 /** How long a worker trusts a flow's name and the brand settings before it reads them again. */
 const FRESH_MS = 30_000
+/** The most versions, and flow names, a worker keeps: it runs for months while flows are edited and removed. */
+export const MAX_KEPT = 1000
+
+/** Keeps `value` as the newest entry, and drops the oldest read once there are more than MAX_KEPT. */
+function keep<T>(entries: Map<string, T>, key: string, value: T) {
+  entries.delete(key)
+  entries.set(key, value)
+  if (entries.size > MAX_KEPT) {
+    entries.delete(entries.keys().next().value!)
+  }
+}
 
 function memo<T>(load: (key: string) => Promise<T>) {
   const entries = new Map<string, { value: Promise<T>; at: number }>()
@@ -13,8 +24,8 @@ function memo<T>(load: (key: string) => Promise<T>) {
     }
     const value = load(key)
     // A failed read is not kept: the next run asks again.
-    value.catch(() => entries.delete(key))
-    entries.set(key, { value, at: Date.now() })
+    value.catch(() => entries.get(key)?.value === value && entries.delete(key))
+    keep(entries, key, { value, at: Date.now() })
     return value
   }
 }
@@ -32,8 +43,8 @@ export function drainCache(flows: FlowsModuleService) {
       let definition = versions.get(versionId)
       if (!definition) {
         definition = flows.retrieveFlowVersion(versionId).then((version) => version.definition as unknown as FlowDefinition)
-        definition.catch(() => versions.delete(versionId))
-        versions.set(versionId, definition)
+        definition.catch(() => versions.get(versionId) === definition && versions.delete(versionId))
+        keep(versions, versionId, definition)
       }
       return definition
     },

@@ -165,11 +165,9 @@ export async function consentsOf(db: Database, contactIds: string[], { lock = fa
   return new Map(rows.map((row) => [row.id, row]))
 }
 
-export async function consentOf(db: Database, contactId: string | null) {
-  if (!contactId) {
-    return null
-  }
-  return await db.first(`SELECT ${CONSENT_COLUMNS} FROM flows_contact WHERE id = ? AND deleted_at IS NULL`, [contactId])
+/** `consentsOf` for one contact: its row, or null. */
+export async function consentOf(db: Database, contactId: string | null): Promise<Row | null> {
+  return contactId ? ((await consentsOf(db, [contactId])).get(contactId) ?? null) : null
 }
 
 /** Records an email consent decision for a contact, found by id or by address. */
