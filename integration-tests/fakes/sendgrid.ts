@@ -94,6 +94,13 @@ export class FakeSendGrid extends FakeServer<Answer> {
     return this.deliveries.map((delivery) => delivery.custom_args.flows_message_id)
   }
 
+  /** The ids of the messages in calls whose client left before the answer (the plugin's timeout, a killed worker). */
+  abandonedMessageIds(): string[] {
+    return this.requests
+      .filter((request) => request.outcome.clientLeft)
+      .flatMap((request) => request.body.personalizations.map((p: any) => p.custom_args?.flows_message_id))
+  }
+
   /** A transient refusal as SendGrid words it; a 429 carries the rate-limit headers and Retry-After. */
   private fault(res: http.ServerResponse, fault: Fault) {
     if (fault.status === 429) {

@@ -64,6 +64,11 @@ export class FakeTwilio extends FakeServer<Answer> {
     return this.requests.filter((request) => request.sid).map((request) => request.params.To)
   }
 
+  /** The numbers of the texts in calls whose client left before the answer (the plugin's timeout, a killed worker). */
+  abandonedRecipients(): string[] {
+    return this.requests.filter((request) => request.outcome.clientLeft).map((request) => request.params.To)
+  }
+
   /** A transient refusal in Twilio's error format: 20500, 20503, or 20429 with Retry-After. */
   private fault(res: http.ServerResponse, fault: Fault) {
     if (fault.status === 429) {

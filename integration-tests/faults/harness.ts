@@ -270,6 +270,16 @@ export async function messagesOf(db: Pool, flowId: string): Promise<MessageRow[]
   return rows
 }
 
+/**
+ * The ids of the messages whose provider call the plugin left before its answer, as the fakes saw it: they
+ * may have gone out, so they rightly end `uncertain`.
+ */
+export async function abandonedMessages(store: Pick<FaultStore, "db" | "sendgrid" | "twilio">, flowId: string): Promise<string[]> {
+  const emails = new Set(store.sendgrid.abandonedMessageIds())
+  const texts = new Set(store.twilio.abandonedRecipients())
+  return (await messagesOf(store.db, flowId)).filter((m) => (m.channel === "email" ? emails.has(m.id) : texts.has(m.to))).map((m) => m.id)
+}
+
 /** How many times each value occurs. */
 function tally(values: string[]): Map<string, number> {
   const counts = new Map<string, number>()

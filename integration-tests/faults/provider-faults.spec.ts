@@ -1,10 +1,10 @@
 import { seededRandom, type CallOutcome } from "../fakes/fake-server"
 import {
+  abandonedMessages,
   createActiveFlow,
   endedRuns,
   expectEachMessageOnce,
   log,
-  messagesOf,
   seedDueRuns,
   sendDefinition,
   startFaultStore,
@@ -49,13 +49,7 @@ it("with 30% of provider calls answered 5xx or 429 with Retry-After, every messa
   // Faults are answers, so every message ends sent. The one exception is a call the plugin gave up waiting
   // for (its timeout passed on a starved machine): the fake sees its client leave, and the message rightly
   // ends `uncertain`, never sent again.
-  const abandoned = new Set([
-    ...store.sendgrid.requests
-      .filter((call) => call.outcome.clientLeft)
-      .flatMap((call) => call.body.personalizations.map((p: any) => p.custom_args.flows_message_id)),
-    ...store.twilio.requests.filter((call) => call.outcome.clientLeft).map((call) => call.params.To),
-  ])
-  const uncertain = (await messagesOf(store.db, flow.flowId)).filter((m) => abandoned.has(m.id) || abandoned.has(m.to)).map((m) => m.id)
+  const uncertain = await abandonedMessages(store, flow.flowId)
   log(`${uncertain.length} call(s) abandoned by the plugin before their answer`)
   // A few at most: a plugin that gave up on most calls would not be sending exactly once, only never twice.
   expect(uncertain.length).toBeLessThanOrEqual((PEOPLE * 2) / 10)

@@ -1,5 +1,6 @@
 import { eventually } from "../helpers/eventually"
 import {
+  abandonedMessages,
   createActiveFlow,
   endedRuns,
   expectEachMessageOnce,
@@ -65,8 +66,7 @@ it("kill -9 of a worker mid-dispatch loses nothing, and only its calls in flight
   await eventually(async () => (heldCalls().every((call) => call.outcome.clientLeft) ? true : undefined), 30_000)
   // Every call that lost its client (at the kill, or earlier to a timeout the load caused) leaves its message
   // uncertain, and no other call does; the kill found the worker with calls in flight.
-  const lost = new Set(store.twilio.requests.filter((call) => call.outcome.clientLeft).map((call) => call.params.To))
-  const uncertain = (await messagesOf(store.db, flow.flowId)).filter((m) => lost.has(m.to)).map((m) => m.id)
+  const uncertain = await abandonedMessages(store, flow.flowId)
   expect(inFlight.length).toBeGreaterThan(0)
   expect(uncertain).toEqual(expect.arrayContaining(inFlight))
   log(`killed the worker with ${inFlight.length} call(s) in flight; ${uncertain.length} call(s) lost their client in all`)
