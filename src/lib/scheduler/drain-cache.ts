@@ -6,26 +6,25 @@ const FRESH_MS = 30_000
 /** The most versions, and flow names, a worker keeps: it runs for months while flows are edited and removed. */
 export const MAX_KEPT = 1000
 
-/** Keeps `value` as the newest entry, and drops the oldest read once there are more than MAX_KEPT. */
-function keep<T>(entries: Map<string, T>, key: string, value: T) {
-  entries.delete(key)
-  entries.set(key, value)
-  if (entries.size > MAX_KEPT) {
-    entries.delete(entries.keys().next().value!)
-  }
-}
-
-function memo<T>(load: (key: string) => Promise<T>) {
+/**
+ * Reads by key, trusted for `freshMs`. The newest read is kept last, and the oldest goes once there are
+ * more than MAX_KEPT.
+ */
+function memo<T>(load: (key: string) => Promise<T>, freshMs: number) {
   const entries = new Map<string, { value: Promise<T>; at: number }>()
   return (key: string): Promise<T> => {
     const hit = entries.get(key)
-    if (hit && Date.now() - hit.at < FRESH_MS) {
+    if (hit && Date.now() - hit.at < freshMs) {
       return hit.value
     }
     const value = load(key)
     // A failed read is not kept: the next run asks again.
     value.catch(() => entries.get(key)?.value === value && entries.delete(key))
-    keep(entries, key, { value, at: Date.now() })
+    entries.delete(key)
+    entries.set(key, { value, at: Date.now() })
+    if (entries.size > MAX_KEPT) {
+      entries.delete(entries.keys().next().value!)
+    }
     return value
   }
 }
@@ -36,19 +35,13 @@ function memo<T>(load: (key: string) => Promise<T>) {
  * after half a minute, so an edit reaches the next messages soon.
  */
 export function drainCache(flows: FlowsModuleService) {
-  const versions = new Map<string, Promise<FlowDefinition>>()
-  const brand = memo(() => flows.brandForTemplates())
+  const brand = memo(() => flows.brandForTemplates(), FRESH_MS)
   return {
-    definition(versionId: string): Promise<FlowDefinition> {
-      let definition = versions.get(versionId)
-      if (!definition) {
-        definition = flows.retrieveFlowVersion(versionId).then((version) => version.definition as unknown as FlowDefinition)
-        definition.catch(() => versions.get(versionId) === definition && versions.delete(versionId))
-        keep(versions, versionId, definition)
-      }
-      return definition
-    },
-    flowName: memo(async (flowId) => (await flows.retrieveFlow(flowId, { select: ["name"] })).name as string),
+    definition: memo(
+      async (versionId): Promise<FlowDefinition> => (await flows.retrieveFlowVersion(versionId)).definition as unknown as FlowDefinition,
+      Infinity
+    ),
+    flowName: memo(async (flowId) => (await flows.retrieveFlow(flowId, { select: ["name"] })).name as string, FRESH_MS),
     brand: () => brand("brand"),
   }
 }
