@@ -157,6 +157,7 @@ const RECENT_TEXTS = 16
 /** Private-use characters: a masked token is one of them repeated, so it keeps its length and wraps as it would. */
 const MASK_BASE = 0xe000
 const MASKS = 256
+const maskOf = (index: number, length: number) => String.fromCharCode(MASK_BASE + index).repeat(length)
 /** A body that holds those characters itself, as they are or as character references, is not masked. */
 const HOLDS_MASK = /[\ue000-\ue0ff]|&#x0*e0[0-9a-f]{2}(?![0-9a-f])|&#0*57(?:3[4-9]|[45]\d)\d(?!\d)/i
 
@@ -176,7 +177,7 @@ function textFromHtmlOnce(html: string, personalLinks?: RegExp): string {
     if (index < 0) {
       index = tokens.push(token) - 1
     }
-    return link.slice(0, link.length - token.length) + String.fromCharCode(MASK_BASE + index).repeat(token.length)
+    return link.slice(0, link.length - token.length) + maskOf(index, token.length)
   }
   const masked = personalLinks && !HOLDS_MASK.test(html) ? html.replace(personalLinks, mask) : html
   if (tokens.length > MASKS) {
@@ -190,7 +191,7 @@ function textFromHtmlOnce(html: string, personalLinks?: RegExp): string {
       recentTexts.delete(recentTexts.keys().next().value!)
     }
   }
-  return tokens.reduce((unmasked, token, i) => unmasked.split(String.fromCharCode(MASK_BASE + i).repeat(token.length)).join(token), text)
+  return tokens.reduce((unmasked, token, i) => unmasked.split(maskOf(i, token.length)).join(token), text)
 }
 
 /**
