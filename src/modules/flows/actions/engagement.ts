@@ -8,7 +8,6 @@ import {
 } from "../../../engine"
 import type { ChannelName } from "../../../engine/constants"
 import type { PluginOptions } from "../options"
-import { COUNTED_FOR_CAP } from "../sql/message-statuses"
 import * as engagementSql from "../sql/engagement"
 import type { RunRow } from "../types"
 import type { ModuleContext } from "./context"
@@ -62,7 +61,7 @@ export async function engagementSendFact(
   if (unengaged.send === "stretched_cap") {
     const { frequencyCap } = ctx.options.defaults
     const windowMs = durationToMs(frequencyCap.per, ctx.options.scheduler.timeScale) * unengaged.capFactor
-    const sent = await engagementSql.flowMessagesSince(ctx.db, run.contact_id, COUNTED_FOR_CAP, new Date(now.getTime() - windowMs), now)
+    const sent = await engagementSql.flowMessagesCountedSince(ctx.db, run.contact_id, new Date(now.getTime() - windowMs), now)
     fact.stretched_cap = { sent, max: frequencyCap.max }
   }
   return fact

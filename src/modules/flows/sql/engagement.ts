@@ -1,7 +1,7 @@
 import type { ChannelName } from "../../../engine/constants"
 import type { EngagementCounts } from "../../../engine/engagement"
 import type { Database } from "./database"
-import { REACHED } from "./message-statuses"
+import { NOT_COUNTED_FOR_CAP, NOT_REACHED } from "./message-statuses"
 
 /**
  * Timeline entries that are engagement: a human open and the clicks. A machine open (`email.machine_opened`)
@@ -18,6 +18,12 @@ export const MAX_CONTACTS_PER_COUNT = 500
  * the flow messages that reached them after it, and their opens and clicks per channel. Each lateral
  * subquery reads one contact's rows through an index: the engagement events' partial index and
  * (contact_id, created_at) on messages.
+ *
+ * The messages are matched so that only that index can serve them: the period as row comparisons on
+ * (contact_id, created_at), the statuses as `NOT IN`. While flows_message is young (a new store's first
+ * campaign), its partial indexes' statistics still say empty until autovacuum analyzes it, and with a plain
+ * `created_at` range or `status IN` Postgres took the index on created_at or status and read every recent
+ * message once per contact: 38 ms per 100 contacts at the start of a 10,000-message drain, 248 ms at its end.
  */
 export async function engagementCountsOf(
   db: Database,
@@ -49,11 +55,12 @@ export async function engagementCountsOf(
      ) l
      CROSS JOIN LATERAL (
        SELECT count(*)::int AS messages_since FROM flows_message
-       WHERE contact_id = c.id AND run_id IS NOT NULL AND status IN (?)
-         AND created_at > COALESCE(l.last_engaged_at, ?) AND created_at <= ? AND deleted_at IS NULL
+       WHERE contact_id = c.id AND (contact_id, created_at) > (c.id, COALESCE(l.last_engaged_at, ?))
+         AND (contact_id, created_at) <= (c.id, ?::timestamptz)
+         AND run_id IS NOT NULL AND status NOT IN (?) AND deleted_at IS NULL
      ) m
      WHERE c.id IN (?) AND c.deleted_at IS NULL`,
-    [ENGAGEMENT_EVENTS, since, now, since, now, since, now, REACHED, since, now, ids]
+    [ENGAGEMENT_EVENTS, since, now, since, now, since, now, since, now, NOT_REACHED, ids]
   )
   return new Map(
     rows.map((row) => [
@@ -68,12 +75,16 @@ export async function engagementCountsOf(
   )
 }
 
-/** Flow messages that count against a cap the contact got in (since, now]: for the stretched cap of unengaged contacts. */
-export async function flowMessagesSince(db: Database, contactId: string, statuses: string[], since: Date, now: Date): Promise<number> {
+/**
+ * Flow messages that count against a cap the contact got in (since, now]: for the stretched cap of unengaged
+ * contacts. Matched as in engagementCountsOf, so that only the (contact_id, created_at) index serves it.
+ */
+export async function flowMessagesCountedSince(db: Database, contactId: string, since: Date, now: Date): Promise<number> {
   const row = await db.first(
     `SELECT count(*)::int AS sent FROM flows_message
-     WHERE contact_id = ? AND run_id IS NOT NULL AND status IN (?) AND created_at > ? AND created_at <= ? AND deleted_at IS NULL`,
-    [contactId, statuses, since, now]
+     WHERE contact_id = ? AND (contact_id, created_at) > (?, ?::timestamptz) AND (contact_id, created_at) <= (?, ?::timestamptz)
+       AND run_id IS NOT NULL AND status NOT IN (?) AND deleted_at IS NULL`,
+    [contactId, contactId, since, contactId, now, NOT_COUNTED_FOR_CAP]
   )
   return row?.sent ?? 0
 }

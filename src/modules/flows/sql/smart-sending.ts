@@ -1,7 +1,7 @@
 import type { ChannelName } from "../../../engine/constants"
 import type { FlowDefinition } from "../../../engine"
 import type { CountedSend } from "../../../engine/smart-sending"
-import { COUNTED_FOR_CAP } from "./message-statuses"
+import { NOT_COUNTED_FOR_CAP } from "./message-statuses"
 import type { Database } from "./database"
 
 /** Most counted messages read for one decision: far more than any sensible cap allows in its window. */
@@ -18,17 +18,21 @@ export async function countedSendsOf(db: Database, contactIds: string[], since: 
   if (!contactIds.length) {
     return byContact
   }
+  // Matched per contact as in engagementCountsOf (sql/engagement.ts), so that only the (contact_id,
+  // created_at) index serves it while the table's statistics are stale.
   const rows = await db.rows(
-    `SELECT contact_id, created_at, channel, flow_id, priority FROM (
-       SELECT m.contact_id, m.created_at, m.channel, m.flow_id, f.priority,
-         row_number() OVER (PARTITION BY m.contact_id ORDER BY m.created_at DESC) AS nth
-       FROM flows_message m LEFT JOIN flows_flow f ON f.id = m.flow_id
-       WHERE m.contact_id IN (?) AND m.run_id IS NOT NULL AND NOT m.exempt AND m.status IN (?)
-         AND m.created_at > ? AND m.deleted_at IS NULL
-     ) counted
-     WHERE nth <= ${MAX_RECENT}
-     ORDER BY created_at DESC`,
-    [[...new Set(contactIds)], COUNTED_FOR_CAP, since]
+    `SELECT m.contact_id, m.created_at, m.channel, m.flow_id, f.priority
+     FROM unnest(ARRAY[?]::text[]) AS c(id)
+     CROSS JOIN LATERAL (
+       SELECT contact_id, created_at, channel, flow_id FROM flows_message
+       WHERE contact_id = c.id AND (contact_id, created_at) > (c.id, ?::timestamptz)
+         AND run_id IS NOT NULL AND NOT exempt AND status NOT IN (?) AND deleted_at IS NULL
+       ORDER BY created_at DESC
+       LIMIT ${MAX_RECENT}
+     ) m
+     LEFT JOIN flows_flow f ON f.id = m.flow_id
+     ORDER BY m.created_at DESC`,
+    [[...new Set(contactIds)], since, NOT_COUNTED_FOR_CAP]
   )
   for (const row of rows) {
     const sends = byContact.get(row.contact_id) ?? byContact.set(row.contact_id, []).get(row.contact_id)!
