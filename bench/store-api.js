@@ -1,14 +1,14 @@
 // What the plugin costs the store API: the demo store (examples/demo-store, admin off) on one freshly seeded
 // database, copied twice, started without the plugin (FLOWS_PLUGIN=off, on --port) and with it (on --port + 1)
 // side by side, each driven through the same checkouts by autocannon, one endpoint after another, the stores
-// taking turns endpoint by endpoint: create cart, add a line item, set email and addresses, add the shipping
-// method, create the payment collection and session, complete the cart.
+// taking turns every --rounds-th of the carts: create cart, add a line item, set email and addresses, add the
+// shipping method, create the payment collection and session, complete the cart.
 // Reports p50 and p95 per endpoint with and without the plugin and their ratio, and per checkout the database
 // transactions and row writes (pg_stat_database, counted until the plugin's scheduler has recorded the events
 // the subscriber left in its inbox, so the work moved off the request path is counted too).
-//   node bench/store-api.js [--checkouts=300] [--connections=10] [--port=9000] [--database=medusa_flows_store_api]
-//                           [--keep] [--json] [--smoke]
-// --smoke: 8 checkouts over 2 connections, only to show the command works (CI). --json: one JSON object.
+//   node bench/store-api.js [--checkouts=300] [--connections=10] [--rounds=6] [--port=9000]
+//                           [--database=medusa_flows_store_api] [--keep] [--json] [--smoke]
+// --smoke: 8 checkouts over 2 connections in 2 rounds, only to show the command works (CI). --json: one JSON object.
 const os = require("node:os")
 const { spawn } = require("node:child_process")
 const autocannon = require("autocannon")
@@ -23,6 +23,8 @@ const arg = (name, fallback) => {
 const SMOKE = process.argv.includes("--smoke")
 const CHECKOUTS = Number(arg("checkouts", SMOKE ? 8 : 300))
 const CONNECTIONS = Number(arg("connections", SMOKE ? 2 : 10))
+/** Turns each store takes per endpoint, each over an equal share of the carts. */
+const ROUNDS = Number(arg("rounds", SMOKE ? 2 : 6))
 const PORT = Number(arg("port", 9000))
 const DATABASE = arg("database", "medusa_flows_store_api")
 const JSON_OUTPUT = process.argv.includes("--json")
@@ -81,9 +83,10 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((
  * One endpoint under autocannon: `request(i)` gives the i-th of `amount` requests (cart i's), `onBody(i, body)`
  * keeps what the next endpoint needs. Returns p50 and p95 of the response times and the requests that failed.
  */
-async function measure(name, { url, amount, request, onBody, headers }) {
+/** Response times of `amount` requests to one endpoint, for the carts from `from` on. */
+async function measure(name, { url, from, amount, request, onBody, headers }) {
   const times = []
-  let next = 0
+  let next = from
   const failures = []
   const instance = autocannon({
     url,
@@ -112,20 +115,25 @@ async function measure(name, { url, amount, request, onBody, headers }) {
   if (failures.length) {
     throw new Error(`${name}: ${failures.length} of ${amount} requests failed, e.g. ${failures[0]}`)
   }
-  times.sort((a, b) => a - b)
-  return { endpoint: name, requests: times.length, p50_ms: percentile(times, 50), p95_ms: percentile(times, 95) }
+  return times
+}
+
+function timing(name, times) {
+  const sorted = [...times].sort((a, b) => a - b)
+  return { endpoint: name, requests: sorted.length, p50_ms: percentile(sorted, 50), p95_ms: percentile(sorted, 95) }
 }
 
 /**
- * `count` checkouts on one store as a list of steps, one an endpoint, each measuring its endpoint over all
- * the carts; a step needs the ones before it to have run.
+ * Checkouts on one store as a list of steps, one an endpoint, each measuring its endpoint for `amount` carts
+ * from `from` on; a cart's step needs the ones before it to have run.
  */
-function checkoutSteps(store, count, tag) {
+function checkoutSteps(store, tag) {
   const headers = { "x-publishable-api-key": store.ids.token }
   const carts = []
   const collections = []
   let optionId
-  const step = (name, options) => async () => await measure(name, { url: store.baseUrl, amount: count, headers, ...options })
+  const step = (name, options) =>
+    Object.assign(async (from, amount) => await measure(name, { url: store.baseUrl, from, amount, headers, ...options }), { endpoint: name })
   return [
     step("create cart", {
       request: () => ({ path: "/store/carts", body: { region_id: store.ids.regionId } }),
@@ -140,16 +148,21 @@ function checkoutSteps(store, count, tag) {
         body: { email: `shopper-${tag}-${i}@example.com`, shipping_address: ADDRESS, billing_address: ADDRESS },
       }),
     }),
-    async () => {
-      const options = await (await fetch(`${store.baseUrl}/store/shipping-options?cart_id=${carts[0]}`, { headers })).json()
-      optionId = options.shipping_options?.[0]?.id
-      if (!optionId) {
-        throw new Error(`no shipping option for the cart: ${JSON.stringify(options).slice(0, 200)}`)
-      }
-      return await step("add shipping method", {
-        request: (i) => ({ path: `/store/carts/${carts[i]}/shipping-methods`, body: { option_id: optionId } }),
-      })()
-    },
+    Object.assign(
+      async (from, amount) => {
+        if (!optionId) {
+          const options = await (await fetch(`${store.baseUrl}/store/shipping-options?cart_id=${carts[from]}`, { headers })).json()
+          optionId = options.shipping_options?.[0]?.id
+          if (!optionId) {
+            throw new Error(`no shipping option for the cart: ${JSON.stringify(options).slice(0, 200)}`)
+          }
+        }
+        return await step("add shipping method", {
+          request: (i) => ({ path: `/store/carts/${carts[i]}/shipping-methods`, body: { option_id: optionId } }),
+        })(from, amount)
+      },
+      { endpoint: "add shipping method" }
+    ),
     step("create payment collection", {
       request: (i) => ({ path: "/store/payment-collections", body: { cart_id: carts[i] } }),
       onBody: (i, b) => (collections[i] = b.payment_collection.id),
@@ -223,16 +236,20 @@ async function inboxDrained(store, timeoutMs = 60_000) {
 }
 
 /**
- * Both stores run side by side, each idle while the other is measured. Endpoint by endpoint, one store and
- * then the other, the first alternating, so a change in the machine's speed during the run falls on both
- * alike (run one after the other, the stores' ratios swung ±10% from run to run). After the plugin's store is
- * measured, the bench waits until its scheduler has recorded that endpoint's events, so that work lands on
- * the plugin's own requests and not on the other store's. Idle is not silent: the plugin's scheduler still
- * polls (about 3 transactions a second) while the other store is measured.
+ * Both stores run side by side, each idle while the other is measured. Endpoint by endpoint, the carts are
+ * split into ROUNDS equal shares, and for each share one store and then the other is measured, the first
+ * alternating; an endpoint's p50 and p95 are taken over all its shares. So a change in the machine's speed,
+ * which on this VM comes within the minute, falls on both stores alike (taking turns a whole endpoint at a
+ * time, the ratios of endpoints the plugin does not touch still swung from 0.69× to 1.92×). After each share
+ * on the plugin's store, the bench waits until its scheduler has recorded that share's events, so that work
+ * lands on the plugin's own requests and not on the other store's. Idle is not silent: the plugin's scheduler
+ * still polls (about 3 transactions a second) while the other store is measured.
  */
 async function measureStores(server, stores) {
   for (const store of stores) {
-    await allSteps(checkoutSteps(store, WARM_UP, "warm"))
+    for (const step of checkoutSteps(store, "warm")) {
+      await step(0, WARM_UP)
+    }
   }
   await sleep(SETTLE_MS)
   // The stores' own background work (jobs, pool checks; with the plugin, its scheduler's polls), per second
@@ -240,18 +257,24 @@ async function measureStores(server, stores) {
   const idleStart = await Promise.all(stores.map((store) => databaseCounters(server, store.database)))
   await sleep(IDLE_MS)
   const before = await Promise.all(stores.map((store) => databaseCounters(server, store.database)))
-  log(`  ${CHECKOUTS} checkouts over ${CONNECTIONS} connections, the stores taking turns`)
+  log(`  ${CHECKOUTS} checkouts over ${CONNECTIONS} connections, the stores taking turns ${ROUNDS} times an endpoint`)
   const startedAt = Date.now()
   stores.forEach((store) => (store.inboxLooks = 0))
-  const steps = stores.map((store) => checkoutSteps(store, CHECKOUTS, "run"))
+  const steps = stores.map((store) => checkoutSteps(store, "run"))
   const endpoints = stores.map(() => [])
+  const share = Math.ceil(CHECKOUTS / ROUNDS)
+  let turn = 0
   for (let k = 0; k < steps[0].length; k++) {
-    for (const i of k % 2 === 0 ? [0, 1] : [1, 0]) {
-      endpoints[i].push(await steps[i][k]())
-      if (stores[i].withPlugin) {
-        await inboxDrained(stores[i])
+    const times = stores.map(() => [])
+    for (let from = 0; from < CHECKOUTS; from += share) {
+      for (const i of turn++ % 2 === 0 ? [0, 1] : [1, 0]) {
+        times[i].push(...(await steps[i][k](from, Math.min(share, CHECKOUTS - from))))
+        if (stores[i].withPlugin) {
+          await inboxDrained(stores[i])
+        }
       }
     }
+    stores.forEach((_, i) => endpoints[i].push(timing(steps[i][k].endpoint, times[i])))
   }
   await sleep(SETTLE_MS)
   const elapsedMs = Date.now() - startedAt
@@ -278,14 +301,6 @@ async function measureStores(server, stores) {
   )
 }
 
-async function allSteps(steps) {
-  const results = []
-  for (const step of steps) {
-    results.push(await step())
-  }
-  return results
-}
-
 /** Store events still waiting when the counters were read: their recording was not counted. */
 async function countInbox(databaseUrl) {
   const client = new Client({ connectionString: databaseUrl })
@@ -301,7 +316,7 @@ const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** di
 
 function report(result) {
   console.log(
-    `Store API, ${result.checkouts} checkouts over ${result.connections} connections (load ${result.machine.loadavg_before.join(" ")} before, ${result.machine.loadavg_after.join(" ")} after)`
+    `Store API, ${result.checkouts} checkouts over ${result.connections} connections, ${result.rounds} turns an endpoint (load ${result.machine.loadavg_before.join(" ")} before, ${result.machine.loadavg_after.join(" ")} after)`
   )
   console.log("endpoint                          p50 without  p50 with  ratio   p95 without  p95 with  ratio")
   for (const e of result.endpoints) {
@@ -346,6 +361,7 @@ async function main() {
     const result = {
       checkouts: CHECKOUTS,
       connections: CONNECTIONS,
+      rounds: ROUNDS,
       machine: {
         cpus: os.cpus().length,
         cpu_model: os.cpus()[0]?.model,
