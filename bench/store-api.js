@@ -133,7 +133,9 @@ function checkoutSteps(store, tag) {
   const collections = []
   let optionId
   const step = (name, options) =>
-    Object.assign(async (from, amount) => await measure(name, { url: store.baseUrl, from, amount, headers, ...options }), { endpoint: name })
+    Object.assign(async (from, amount) => await measure(name, { url: store.baseUrl, from, amount, headers, ...options }), {
+      endpoint: name,
+    })
   return [
     step("create cart", {
       request: () => ({ path: "/store/carts", body: { region_id: store.ids.regionId } }),

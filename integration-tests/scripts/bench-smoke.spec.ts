@@ -137,7 +137,12 @@ it("runs the store-API benchmark on a few checkouts and reports every endpoint a
     { cwd: ROOT, env: process.env, maxBuffer: 10 * 1024 * 1024 }
   )
   const result = JSON.parse(stdout.trim().split("\n").pop()!)
-  expect(result).toMatchObject({ checkouts: 8, connections: 2, rounds: 2, machine: { cpus: expect.any(Number), postgres: expect.any(String) } })
+  expect(result).toMatchObject({
+    checkouts: 8,
+    connections: 2,
+    rounds: 2,
+    machine: { cpus: expect.any(Number), postgres: expect.any(String) },
+  })
   expect(result.endpoints.map((e: { endpoint: string }) => e.endpoint)).toEqual([
     "create cart",
     "add line item",
