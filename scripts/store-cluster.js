@@ -95,19 +95,33 @@ async function ready(proc, timeoutMs = 300_000) {
   return proc
 }
 
-/** Starts servers and workers on the given ports, all at once, and waits until every one is up. */
-async function startCluster({ env, servers = [], workers = [], timeoutMs }) {
-  const procs = [
-    ...servers.map((port) => start({ mode: "server", port, env })),
-    ...workers.map((port) => start({ mode: "worker", port, env })),
-  ]
+/**
+ * Runs each of `starts` (a function that starts one process) and waits until every process is up. The first
+ * starts alone: on a fresh database Medusa creates the default store as it starts, and processes doing that
+ * at once both try ("Price preference with attribute: currency_code, value: eur, already exists").
+ */
+async function startInTurn(starts, timeoutMs) {
+  const procs = [starts[0]()]
   try {
-    await Promise.all(procs.map((proc) => ready(proc, timeoutMs)))
+    await ready(procs[0], timeoutMs)
+    procs.push(...starts.slice(1).map((begin) => begin()))
+    await Promise.all(procs.slice(1).map((proc) => ready(proc, timeoutMs)))
   } catch (error) {
     await stopCluster(procs)
     throw error
   }
   return procs
+}
+
+/** Starts servers and workers on the given ports (see startInTurn) and waits until every one is up. */
+async function startCluster({ env, servers = [], workers = [], timeoutMs }) {
+  return await startInTurn(
+    [
+      ...servers.map((port) => () => start({ mode: "server", port, env })),
+      ...workers.map((port) => () => start({ mode: "worker", port, env })),
+    ],
+    timeoutMs
+  )
 }
 
 /** SIGTERM (Medusa's graceful shutdown), then SIGKILL for whatever is left after `graceMs`. */
@@ -147,4 +161,18 @@ function rssBytes(proc) {
   }
 }
 
-module.exports = { BUILT_STORE, LOG_DIR, buildStore, prepareStore, start, ready, startCluster, stop, stopCluster, kill, restart, rssBytes }
+module.exports = {
+  BUILT_STORE,
+  LOG_DIR,
+  buildStore,
+  prepareStore,
+  start,
+  ready,
+  startInTurn,
+  startCluster,
+  stop,
+  stopCluster,
+  kill,
+  restart,
+  rssBytes,
+}

@@ -125,21 +125,15 @@ export async function startFaultStore(opts: {
       ...opts.env,
     },
   })
-  const procs: Proc[] = [
-    cluster.start({ mode: "server", port: PORTS.server, env }),
-    ...PORTS.workers.slice(0, opts.workers).map((port) => {
+  const procs: Proc[] = await cluster.startInTurn([
+    () => cluster.start({ mode: "server", port: PORTS.server, env }),
+    ...PORTS.workers.slice(0, opts.workers).map((port) => () => {
       // Each worker sends with a key of its own, so the fake can tell whose calls it got.
       const key = `SG.worker-${port}`
       sendgrid.addApiKey(key)
       return cluster.start({ mode: "worker", port, env: { ...env, SENDGRID_API_KEY: key } })
     }),
-  ]
-  try {
-    await Promise.all(procs.map((proc) => cluster.ready(proc)))
-  } catch (error) {
-    await cluster.stopCluster(procs)
-    throw error
-  }
+  ])
   // Several connections: the private Postgres of one test is stopped on purpose, and a pool opens new ones.
   const db = new Pool({ connectionString: env.DATABASE_URL, max: 2 })
   db.on("error", () => {})
