@@ -80,10 +80,9 @@ async function databaseCounters(server, database) {
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
 
 /**
- * One endpoint under autocannon: `request(i)` gives the i-th of `amount` requests (cart i's), `onBody(i, body)`
- * keeps what the next endpoint needs. Returns p50 and p95 of the response times and the requests that failed.
+ * One endpoint under autocannon, for the `amount` carts from `from` on: `request(i)` gives cart i's request,
+ * `onBody(i, body)` keeps what the next endpoint needs. Returns the response times; throws if any failed.
  */
-/** Response times of `amount` requests to one endpoint, for the carts from `from` on. */
 async function measure(name, { url, from, amount, request, onBody, headers }) {
   const times = []
   let next = from
@@ -136,6 +135,9 @@ function checkoutSteps(store, tag) {
     Object.assign(async (from, amount) => await measure(name, { url: store.baseUrl, from, amount, headers, ...options }), {
       endpoint: name,
     })
+  const addShippingMethod = step("add shipping method", {
+    request: (i) => ({ path: `/store/carts/${carts[i]}/shipping-methods`, body: { option_id: optionId } }),
+  })
   return [
     step("create cart", {
       request: () => ({ path: "/store/carts", body: { region_id: store.ids.regionId } }),
@@ -159,11 +161,9 @@ function checkoutSteps(store, tag) {
             throw new Error(`no shipping option for the cart: ${JSON.stringify(options).slice(0, 200)}`)
           }
         }
-        return await step("add shipping method", {
-          request: (i) => ({ path: `/store/carts/${carts[i]}/shipping-methods`, body: { option_id: optionId } }),
-        })(from, amount)
+        return await addShippingMethod(from, amount)
       },
-      { endpoint: "add shipping method" }
+      { endpoint: addShippingMethod.endpoint }
     ),
     step("create payment collection", {
       request: (i) => ({ path: "/store/payment-collections", body: { cart_id: carts[i] } }),
