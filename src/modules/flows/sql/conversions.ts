@@ -1,6 +1,6 @@
 import { newId } from "./ids"
 import type { Database } from "./database"
-import { REACHED } from "./message-statuses"
+import { NOT_REACHED } from "./message-statuses"
 
 export type OrderToAttribute = {
   order_id: string
@@ -16,6 +16,10 @@ export type OrderToAttribute = {
  * Credits the order to the contact's last flow message within the window: the last clicked email or
  * text if there is one, otherwise the last message that reached them. Test sends (no run) never count.
  * Returns the conversion, or null when no message qualifies or the order was credited before.
+ *
+ * The buyer's messages are matched as in engagementCountsOf (engagement.ts), so that only the
+ * (contact_id, created_at) index can serve them while flows_message is young: a message sent before the
+ * order was created before it, so `(contact_id, created_at) <= (buyer, ordered_at)` bounds the read.
  */
 export async function attributeOrder(db: Database, order: OrderToAttribute) {
   return (
@@ -30,8 +34,8 @@ export async function attributeOrder(db: Database, order: OrderToAttribute) {
          ORDER BY e.occurred_at DESC LIMIT 1)
        UNION ALL
        (SELECT id, 'message', 1 FROM flows_message
-         WHERE contact_id = ? AND run_id IS NOT NULL AND status IN (?) AND sent_at BETWEEN ? AND ?
-           AND deleted_at IS NULL
+         WHERE contact_id = ? AND (contact_id, created_at) <= (?, ?::timestamptz) AND run_id IS NOT NULL
+           AND status NOT IN (?) AND sent_at BETWEEN ? AND ? AND deleted_at IS NULL
          ORDER BY sent_at DESC LIMIT 1)
      ) touch
      JOIN flows_message m ON m.id = touch.message_id AND m.run_id IS NOT NULL
@@ -52,7 +56,9 @@ export async function attributeOrder(db: Database, order: OrderToAttribute) {
         order.since,
         order.ordered_at,
         order.contact_id,
-        REACHED,
+        order.contact_id,
+        order.ordered_at,
+        NOT_REACHED,
         order.since,
         order.ordered_at,
       ]
