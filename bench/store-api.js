@@ -5,7 +5,8 @@
 // shipping method, create the payment collection and session, complete the cart.
 // Reports p50 and p95 per endpoint with and without the plugin and their ratio, and per checkout the database
 // transactions and row writes (pg_stat_database, counted until the plugin's scheduler has recorded the events
-// the subscriber left in its inbox, so the work moved off the request path is counted too).
+// the subscriber left in its inbox, so the work moved off the request path is counted too), and how long after
+// each of the plugin's turns its inbox was recorded.
 //   node bench/store-api.js [--checkouts=300] [--connections=10] [--rounds=6] [--port=9000]
 //                           [--database=medusa_flows_store_api] [--keep] [--json] [--smoke]
 // --smoke: 8 checkouts over 2 connections in 2 rounds, only to show the command works (CI). --json: one JSON object.
@@ -117,6 +118,12 @@ async function measure(name, { url, from, amount, request, onBody, headers }) {
   return times
 }
 
+/** How long after the plugin's turns their store events were recorded (to the bench's one-second look). */
+function recordingLag(times) {
+  const sorted = [...times].sort((a, b) => a - b)
+  return { turns: sorted.length, p50_ms: percentile(sorted, 50), max_ms: sorted[sorted.length - 1] }
+}
+
 function timing(name, times) {
   const sorted = [...times].sort((a, b) => a - b)
   return { endpoint: name, requests: sorted.length, p50_ms: percentile(sorted, 50), p95_ms: percentile(sorted, 95) }
@@ -223,16 +230,19 @@ async function startStore(server, seedDatabase, withPlugin, port) {
  * Waits until the plugin's scheduler has recorded every store event the subscriber left in its inbox: empty
  * at two looks a second apart, since the subscriber writes a moment after its request has been answered.
  * Each look is a transaction in the store's database: `store.inboxLooks` counts them, to take them off.
+ * Returns how long after the turn the inbox was first seen empty.
  */
 async function inboxDrained(store, timeoutMs = 60_000) {
-  let emptyBefore = false
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(1000)) {
+  const start = Date.now()
+  let emptySince = null
+  for (const deadline = start + timeoutMs; Date.now() < deadline; await sleep(1000)) {
     store.inboxLooks += 1
+    const lookedAt = Date.now()
     const empty = (await countInbox(store.databaseUrl)) === 0
-    if (empty && emptyBefore) {
-      return
+    if (empty && emptySince !== null) {
+      return emptySince - start
     }
-    emptyBefore = empty
+    emptySince = empty ? lookedAt : null
   }
   throw new Error(`the inbox of ${store.database} was not recorded within ${timeoutMs / 1000} s`)
 }
@@ -261,7 +271,7 @@ async function measureStores(server, stores) {
   const before = await Promise.all(stores.map((store) => databaseCounters(server, store.database)))
   log(`  ${CHECKOUTS} checkouts over ${CONNECTIONS} connections, the stores taking turns ${ROUNDS} times an endpoint`)
   const startedAt = Date.now()
-  stores.forEach((store) => (store.inboxLooks = 0))
+  stores.forEach((store) => Object.assign(store, { inboxLooks: 0, recordedAfterTurnMs: [] }))
   const steps = stores.map((store) => checkoutSteps(store, "run"))
   const endpoints = stores.map(() => [])
   const share = Math.ceil(CHECKOUTS / ROUNDS)
@@ -272,7 +282,7 @@ async function measureStores(server, stores) {
       for (const i of turn++ % 2 === 0 ? [0, 1] : [1, 0]) {
         times[i].push(...(await steps[i][k](from, Math.min(share, CHECKOUTS - from))))
         if (stores[i].withPlugin) {
-          await inboxDrained(stores[i])
+          stores[i].recordedAfterTurnMs.push(await inboxDrained(stores[i]))
         }
       }
     }
@@ -298,6 +308,7 @@ async function measureStores(server, stores) {
           idle_transactions_per_second: idleRate("xact_commit") * 1000,
         },
         inbox_left: store.withPlugin ? await countInbox(store.databaseUrl) : 0,
+        recorded_after_turn: store.withPlugin ? recordingLag(store.recordedAfterTurnMs) : null,
       }
     })
   )
@@ -339,6 +350,10 @@ function report(result) {
   line("row writes, net of idle", "net_row_writes_per_checkout", "ratio_net_row_writes")
   console.log(
     `idle transactions per second: ${round(without.idle_transactions_per_second)} without, ${round(withPlugin.idle_transactions_per_second)} with; inbox left: ${result.inbox_left}`
+  )
+  const lag = result.recorded_after_turn
+  console.log(
+    `the plugin's inbox was recorded within ${lag.p50_ms} ms of a turn's end at p50, ${lag.max_ms} ms at most (${lag.turns} turns)`
   )
 }
 
@@ -385,6 +400,7 @@ async function main() {
         ratio_net_row_writes: withPlugin.database.net_row_writes_per_checkout / without.database.net_row_writes_per_checkout,
       },
       inbox_left: withPlugin.inbox_left,
+      recorded_after_turn: withPlugin.recorded_after_turn,
     }
     if (!KEEP) {
       const admin = new Client({ ...pg.server, database: "postgres" })

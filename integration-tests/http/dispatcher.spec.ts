@@ -8,9 +8,11 @@ import { eventually, storeTestRunner } from "../helpers/store-fixtures"
 jest.setTimeout(120_000)
 
 // The store's own job is off: the only dispatcher is the one this test starts, and it polls once a minute,
-// so every claim it makes within the test is one of its loop's iterations.
+// so every claim it makes within the test is one of its loop's iterations. It gives way to a busy process
+// for 6 s at most.
+const YIELD_MS = 6000
 beforeAll(() => {
-  process.env.FLOWS_TEST_OPTIONS = JSON.stringify({ scheduler: { pollIntervalMs: 60_000, enabled: false } })
+  process.env.FLOWS_TEST_OPTIONS = JSON.stringify({ scheduler: { pollIntervalMs: 60_000, enabled: false, yieldToRequestsMs: YIELD_MS } })
 })
 afterAll(() => {
   delete process.env.FLOWS_TEST_OPTIONS
@@ -28,8 +30,24 @@ const jobTick = createWorkflow("flows-test-dispatch-job-tick", () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Keeps the event loop working, 20 ms at a time, never idle, until the returned function is called. */
+function keepBusy(): () => void {
+  let busy = true
+  const spin = () => {
+    const until = Date.now() + 20
+    while (Date.now() < until);
+    if (busy) {
+      setImmediate(spin)
+    }
+  }
+  setImmediate(spin)
+  return () => {
+    busy = false
+  }
+}
+
 storeTestRunner(({ getContainer }) => {
-  it("runs one dispatch loop per process however many job ticks start it, and wakes it when told", async () => {
+  it("runs one dispatch loop per process however many job ticks start it, wakes it when told, and gives way to a busy process", async () => {
     const flows: FlowsModuleService = appContainer.resolve(FLOWS_MODULE)
     const claims = jest.spyOn(flows, "claimDueRuns")
     for (let tick = 0; tick < 3; tick++) {
@@ -41,10 +59,40 @@ storeTestRunner(({ getContainer }) => {
     expect(claims).toHaveBeenCalledTimes(1)
 
     // An order placed wakes it at once, not a minute later.
-    wakeDispatcher()
-    await eventually(async () => (claims.mock.calls.length === 2 ? true : undefined), 5000)
+    const claimedAfterWake = async (count: number) => {
+      const wokenAt = Date.now()
+      wakeDispatcher()
+      await eventually(async () => (claims.mock.calls.length >= count ? true : undefined), YIELD_MS + 5000)
+      return Date.now() - wokenAt
+    }
+    expect(await claimedAfterWake(2)).toBeLessThan(1500)
     await sleep(500)
     expect(claims).toHaveBeenCalledTimes(2)
+
+    // While the event loop is kept busy, as by requests, a wake waits for a gap. The dispatcher judges by the
+    // time since it went to sleep (about a second idle here), so the loop is busy for longer before the wake.
+    let stopBusy = keepBusy()
+    try {
+      await sleep(2500)
+      const waited = claimedAfterWake(3)
+      await sleep(1500)
+      expect(claims).toHaveBeenCalledTimes(2)
+      stopBusy()
+      expect(await waited).toBeLessThan(YIELD_MS - 1000)
+    } finally {
+      stopBusy()
+    }
+
+    // A process that stays busy is given way to for YIELD_MS at most.
+    stopBusy = keepBusy()
+    try {
+      await sleep(2500)
+      const waitedBusy = await claimedAfterWake(4)
+      expect(waitedBusy).toBeGreaterThanOrEqual(YIELD_MS - 500)
+      expect(waitedBusy).toBeLessThan(YIELD_MS + 2500)
+    } finally {
+      stopBusy()
+    }
     claims.mockRestore()
   })
 })

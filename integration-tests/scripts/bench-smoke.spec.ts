@@ -168,4 +168,7 @@ it("runs the store-API benchmark on a few checkouts and reports every endpoint a
     expect(side.row_writes_per_checkout).toBeGreaterThan(0)
   }
   expect(result.inbox_left).toBe(0)
+  // Every endpoint's two turns on the plugin's store were waited for.
+  expect(result.recorded_after_turn).toEqual({ turns: 14, p50_ms: expect.any(Number), max_ms: expect.any(Number) })
+  expect(result.recorded_after_turn.max_ms).toBeGreaterThanOrEqual(result.recorded_after_turn.p50_ms)
 })

@@ -1,16 +1,22 @@
+import { performance, type EventLoopUtilization } from "node:perf_hooks"
 import { container as appContainer } from "@medusajs/framework"
-import type { MedusaContainer } from "@medusajs/framework/types"
+import type { ConfigModule, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { FLOWS_MODULE } from "../../modules/flows"
 import type FlowsModuleService from "../../modules/flows/service"
 import { drainCache } from "./drain-cache"
 import { runDueSteps } from "./run-due-steps"
 
+/** The share of its time an event loop may spend working before the process counts as busy with requests. */
+const BUSY_ABOVE = 0.5
+/** How often a dispatcher that gives way to requests looks again. */
+const BUSY_LOOK_MS = 1000
+
 /**
- * One worker process's loop: drain everything due, then sleep `scheduler.pollIntervalMs`, again and again.
- * Only processes that run Medusa's background work start it (the scheduled job and the wake subscriber are
- * loaded in `worker` and `shared` mode only), so a `server` process never dispatches. Postgres decides who
- * sends what: the loop only claims.
+ * One worker process's loop: drain everything due, then sleep `scheduler.pollIntervalMs` (in a `shared`
+ * process, and longer while requests keep it busy), again and again. Only processes that run Medusa's
+ * background work start it (the scheduled job and the wake subscriber are loaded in `worker` and `shared`
+ * mode only), so a `server` process never dispatches. Postgres decides who sends what: the loop only claims.
  */
 class Dispatcher {
   private running?: Promise<void>
@@ -33,6 +39,9 @@ class Dispatcher {
   private async loop(flows: FlowsModuleService) {
     const logger = this.container.resolve(ContainerRegistrationKeys.LOGGER)
     const cache = drainCache(flows)
+    const { workerMode } = this.container.resolve<ConfigModule>(ContainerRegistrationKeys.CONFIG_MODULE).projectConfig
+    const { pollIntervalMs, yieldToRequestsMs } = flows.getOptions().scheduler
+    const yieldsToRequests = workerMode === "shared" && yieldToRequestsMs > 0
     while (!this.stopped) {
       try {
         await runDueSteps(this.container, { cache, shouldStop: () => this.stopped })
@@ -40,8 +49,44 @@ class Dispatcher {
         // Postgres restarting, a dropped connection: the next poll tries again.
         logger.error(`medusa-plugin-flows: dispatch failed, retrying at the next poll: ${(error as Error).message}`)
       }
-      await this.sleep(flows.getOptions().scheduler.pollIntervalMs)
+      if (this.stopped) {
+        break
+      }
+      const idleFrom = performance.eventLoopUtilization()
+      await this.sleep(pollIntervalMs)
+      if (yieldsToRequests && (await this.busyFor(idleFrom, yieldToRequestsMs)) >= yieldToRequestsMs) {
+        logger.debug(`medusa-plugin-flows: dispatching after giving way to requests for ${yieldToRequestsMs} ms, the most allowed`)
+      }
     }
+  }
+
+  /**
+   * In a process that also serves the store (Medusa's `shared` worker mode), waits while requests keep the
+   * event loop busy, for `atMostMs` at most, so that recording store events and sending take the gaps
+   * between bursts rather than CPU from the requests. Both wait together: an order placed meanwhile still ends
+   * its runs before anything of theirs is sent. Judges a second at least (a wake does not cut a look short:
+   * a few milliseconds of a loop prove nothing), so a wake within a second of the last drain waits for the
+   * rest of it. Only between drains: a drain under way goes on. Returns how long it waited.
+   */
+  private async busyFor(since: EventLoopUtilization, atMostMs: number): Promise<number> {
+    const start = performance.now()
+    let look = since
+    while (!this.stopped && performance.now() - start < atMostMs) {
+      const window = performance.eventLoopUtilization(look)
+      let lookedMs = window.idle + window.active
+      if (lookedMs >= BUSY_LOOK_MS) {
+        if (window.utilization <= BUSY_ABOVE) {
+          break
+        }
+        look = performance.eventLoopUtilization()
+        lookedMs = 0
+      }
+      const lookAt = performance.now() + Math.min(BUSY_LOOK_MS - lookedMs, atMostMs - (performance.now() - start))
+      while (!this.stopped && performance.now() < lookAt) {
+        await this.sleep(lookAt - performance.now())
+      }
+    }
+    return performance.now() - start
   }
 
   private sleep(ms: number) {

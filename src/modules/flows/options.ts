@@ -271,9 +271,23 @@ export const pluginOptionsSchema = z
          * times of day are ignored. Never set it on a live store.
          */
         timeScale: z.number().min(1).max(1_000_000).default(1),
+        /**
+         * In a process that also serves the store (Medusa's `shared` worker mode), the longest the scheduler
+         * gives way to requests that keep the process busy: recording and sending wait for a gap, at most
+         * this long. 0 never waits. Worker processes never wait.
+         */
+        yieldToRequestsMs: z.number().int().min(0).max(300_000).default(30_000),
       })
       .strict()
-      .default({ pollIntervalMs: 5000, batchSize: 50, concurrency: 100, leaseMs: 60_000, enabled: true, timeScale: 1 }),
+      .default({
+        pollIntervalMs: 5000,
+        batchSize: 50,
+        concurrency: 100,
+        leaseMs: 60_000,
+        enabled: true,
+        timeScale: 1,
+        yieldToRequestsMs: 30_000,
+      }),
   })
   .strict()
 

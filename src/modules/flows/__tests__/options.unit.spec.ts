@@ -21,6 +21,7 @@ describe("plugin options", () => {
       leaseMs: 60_000,
       enabled: true,
       timeScale: 1,
+      yieldToRequestsMs: 30_000,
     })
     expect(options.defaults.quietHours).toEqual({ start: "21:00", end: "08:00" })
     expect(options.backendUrl).toBe("http://localhost:9000")
@@ -37,6 +38,7 @@ describe("plugin options", () => {
     [{ ...valid, secret: "short" }, /secret: must be at least 32 characters/],
     [{ ...valid, storefrontURL: "https://x.example" }, /storefrontURL/],
     [{ ...valid, scheduler: { pollIntervalMs: 10 } }, /scheduler\.pollIntervalMs/],
+    [{ ...valid, scheduler: { yieldToRequestsMs: -1 } }, /scheduler\.yieldToRequestsMs/],
     [{ ...valid, twilio: { accountSid: "AC" + "0".repeat(32), authToken: "t" } }, /twilio.*from or twilio\.messagingServiceSid/],
     [{ ...valid, sendgrid: { apiKey: "SG.x", from: { email: "not-an-email" } } }, /sendgrid\.from\.email/],
     [{ ...valid, defaults: { quietHours: { start: "25:00", end: "08:00" } } }, /defaults\.quietHours\.start/],
