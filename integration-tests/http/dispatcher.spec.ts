@@ -47,8 +47,9 @@ function keepBusy(): () => void {
 }
 
 storeTestRunner(({ getContainer }) => {
-  it("runs one dispatch loop per process however many job ticks start it, wakes it when told, and gives way to a busy process", async () => {
+  it("runs one dispatch loop per process however many job ticks start it, wakes it when told, even mid-drain, and gives way to a busy process", async () => {
     const flows: FlowsModuleService = appContainer.resolve(FLOWS_MODULE)
+    const claimDueRuns = flows.claimDueRuns.bind(flows)
     const claims = jest.spyOn(flows, "claimDueRuns")
     for (let tick = 0; tick < 3; tick++) {
       await jobTick(getContainer()).run()
@@ -93,6 +94,19 @@ storeTestRunner(({ getContainer }) => {
     } finally {
       stopBusy()
     }
+
+    // A wake during a drain, as from an order placed after the drain's last look at the inbox, is kept: the
+    // loop drains again after a second's look at the process, not a minute later.
+    await sleep(1500)
+    claims.mockImplementationOnce(async (...args) => {
+      const runs = await claimDueRuns(...args)
+      wakeDispatcher()
+      return runs
+    })
+    await claimedAfterWake(5)
+    const drainedAgainAt = Date.now()
+    await eventually(async () => (claims.mock.calls.length >= 6 ? true : undefined), 5000)
+    expect(Date.now() - drainedAgainAt).toBeLessThan(2500)
     claims.mockRestore()
   })
 })

@@ -21,7 +21,10 @@ const BUSY_LOOK_MS = 1000
 class Dispatcher {
   private running?: Promise<void>
   private stopped = false
+  /** Ends the sleep under way; unset while the loop drains. */
   private wake?: () => void
+  /** A wake that came during a drain (an order placed after its last look at the inbox): the next sleep is skipped. */
+  private wokenDuringDrain = false
 
   constructor(
     private readonly container: MedusaContainer,
@@ -90,19 +93,29 @@ class Dispatcher {
   }
 
   private sleep(ms: number) {
+    if (this.wokenDuringDrain) {
+      this.wokenDuringDrain = false
+      return Promise.resolve()
+    }
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      timer.unref()
-      this.wake = () => {
+      const end = () => {
         clearTimeout(timer)
+        this.wake = undefined
         resolve()
       }
+      const timer = setTimeout(end, ms)
+      timer.unref()
+      this.wake = end
     })
   }
 
-  /** Ends the sleep between polls: new work is waiting. */
+  /** Ends the sleep between polls, or the next one if it comes during a drain: new work is waiting. */
   wakeUp() {
-    this.wake?.()
+    if (this.wake) {
+      this.wake()
+    } else {
+      this.wokenDuringDrain = true
+    }
   }
 
   async stop() {
