@@ -162,6 +162,14 @@ it("runs the store-API benchmark on a few checkouts and reports every endpoint a
       ratio_p95: e.with.p95_ms / e.without.p95_ms,
     })
   }
+  const sum = (side: "without" | "with", key: "p50_ms" | "p95_ms") =>
+    result.endpoints.reduce((total: number, e: Record<string, Record<string, number>>) => total + e[side][key], 0)
+  expect(result.checkout).toEqual({
+    without: { p50_ms: sum("without", "p50_ms"), p95_ms: sum("without", "p95_ms") },
+    with: { p50_ms: sum("with", "p50_ms"), p95_ms: sum("with", "p95_ms") },
+    ratio_p50: sum("with", "p50_ms") / sum("without", "p50_ms"),
+    ratio_p95: sum("with", "p95_ms") / sum("without", "p95_ms"),
+  })
   // A checkout writes rows with or without the plugin; with it, the inbox was recorded before the counters were read.
   for (const side of [result.database.without, result.database.with]) {
     expect(side.transactions_per_checkout).toBeGreaterThan(0)
