@@ -182,16 +182,7 @@ export const pluginOptionsSchema = z
         engagement: engagementOptions.default(DEFAULT_ENGAGEMENT),
       })
       .strict()
-      .default({
-        timezone: "UTC",
-        quietHours: { start: "21:00", end: "08:00" },
-        frequencyCap: { max: 3, per: { amount: 1, unit: "days" } },
-        channelCaps: DEFAULT_CHANNEL_CAPS,
-        overlapWindow: DEFAULT_OVERLAP_WINDOW,
-        attributionWindow: { amount: 5, unit: "days" },
-        emailConsent: "opt_out",
-        engagement: DEFAULT_ENGAGEMENT,
-      }),
+      .prefault({}),
     /**
      * The review page of a product, for `{{ item.review_url }}`: {product_handle} and {product_id} are
      * replaced. Default: {storefrontUrl}/products/{product_handle}#reviews.
@@ -208,7 +199,7 @@ export const pluginOptionsSchema = z
           .default("COMEBACK"),
       })
       .strict()
-      .default({ percentage: 10, validDays: 7, prefix: "COMEBACK" }),
+      .prefault({}),
     /**
      * Consent sign-ups accepted per minute for each client IP, each email and each phone number, against
      * scripted abuse of the storefront form.
@@ -252,7 +243,7 @@ export const pluginOptionsSchema = z
         timeoutMs: z.number().int().min(100).default(15_000),
       })
       .strict()
-      .default({ maxAttempts: 5, baseDelayMs: 30_000, maxDelayMs: 3_600_000, timeoutMs: 15_000 }),
+      .prefault({}),
     scheduler: z
       .object({
         /** How often an idle worker looks for due steps; a busy one claims again as soon as it has room. */
@@ -279,15 +270,7 @@ export const pluginOptionsSchema = z
         yieldToRequestsMs: z.number().int().min(0).max(300_000).default(30_000),
       })
       .strict()
-      .default({
-        pollIntervalMs: 5000,
-        batchSize: 50,
-        concurrency: 100,
-        leaseMs: 60_000,
-        enabled: true,
-        timeScale: 1,
-        yieldToRequestsMs: 30_000,
-      }),
+      .prefault({}),
   })
   .strict()
 
