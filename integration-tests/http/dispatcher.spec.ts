@@ -1,3 +1,5 @@
+import http, { type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
 import { container as appContainer } from "@medusajs/framework"
 import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
 import { ensureDispatcher, wakeDispatcher } from "../../src/lib/scheduler/dispatcher"
@@ -47,7 +49,7 @@ function keepBusy(): () => void {
 }
 
 storeTestRunner(({ getContainer }) => {
-  it("runs one dispatch loop per process however many job ticks start it, wakes it when told, even mid-drain, and gives way to a busy process", async () => {
+  it("runs one dispatch loop per process however many job ticks start it, wakes it when told, even mid-drain, and gives way to a busy process and to requests in flight", async () => {
     const flows: FlowsModuleService = appContainer.resolve(FLOWS_MODULE)
     const claimDueRuns = flows.claimDueRuns.bind(flows)
     const claims = jest.spyOn(flows, "claimDueRuns")
@@ -107,6 +109,39 @@ storeTestRunner(({ getContainer }) => {
     const drainedAgainAt = Date.now()
     await eventually(async () => (claims.mock.calls.length >= 6 ? true : undefined), 5000)
     expect(Date.now() - drainedAgainAt).toBeLessThan(2500)
+
+    // A request in flight holds back the drain's claims: one comes once the request is served, or after
+    // YIELD_MS of giving way. Every HTTP server of the process counts, as Medusa's does.
+    const held: ServerResponse[] = []
+    const server = http.createServer((_request, response) => {
+      held.push(response)
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const request = () => fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`).then((response) => response.text())
+    try {
+      await sleep(1500)
+      const answered = request()
+      await eventually(async () => (held.length === 1 ? true : undefined))
+      const claimed = claimedAfterWake(7)
+      await sleep(2500)
+      expect(claims).toHaveBeenCalledTimes(6)
+      const servedAt = Date.now()
+      held[0].end("served")
+      expect(await answered).toBe("served")
+      await claimed
+      expect(Date.now() - servedAt).toBeLessThan(1000)
+
+      const neverAnswered = request().catch(() => "closed")
+      await eventually(async () => (held.length === 2 ? true : undefined))
+      const waitedHeld = await claimedAfterWake(8)
+      expect(waitedHeld).toBeGreaterThanOrEqual(YIELD_MS - 500)
+      expect(waitedHeld).toBeLessThan(YIELD_MS + 2500)
+      held[1].end()
+      await neverAnswered
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
     claims.mockRestore()
   })
 })

@@ -5,16 +5,20 @@ import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { FLOWS_MODULE } from "../../modules/flows"
 import type FlowsModuleService from "../../modules/flows/service"
 import { drainCache } from "./drain-cache"
+import { watchRequestsInFlight } from "./requests-in-flight"
 import { runDueSteps } from "./run-due-steps"
 
 /** The share of its time an event loop may spend working before the process counts as busy with requests. */
 const BUSY_ABOVE = 0.5
 /** How often a dispatcher that gives way to requests looks again. */
 const BUSY_LOOK_MS = 1000
+/** How often a drain held back by requests in flight looks whether they are served. */
+const SERVED_LOOK_MS = 25
 
 /**
- * One worker process's loop: drain everything due, then sleep `scheduler.pollIntervalMs` (in a `shared`
- * process, and longer while requests keep it busy), again and again. Only processes that run Medusa's
+ * One worker process's loop: drain everything due, then sleep `scheduler.pollIntervalMs`, again and again.
+ * In a `shared` process it also gives way to the store's requests: it sleeps longer while they keep the
+ * process busy, and each claim of a drain waits for the requests in flight to be served. Only processes that run Medusa's
  * background work start it (the scheduled job and the wake subscriber are loaded in `worker` and `shared`
  * mode only), so a `server` process never dispatches. Postgres decides who sends what: the loop only claims.
  */
@@ -25,6 +29,8 @@ class Dispatcher {
   private wake?: () => void
   /** A wake that came during a drain (an order placed after its last look at the inbox): the next sleep is skipped. */
   private wokenDuringDrain = false
+  /** How long the loop has given way to requests since its last claim; `yieldToRequestsMs` caps it. */
+  private gaveWayMs = 0
 
   constructor(
     private readonly container: MedusaContainer,
@@ -45,9 +51,10 @@ class Dispatcher {
     const { workerMode } = this.container.resolve<ConfigModule>(ContainerRegistrationKeys.CONFIG_MODULE).projectConfig
     const { pollIntervalMs, yieldToRequestsMs } = flows.getOptions().scheduler
     const yieldsToRequests = workerMode === "shared" && yieldToRequestsMs > 0
+    const beforeClaim = yieldsToRequests ? this.untilServed(watchRequestsInFlight(), yieldToRequestsMs) : undefined
     while (!this.stopped) {
       try {
-        await runDueSteps(this.container, { cache, shouldStop: () => this.stopped })
+        await runDueSteps(this.container, { cache, shouldStop: () => this.stopped, beforeClaim })
       } catch (error) {
         // Postgres restarting, a dropped connection: the next poll tries again.
         logger.error(`medusa-plugin-flows: dispatch failed, retrying at the next poll: ${(error as Error).message}`)
@@ -57,9 +64,29 @@ class Dispatcher {
       }
       const idleFrom = performance.eventLoopUtilization()
       await this.sleep(pollIntervalMs)
-      if (yieldsToRequests && (await this.busyFor(idleFrom, yieldToRequestsMs)) >= yieldToRequestsMs) {
-        logger.debug(`medusa-plugin-flows: dispatching after giving way to requests for ${yieldToRequestsMs} ms, the most allowed`)
+      if (yieldsToRequests) {
+        this.gaveWayMs += await this.busyFor(idleFrom, yieldToRequestsMs)
       }
+    }
+  }
+
+  /**
+   * Before each claim of a drain, the first included: while the process is serving requests, waits until
+   * they are served, so that a long drain (a campaign's first backlog) takes the gaps between them rather
+   * than CPU from them. What was given way since the last claim counts towards `atMostMs`, so under
+   * unbroken load a claim still comes every `atMostMs`.
+   */
+  private untilServed(requestsInFlight: () => number, atMostMs: number) {
+    const logger = this.container.resolve(ContainerRegistrationKeys.LOGGER)
+    return async () => {
+      const since = performance.now() - this.gaveWayMs
+      while (!this.stopped && requestsInFlight() > 0 && performance.now() - since < atMostMs) {
+        await new Promise((resolve) => setTimeout(resolve, SERVED_LOOK_MS))
+      }
+      if (performance.now() - since >= atMostMs) {
+        logger.debug(`medusa-plugin-flows: claiming after giving way to requests for ${atMostMs} ms, the most allowed`)
+      }
+      this.gaveWayMs = 0
     }
   }
 
@@ -69,7 +96,7 @@ class Dispatcher {
    * between bursts rather than CPU from the requests. Both wait together: an order placed meanwhile still ends
    * its runs before anything of theirs is sent. Judges a second at least (a wake does not cut a look short:
    * a few milliseconds of a loop prove nothing), so a wake within a second of the last drain waits for the
-   * rest of it. Only between drains: a drain under way goes on. Returns how long it waited.
+   * rest of it. Only between drains (within one, `untilServed` holds back each claim). Returns how long it waited.
    */
   private async busyFor(since: EventLoopUtilization, atMostMs: number): Promise<number> {
     const start = performance.now()

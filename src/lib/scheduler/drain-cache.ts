@@ -1,20 +1,21 @@
-import type { FlowDefinition } from "../../engine"
 import type FlowsModuleService from "../../modules/flows/service"
 
 /** How long a worker trusts a flow's name and the brand settings before it reads them again. */
 const FRESH_MS = 30_000
-/** The most versions, and flow names, a worker keeps: it runs for months while flows are edited and removed. */
+/** The most flow names a worker keeps: it runs for months while flows are added and removed. */
 export const MAX_KEPT = 1000
 
 /**
- * Reads by key, trusted for `freshMs`. The newest read is kept last, and the oldest goes once there are
- * more than MAX_KEPT.
+ * Reads by key, trusted for `freshMs`. The last one used is kept last, and the one unused longest goes once
+ * there are more than MAX_KEPT: a version that every drain uses stays however many others come and go.
  */
 function memo<T>(load: (key: string) => Promise<T>, freshMs: number) {
   const entries = new Map<string, { value: Promise<T>; at: number }>()
   return (key: string): Promise<T> => {
     const hit = entries.get(key)
     if (hit && Date.now() - hit.at < freshMs) {
+      entries.delete(key)
+      entries.set(key, hit)
       return hit.value
     }
     const value = load(key)
@@ -30,17 +31,13 @@ function memo<T>(load: (key: string) => Promise<T>, freshMs: number) {
 }
 
 /**
- * What the runs of one flow share, read once per worker rather than once per message: a version's
- * definition (versions never change), the flow's name and the brand. Names and brand are read again
- * after half a minute, so an edit reaches the next messages soon.
+ * What the runs of one flow share, read once per worker rather than once per message: the flow's name and
+ * the brand, read again after half a minute so that an edit reaches the next messages soon. (Versions'
+ * definitions are kept by the module: `flowDefinitions`.)
  */
 export function drainCache(flows: FlowsModuleService) {
   const brand = memo(() => flows.brandForTemplates(), FRESH_MS)
   return {
-    definition: memo(
-      async (versionId): Promise<FlowDefinition> => (await flows.retrieveFlowVersion(versionId)).definition as unknown as FlowDefinition,
-      Infinity
-    ),
     flowName: memo(async (flowId) => (await flows.retrieveFlow(flowId, { select: ["name"] })).name as string, FRESH_MS),
     brand: () => brand("brand"),
   }

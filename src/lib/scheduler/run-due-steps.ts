@@ -1,6 +1,6 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { decide, nextStepId, type RunState, type TrailEntry } from "../../engine"
+import { decide, nextStepId, type FlowDefinition, type RunState, type TrailEntry } from "../../engine"
 import { FLOWS_MODULE } from "../../modules/flows"
 import type FlowsModuleService from "../../modules/flows/service"
 import type { RunRow } from "../../modules/flows/types"
@@ -15,8 +15,9 @@ const MAX_STEPS_PER_RUN = 100
 
 export type TickResult = { claimed: number; failed: number }
 
-/** What a claim's reads found about a run: the store's records and the person. */
+/** What a claim's reads found about a run: its flow version's definition, the store's records and the person. */
 type KnownFacts = {
+  definition: FlowDefinition | undefined
   store: StoreFacts
   person: Awaited<ReturnType<FlowsModuleService["personFacts"]>>
 }
@@ -24,10 +25,12 @@ type KnownFacts = {
 export type DrainOptions = {
   /** The time to act at, for tests; without it each write is stamped when it happens. */
   now?: Date
-  /** Shared by the drains of one worker process, so flow versions are read once. */
+  /** Shared by the drains of one worker process, so flow names and the brand are read once in a while. */
   cache?: DrainCache
   /** Asked before each claim: a worker that shuts down claims nothing more and finishes what it holds. */
   shouldStop?: () => boolean
+  /** Awaited before each claim (and the inbox read before it): a process that serves the store lets its requests go first. */
+  beforeClaim?: () => Promise<void>
 }
 
 /**
@@ -45,7 +48,7 @@ function clockFrom(start: Date | undefined): () => Date {
  * go, and the leases of the runs in hand are renewed while they are worked on.
  */
 export async function runDueSteps(container: MedusaContainer, options: Date | DrainOptions = {}): Promise<TickResult> {
-  const { now, cache: givenCache, shouldStop = () => false } = options instanceof Date ? { now: options } : options
+  const { now, cache: givenCache, shouldStop = () => false, beforeClaim } = options instanceof Date ? { now: options } : options
   const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const { concurrency, batchSize } = flows.getOptions().scheduler
@@ -64,6 +67,10 @@ export async function runDueSteps(container: MedusaContainer, options: Date | Dr
         await Promise.race(inFlight)
         continue
       }
+      await beforeClaim?.()
+      if (shouldStop()) {
+        break
+      }
       // Store events first: an order placed ends its runs before they are claimed.
       await processStoreEvents(container)
       const runs = await flows.claimDueRuns(clock(), room)
@@ -75,10 +82,14 @@ export async function runDueSteps(container: MedusaContainer, options: Date | Dr
         continue
       }
       result.claimed += runs.length
-      const [facts, people] = await Promise.all([loadFactsOfMany(query, runs), flows.personFactsOfRuns(runs, clock())])
+      const [definitions, facts, people] = await Promise.all([
+        flows.flowDefinitions(runs.map((run) => run.flow_version_id)),
+        loadFactsOfMany(query, runs),
+        flows.personFactsOfRuns(runs, clock()),
+      ])
       for (const run of runs) {
         leases.hold(run)
-        const known = { store: facts.get(run.id) ?? {}, person: people.get(run.id)! }
+        const known = { definition: definitions.get(run.flow_version_id), store: facts.get(run.id) ?? {}, person: people.get(run.id)! }
         const work = advanceOrRecordFailure(container, flows, run, known, cache, clock).then((failed) => {
           result.failed += failed ? 1 : 0
           leases.release(run)
@@ -125,7 +136,10 @@ async function advanceRun(
   cache: DrainCache,
   clock: () => Date
 ) {
-  const definition = await cache.definition(run.flow_version_id)
+  const { definition } = known
+  if (!definition) {
+    throw new Error(`flow version ${run.flow_version_id} was not found`)
+  }
   const { engagement, timezone, person } = known.person
   const facts = { ...known.store, customer: known.store.customer ?? person }
   const { timeScale } = flows.getOptions().scheduler

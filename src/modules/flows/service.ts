@@ -45,6 +45,7 @@ import type { AnalyticsRange } from "./sql/analytics"
 import { adjustConversion, type RevenueAdjustmentInput } from "./sql/conversions"
 import { Database } from "./sql/database"
 import * as inbox from "./sql/store-event-inbox"
+import { definitionsOf } from "./sql/smart-sending"
 import type { StepContent } from "./actions/delivery"
 import type { DeliveryStep } from "./actions/send-facts"
 import { claimSends, type ClaimedSend, type SendToClaim } from "./actions/claim-sends"
@@ -363,6 +364,12 @@ class FlowsModuleService extends MedusaService({
   @InjectManager()
   async personFactsOfRuns(runList: RunRow[], now = new Date(), @MedusaContext() sharedContext: Context = {}) {
     return await runs.personFactsOfRuns(this.context(sharedContext), runList, now)
+  }
+
+  /** The definitions of flow versions, by id, each read once per process: a version never changes. */
+  @InjectManager()
+  async flowDefinitions(versionIds: string[], @MedusaContext() sharedContext: Context = {}) {
+    return await definitionsOf(this.context(sharedContext).db, versionIds)
   }
 
   /** The person facts of one run. */

@@ -96,22 +96,37 @@ export async function activeRunsOfContacts(db: Database, contactIds: string[]): 
   return byContact
 }
 
-/** Definitions of flow versions, read once per process: a version never changes after it is created. */
-const KEPT_VERSIONS = 500
+/**
+ * Definitions of flow versions, read once per process: a version never changes after it is created. The
+ * KEPT_VERSIONS used last are kept, so the versions every drain uses stay however many others come and go.
+ */
+export const KEPT_VERSIONS = 500
 const keptDefinitions = new Map<string, FlowDefinition>()
 
 export async function definitionsOf(db: Database, versionIds: string[]): Promise<Map<string, FlowDefinition>> {
-  const wanted = [...new Set(versionIds)]
-  const missing = wanted.filter((id) => !keptDefinitions.has(id))
-  if (missing.length) {
-    for (const row of await db.rows(`SELECT id, definition FROM flows_flow_version WHERE id IN (?)`, [missing])) {
-      if (keptDefinitions.size >= KEPT_VERSIONS) {
-        keptDefinitions.delete(keptDefinitions.keys().next().value as string)
-      }
-      keptDefinitions.set(row.id, row.definition as FlowDefinition)
+  const found = new Map<string, FlowDefinition>()
+  const missing: string[] = []
+  for (const id of new Set(versionIds)) {
+    const kept = keptDefinitions.get(id)
+    if (kept) {
+      found.set(id, kept)
+    } else {
+      missing.push(id)
     }
   }
-  return new Map(wanted.flatMap((id) => (keptDefinitions.has(id) ? [[id, keptDefinitions.get(id) as FlowDefinition] as const] : [])))
+  if (missing.length) {
+    for (const row of await db.rows(`SELECT id, definition FROM flows_flow_version WHERE id IN (?)`, [missing])) {
+      found.set(row.id, row.definition as FlowDefinition)
+    }
+  }
+  for (const [id, definition] of found) {
+    keptDefinitions.delete(id)
+    keptDefinitions.set(id, definition)
+    if (keptDefinitions.size > KEPT_VERSIONS) {
+      keptDefinitions.delete(keptDefinitions.keys().next().value as string)
+    }
+  }
+  return found
 }
 
 /** A flow's priority; a deleted flow ranks lowest. */
