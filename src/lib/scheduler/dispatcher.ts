@@ -96,11 +96,13 @@ class Dispatcher {
    * between bursts rather than CPU from the requests. Both wait together: an order placed meanwhile still ends
    * its runs before anything of theirs is sent. Judges a second at least (a wake does not cut a look short:
    * a few milliseconds of a loop prove nothing), so a wake within a second of the last drain waits for the
-   * rest of it. Only between drains (within one, `untilServed` holds back each claim). Returns how long it waited.
+   * rest of it. Only between drains (within one, `untilServed` holds back each claim). Returns how long it gave
+   * way: nothing when its first full look found the process idle.
    */
   private async busyFor(since: EventLoopUtilization, atMostMs: number): Promise<number> {
     const start = performance.now()
     let look = since
+    let sawBusy = false
     while (!this.stopped && performance.now() - start < atMostMs) {
       const window = performance.eventLoopUtilization(look)
       let lookedMs = window.idle + window.active
@@ -108,6 +110,7 @@ class Dispatcher {
         if (window.utilization <= BUSY_ABOVE) {
           break
         }
+        sawBusy = true
         look = performance.eventLoopUtilization()
         lookedMs = 0
       }
@@ -116,7 +119,9 @@ class Dispatcher {
         await this.sleep(lookAt - performance.now())
       }
     }
-    return performance.now() - start
+    const waitedMs = performance.now() - start
+    // A look that found the process idle only judged it: it gave nothing way.
+    return sawBusy || waitedMs >= atMostMs ? waitedMs : 0
   }
 
   private sleep(ms: number) {

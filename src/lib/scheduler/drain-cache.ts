@@ -7,7 +7,7 @@ export const MAX_KEPT = 1000
 
 /**
  * Reads by key, trusted for `freshMs`. The last one used is kept last, and the one unused longest goes once
- * there are more than MAX_KEPT: a version that every drain uses stays however many others come and go.
+ * there are more than MAX_KEPT: a flow whose runs every drain moves stays however many others come and go.
  */
 function memo<T>(load: (key: string) => Promise<T>, freshMs: number) {
   const entries = new Map<string, { value: Promise<T>; at: number }>()

@@ -1,5 +1,5 @@
 import http, { type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
+import net, { type AddressInfo } from "node:net"
 import { watchRequestsInFlight } from "../requests-in-flight"
 
 async function until(check: () => boolean) {
@@ -10,7 +10,7 @@ async function until(check: () => boolean) {
 }
 
 describe("watchRequestsInFlight", () => {
-  it("counts a request from its start until it is answered or its client goes away", async () => {
+  it("counts a request from its start until it is answered or its client goes away, pipelined or not", async () => {
     // Asked twice, it still counts each request once.
     watchRequestsInFlight()
     const requestsInFlight = watchRequestsInFlight()
@@ -34,6 +34,14 @@ describe("watchRequestsInFlight", () => {
 
       gone.abort()
       expect(await abandoned).toBe("AbortError")
+      await until(() => requestsInFlight() === 0)
+
+      // Two requests pipelined on one connection, the second queued behind the first, and the client gone.
+      const socket = net.connect((server.address() as AddressInfo).port, "127.0.0.1")
+      await new Promise((resolve) => socket.once("connect", resolve))
+      socket.write("GET /first HTTP/1.1\r\nHost: shop\r\n\r\nGET /second HTTP/1.1\r\nHost: shop\r\n\r\n")
+      await until(() => requestsInFlight() === 2)
+      socket.destroy()
       await until(() => requestsInFlight() === 0)
     } finally {
       server.closeAllConnections()
