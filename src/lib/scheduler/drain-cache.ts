@@ -1,3 +1,4 @@
+import { keepRecentlyUsed } from "../../modules/flows/recently-used"
 import type FlowsModuleService from "../../modules/flows/service"
 
 /** How long a worker trusts a flow's name and the brand settings before it reads them again. */
@@ -14,18 +15,13 @@ function memo<T>(load: (key: string) => Promise<T>, freshMs: number) {
   return (key: string): Promise<T> => {
     const hit = entries.get(key)
     if (hit && Date.now() - hit.at < freshMs) {
-      entries.delete(key)
-      entries.set(key, hit)
+      keepRecentlyUsed(entries, key, hit, MAX_KEPT)
       return hit.value
     }
     const value = load(key)
     // A failed read is not kept: the next run asks again.
     value.catch(() => entries.get(key)?.value === value && entries.delete(key))
-    entries.delete(key)
-    entries.set(key, { value, at: Date.now() })
-    if (entries.size > MAX_KEPT) {
-      entries.delete(entries.keys().next().value!)
-    }
+    keepRecentlyUsed(entries, key, { value, at: Date.now() }, MAX_KEPT)
     return value
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto"
 import mjml2html from "mjml"
 import { TemplateRenderError, validateTemplate, type CompiledEmailTemplate, type EmailBlock, type EmailTemplate } from "../../../engine"
+import { keepRecentlyUsed } from "../recently-used"
 import { blocksToMjml, BRAND_PLACEHOLDERS, LiquidSlots } from "./blocks-to-mjml"
 
 /**
@@ -35,17 +36,13 @@ export function compileBlocks(blocks: EmailBlock[]): Promise<string> {
   const key = createHash("sha256").update(JSON.stringify(blocks)).digest("hex")
   const known = cache.get(key)
   if (known) {
-    // Most recently used last, so the oldest is the one dropped.
-    cache.delete(key)
-    cache.set(key, known)
+    keepRecentlyUsed(cache, key, known, CACHE_SIZE)
     return known
   }
   const compiling = compile(blocks)
-  cache.set(key, compiling)
-  compiling.catch(() => cache.delete(key))
-  if (cache.size > CACHE_SIZE) {
-    cache.delete(cache.keys().next().value!)
-  }
+  keepRecentlyUsed(cache, key, compiling, CACHE_SIZE)
+  // Only this compile's own entry: a newer one for the same blocks may have replaced it.
+  compiling.catch(() => cache.get(key) === compiling && cache.delete(key))
   return compiling
 }
 

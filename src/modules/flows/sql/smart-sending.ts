@@ -1,6 +1,7 @@
 import type { ChannelName } from "../../../engine/constants"
 import type { FlowDefinition } from "../../../engine"
 import type { CountedSend } from "../../../engine/smart-sending"
+import { keepRecentlyUsed } from "../recently-used"
 import { NOT_COUNTED_FOR_CAP } from "./message-statuses"
 import type { Database } from "./database"
 
@@ -120,11 +121,7 @@ export async function definitionsOf(db: Database, versionIds: string[]): Promise
     }
   }
   for (const [id, definition] of found) {
-    keptDefinitions.delete(id)
-    keptDefinitions.set(id, definition)
-    if (keptDefinitions.size > KEPT_VERSIONS) {
-      keptDefinitions.delete(keptDefinitions.keys().next().value as string)
-    }
+    keepRecentlyUsed(keptDefinitions, id, definition, KEPT_VERSIONS)
   }
   return found
 }
