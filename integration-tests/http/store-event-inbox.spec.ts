@@ -77,6 +77,33 @@ storeTestRunner(({ api, getContainer, store }) => {
     expect(runs[0]).toMatchObject({ status: "active", cart_id: cartId })
   })
 
+  it("stores the events that arrive together in one INSERT, in their order, and a bad one fails alone", async () => {
+    const flows: FlowsModuleService = getContainer().resolve(FLOWS_MODULE)
+    const inserts = jest.spyOn(flows, "enqueueStoreEvents")
+    const events = Array.from({ length: 30 }, (_, i) => ({ name: "cart.updated", data: { id: `cart_${i}` }, subject_key: `grouped:${i}` }))
+    try {
+      await Promise.all(events.map((event) => flows.enqueueStoreEvent(event)))
+      expect(inserts).toHaveBeenCalledTimes(1)
+
+      inserts.mockClear()
+      const bad = { name: "cart.updated", data: {}, subject_key: null as unknown as string }
+      const outcomes = await Promise.allSettled(
+        [events[0], bad, events[1]].map((event) => flows.enqueueStoreEvent({ ...event, name: "cart.created" }))
+      )
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "fulfilled"])
+      // The group, then each of its events alone.
+      expect(inserts.mock.calls.map(([group]) => group.length)).toEqual([3, 1, 1, 1])
+    } finally {
+      inserts.mockRestore()
+    }
+    const stored = (await inbox()).filter((row) => row.subject_key.startsWith("grouped:"))
+    expect(stored.map((row) => `${row.name} ${row.subject_key}`)).toEqual([
+      ...events.map((event) => `cart.updated ${event.subject_key}`),
+      "cart.created grouped:0",
+      "cart.created grouped:1",
+    ])
+  })
+
   it("reads the carts of a batch of events in one query, whatever the number of events", async () => {
     const flowId = await activeFlow()
     const carts = [await cartWithEmail("one@example.com"), await cartWithEmail("two@example.com"), await cartWithEmail("three@example.com")]

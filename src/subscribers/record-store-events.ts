@@ -8,9 +8,10 @@ import { wakeDispatcher } from "../lib/scheduler/dispatcher"
 const ENDS_RUNS = new Set(["order.placed", "customer.deleted"])
 
 /**
- * Keeps store events for flows with one INSERT, nothing more: loading the cart or order and starting or
- * ending runs happens in the scheduler (src/lib/store/process-store-events.ts), so checkout pays for one
- * cheap write and a slow query or provider never holds it up.
+ * Keeps store events for flows with one INSERT, nothing more (shared with the events that arrive meanwhile):
+ * loading the cart or order and starting or ending runs happens in the scheduler
+ * (src/lib/store/process-store-events.ts), so checkout pays for one cheap write and a slow query or provider
+ * never holds it up.
  */
 export default async function recordStoreEventsHandler({ event, container }: SubscriberArgs<Record<string, unknown>>) {
   const flows: FlowsModuleService = container.resolve(FLOWS_MODULE)

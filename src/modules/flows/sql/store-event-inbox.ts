@@ -13,12 +13,21 @@ export type InboxRow = {
   attempts: number
 }
 
-/** The subscriber's only write: one INSERT, stamped with the database's time of arrival. */
-export async function insertInboxEvent(db: Database, event: { name: string; data: unknown; subject_key: string }) {
+export type InboxEvent = { name: string; data: unknown; subject_key: string }
+
+/**
+ * The subscriber's only write: one INSERT for the events given, in their order (`seq` follows the rows),
+ * each stamped with the database's time of arrival.
+ */
+export async function insertInboxEvents(db: Database, events: InboxEvent[]) {
+  if (!events.length) {
+    return
+  }
+  const row = "(?, ?, ?::jsonb, ?, clock_timestamp(), clock_timestamp())"
   await db.rows(
     `INSERT INTO flows_store_event_inbox (id, name, data, subject_key, received_at, available_at)
-     VALUES (?, ?, ?::jsonb, ?, clock_timestamp(), clock_timestamp())`,
-    [newId("flowinb"), event.name, json(event.data), event.subject_key]
+     VALUES ${events.map(() => row).join(", ")}`,
+    events.flatMap((event) => [newId("flowinb"), event.name, json(event.data), event.subject_key])
   )
 }
 
