@@ -3,7 +3,8 @@
 // side by side, each driven through the same checkouts by autocannon, one endpoint after another, the stores
 // taking turns every --rounds-th of the carts: create cart, add a line item, set email and addresses, add the
 // shipping method, create the payment collection and session, complete the cart.
-// Reports p50 and p95 per endpoint with and without the plugin and their ratio, the same for a whole checkout
+// Reports p50 and p95 per endpoint with and without the plugin and their ratio with a 95% interval (a paired
+// bootstrap over the turns, bench/lib/turn-bootstrap.js), the same for a whole checkout
 // (the sum of the seven endpoints' p50s, and of their p95s), and per checkout the database
 // transactions and row writes (pg_stat_database, counted until the plugin's scheduler has recorded the events
 // the subscriber left in its inbox, so the work moved off the request path is counted too), and how long after
@@ -17,6 +18,7 @@ const autocannon = require("autocannon")
 const { Client } = require("pg")
 const { ensurePostgres, ROOT } = require("../scripts/postgres")
 const { STORE_DIR, medusa, medusaBin, prepareDatabase, setUpStore, stopMedusa, waitForHealth } = require("../scripts/demo-store")
+const { percentile, ratioIntervals } = require("./lib/turn-bootstrap")
 
 const arg = (name, fallback) => {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`))
@@ -78,8 +80,6 @@ async function databaseCounters(server, database) {
     await client.end()
   }
 }
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
 
 /**
  * One endpoint under autocannon, for the `amount` carts from `from` on: `request(i)` gives cart i's request,
@@ -286,19 +286,23 @@ async function measureStores(server, stores) {
   stores.forEach((store) => Object.assign(store, { inboxLooks: 0, recordedAfterTurnMs: [] }))
   const steps = stores.map((store) => checkoutSteps(store, "run"))
   const endpoints = stores.map(() => [])
+  const turnsByEndpoint = stores.map(() => [])
   const share = Math.ceil(CHECKOUTS / ROUNDS)
   let turn = 0
   for (let k = 0; k < steps[0].length; k++) {
-    const times = stores.map(() => [])
+    const turns = stores.map(() => [])
     for (let from = 0; from < CHECKOUTS; from += share) {
       for (const i of turn++ % 2 === 0 ? [0, 1] : [1, 0]) {
-        times[i].push(...(await steps[i][k](from, Math.min(share, CHECKOUTS - from))))
+        turns[i].push(await steps[i][k](from, Math.min(share, CHECKOUTS - from)))
         if (stores[i].withPlugin) {
           stores[i].recordedAfterTurnMs.push(await inboxDrained(stores[i]))
         }
       }
     }
-    stores.forEach((_, i) => endpoints[i].push(timing(steps[i][k].endpoint, times[i])))
+    stores.forEach((_, i) => {
+      endpoints[i].push(timing(steps[i][k].endpoint, turns[i].flat()))
+      turnsByEndpoint[i].push(turns[i])
+    })
   }
   await sleep(SETTLE_MS)
   const elapsedMs = Date.now() - startedAt
@@ -312,6 +316,7 @@ async function measureStores(server, stores) {
       const WRITES = ["tup_inserted", "tup_updated", "tup_deleted"]
       return {
         endpoints: endpoints[i],
+        turns: turnsByEndpoint[i],
         database: {
           transactions_per_checkout: per(["xact_commit"]),
           row_writes_per_checkout: per(WRITES),
@@ -343,13 +348,17 @@ function report(result) {
   console.log(
     `Store API, ${result.checkouts} checkouts over ${result.connections} connections, ${result.rounds} turns an endpoint (load ${result.machine.loadavg_before.join(" ")} before, ${result.machine.loadavg_after.join(" ")} after)`
   )
-  console.log("endpoint                          p50 without  p50 with  ratio   p95 without  p95 with  ratio")
+  console.log(
+    "endpoint                          p50 without  p50 with  ratio  (95% interval)   p95 without  p95 with  ratio  (95% interval)"
+  )
+  const within = ([low, high]) => `(${low.toFixed(2)}–${high.toFixed(2)})`.padStart(15)
   for (const e of [...result.endpoints, { endpoint: "whole checkout (sum)", ...result.checkout }]) {
     const cells = [e.without.p50_ms, e.with.p50_ms, e.ratio_p50, e.without.p95_ms, e.with.p95_ms, e.ratio_p95].map((v) => String(round(v)))
     console.log(
-      `${e.endpoint.padEnd(32)} ${cells[0].padStart(10)} ${cells[1].padStart(9)} ${cells[2].padStart(6)} ${cells[3].padStart(12)} ${cells[4].padStart(9)} ${cells[5].padStart(6)}`
+      `${e.endpoint.padEnd(32)} ${cells[0].padStart(10)} ${cells[1].padStart(9)} ${cells[2].padStart(6)} ${within(e.interval_p50)} ${cells[3].padStart(12)} ${cells[4].padStart(9)} ${cells[5].padStart(6)} ${within(e.interval_p95)}`
     )
   }
+  console.log("(95% interval: a paired bootstrap over the turns, as far as the machine's swings from turn to turn allow)")
   const { without, with: withPlugin, ...ratios } = result.database
   const line = (label, key, ratio) =>
     console.log(
@@ -387,6 +396,7 @@ async function main() {
     } finally {
       await Promise.allSettled(stores.map((store) => stopMedusa(store.child)))
     }
+    const intervals = ratioIntervals(without.turns.map((turns, k) => ({ without: turns, with: withPlugin.turns[k] })))
     const result = {
       checkouts: CHECKOUTS,
       connections: CONNECTIONS,
@@ -401,9 +411,22 @@ async function main() {
       },
       endpoints: without.endpoints.map((e, i) => {
         const w = withPlugin.endpoints[i]
-        return { endpoint: e.endpoint, without: e, with: w, ratio_p50: w.p50_ms / e.p50_ms, ratio_p95: w.p95_ms / e.p95_ms }
+        const { p50, p95 } = intervals.endpoints[i]
+        return {
+          endpoint: e.endpoint,
+          without: e,
+          with: w,
+          ratio_p50: w.p50_ms / e.p50_ms,
+          ratio_p95: w.p95_ms / e.p95_ms,
+          interval_p50: p50,
+          interval_p95: p95,
+        }
       }),
-      checkout: wholeCheckout(without.endpoints, withPlugin.endpoints),
+      checkout: {
+        ...wholeCheckout(without.endpoints, withPlugin.endpoints),
+        interval_p50: intervals.checkout.p50,
+        interval_p95: intervals.checkout.p95,
+      },
       database: {
         without: without.database,
         with: withPlugin.database,

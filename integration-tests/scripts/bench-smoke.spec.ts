@@ -8,6 +8,30 @@ import { promisify } from "node:util"
 jest.setTimeout(900_000)
 
 const ROOT = path.join(__dirname, "../..")
+const { ratioIntervals } = require("../../bench/lib/turn-bootstrap")
+
+describe("the store-API benchmark's intervals (a paired bootstrap over turns)", () => {
+  const turnOf = (ms: number) => Array.from({ length: 50 }, (_, i) => ms + i / 10)
+  const steady = [turnOf(100), turnOf(120), turnOf(90), turnOf(110)]
+
+  it("is exactly the ratio when every turn of the plugin's side is the same factor slower", () => {
+    const slower = steady.map((turn) => turn.map((ms) => ms * 1.2))
+    const { endpoints, checkout } = ratioIntervals([{ without: steady, with: slower }], { resamples: 200 })
+    for (const range of [endpoints[0].p50, endpoints[0].p95, checkout.p50, checkout.p95]) {
+      expect(range[0]).toBeCloseTo(1.2)
+      expect(range[1]).toBeCloseTo(1.2)
+    }
+  })
+
+  it("spans from no cost to the whole ratio when one slow turn alone makes the plugin's p95", () => {
+    const even = [turnOf(100), turnOf(100), turnOf(100), turnOf(100)]
+    const oneSlowTurn = [turnOf(300), ...even.slice(1)]
+    const { endpoints } = ratioIntervals([{ without: even, with: oneSlowTurn }], { resamples: 2000 })
+    // A draw without that turn (about a third of them) shows no cost; a draw with it has its p95 in that turn.
+    expect(endpoints[0].p95[0]).toBeCloseTo(1)
+    expect(endpoints[0].p95[1]).toBeCloseTo(2.9, 1)
+  })
+})
 
 it("runs the analytics benchmark on a tiny store and reports every read before and after the rollup", async () => {
   const { stdout } = await promisify(execFile)(
@@ -160,7 +184,11 @@ it("runs the store-API benchmark on a few checkouts and reports every endpoint a
       with: timing,
       ratio_p50: e.with.p50_ms / e.without.p50_ms,
       ratio_p95: e.with.p95_ms / e.without.p95_ms,
+      interval_p50: [expect.any(Number), expect.any(Number)],
+      interval_p95: [expect.any(Number), expect.any(Number)],
     })
+    expect(e.interval_p50[0]).toBeLessThanOrEqual(e.interval_p50[1])
+    expect(e.interval_p95[0]).toBeLessThanOrEqual(e.interval_p95[1])
   }
   const sum = (side: "without" | "with", key: "p50_ms" | "p95_ms") =>
     result.endpoints.reduce((total: number, e: Record<string, Record<string, number>>) => total + e[side][key], 0)
@@ -169,6 +197,8 @@ it("runs the store-API benchmark on a few checkouts and reports every endpoint a
     with: { p50_ms: sum("with", "p50_ms"), p95_ms: sum("with", "p95_ms") },
     ratio_p50: sum("with", "p50_ms") / sum("without", "p50_ms"),
     ratio_p95: sum("with", "p95_ms") / sum("without", "p95_ms"),
+    interval_p50: [expect.any(Number), expect.any(Number)],
+    interval_p95: [expect.any(Number), expect.any(Number)],
   })
   // A checkout writes rows with or without the plugin; with it, the inbox was recorded before the counters were read.
   for (const side of [result.database.without, result.database.with]) {
