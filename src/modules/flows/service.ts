@@ -121,7 +121,7 @@ class FlowsModuleService extends MedusaService({
   /** Store events from the subscriber: stored together (see enqueueStoreEvent). */
   private readonly inboxWrites = new GroupCommit<inbox.InboxEvent, void>(async (events) => {
     await this.enqueueStoreEvents(events)
-    return []
+    return events.map(() => undefined)
   })
 
   private async stopBackgroundWork() {
