@@ -1,33 +1,22 @@
 import http, { type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { container as appContainer } from "@medusajs/framework"
-import { createStep, createWorkflow, StepResponse, WorkflowResponse } from "@medusajs/framework/workflows-sdk"
-import { ensureDispatcher, wakeDispatcher } from "../../src/lib/scheduler/dispatcher"
+import { ensureDispatcher, startDispatcherWithApplication, wakeDispatcher } from "../../src/lib/scheduler/dispatcher"
 import { FLOWS_MODULE } from "../../src/modules/flows"
 import type FlowsModuleService from "../../src/modules/flows/service"
 import { eventually, storeTestRunner } from "../helpers/store-fixtures"
 
 jest.setTimeout(120_000)
 
-// The store's own job is off: the only dispatcher is the one this test starts, and it polls once a minute,
-// so every claim it makes within the test is one of its loop's iterations. It gives way to a busy process
-// for 6 s at most.
+// The store's scheduler is off, so its start began no dispatcher: the only one is the one this test starts,
+// and it polls once a minute, so every poll it makes within the test is one of its loop's iterations. It
+// gives way to a busy process for 6 s at most.
 const YIELD_MS = 6000
 beforeAll(() => {
   process.env.FLOWS_TEST_OPTIONS = JSON.stringify({ scheduler: { pollIntervalMs: 60_000, enabled: false, yieldToRequestsMs: YIELD_MS } })
 })
 afterAll(() => {
   delete process.env.FLOWS_TEST_OPTIONS
-})
-
-/** What the scheduled job does on each tick, run the way Medusa runs a job: as a one-step workflow. */
-const startDispatcher = createStep("flows-test-start-dispatcher", async () => {
-  ensureDispatcher()
-  return new StepResponse(null)
-})
-const jobTick = createWorkflow("flows-test-dispatch-job-tick", () => {
-  startDispatcher()
-  return new WorkflowResponse(null)
 })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -48,38 +37,42 @@ function keepBusy(): () => void {
   }
 }
 
-storeTestRunner(({ getContainer }) => {
-  it("runs one dispatch loop per process however many job ticks start it, wakes it when told, even mid-drain, and gives way to a busy process and to requests in flight", async () => {
+storeTestRunner(() => {
+  it("starts no dispatcher with the scheduler off, runs one dispatch loop per process however often it is started, wakes it when told, even mid-drain, and gives way to a busy process and to requests in flight", async () => {
     const flows: FlowsModuleService = appContainer.resolve(FLOWS_MODULE)
-    const claimDueRuns = flows.claimDueRuns.bind(flows)
-    const claims = jest.spyOn(flows, "claimDueRuns")
-    for (let tick = 0; tick < 3; tick++) {
-      await jobTick(getContainer()).run()
-    }
-    await eventually(async () => (claims.mock.calls.length ? true : undefined))
+    const anythingDue = flows.anythingDue.bind(flows)
+    // Every drain starts with one look for work (nothing is due here, so it claims nothing): one a poll.
+    const polls = jest.spyOn(flows, "anythingDue")
+    startDispatcherWithApplication()
     await sleep(1000)
-    // One loop: one claim, then a minute's sleep. A loop per tick would have claimed three times.
-    expect(claims).toHaveBeenCalledTimes(1)
+    expect(polls).not.toHaveBeenCalled()
+    for (let start = 0; start < 3; start++) {
+      ensureDispatcher()
+    }
+    await eventually(async () => (polls.mock.calls.length ? true : undefined))
+    await sleep(1000)
+    // One loop: one poll, then a minute's sleep. A loop per start would have polled three times.
+    expect(polls).toHaveBeenCalledTimes(1)
 
     // An order placed wakes it at once, not a minute later.
-    const claimedAfterWake = async (count: number) => {
+    const polledAfterWake = async (count: number) => {
       const wokenAt = Date.now()
       wakeDispatcher()
-      await eventually(async () => (claims.mock.calls.length >= count ? true : undefined), YIELD_MS + 5000)
+      await eventually(async () => (polls.mock.calls.length >= count ? true : undefined), YIELD_MS + 5000)
       return Date.now() - wokenAt
     }
-    expect(await claimedAfterWake(2)).toBeLessThan(1500)
+    expect(await polledAfterWake(2)).toBeLessThan(1500)
     await sleep(500)
-    expect(claims).toHaveBeenCalledTimes(2)
+    expect(polls).toHaveBeenCalledTimes(2)
 
     // While the event loop is kept busy, as by requests, a wake waits for a gap. The dispatcher judges by the
     // time since it went to sleep (about a second idle here), so the loop is busy for longer before the wake.
     let stopBusy = keepBusy()
     try {
       await sleep(2500)
-      const waited = claimedAfterWake(3)
+      const waited = polledAfterWake(3)
       await sleep(1500)
-      expect(claims).toHaveBeenCalledTimes(2)
+      expect(polls).toHaveBeenCalledTimes(2)
       stopBusy()
       expect(await waited).toBeLessThan(YIELD_MS - 1000)
     } finally {
@@ -90,7 +83,7 @@ storeTestRunner(({ getContainer }) => {
     stopBusy = keepBusy()
     try {
       await sleep(2500)
-      const waitedBusy = await claimedAfterWake(4)
+      const waitedBusy = await polledAfterWake(4)
       expect(waitedBusy).toBeGreaterThanOrEqual(YIELD_MS - 500)
       expect(waitedBusy).toBeLessThan(YIELD_MS + 2500)
     } finally {
@@ -100,18 +93,18 @@ storeTestRunner(({ getContainer }) => {
     // A wake during a drain, as from an order placed after the drain's last look at the inbox, is kept: the
     // loop drains again after a second's look at the process, not a minute later.
     await sleep(1500)
-    claims.mockImplementationOnce(async (...args) => {
-      const runs = await claimDueRuns(...args)
+    polls.mockImplementationOnce(async (...args) => {
+      const due = await anythingDue(...args)
       wakeDispatcher()
-      return runs
+      return due
     })
-    await claimedAfterWake(5)
+    await polledAfterWake(5)
     const drainedAgainAt = Date.now()
-    await eventually(async () => (claims.mock.calls.length >= 6 ? true : undefined), 5000)
+    await eventually(async () => (polls.mock.calls.length >= 6 ? true : undefined), 5000)
     expect(Date.now() - drainedAgainAt).toBeLessThan(2500)
 
-    // A request in flight holds back the drain's claims: one comes once the request is served, or after
-    // YIELD_MS of giving way. Every HTTP server of the process counts, as Medusa's does.
+    // A request in flight holds back the drain, its look for work included: it comes once the request is
+    // served, or after YIELD_MS of giving way. Every HTTP server of the process counts, as Medusa's does.
     const held: ServerResponse[] = []
     const server = http.createServer((_request, response) => {
       held.push(response)
@@ -122,18 +115,18 @@ storeTestRunner(({ getContainer }) => {
       await sleep(1500)
       const answered = request()
       await eventually(async () => (held.length === 1 ? true : undefined))
-      const claimed = claimedAfterWake(7)
+      const polled = polledAfterWake(7)
       await sleep(2500)
-      expect(claims).toHaveBeenCalledTimes(6)
+      expect(polls).toHaveBeenCalledTimes(6)
       const servedAt = Date.now()
       held[0].end("served")
       expect(await answered).toBe("served")
-      await claimed
+      await polled
       expect(Date.now() - servedAt).toBeLessThan(2000)
 
       const neverAnswered = request().catch(() => "closed")
       await eventually(async () => (held.length === 2 ? true : undefined))
-      const waitedHeld = await claimedAfterWake(8)
+      const waitedHeld = await polledAfterWake(8)
       expect(waitedHeld).toBeGreaterThanOrEqual(YIELD_MS - 500)
       expect(waitedHeld).toBeLessThan(YIELD_MS + 2500)
       held[1].end()
@@ -142,6 +135,6 @@ storeTestRunner(({ getContainer }) => {
       server.closeAllConnections()
       server.close()
     }
-    claims.mockRestore()
+    polls.mockRestore()
   })
 })

@@ -97,6 +97,24 @@ moduleIntegrationTestRunner<FlowsModuleService>({
       expect(await service.claimDueRuns(new Date(Date.now() + 10_000))).toHaveLength(10)
     })
 
+    it("tells a poll whether a store event or a run waits to be claimed", async () => {
+      await activeFlow()
+      const soon = () => new Date(Date.now() + 1000)
+      expect(await service.anythingDue(soon())).toBe(false)
+
+      await service.enqueueStoreEvent({ name: "cart.updated", data: { id: "cart_poll" }, subject_key: "cart:cart_poll" })
+      expect(await service.anythingDue(soon())).toBe(true)
+      expect(await service.claimStoreEvents(10, 60_000, soon())).toHaveLength(1)
+      expect(await service.anythingDue(soon())).toBe(false)
+
+      await service.recordEvent(cartEvent("cart_poll", "poll@example.com"))
+      expect(await service.anythingDue(soon())).toBe(true)
+      expect(await service.claimDueRuns(soon())).toHaveLength(1)
+      expect(await service.anythingDue(soon())).toBe(false)
+      // Claimed, the run and the event wait for their leases to end; then they are due again.
+      expect(await service.anythingDue(new Date(Date.now() + 120_000))).toBe(true)
+    })
+
     it("renews the leases of the runs a worker still holds, and only those", async () => {
       await activeFlow()
       for (let i = 0; i < 3; i++) {

@@ -18,9 +18,9 @@ const SERVED_LOOK_MS = 25
 /**
  * One worker process's loop: drain everything due, then sleep `scheduler.pollIntervalMs`, again and again.
  * In a `shared` process it also gives way to the store's requests: it sleeps longer while they keep the
- * process busy, and each claim of a drain waits for the requests in flight to be served. Only processes that run Medusa's
- * background work start it (the scheduled job and the wake subscriber are loaded in `worker` and `shared`
- * mode only), so a `server` process never dispatches. Postgres decides who sends what: the loop only claims.
+ * process busy, and each claim of a drain waits for the requests in flight to be served. Only processes that
+ * run Medusa's background work start it (`startDispatcherWithApplication`), so a `server` process never
+ * dispatches. Postgres decides who sends what: the loop only claims.
  */
 class Dispatcher {
   private running?: Promise<void>
@@ -158,11 +158,8 @@ class Dispatcher {
 }
 
 /**
- * One per module instance, working through the application's own container (the one subscribers are given).
- * Not through a scheduled job's: Medusa runs each job tick as a workflow, whose container hands out a new
- * wrapper of the module on every resolve, each adding that tick's workflow context to every call. Kept by
- * such a wrapper, every tick started another loop; run through one, a loop would carry a finished tick's
- * context for the life of the process.
+ * One per module instance, working through the application's own container (the one subscribers are given),
+ * so that a loop which lives as long as the process carries no request's or workflow's context.
  */
 const dispatchers = new WeakMap<FlowsModuleService, Dispatcher>()
 
@@ -179,6 +176,23 @@ function dispatcher(): Dispatcher {
 /** Starts this process's dispatcher unless it runs already. */
 export function ensureDispatcher() {
   dispatcher().ensureRunning()
+}
+
+/**
+ * Starts this process's dispatcher as the application starts, where Medusa runs background work (`worker`
+ * and `shared` processes, as its scheduled jobs; a `server` process only answers requests) and the
+ * scheduler is on. So every worker dispatches from its start, and nothing ticks while the store is quiet.
+ * A module test's application has no configuration and starts none.
+ */
+export function startDispatcherWithApplication() {
+  if (!appContainer.hasRegistration(ContainerRegistrationKeys.CONFIG_MODULE) || !appContainer.hasRegistration(FLOWS_MODULE)) {
+    return
+  }
+  const { workerMode } = appContainer.resolve<ConfigModule>(ContainerRegistrationKeys.CONFIG_MODULE).projectConfig
+  const flows: FlowsModuleService = appContainer.resolve(FLOWS_MODULE)
+  if ((workerMode === "worker" || workerMode === "shared") && flows.getOptions().scheduler.enabled) {
+    ensureDispatcher()
+  }
 }
 
 /**

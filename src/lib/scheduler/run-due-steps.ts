@@ -61,7 +61,7 @@ export async function runDueSteps(container: MedusaContainer, options: Date | Dr
   const claimWhenFree = Math.max(1, Math.min(batchSize, Math.ceil(concurrency / 2)))
 
   try {
-    while (!shouldStop()) {
+    for (let first = true; !shouldStop(); first = false) {
       const room = concurrency - inFlight.size
       if (room < claimWhenFree && inFlight.size) {
         await Promise.race(inFlight)
@@ -69,6 +69,10 @@ export async function runDueSteps(container: MedusaContainer, options: Date | Dr
       }
       await beforeClaim?.()
       if (shouldStop()) {
+        break
+      }
+      // A poll that finds nothing costs one read, not the inbox's claim transaction and a run claim.
+      if (first && !(await flows.anythingDue(clock()))) {
         break
       }
       // Store events first: an order placed ends its runs before they are claimed.

@@ -100,6 +100,10 @@ class FlowsModuleService extends MedusaService({
     onApplicationStart: async () => {
       await this.seedBuiltInFlows()
       await this.warnIfEmailHasNoAddress()
+      // Required here, not imported above: the dispatcher imports this module, so an import would be a cycle.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const dispatcher = require("../../lib/scheduler/dispatcher") as typeof import("../../lib/scheduler/dispatcher")
+      dispatcher.startDispatcherWithApplication()
     },
     // The dispatcher stops claiming and finishes the runs it holds while the database is still there.
     onApplicationPrepareShutdown: async () => {
@@ -328,6 +332,12 @@ class FlowsModuleService extends MedusaService({
   @InjectManager()
   async startWinBackRuns(now = new Date(), @MedusaContext() sharedContext: Context = {}) {
     return await entry.startWinBackRuns(this.context(sharedContext), now)
+  }
+
+  /** Whether a store event or a run is waiting to be claimed: one read, so an idle poll costs little. */
+  @InjectManager()
+  async anythingDue(now: Date = new Date(), @MedusaContext() sharedContext: Context = {}) {
+    return await runs.anythingDue(this.context(sharedContext), now)
   }
 
   /** Reserves up to `limit` due runs (at most `scheduler.batchSize`) for this worker. */

@@ -15,6 +15,11 @@ export async function claimDueRuns(ctx: ModuleContext, now: Date = new Date(), l
   return await runSql.claimDueRuns(ctx.db, { limit: Math.min(limit, batchSize), leaseMs, token: randomUUID(), now })
 }
 
+/** Whether a drain would find a store event or a run to claim. */
+export async function anythingDue(ctx: ModuleContext, now: Date): Promise<boolean> {
+  return await runSql.anythingDue(ctx.db, now)
+}
+
 /** Keeps the runs of these claims reserved for another lease, counted from `now`. */
 export async function renewClaims(ctx: ModuleContext, runs: Pick<RunRow, "id" | "claim_token">[], now = new Date()): Promise<number> {
   return await runSql.renewClaims(ctx.db, runs, new Date(now.getTime() + ctx.options.scheduler.leaseMs))

@@ -229,6 +229,24 @@ export async function endRuns(
 }
 
 /**
+ * Whether a drain would find work: a store event waiting in the inbox or a run due, by the same conditions
+ * as their claims (`claimInboxEvents`, `claimDueRuns`), but as one read that locks nothing.
+ */
+export async function anythingDue(db: Database, now: Date): Promise<boolean> {
+  const [row] = await db.rows(
+    `SELECT EXISTS (
+       SELECT 1 FROM flows_store_event_inbox
+       WHERE deleted_at IS NULL AND available_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+     ) OR EXISTS (
+       SELECT 1 FROM flows_run
+       WHERE status = 'active' AND deleted_at IS NULL AND next_run_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+     ) AS due`,
+    [now, now, now, now]
+  )
+  return row.due === true
+}
+
+/**
  * Atomically reserves up to `limit` due runs for this worker. SKIP LOCKED lets any number of
  * workers claim side by side; the lease lets another worker take over from one that died.
  */
