@@ -3,6 +3,7 @@ import { isHeldOut, type FlowDefinition } from "../../../engine"
 import type { RunStatus, SubjectType } from "../../../engine/constants"
 import type { Identity, RunRow } from "../types"
 import { Database, json } from "./database"
+import { CLAIMABLE_EVENT } from "./store-event-inbox"
 
 const ACTIVE_RUN_CONFLICT = "(flow_id, subject_type, subject_id) WHERE status = 'active' AND deleted_at IS NULL"
 
@@ -228,19 +229,17 @@ export async function endRuns(
   return rows.map((r) => r.id)
 }
 
+/** A run no one holds whose step is due, at the time given twice: what a claim may take. */
+const DUE_RUN = "status = 'active' AND deleted_at IS NULL AND next_run_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)"
+
 /**
- * Whether a drain would find work: a store event waiting in the inbox or a run due, by the same conditions
- * as their claims (`claimInboxEvents`, `claimDueRuns`), but as one read that locks nothing.
+ * Whether a drain would find work: a store event waiting in the inbox or a run due, by the conditions their
+ * claims use (`claimInboxEvents`, `claimDueRuns`), but as one read that locks nothing.
  */
 export async function anythingDue(db: Database, now: Date): Promise<boolean> {
   const [row] = await db.rows(
-    `SELECT EXISTS (
-       SELECT 1 FROM flows_store_event_inbox
-       WHERE deleted_at IS NULL AND available_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
-     ) OR EXISTS (
-       SELECT 1 FROM flows_run
-       WHERE status = 'active' AND deleted_at IS NULL AND next_run_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
-     ) AS due`,
+    `SELECT EXISTS (SELECT 1 FROM flows_store_event_inbox WHERE ${CLAIMABLE_EVENT})
+       OR EXISTS (SELECT 1 FROM flows_run WHERE ${DUE_RUN}) AS due`,
     [now, now, now, now]
   )
   return row.due === true
@@ -256,8 +255,7 @@ export async function claimDueRuns(db: Database, opts: { limit: number; leaseMs:
     `UPDATE flows_run r SET claimed_until = ?, claim_token = ?, updated_at = ?
      FROM (
        SELECT id FROM flows_run
-       WHERE status = 'active' AND deleted_at IS NULL AND next_run_at <= ?
-         AND (claimed_until IS NULL OR claimed_until < ?)
+       WHERE ${DUE_RUN}
        ORDER BY next_run_at
        LIMIT ?
        FOR UPDATE SKIP LOCKED

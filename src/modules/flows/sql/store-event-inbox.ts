@@ -31,6 +31,9 @@ export async function insertInboxEvents(db: Database, events: InboxEvent[]) {
   )
 }
 
+/** An event no one holds and whose time has come, at the time given twice: what a claim may take. */
+export const CLAIMABLE_EVENT = "deleted_at IS NULL AND available_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)"
+
 /**
  * Claims up to `limit` events in arrival order, for `leaseMs`. An event is left alone while an earlier one
  * about the same subject is claimed by another worker or waits for its retry, so each subject's events are
@@ -46,7 +49,7 @@ export async function claimInboxEvents(db: Database, opts: { limit: number; leas
       `UPDATE flows_store_event_inbox i SET claimed_until = ?, attempts = i.attempts + 1, updated_at = ?
        FROM (
          SELECT c.id FROM flows_store_event_inbox c
-         WHERE c.deleted_at IS NULL AND c.available_at <= ? AND (c.claimed_until IS NULL OR c.claimed_until < ?)
+         WHERE ${CLAIMABLE_EVENT}
            AND NOT EXISTS (
              SELECT 1 FROM flows_store_event_inbox e
              WHERE e.subject_key = c.subject_key AND e.seq < c.seq AND e.deleted_at IS NULL
