@@ -212,6 +212,21 @@ moduleIntegrationTestRunner<FlowsModuleService>({
         )
       }
 
+      it("compiles the email's blocks when saved, as a send_email step's, replacing any html sent with them", async () => {
+        const flow = await service.createFlowWithDefinition({
+          name: "Preferred with blocks",
+          definition: {
+            trigger: { event: "customer.created" },
+            steps: [{ ...preferred, email: { subject: "Hello", blocks: [{ type: "text", text: "Welcome in" }], html: "<p>stale</p>" } }],
+          },
+        })
+        const [saved] = await service.listFlowVersions({ id: flow.current_version_id! })
+        const email = (saved.definition as unknown as { steps: { email: { html: string } }[] }).steps[0].email
+        expect(email.html).toMatch(/^<!doctype html>/i)
+        expect(email.html).toContain("Welcome in")
+        expect(email.html).not.toContain("stale")
+      })
+
       it("uses the stated preference when that channel has consent", async () => {
         const at = new Date("2026-06-01T15:00:00Z")
         const flow = await activeFlow("Preferred", { steps: [preferred] })

@@ -3,7 +3,7 @@ import type { ChannelName } from "../../engine/constants"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { buildTemplateVariables, renderEmail, renderSms, type decide, type EmailTemplate, type SmsTemplate } from "../../engine"
 import { reviewUrlPattern, storeOf } from "../../modules/flows/options"
-import { compiledEmail } from "../../modules/flows/email/compile"
+import { savedEmail } from "../../modules/flows/email/compile"
 import { personalLinkPattern } from "../../modules/flows/links/signed-links"
 import type FlowsModuleService from "../../modules/flows/service"
 import type { StepContent } from "../../modules/flows/actions/delivery"
@@ -57,7 +57,7 @@ export async function renderStep(
   })
   try {
     if (step.type === "send_email" || (step.type === "send_preferred" && channel === "email")) {
-      const email = await renderEmail(await compiledEmail(template as EmailTemplate), variables, personalLinkPattern(options.backendUrl))
+      const email = await renderEmail(await savedEmail(template as EmailTemplate), variables, personalLinkPattern(options.backendUrl))
       return { rendered: { channel: "email", ...email } }
     }
     const { body } = await renderSms(template as SmsTemplate, variables)

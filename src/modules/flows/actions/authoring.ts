@@ -46,13 +46,15 @@ async function definitionToSave(input: unknown): Promise<FlowDefinition> {
   }
   const compiling: Promise<void>[] = []
   walkSteps(definition.steps, (step) => {
-    if (step.type === "send_email" && step.template.blocks) {
-      const template = step.template
+    const email = step.type === "send_email" ? step.template : step.type === "send_preferred" ? step.email : undefined
+    const blocks = email?.blocks
+    if (email && blocks) {
+      const path = step.type === "send_email" ? `steps.${step.id}.blocks` : `steps.${step.id}.email.blocks`
       compiling.push(
-        compileBlocks(template.blocks!).then(
-          (html) => void (template.html = html),
+        compileBlocks(blocks).then(
+          (html) => void (email.html = html),
           (error: Error) => {
-            throw new MedusaError(MedusaError.Types.INVALID_DATA, `Invalid template: steps.${step.id}.blocks: ${error.message}`)
+            throw new MedusaError(MedusaError.Types.INVALID_DATA, `Invalid template: ${path}: ${error.message}`)
           }
         )
       )

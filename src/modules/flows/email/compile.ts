@@ -1,14 +1,13 @@
 import { createHash } from "node:crypto"
-import mjml2html from "mjml"
 import { TemplateRenderError, validateTemplate, type CompiledEmailTemplate, type EmailBlock, type EmailTemplate } from "../../../engine"
 import { keepRecentlyUsed } from "../recently-used"
 import { blocksToMjml, BRAND_PLACEHOLDERS, LiquidSlots } from "./blocks-to-mjml"
 
 /**
- * Compiling MJML takes milliseconds to tens of milliseconds of CPU, so it happens when a flow is saved
- * (the saved version carries the HTML) and, for what the editor shows, once per distinct set of blocks:
- * the preview, the test send and the saved version all go through `compileBlocks`, and a send renders
- * the saved HTML with Liquid only.
+ * Compiling MJML takes milliseconds to tens of milliseconds of CPU, so it happens when a flow is saved (the
+ * saved version carries the HTML, see `savedEmail`) and, for what the editor shows, once per distinct set of
+ * blocks: the preview, the test send and the saved version all go through `compileBlocks`, and a send
+ * renders the saved HTML with Liquid only.
  */
 const CACHE_SIZE = 200
 const cache = new Map<string, Promise<string>>()
@@ -18,6 +17,10 @@ export class BlockCompileError extends TemplateRenderError {}
 async function compile(blocks: EmailBlock[]): Promise<string> {
   const slots = new LiquidSlots()
   const source = blocksToMjml(blocks, slots)
+  // Loaded on the first compile, not with the module: MJML holds about 15 MB of heap, which a process that
+  // compiles nothing (a worker sending saved versions, a `server` process) would otherwise carry and
+  // garbage-collect through.
+  const { default: mjml2html } = await import("mjml")
   const result = await mjml2html(source, { validationLevel: "strict" })
   let html = slots.restore(result.html)
   for (const [placeholder, variable] of Object.entries(BRAND_PLACEHOLDERS)) {
@@ -55,4 +58,14 @@ export async function compiledEmail(template: EmailTemplate): Promise<CompiledEm
     throw new TemplateRenderError("an email needs html or blocks")
   }
   return { ...template, html: template.html }
+}
+
+/**
+ * A saved version's email, ready to render. Saving compiled its blocks into its `html` (definitionToSave in
+ * actions/authoring.ts), so a send renders that HTML with Liquid only and never loads MJML. Blocks are
+ * compiled here only for a version saved without their HTML (a preferred-channel step saved before its
+ * blocks were compiled on save).
+ */
+export async function savedEmail(template: EmailTemplate): Promise<CompiledEmailTemplate> {
+  return template.html === undefined ? await compiledEmail(template) : { ...template, html: template.html }
 }
