@@ -5,6 +5,7 @@ import {
   FlowDefinitionError,
   parseFlowDefinition,
   templateIssuesOf,
+  templatesOf,
   type FlowDefinition,
   type FlowStatus,
   walkSteps,
@@ -46,15 +47,17 @@ async function definitionToSave(input: unknown): Promise<FlowDefinition> {
   }
   const compiling: Promise<void>[] = []
   walkSteps(definition.steps, (step) => {
-    const email = step.type === "send_email" ? step.template : step.type === "send_preferred" ? step.email : undefined
-    const blocks = email?.blocks
+    const email = templatesOf(step).email
+    const blocks = email?.template.blocks
     if (email && blocks) {
-      const path = step.type === "send_email" ? `steps.${step.id}.blocks` : `steps.${step.id}.email.blocks`
       compiling.push(
         compileBlocks(blocks).then(
-          (html) => void (email.html = html),
+          (html) => void (email.template.html = html),
           (error: Error) => {
-            throw new MedusaError(MedusaError.Types.INVALID_DATA, `Invalid template: ${path}: ${error.message}`)
+            throw new MedusaError(
+              MedusaError.Types.INVALID_DATA,
+              `Invalid template: steps.${step.id}.${email.prefix}blocks: ${error.message}`
+            )
           }
         )
       )
