@@ -10,8 +10,11 @@
 // the subscriber left in its inbox, so the work moved off the request path is counted too), and how long after
 // each of the plugin's turns its inbox was recorded.
 //   node bench/store-api.js [--checkouts=600] [--connections=10] [--rounds=12] [--port=9000]
-//                           [--database=medusa_flows_store_api] [--keep] [--json] [--smoke]
+//                           [--database=medusa_flows_store_api] [--keep] [--json] [--smoke] [--control]
 // --smoke: 8 checkouts over 2 connections in 2 rounds, only to show the command works (CI). --json: one JSON object.
+// --control: a third store, also without the plugin (on --port + 2), takes its turns beside the other two; its
+// ratios against the first show how far two identical stores differ in this bench on this machine, the
+// smallest cost the bench can tell from noise.
 const os = require("node:os")
 const { spawn } = require("node:child_process")
 const autocannon = require("autocannon")
@@ -33,6 +36,7 @@ const PORT = Number(arg("port", 9000))
 const DATABASE = arg("database", "medusa_flows_store_api")
 const JSON_OUTPUT = process.argv.includes("--json")
 const KEEP = process.argv.includes("--keep")
+const CONTROL = process.argv.includes("--control")
 const log = (...args) => (JSON_OUTPUT ? undefined : console.error(...args))
 /** Checkouts done before measuring: the first requests of a fresh process compile and warm caches. */
 const WARM_UP = SMOKE ? 1 : 10
@@ -200,9 +204,13 @@ function checkoutSteps(store, tag) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Starts a store on its own copy of the seeded database and port, as a new user runs it: one process, no Redis. */
-async function startStore(server, seedDatabase, withPlugin, port) {
-  const database = `${DATABASE}_${withPlugin ? "with" : "without"}`
+/**
+ * Starts a store on its own copy of the seeded database and port, as a new user runs it: one process, no Redis.
+ * `name` is "without" or "with" the plugin, or "control" (a second store without it).
+ */
+async function startStore(server, seedDatabase, name, port) {
+  const withPlugin = name === "with"
+  const database = `${DATABASE}_${name}`
   const admin = new Client({ ...server, database: "postgres" })
   await admin.connect()
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
@@ -220,7 +228,7 @@ async function startStore(server, seedDatabase, withPlugin, port) {
   // Two stores on one Redis would share an event bus.
   delete env.REDIS_URL
   delete env.MEDUSA_WORKER_MODE
-  log(`starting the store ${withPlugin ? "with" : "without"} the plugin on port ${port}…`)
+  log(`starting the store ${name === "control" ? "without the plugin (control)" : `${name} the plugin`} on port ${port}…`)
   const child = spawn(medusaBin, ["start", "--port", String(port)], {
     cwd: STORE_DIR,
     env,
@@ -260,9 +268,9 @@ async function inboxDrained(store, timeoutMs = 60_000) {
 }
 
 /**
- * Both stores run side by side, each idle while the other is measured. Endpoint by endpoint, the carts are
- * split into ROUNDS equal shares, and for each share one store and then the other is measured, the first
- * alternating; an endpoint's p50 and p95 are taken over all its shares. So a change in the machine's speed,
+ * The stores run side by side, each idle while another is measured. Endpoint by endpoint, the carts are
+ * split into ROUNDS equal shares, and for each share one store after the other is measured, the first
+ * taking turns; an endpoint's p50 and p95 are taken over all its shares. So a change in the machine's speed,
  * which on this VM comes within the minute, falls on both stores alike (taking turns a whole endpoint at a
  * time, the ratios of endpoints the plugin does not touch still swung from 0.69× to 1.92×). After each share
  * on the plugin's store, the bench waits until its scheduler has recorded that share's events, so that work
@@ -292,7 +300,9 @@ async function measureStores(server, stores) {
   for (let k = 0; k < steps[0].length; k++) {
     const turns = stores.map(() => [])
     for (let from = 0; from < CHECKOUTS; from += share) {
-      for (const i of turn++ % 2 === 0 ? [0, 1] : [1, 0]) {
+      const order = stores.map((_, j) => (j + turn) % stores.length)
+      turn += 1
+      for (const i of order) {
         turns[i].push(await steps[i][k](from, Math.min(share, CHECKOUTS - from)))
         if (stores[i].withPlugin) {
           stores[i].recordedAfterTurnMs.push(await inboxDrained(stores[i]))
@@ -348,17 +358,7 @@ function report(result) {
   console.log(
     `Store API, ${result.checkouts} checkouts over ${result.connections} connections, ${result.rounds} turns an endpoint (load ${result.machine.loadavg_before.join(" ")} before, ${result.machine.loadavg_after.join(" ")} after)`
   )
-  console.log(
-    "endpoint                          p50 without  p50 with  ratio  (95% interval)   p95 without  p95 with  ratio  (95% interval)"
-  )
-  const within = ([low, high]) => `(${low.toFixed(2)}–${high.toFixed(2)})`.padStart(15)
-  for (const e of [...result.endpoints, { endpoint: "whole checkout (sum)", ...result.checkout }]) {
-    const cells = [e.without.p50_ms, e.with.p50_ms, e.ratio_p50, e.without.p95_ms, e.with.p95_ms, e.ratio_p95].map((v) => String(round(v)))
-    console.log(
-      `${e.endpoint.padEnd(32)} ${cells[0].padStart(10)} ${cells[1].padStart(9)} ${cells[2].padStart(6)} ${within(e.interval_p50)} ${cells[3].padStart(12)} ${cells[4].padStart(9)} ${cells[5].padStart(6)} ${within(e.interval_p95)}`
-    )
-  }
-  console.log("(95% interval: a paired bootstrap over the turns, as far as the machine's swings from turn to turn allow)")
+  reportTimes(result, "with")
   const { without, with: withPlugin, ...ratios } = result.database
   const line = (label, key, ratio) =>
     console.log(
@@ -376,6 +376,61 @@ function report(result) {
   console.log(
     `the plugin's inbox was recorded within ${lag.p50_ms} ms of a turn's end at p50, ${lag.max_ms} ms at most (${lag.turns} turns)`
   )
+  if (result.control) {
+    console.log("\nthe control: a second store without the plugin, in the place of the one with it")
+    reportTimes(result.control, "control")
+  }
+}
+
+function reportTimes({ endpoints, checkout }, label) {
+  console.log(
+    `endpoint                          p50 without  ${`p50 ${label}`.padStart(8)}  ratio  (95% interval)   p95 without  ${`p95 ${label}`.padStart(8)}  ratio  (95% interval)`
+  )
+  const within = ([low, high]) => `(${low.toFixed(2)}–${high.toFixed(2)})`.padStart(15)
+  for (const e of [...endpoints, { endpoint: "whole checkout (sum)", ...checkout }]) {
+    const cells = [e.without.p50_ms, e.with.p50_ms, e.ratio_p50, e.without.p95_ms, e.with.p95_ms, e.ratio_p95].map((v) => String(round(v)))
+    console.log(
+      `${e.endpoint.padEnd(32)} ${cells[0].padStart(10)} ${cells[1].padStart(9)} ${cells[2].padStart(6)} ${within(e.interval_p50)} ${cells[3].padStart(12)} ${cells[4].padStart(9)} ${cells[5].padStart(6)} ${within(e.interval_p95)}`
+    )
+  }
+  console.log("(95% interval: a paired bootstrap over the turns, as far as the machine's swings from turn to turn allow)")
+}
+
+/**
+ * One store's figures against the store without the plugin: per endpoint and for the whole checkout, p50
+ * and p95 with their ratios and intervals, and the database work per checkout. The other store's figures
+ * are under `with`, whether it is the store with the plugin or the control.
+ */
+function comparison(without, other) {
+  const intervals = ratioIntervals(without.turns.map((turns, k) => ({ without: turns, with: other.turns[k] })))
+  return {
+    endpoints: without.endpoints.map((e, i) => {
+      const w = other.endpoints[i]
+      const { p50, p95 } = intervals.endpoints[i]
+      return {
+        endpoint: e.endpoint,
+        without: e,
+        with: w,
+        ratio_p50: w.p50_ms / e.p50_ms,
+        ratio_p95: w.p95_ms / e.p95_ms,
+        interval_p50: p50,
+        interval_p95: p95,
+      }
+    }),
+    checkout: {
+      ...wholeCheckout(without.endpoints, other.endpoints),
+      interval_p50: intervals.checkout.p50,
+      interval_p95: intervals.checkout.p95,
+    },
+    database: {
+      without: without.database,
+      with: other.database,
+      ratio_transactions: other.database.transactions_per_checkout / without.database.transactions_per_checkout,
+      ratio_row_writes: other.database.row_writes_per_checkout / without.database.row_writes_per_checkout,
+      ratio_net_transactions: other.database.net_transactions_per_checkout / without.database.net_transactions_per_checkout,
+      ratio_net_row_writes: other.database.net_row_writes_per_checkout / without.database.net_row_writes_per_checkout,
+    },
+  }
 }
 
 async function main() {
@@ -388,15 +443,15 @@ async function main() {
     await setUpStore({ ...process.env, DATABASE_URL: seedUrl, DEMO_ADMIN: "off", LOG_LEVEL: "error" }, log)
     const loadavg_before = os.loadavg().map((l) => round(l))
     const stores = []
-    let without, withPlugin
+    let without, withPlugin, control
     try {
-      stores.push(await startStore(pg.server, seedDatabase, false, PORT))
-      stores.push(await startStore(pg.server, seedDatabase, true, PORT + 1))
-      ;[without, withPlugin] = await measureStores(pg.server, stores)
+      for (const [i, name] of ["without", "with", ...(CONTROL ? ["control"] : [])].entries()) {
+        stores.push(await startStore(pg.server, seedDatabase, name, PORT + i))
+      }
+      ;[without, withPlugin, control] = await measureStores(pg.server, stores)
     } finally {
       await Promise.allSettled(stores.map((store) => stopMedusa(store.child)))
     }
-    const intervals = ratioIntervals(without.turns.map((turns, k) => ({ without: turns, with: withPlugin.turns[k] })))
     const result = {
       checkouts: CHECKOUTS,
       connections: CONNECTIONS,
@@ -409,39 +464,15 @@ async function main() {
         loadavg_before,
         loadavg_after: os.loadavg().map((l) => round(l)),
       },
-      endpoints: without.endpoints.map((e, i) => {
-        const w = withPlugin.endpoints[i]
-        const { p50, p95 } = intervals.endpoints[i]
-        return {
-          endpoint: e.endpoint,
-          without: e,
-          with: w,
-          ratio_p50: w.p50_ms / e.p50_ms,
-          ratio_p95: w.p95_ms / e.p95_ms,
-          interval_p50: p50,
-          interval_p95: p95,
-        }
-      }),
-      checkout: {
-        ...wholeCheckout(without.endpoints, withPlugin.endpoints),
-        interval_p50: intervals.checkout.p50,
-        interval_p95: intervals.checkout.p95,
-      },
-      database: {
-        without: without.database,
-        with: withPlugin.database,
-        ratio_transactions: withPlugin.database.transactions_per_checkout / without.database.transactions_per_checkout,
-        ratio_row_writes: withPlugin.database.row_writes_per_checkout / without.database.row_writes_per_checkout,
-        ratio_net_transactions: withPlugin.database.net_transactions_per_checkout / without.database.net_transactions_per_checkout,
-        ratio_net_row_writes: withPlugin.database.net_row_writes_per_checkout / without.database.net_row_writes_per_checkout,
-      },
+      ...comparison(without, withPlugin),
       inbox_left: withPlugin.inbox_left,
       recorded_after_turn: withPlugin.recorded_after_turn,
+      ...(control && { control: comparison(without, control) }),
     }
     if (!KEEP) {
       const admin = new Client({ ...pg.server, database: "postgres" })
       await admin.connect()
-      for (const name of [seedDatabase, `${DATABASE}_without`, `${DATABASE}_with`]) {
+      for (const name of [seedDatabase, ...stores.map((store) => store.database)]) {
         await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       }
       await admin.end()
