@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto"
-import { BullMqRateLimitedChannel, type QueuedOutcome, type QueuedOutcomeRecorder } from "../../src/modules/flows/channels/rate-limited"
+import type { QueuedOutcome, QueuedOutcomeRecorder } from "../../src/modules/flows/channels/rate-limited"
+import { BullMqRateLimitedChannel } from "../../src/modules/flows/channels/redis-rate-limited"
 import { ProviderError, type Channel } from "../../src/modules/flows/channels/types"
 import { expectAtMost, messageNumber, RecordingChannel } from "./recording-channel"
 

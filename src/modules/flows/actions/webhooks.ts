@@ -1,4 +1,4 @@
-import { CUSTOM_ARG_PREFIX } from "../channels/sendgrid"
+import { CUSTOM_ARG_PREFIX } from "../channels/types"
 import { e164OrRaw } from "../channels/recipients"
 import { addConsentEvidence, addTimelineEntry, contactsWithPhone, setEmailConsent, upsertContact } from "../sql/contacts"
 import { lastTextTo } from "../sql/messages"

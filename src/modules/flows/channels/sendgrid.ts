@@ -4,12 +4,9 @@ import type { PluginOptions } from "../options"
 import { personalLinkPattern } from "../links/signed-links"
 import { tagPersonalLinks, type MailContent, type Substitutions } from "./substitutions"
 import { retryAfterMsOf } from "./retry"
-import { noAnswerError, ProviderError, type Channel, type DeliveryResult, type OutgoingMessage } from "./types"
+import { CUSTOM_ARG_PREFIX, noAnswerError, ProviderError, type Channel, type DeliveryResult, type OutgoingMessage } from "./types"
 
 type SendGridOptions = NonNullable<PluginOptions["sendgrid"]>
-
-/** Our ids ride along in custom_args, prefixed so SendGrid's own event fields never shadow them. */
-export const CUSTOM_ARG_PREFIX = "flows_"
 
 type ResponseErrorLike = {
   code?: number | string

@@ -16,6 +16,12 @@ export type OutgoingMessage = {
   unsubscribe_url?: string | null
 }
 
+/**
+ * Our ids ride along in SendGrid's custom_args, prefixed so SendGrid's own event fields never shadow them.
+ * Here rather than with the SendGrid channel, so reading its webhook does not load the SDK.
+ */
+export const CUSTOM_ARG_PREFIX = "flows_"
+
 export type DeliveryResult = {
   status: "sent" | "delivered"
   provider_id: string | null

@@ -1,5 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import twilio from "twilio"
+// The TwiML builder alone, as in ../../verify.ts.
+import MessagingResponse from "twilio/lib/twiml/MessagingResponse"
 import { flowsService, verifyTwilio } from "../../verify"
 
 /**
@@ -12,7 +13,7 @@ export async function POST(req: MedusaRequest<Record<string, string>>, res: Medu
   }
   const flows = flowsService(req)
   const keyword = await flows.recordInboundSms(req.body)
-  const reply = new twilio.twiml.MessagingResponse()
+  const reply = new MessagingResponse()
   if (keyword === "help") {
     const { storeName, storefrontUrl } = flows.getOptions()
     reply.message(`${storeName}: help at ${storefrontUrl}. Reply STOP to unsubscribe.`)
