@@ -269,13 +269,13 @@ async function inboxDrained(store, timeoutMs = 60_000) {
 
 /**
  * The stores run side by side, each idle while another is measured. Endpoint by endpoint, the carts are
- * split into ROUNDS equal shares, and for each share one store after the other is measured, the first
- * taking turns; an endpoint's p50 and p95 are taken over all its shares. So a change in the machine's speed,
- * which on this VM comes within the minute, falls on both stores alike (taking turns a whole endpoint at a
+ * split into ROUNDS equal shares, and for each share one store after the other is measured, which store goes
+ * first rotating; an endpoint's p50 and p95 are taken over all its shares. So a change in the machine's speed,
+ * which on this VM comes within the minute, falls on every store alike (taking turns a whole endpoint at a
  * time, the ratios of endpoints the plugin does not touch still swung from 0.69× to 1.92×). After each share
  * on the plugin's store, the bench waits until its scheduler has recorded that share's events, so that work
  * lands on the plugin's own requests and not on the other store's. Idle is not silent: the plugin's scheduler
- * still polls (about 3 transactions a second) while the other store is measured.
+ * still polls (about one transaction a second) while another store is measured.
  */
 async function measureStores(server, stores) {
   for (const store of stores) {
@@ -383,15 +383,21 @@ function report(result) {
 }
 
 function reportTimes({ endpoints, checkout }, label) {
-  console.log(
-    `endpoint                          p50 without  ${`p50 ${label}`.padStart(8)}  ratio  (95% interval)   p95 without  ${`p95 ${label}`.padStart(8)}  ratio  (95% interval)`
-  )
-  const within = ([low, high]) => `(${low.toFixed(2)}–${high.toFixed(2)})`.padStart(15)
-  for (const e of [...endpoints, { endpoint: "whole checkout (sum)", ...checkout }]) {
-    const cells = [e.without.p50_ms, e.with.p50_ms, e.ratio_p50, e.without.p95_ms, e.with.p95_ms, e.ratio_p95].map((v) => String(round(v)))
-    console.log(
-      `${e.endpoint.padEnd(32)} ${cells[0].padStart(10)} ${cells[1].padStart(9)} ${cells[2].padStart(6)} ${within(e.interval_p50)} ${cells[3].padStart(12)} ${cells[4].padStart(9)} ${cells[5].padStart(6)} ${within(e.interval_p95)}`
-    )
+  const headings = ["p50 without", `p50 ${label}`, "ratio", "(95% interval)", "p95 without", `p95 ${label}`, "ratio", "(95% interval)"]
+  const within = ([low, high]) => `(${low.toFixed(2)}–${high.toFixed(2)})`
+  const rows = [...endpoints, { endpoint: "whole checkout (sum)", ...checkout }].map((e) => [
+    e.endpoint,
+    ...[e.without.p50_ms, e.with.p50_ms, e.ratio_p50].map((v) => String(round(v))),
+    within(e.interval_p50),
+    ...[e.without.p95_ms, e.with.p95_ms, e.ratio_p95].map((v) => String(round(v))),
+    within(e.interval_p95),
+  ])
+  // Each column as wide as its heading or its widest cell, so the numbers sit under their headings.
+  const widths = headings.map((heading, i) => Math.max(heading.length, ...rows.map((row) => row[i + 1].length)))
+  const line = (name, cells) => `${name.padEnd(32)}  ${cells.map((cell, i) => cell.padStart(widths[i])).join("  ")}`
+  console.log(line("endpoint", headings))
+  for (const [name, ...cells] of rows) {
+    console.log(line(name, cells))
   }
   console.log("(95% interval: a paired bootstrap over the turns, as far as the machine's swings from turn to turn allow)")
 }
