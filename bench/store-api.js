@@ -7,8 +7,9 @@
 // bootstrap over the turns, bench/lib/turn-bootstrap.js), the same for a whole checkout
 // (the sum of the seven endpoints' p50s, and of their p95s), and per checkout the database
 // transactions and row writes (pg_stat_database, counted until the plugin's scheduler has recorded the events
-// the subscriber left in its inbox, so the work moved off the request path is counted too), and how long after
-// each of the plugin's turns its inbox was recorded.
+// the subscriber left in its inbox, so the work moved off the request path is counted too), how long after
+// each of the plugin's turns its inbox was recorded, and, per store, the whole checkout's p95 over the first
+// and second halves of its turns (bench/lib/turn-halves.js: work between turns shows in the first halves).
 //   node bench/store-api.js [--checkouts=600] [--connections=10] [--rounds=12] [--port=9000]
 //                           [--database=medusa_flows_store_api] [--keep] [--json] [--smoke] [--control]
 // --smoke: 8 checkouts over 2 connections in 2 rounds, only to show the command works (CI). --json: one JSON object.
@@ -22,6 +23,7 @@ const { Client } = require("pg")
 const { ensurePostgres, ROOT } = require("../scripts/postgres")
 const { STORE_DIR, medusa, medusaBin, prepareDatabase, setUpStore, stopMedusa, waitForHealth } = require("../scripts/demo-store")
 const { percentile, ratioIntervals } = require("./lib/turn-bootstrap")
+const { turnHalves } = require("./lib/turn-halves")
 
 const arg = (name, fallback) => {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`))
@@ -334,6 +336,7 @@ async function measureStores(server, stores) {
           net_row_writes_per_checkout: net(WRITES),
           idle_transactions_per_second: idleRate("xact_commit") * 1000,
         },
+        turn_halves: turnHalves(turnsByEndpoint[i]),
         inbox_left: store.withPlugin ? await countInbox(store.databaseUrl) : 0,
         recorded_after_turn: store.withPlugin ? recordingLag(store.recordedAfterTurnMs) : null,
       }
@@ -376,6 +379,12 @@ function report(result) {
   console.log(
     `the plugin's inbox was recorded within ${lag.p50_ms} ms of a turn's end at p50, ${lag.max_ms} ms at most (${lag.turns} turns)`
   )
+  console.log("whole checkout p95 over the first and second halves of each turn (responses in order):")
+  for (const [store, halves] of Object.entries(result.turn_halves)) {
+    console.log(
+      `  ${store.padEnd(8)} ${round(halves.early_p95_ms)} ms first, ${round(halves.late_p95_ms)} ms second (${round(halves.ratio_early_to_late)}×); ${Math.round(halves.slow_in_first_half * 100)}% of the requests over p95 in a first half`
+    )
+  }
   if (result.control) {
     console.log("\nthe control: a second store without the plugin, in the place of the one with it")
     reportTimes(result.control, "control")
@@ -473,6 +482,7 @@ async function main() {
       ...comparison(without, withPlugin),
       inbox_left: withPlugin.inbox_left,
       recorded_after_turn: withPlugin.recorded_after_turn,
+      turn_halves: { without: without.turn_halves, with: withPlugin.turn_halves, ...(control && { control: control.turn_halves }) },
       ...(control && { control: comparison(without, control) }),
     }
     if (!KEEP) {

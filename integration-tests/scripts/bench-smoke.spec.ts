@@ -9,6 +9,7 @@ jest.setTimeout(900_000)
 
 const ROOT = path.join(__dirname, "../..")
 const { ratioIntervals } = require("../../bench/lib/turn-bootstrap")
+const { turnHalves } = require("../../bench/lib/turn-halves")
 
 describe("the store-API benchmark's intervals (a paired bootstrap over turns)", () => {
   const turnOf = (ms: number) => Array.from({ length: 50 }, (_, i) => ms + i / 10)
@@ -30,6 +31,26 @@ describe("the store-API benchmark's intervals (a paired bootstrap over turns)", 
     // A draw without that turn (about a third of them) shows no cost; a draw with it has its p95 in that turn.
     expect(endpoints[0].p95[0]).toBeCloseTo(1)
     expect(endpoints[0].p95[1]).toBeCloseTo(2.9, 1)
+  })
+})
+
+describe("the store-API benchmark's turn halves", () => {
+  // Both halves of a turn alike: the same 20 times, in the same order.
+  const turnOf = (ms: number) => Array.from({ length: 40 }, (_, i) => ms + (i % 20))
+
+  it("finds a store's slow requests in the first halves of its turns when each turn starts slow", () => {
+    const slowStart = (turn: number[]) => turn.map((ms, i) => (i < 4 ? ms * 3 : ms))
+    const halves = turnHalves([[slowStart(turnOf(100)), slowStart(turnOf(110))], [slowStart(turnOf(50))]])
+    expect(halves.slow_in_first_half).toBe(1)
+    expect(halves.early_p95_ms).toBeGreaterThan(2 * halves.late_p95_ms)
+    expect(halves.ratio_early_to_late).toBe(halves.early_p95_ms / halves.late_p95_ms)
+  })
+
+  it("finds them in both halves alike when position does not matter", () => {
+    const halves = turnHalves([[turnOf(100), turnOf(110)], [turnOf(50)]])
+    expect(halves.early_p95_ms).toBe(halves.late_p95_ms)
+    expect(halves.ratio_early_to_late).toBe(1)
+    expect(halves.slow_in_first_half).toBe(0.5)
   })
 })
 
@@ -178,6 +199,13 @@ it("runs the store-API benchmark on a few checkouts and reports every endpoint a
   // Every endpoint's two turns on the plugin's store were waited for.
   expect(result.recorded_after_turn).toEqual({ turns: 14, p50_ms: expect.any(Number), max_ms: expect.any(Number) })
   expect(result.recorded_after_turn.max_ms).toBeGreaterThanOrEqual(result.recorded_after_turn.p50_ms)
+  const halves = {
+    early_p95_ms: expect.any(Number),
+    late_p95_ms: expect.any(Number),
+    ratio_early_to_late: expect.any(Number),
+    slow_in_first_half: expect.any(Number),
+  }
+  expect(result.turn_halves).toEqual({ without: halves, with: halves, control: halves })
 })
 
 /** One store's figures against the store without the plugin: every endpoint, the whole checkout, the database. */
