@@ -89,11 +89,14 @@ async function databaseCounters(server, database) {
 
 /**
  * One endpoint under autocannon, for the `amount` carts from `from` on: `request(i)` gives cart i's request,
- * `onBody(i, body)` keeps what the next endpoint needs. Returns the response times; throws if any failed.
+ * `onBody(i, body)` keeps what the next endpoint needs. Returns the response times in the order the requests
+ * were sent; throws if any failed or got no answer.
  */
 async function measure(name, { url, from, amount, request, onBody, headers }) {
   const times = []
   let next = from
+  /** The cart whose response autocannon reports next: its `onResponse` runs just before its response event, in one call. */
+  let answered
   const failures = []
   const instance = autocannon({
     url,
@@ -108,6 +111,7 @@ async function measure(name, { url, from, amount, request, onBody, headers }) {
           return { ...req, method, path, headers: { ...headers, "content-type": "application/json" }, body: body && JSON.stringify(body) }
         },
         onResponse: (status, body, context) => {
+          answered = context.i
           if (status >= 300) {
             failures.push(`${status} ${body.slice(0, 200)}`)
           } else if (onBody) {
@@ -117,8 +121,12 @@ async function measure(name, { url, from, amount, request, onBody, headers }) {
       },
     ],
   })
-  instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime))
+  instance.on("response", (_client, _status, _bytes, responseTime) => (times[answered - from] = responseTime))
   await instance
+  const unanswered = amount - times.filter((time) => time !== undefined).length
+  if (unanswered) {
+    failures.push(`${unanswered} got no answer within 60 s`)
+  }
   if (failures.length) {
     throw new Error(`${name}: ${failures.length} of ${amount} requests failed, e.g. ${failures[0]}`)
   }
@@ -367,7 +375,7 @@ function report(result) {
     console.log(
       `${label.padEnd(32)} ${String(round(without[key])).padStart(10)} ${String(round(withPlugin[key])).padStart(9)} ${String(round(ratios[ratio])).padStart(6)}`
     )
-  console.log("per checkout                      without      with  ratio")
+  console.log(`${"per checkout".padEnd(32)} ${"without".padStart(10)} ${"with".padStart(9)} ${"ratio".padStart(6)}`)
   line("transactions", "transactions_per_checkout", "ratio_transactions")
   line("row writes", "row_writes_per_checkout", "ratio_row_writes")
   line("transactions, net of idle", "net_transactions_per_checkout", "ratio_net_transactions")
@@ -379,10 +387,14 @@ function report(result) {
   console.log(
     `the plugin's inbox was recorded within ${lag.p50_ms} ms of a turn's end at p50, ${lag.max_ms} ms at most (${lag.turns} turns)`
   )
-  console.log("whole checkout p95 over the first and second halves of each turn (responses in order):")
+  console.log("whole checkout p95 over the first and second halves of each turn (requests in the order sent):")
   for (const [store, halves] of Object.entries(result.turn_halves)) {
+    if (!halves) {
+      console.log(`  ${store.padEnd(8)} turns too short to halve`)
+      continue
+    }
     console.log(
-      `  ${store.padEnd(8)} ${round(halves.early_p95_ms)} ms first, ${round(halves.late_p95_ms)} ms second (${round(halves.ratio_early_to_late)}×); ${Math.round(halves.slow_in_first_half * 100)}% of the requests over p95 in a first half`
+      `  ${store.padEnd(8)} ${round(halves.early_p95_ms)} ms first, ${round(halves.late_p95_ms)} ms second (${round(halves.ratio_early_to_late)}×); ${Math.round(halves.slow_in_first_half * 100)}% of the requests at or over p95 sent in a first half`
     )
   }
   if (result.control) {

@@ -52,6 +52,10 @@ describe("the store-API benchmark's turn halves", () => {
     expect(halves.ratio_early_to_late).toBe(1)
     expect(halves.slow_in_first_half).toBe(0.5)
   })
+
+  it("has nothing to say when a turn is too short to halve", () => {
+    expect(turnHalves([[turnOf(100), [120]]])).toBeNull()
+  })
 })
 
 it("runs the analytics benchmark on a tiny store and reports every read before and after the rollup", async () => {
