@@ -6,8 +6,8 @@ import type { Channel } from "./types"
 import type { ChannelName } from "../../../engine/constants"
 
 /*
- * Each provider's SDK loads only in a store that uses it: twilio, @sendgrid/mail and bullmq are about 280
- * modules and 3 MB of heap at rest that a store on the sandbox outbox would otherwise carry for nothing.
+ * Each provider's SDK loads only in a store that uses it: twilio, @sendgrid/mail and bullmq are about 275
+ * modules and 2–3 MB of heap at rest that a store on the sandbox outbox would otherwise carry for nothing.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const sendGrid = () => require("./sendgrid") as typeof import("./sendgrid")
