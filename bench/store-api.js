@@ -371,15 +371,16 @@ function report(result) {
   )
   reportTimes(result, "with")
   const { without, with: withPlugin, ...ratios } = result.database
-  const line = (label, key, ratio) =>
-    console.log(
-      `${label.padEnd(32)} ${String(round(without[key])).padStart(10)} ${String(round(withPlugin[key])).padStart(9)} ${String(round(ratios[ratio])).padStart(6)}`
-    )
-  console.log(`${"per checkout".padEnd(32)} ${"without".padStart(10)} ${"with".padStart(9)} ${"ratio".padStart(6)}`)
-  line("transactions", "transactions_per_checkout", "ratio_transactions")
-  line("row writes", "row_writes_per_checkout", "ratio_row_writes")
-  line("transactions, net of idle", "net_transactions_per_checkout", "ratio_net_transactions")
-  line("row writes, net of idle", "net_row_writes_per_checkout", "ratio_net_row_writes")
+  const row = (label, key, ratio) => [label, ...[without[key], withPlugin[key], ratios[ratio]].map((v) => String(round(v)))]
+  printTable(
+    ["per checkout", "without", "with", "ratio"],
+    [
+      row("transactions", "transactions_per_checkout", "ratio_transactions"),
+      row("row writes", "row_writes_per_checkout", "ratio_row_writes"),
+      row("transactions, net of idle", "net_transactions_per_checkout", "ratio_net_transactions"),
+      row("row writes, net of idle", "net_row_writes_per_checkout", "ratio_net_row_writes"),
+    ]
+  )
   console.log(
     `idle transactions per second: ${round(without.idle_transactions_per_second)} without, ${round(withPlugin.idle_transactions_per_second)} with; inbox left: ${result.inbox_left}`
   )
@@ -403,8 +404,30 @@ function report(result) {
   }
 }
 
+/**
+ * A text table: the first column names the row, left-aligned; every other column is as wide as its heading
+ * or its widest cell, right-aligned, so the numbers sit under their headings.
+ */
+function printTable(headings, rows) {
+  const widths = headings.map((heading, i) => Math.max(heading.length, ...rows.map((row) => row[i].length)))
+  const line = ([name, ...cells]) => `${name.padEnd(32)}  ${cells.map((cell, i) => cell.padStart(widths[i + 1])).join("  ")}`
+  for (const row of [headings, ...rows]) {
+    console.log(line(row))
+  }
+}
+
 function reportTimes({ endpoints, checkout }, label) {
-  const headings = ["p50 without", `p50 ${label}`, "ratio", "(95% interval)", "p95 without", `p95 ${label}`, "ratio", "(95% interval)"]
+  const headings = [
+    "endpoint",
+    "p50 without",
+    `p50 ${label}`,
+    "ratio",
+    "(95% interval)",
+    "p95 without",
+    `p95 ${label}`,
+    "ratio",
+    "(95% interval)",
+  ]
   const within = ([low, high]) => `(${low.toFixed(2)}–${high.toFixed(2)})`
   const rows = [...endpoints, { endpoint: "whole checkout (sum)", ...checkout }].map((e) => [
     e.endpoint,
@@ -413,13 +436,7 @@ function reportTimes({ endpoints, checkout }, label) {
     ...[e.without.p95_ms, e.with.p95_ms, e.ratio_p95].map((v) => String(round(v))),
     within(e.interval_p95),
   ])
-  // Each column as wide as its heading or its widest cell, so the numbers sit under their headings.
-  const widths = headings.map((heading, i) => Math.max(heading.length, ...rows.map((row) => row[i + 1].length)))
-  const line = (name, cells) => `${name.padEnd(32)}  ${cells.map((cell, i) => cell.padStart(widths[i])).join("  ")}`
-  console.log(line("endpoint", headings))
-  for (const [name, ...cells] of rows) {
-    console.log(line(name, cells))
-  }
+  printTable(headings, rows)
   console.log("(95% interval: a paired bootstrap over the turns, as far as the machine's swings from turn to turn allow)")
 }
 
