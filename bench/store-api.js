@@ -17,12 +17,13 @@
 // ratios against the first show how far two identical stores differ in this bench on this machine, the
 // smallest cost the bench can tell from noise.
 const os = require("node:os")
+const path = require("node:path")
 const { spawn } = require("node:child_process")
 const autocannon = require("autocannon")
 const { Client } = require("pg")
 const { ensurePostgres, ROOT } = require("../scripts/postgres")
 const { STORE_DIR, medusa, medusaBin, prepareDatabase, setUpStore, stopMedusa, waitForHealth } = require("../scripts/demo-store")
-const { percentile, ratioIntervals } = require("./lib/turn-bootstrap")
+const { percentile, ratioIntervals, totalRatioIntervals } = require("./lib/turn-bootstrap")
 const { turnHalves } = require("./lib/turn-halves")
 
 const arg = (name, fallback) => {
@@ -142,12 +143,23 @@ function recordingLag(times) {
 /**
  * A whole checkout at each endpoint's p50 (and p95): the sum over the endpoints, as a shopper who meets every
  * endpoint at its median waits. Less noisy than any one endpoint, whose ratio on this VM swings by about ±10%.
+ * Its CPU time is the store's over one request to each endpoint, in the store's turns.
  */
 function wholeCheckout(without, withPlugin) {
   const sum = (endpoints, key) => endpoints.reduce((total, e) => total + e[key], 0)
-  const side = (endpoints) => ({ p50_ms: sum(endpoints, "p50_ms"), p95_ms: sum(endpoints, "p95_ms") })
+  const side = (endpoints) => ({
+    p50_ms: sum(endpoints, "p50_ms"),
+    p95_ms: sum(endpoints, "p95_ms"),
+    cpu_ms_per_request: sum(endpoints, "cpu_ms_per_request"),
+  })
   const [w, p] = [side(without), side(withPlugin)]
-  return { without: w, with: p, ratio_p50: p.p50_ms / w.p50_ms, ratio_p95: p.p95_ms / w.p95_ms }
+  return {
+    without: w,
+    with: p,
+    ratio_p50: p.p50_ms / w.p50_ms,
+    ratio_p95: p.p95_ms / w.p95_ms,
+    ratio_cpu: p.cpu_ms_per_request / w.cpu_ms_per_request,
+  }
 }
 
 function timing(name, times) {
@@ -214,6 +226,14 @@ function checkoutSteps(store, tag) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** The CPU time the store's process has used so far, asked of it through `lib/cpu-usage-preload.js`. */
+function cpuTimeMs(store) {
+  return new Promise((resolve, reject) => {
+    store.child.once("message", ({ cpu_ms }) => resolve(cpu_ms))
+    store.child.send("cpu-usage", (error) => error && reject(error))
+  })
+}
+
 /**
  * Starts a store on its own copy of the seeded database and port, as a new user runs it: one process, no Redis.
  * `name` is "without" or "with" the plugin, or "control" (a second store without it).
@@ -234,6 +254,9 @@ async function startStore(server, seedDatabase, name, port) {
     DEMO_ADMIN: "off",
     FLOWS_PLUGIN: withPlugin ? "on" : "off",
     LOG_LEVEL: "error",
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require "${path.join(__dirname, "lib", "cpu-usage-preload.js")}"`]
+      .filter(Boolean)
+      .join(" "),
   }
   // Two stores on one Redis would share an event bus.
   delete env.REDIS_URL
@@ -243,7 +266,7 @@ async function startStore(server, seedDatabase, name, port) {
     cwd: STORE_DIR,
     env,
     detached: true,
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
   })
   const store = { withPlugin, database, databaseUrl, child, baseUrl: `http://localhost:${port}` }
   try {
@@ -296,32 +319,43 @@ async function measureStores(server, stores) {
   await sleep(SETTLE_MS)
   // The stores' own background work (jobs, pool checks; with the plugin, its scheduler's polls), per second
   // while no one shops: taken off the checkouts' figures as `net`, so they count what the checkouts cause.
-  const idleStart = await Promise.all(stores.map((store) => databaseCounters(server, store.database)))
+  const idleStart = await Promise.all(
+    stores.map(async (store) => ({ ...(await databaseCounters(server, store.database)), cpu_ms: await cpuTimeMs(store) }))
+  )
   await sleep(IDLE_MS)
-  const before = await Promise.all(stores.map((store) => databaseCounters(server, store.database)))
+  const before = await Promise.all(
+    stores.map(async (store) => ({ ...(await databaseCounters(server, store.database)), cpu_ms: await cpuTimeMs(store) }))
+  )
   log(`  ${CHECKOUTS} checkouts over ${CONNECTIONS} connections, the stores taking turns ${ROUNDS} times an endpoint`)
   const startedAt = Date.now()
   stores.forEach((store) => Object.assign(store, { inboxLooks: 0, recordedAfterTurnMs: [] }))
   const steps = stores.map((store) => checkoutSteps(store, "run"))
   const endpoints = stores.map(() => [])
   const turnsByEndpoint = stores.map(() => [])
+  // The CPU time each store used in each of its turns: what its requests cost it, whatever the machine's speed.
+  const cpuByEndpoint = stores.map(() => [])
   const share = Math.ceil(CHECKOUTS / ROUNDS)
   let turn = 0
   for (let k = 0; k < steps[0].length; k++) {
     const turns = stores.map(() => [])
+    const cpuTurns = stores.map(() => [])
     for (let from = 0; from < CHECKOUTS; from += share) {
       const order = stores.map((_, j) => (j + turn) % stores.length)
       turn += 1
       for (const i of order) {
+        const cpuBefore = await cpuTimeMs(stores[i])
         turns[i].push(await steps[i][k](from, Math.min(share, CHECKOUTS - from)))
+        cpuTurns[i].push((await cpuTimeMs(stores[i])) - cpuBefore)
         if (stores[i].withPlugin) {
           stores[i].recordedAfterTurnMs.push(await inboxDrained(stores[i]))
         }
       }
     }
     stores.forEach((_, i) => {
-      endpoints[i].push(timing(steps[i][k].endpoint, turns[i].flat()))
+      const cpuPerRequest = cpuTurns[i].reduce((sum, ms) => sum + ms, 0) / CHECKOUTS
+      endpoints[i].push({ ...timing(steps[i][k].endpoint, turns[i].flat()), cpu_ms_per_request: cpuPerRequest })
       turnsByEndpoint[i].push(turns[i])
+      cpuByEndpoint[i].push(cpuTurns[i])
     })
   }
   await sleep(SETTLE_MS)
@@ -329,7 +363,7 @@ async function measureStores(server, stores) {
   return await Promise.all(
     stores.map(async (store, i) => {
       const counted = await databaseCounters(server, store.database)
-      const after = { ...counted, xact_commit: counted.xact_commit - store.inboxLooks }
+      const after = { ...counted, xact_commit: counted.xact_commit - store.inboxLooks, cpu_ms: await cpuTimeMs(store) }
       const idleRate = (key) => (before[i][key] - idleStart[i][key]) / IDLE_MS
       const per = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[i][key]), 0) / CHECKOUTS
       const net = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[i][key] - idleRate(key) * elapsedMs), 0) / CHECKOUTS
@@ -337,6 +371,13 @@ async function measureStores(server, stores) {
       return {
         endpoints: endpoints[i],
         turns: turnsByEndpoint[i],
+        cpu_turns: cpuByEndpoint[i],
+        // Besides its turns: between them (with the plugin, recording their store events) and while idle.
+        cpu: {
+          per_checkout_ms: per(["cpu_ms"]),
+          net_per_checkout_ms: net(["cpu_ms"]),
+          idle_ms_per_second: idleRate("cpu_ms") * 1000,
+        },
         database: {
           transactions_per_checkout: per(["xact_commit"]),
           row_writes_per_checkout: per(WRITES),
@@ -370,19 +411,24 @@ function report(result) {
     `Store API, ${result.checkouts} checkouts over ${result.connections} connections, ${result.rounds} turns an endpoint (load ${result.machine.loadavg_before.join(" ")} before, ${result.machine.loadavg_after.join(" ")} after)`
   )
   reportTimes(result, "with")
-  const { without, with: withPlugin, ...ratios } = result.database
-  const row = (label, key, ratio) => [label, ...[without[key], withPlugin[key], ratios[ratio]].map((v) => String(round(v)))]
+  const { without, with: withPlugin } = result.database
+  const row = (figures, label, key, ratio) => [
+    label,
+    ...[figures.without[key], figures.with[key], figures[ratio]].map((v) => String(round(v))),
+  ]
   printTable(
     ["per checkout", "without", "with", "ratio"],
     [
-      row("transactions", "transactions_per_checkout", "ratio_transactions"),
-      row("row writes", "row_writes_per_checkout", "ratio_row_writes"),
-      row("transactions, net of idle", "net_transactions_per_checkout", "ratio_net_transactions"),
-      row("row writes, net of idle", "net_row_writes_per_checkout", "ratio_net_row_writes"),
+      row(result.database, "transactions", "transactions_per_checkout", "ratio_transactions"),
+      row(result.database, "row writes", "row_writes_per_checkout", "ratio_row_writes"),
+      row(result.database, "transactions, net of idle", "net_transactions_per_checkout", "ratio_net_transactions"),
+      row(result.database, "row writes, net of idle", "net_row_writes_per_checkout", "ratio_net_row_writes"),
+      row(result.cpu, "store CPU ms, all", "per_checkout_ms", "ratio_per_checkout"),
+      row(result.cpu, "store CPU ms, net of idle", "net_per_checkout_ms", "ratio_net_per_checkout"),
     ]
   )
   console.log(
-    `idle transactions per second: ${round(without.idle_transactions_per_second)} without, ${round(withPlugin.idle_transactions_per_second)} with; inbox left: ${result.inbox_left}`
+    `idle transactions per second: ${round(without.idle_transactions_per_second)} without, ${round(withPlugin.idle_transactions_per_second)} with; idle store CPU per second: ${round(result.cpu.without.idle_ms_per_second)} ms without, ${round(result.cpu.with.idle_ms_per_second)} ms with; inbox left: ${result.inbox_left}`
   )
   const lag = result.recorded_after_turn
   console.log(
@@ -437,6 +483,14 @@ function reportTimes({ endpoints, checkout }, label) {
     within(e.interval_p95),
   ])
   printTable(headings, rows)
+  printTable(
+    ["CPU per request, in the turns", "without", label, "ratio", "(95% interval)"],
+    [...endpoints, { endpoint: "whole checkout (sum)", ...checkout }].map((e) => [
+      e.endpoint,
+      ...[e.without.cpu_ms_per_request, e.with.cpu_ms_per_request, e.ratio_cpu].map((v) => String(round(v))),
+      within(e.interval_cpu),
+    ])
+  )
   console.log("(95% interval: a paired bootstrap over the turns, as far as the machine's swings from turn to turn allow)")
 }
 
@@ -447,6 +501,7 @@ function reportTimes({ endpoints, checkout }, label) {
  */
 function comparison(without, other) {
   const intervals = ratioIntervals(without.turns.map((turns, k) => ({ without: turns, with: other.turns[k] })))
+  const cpuIntervals = totalRatioIntervals(without.cpu_turns.map((turns, k) => ({ without: turns, with: other.cpu_turns[k] })))
   return {
     endpoints: without.endpoints.map((e, i) => {
       const w = other.endpoints[i]
@@ -459,12 +514,21 @@ function comparison(without, other) {
         ratio_p95: w.p95_ms / e.p95_ms,
         interval_p50: p50,
         interval_p95: p95,
+        ratio_cpu: w.cpu_ms_per_request / e.cpu_ms_per_request,
+        interval_cpu: cpuIntervals.endpoints[i],
       }
     }),
     checkout: {
       ...wholeCheckout(without.endpoints, other.endpoints),
       interval_p50: intervals.checkout.p50,
       interval_p95: intervals.checkout.p95,
+      interval_cpu: cpuIntervals.checkout,
+    },
+    cpu: {
+      without: without.cpu,
+      with: other.cpu,
+      ratio_per_checkout: other.cpu.per_checkout_ms / without.cpu.per_checkout_ms,
+      ratio_net_per_checkout: other.cpu.net_per_checkout_ms / without.cpu.net_per_checkout_ms,
     },
     database: {
       without: without.database,

@@ -44,4 +44,30 @@ function ratioIntervals(endpoints, { resamples = 2000, random = Math.random } = 
   }
 }
 
-module.exports = { percentile, ratioIntervals }
+/**
+ * 95% intervals of the with/without ratio of a quantity summed over turns (the CPU time a store spent in
+ * them), for each endpoint and for the sum over endpoints (the whole checkout). `endpoints[k]` is
+ * `{ without, with }`, each one number a turn, turn j of one side taken next to turn j of the other.
+ */
+function totalRatioIntervals(endpoints, { resamples = 2000, random = Math.random } = {}) {
+  const draws = endpoints.map(() => [])
+  const whole = []
+  for (let r = 0; r < resamples; r++) {
+    const sums = { without: 0, with: 0 }
+    endpoints.forEach((endpoint, k) => {
+      let [without, withPlugin] = [0, 0]
+      for (let n = 0; n < endpoint.without.length; n++) {
+        const j = Math.floor(random() * endpoint.without.length)
+        without += endpoint.without[j]
+        withPlugin += endpoint.with[j]
+      }
+      draws[k].push(withPlugin / without)
+      sums.without += without
+      sums.with += withPlugin
+    })
+    whole.push(sums.with / sums.without)
+  }
+  return { endpoints: draws.map(interval), checkout: interval(whole) }
+}
+
+module.exports = { percentile, ratioIntervals, totalRatioIntervals }

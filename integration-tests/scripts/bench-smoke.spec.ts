@@ -8,7 +8,7 @@ import { promisify } from "node:util"
 jest.setTimeout(900_000)
 
 const ROOT = path.join(__dirname, "../..")
-const { ratioIntervals } = require("../../bench/lib/turn-bootstrap")
+const { ratioIntervals, totalRatioIntervals } = require("../../bench/lib/turn-bootstrap")
 const { turnHalves } = require("../../bench/lib/turn-halves")
 
 describe("the store-API benchmark's intervals (a paired bootstrap over turns)", () => {
@@ -31,6 +31,35 @@ describe("the store-API benchmark's intervals (a paired bootstrap over turns)", 
     // A draw without that turn (about a third of them) shows no cost; a draw with it has its p95 in that turn.
     expect(endpoints[0].p95[0]).toBeCloseTo(1)
     expect(endpoints[0].p95[1]).toBeCloseTo(2.9, 1)
+  })
+})
+
+describe("the store-API benchmark's CPU intervals (a paired bootstrap of totals over turns)", () => {
+  it("is exactly the ratio when the plugin's side used the same factor more in every turn", () => {
+    const cpu = [800, 1200, 950, 1010]
+    const { endpoints, checkout } = totalRatioIntervals(
+      [
+        { without: cpu, with: cpu.map((ms) => ms * 1.1) },
+        { without: cpu, with: cpu.map((ms) => ms * 1.3) },
+      ],
+      { resamples: 200 }
+    )
+    expect(endpoints[0][0]).toBeCloseTo(1.1)
+    expect(endpoints[0][1]).toBeCloseTo(1.1)
+    expect(endpoints[1][0]).toBeCloseTo(1.3)
+    // The whole checkout weighs each endpoint by the CPU time of the turns drawn for it: between the two.
+    expect(checkout[0]).toBeGreaterThan(1.1)
+    expect(checkout[1]).toBeLessThan(1.3)
+    expect(checkout[0]).toBeLessThan(checkout[1])
+  })
+
+  it("spans from no cost to the whole extra when one turn alone used more", () => {
+    const { endpoints } = totalRatioIntervals([{ without: [100, 100, 100, 100], with: [500, 100, 100, 100] }], {
+      resamples: 2000,
+    })
+    // A draw without that turn (about a third of them) shows no cost; one with it three times shows 4×.
+    expect(endpoints[0][0]).toBeCloseTo(1)
+    expect(endpoints[0][1]).toBeGreaterThanOrEqual(3)
   })
 })
 
@@ -223,7 +252,13 @@ function expectComparison(comparison: Record<string, any>) {
     "create payment session",
     "complete cart",
   ])
-  const timing = { endpoint: expect.any(String), requests: 8, p50_ms: expect.any(Number), p95_ms: expect.any(Number) }
+  const timing = {
+    endpoint: expect.any(String),
+    requests: 8,
+    p50_ms: expect.any(Number),
+    p95_ms: expect.any(Number),
+    cpu_ms_per_request: expect.any(Number),
+  }
   for (const e of comparison.endpoints) {
     expect(e).toEqual({
       endpoint: e.endpoint,
@@ -233,20 +268,42 @@ function expectComparison(comparison: Record<string, any>) {
       ratio_p95: e.with.p95_ms / e.without.p95_ms,
       interval_p50: [expect.any(Number), expect.any(Number)],
       interval_p95: [expect.any(Number), expect.any(Number)],
+      ratio_cpu: e.with.cpu_ms_per_request / e.without.cpu_ms_per_request,
+      interval_cpu: [expect.any(Number), expect.any(Number)],
     })
     expect(e.interval_p50[0]).toBeLessThanOrEqual(e.interval_p50[1])
     expect(e.interval_p95[0]).toBeLessThanOrEqual(e.interval_p95[1])
+    expect(e.interval_cpu[0]).toBeLessThanOrEqual(e.interval_cpu[1])
+    // Every request costs its store some CPU time, read from the store's process.
+    expect(e.without.cpu_ms_per_request).toBeGreaterThan(0)
+    expect(e.with.cpu_ms_per_request).toBeGreaterThan(0)
   }
-  const sum = (side: "without" | "with", key: "p50_ms" | "p95_ms") =>
+  const sum = (side: "without" | "with", key: "p50_ms" | "p95_ms" | "cpu_ms_per_request") =>
     comparison.endpoints.reduce((total: number, e: Record<string, Record<string, number>>) => total + e[side][key], 0)
   expect(comparison.checkout).toEqual({
-    without: { p50_ms: sum("without", "p50_ms"), p95_ms: sum("without", "p95_ms") },
-    with: { p50_ms: sum("with", "p50_ms"), p95_ms: sum("with", "p95_ms") },
+    without: {
+      p50_ms: sum("without", "p50_ms"),
+      p95_ms: sum("without", "p95_ms"),
+      cpu_ms_per_request: sum("without", "cpu_ms_per_request"),
+    },
+    with: { p50_ms: sum("with", "p50_ms"), p95_ms: sum("with", "p95_ms"), cpu_ms_per_request: sum("with", "cpu_ms_per_request") },
     ratio_p50: sum("with", "p50_ms") / sum("without", "p50_ms"),
     ratio_p95: sum("with", "p95_ms") / sum("without", "p95_ms"),
+    ratio_cpu: sum("with", "cpu_ms_per_request") / sum("without", "cpu_ms_per_request"),
     interval_p50: [expect.any(Number), expect.any(Number)],
     interval_p95: [expect.any(Number), expect.any(Number)],
+    interval_cpu: [expect.any(Number), expect.any(Number)],
   })
+  // A store's CPU time over the whole run holds its turns' and what it did between them.
+  for (const side of ["without", "with"] as const) {
+    expect(comparison.cpu[side]).toEqual({
+      per_checkout_ms: expect.any(Number),
+      net_per_checkout_ms: expect.any(Number),
+      idle_ms_per_second: expect.any(Number),
+    })
+    expect(comparison.cpu[side].per_checkout_ms).toBeGreaterThanOrEqual(comparison.checkout[side].cpu_ms_per_request)
+  }
+  expect(comparison.cpu.ratio_per_checkout).toBe(comparison.cpu.with.per_checkout_ms / comparison.cpu.without.per_checkout_ms)
   // A checkout writes rows on every store; with the plugin, the inbox was recorded before the counters were read.
   for (const side of [comparison.database.without, comparison.database.with]) {
     expect(side.transactions_per_checkout).toBeGreaterThan(0)
