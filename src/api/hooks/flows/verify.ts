@@ -1,6 +1,5 @@
 import { createPublicKey, verify, type KeyObject } from "node:crypto"
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { EventWebhookHeader } from "@sendgrid/eventwebhook"
 // Twilio's signature check alone: the whole SDK is loaded only by a store that texts (channels/index.ts).
 import { validateRequest } from "twilio/lib/webhooks/webhooks"
 import { FLOWS_MODULE } from "../../../modules/flows"
@@ -14,6 +13,11 @@ function refuse(res: MedusaResponse, status: 401 | 403, message: string): false 
   res.status(status).json({ type: status === 401 ? "unauthorized" : "not_allowed", message })
   return false
 }
+
+// SendGrid's Event Webhook signing headers, as its docs and `@sendgrid/eventwebhook` name them. The check
+// itself is node:crypto's, so a store does not load that package (and its pure-JS ECDSA) to serve requests.
+const SENDGRID_SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"
+const SENDGRID_TIMESTAMP = "X-Twilio-Email-Event-Webhook-Timestamp"
 
 const sendGridKeys = new Map<string, KeyObject | null>()
 
@@ -34,8 +38,8 @@ function sendGridKey(base64: string): KeyObject | null {
  * and a timestamp recent enough that an old signed request cannot be replayed.
  */
 export function verifySendGrid(req: MedusaRequest, res: MedusaResponse): boolean {
-  const signature = req.get(EventWebhookHeader.SIGNATURE())
-  const timestamp = req.get(EventWebhookHeader.TIMESTAMP())
+  const signature = req.get(SENDGRID_SIGNATURE)
+  const timestamp = req.get(SENDGRID_TIMESTAMP)
   if (signature === undefined || timestamp === undefined) {
     return refuse(res, 401, "The request is not signed.")
   }

@@ -1,7 +1,7 @@
 import { parsePluginOptions } from "../../options"
 
 const mockLoaded: string[] = []
-for (const sdk of ["twilio", "@sendgrid/mail", "bullmq"]) {
+for (const sdk of ["twilio", "@sendgrid/mail", "@sendgrid/eventwebhook", "bullmq"]) {
   jest.mock(sdk, () => {
     mockLoaded.push(sdk)
     return jest.requireActual(sdk)
