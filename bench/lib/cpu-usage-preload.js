@@ -5,7 +5,7 @@ if (process.send) {
   process.on("message", (message) => {
     if (message === "cpu-usage") {
       const { user, system } = process.cpuUsage()
-      process.send({ cpu_ms: (user + system) / 1000 })
+      process.send({ type: "cpu-usage", cpu_ms: (user + system) / 1000 })
     }
   })
   // The channel must not keep the store alive, nor the listener hold it open.
