@@ -16,58 +16,50 @@ const interval = (ratios) => {
 }
 
 /**
+ * The paired bootstrap: each of `resamples` draws picks turns of an endpoint at random, the same turns on
+ * both sides; `measure(turns, picks)` gives one side's figures over them, by name; each figure's with/without
+ * ratio is kept for the endpoint, and the ratio of its sums over the endpoints for the whole checkout.
+ * Returns the 95% interval of every figure's ratios, for each endpoint and for the whole checkout.
+ */
+function pairedIntervals(endpoints, measure, { resamples = 2000, random = Math.random } = {}) {
+  const draws = endpoints.map(() => ({}))
+  const whole = {}
+  const keep = (ratios, key, ratio) => (ratios[key] ??= []).push(ratio)
+  for (let r = 0; r < resamples; r++) {
+    const sums = { without: {}, with: {} }
+    endpoints.forEach((endpoint, k) => {
+      const picks = endpoint.without.map(() => Math.floor(random() * endpoint.without.length))
+      const [without, withPlugin] = [measure(endpoint.without, picks), measure(endpoint.with, picks)]
+      for (const key of Object.keys(without)) {
+        keep(draws[k], key, withPlugin[key] / without[key])
+        sums.without[key] = (sums.without[key] ?? 0) + without[key]
+        sums.with[key] = (sums.with[key] ?? 0) + withPlugin[key]
+      }
+    })
+    for (const key of Object.keys(sums.without)) {
+      keep(whole, key, sums.with[key] / sums.without[key])
+    }
+  }
+  const intervals = (ratios) => Object.fromEntries(Object.entries(ratios).map(([key, values]) => [key, interval(values)]))
+  return { endpoints: draws.map(intervals), checkout: intervals(whole) }
+}
+
+/**
  * 95% intervals of the with/without ratios at p50 and p95, for each endpoint and for their sum (the whole
  * checkout). `endpoints[k]` is `{ without, with }`, each the response times of every turn, turn j of one side
  * taken next to turn j of the other.
  */
-function ratioIntervals(endpoints, { resamples = 2000, random = Math.random } = {}) {
-  const draws = endpoints.map(() => ({ p50: [], p95: [] }))
-  const whole = { p50: [], p95: [] }
-  for (let r = 0; r < resamples; r++) {
-    const sums = { without: { p50: 0, p95: 0 }, with: { p50: 0, p95: 0 } }
-    endpoints.forEach((endpoint, k) => {
-      const picks = endpoint.without.map(() => Math.floor(random() * endpoint.without.length))
-      const [without, withPlugin] = [percentilesOf(endpoint.without, picks), percentilesOf(endpoint.with, picks)]
-      for (const key of ["p50", "p95"]) {
-        draws[k][key].push(withPlugin[key] / without[key])
-        sums.without[key] += without[key]
-        sums.with[key] += withPlugin[key]
-      }
-    })
-    for (const key of ["p50", "p95"]) {
-      whole[key].push(sums.with[key] / sums.without[key])
-    }
-  }
-  return {
-    endpoints: draws.map((draw) => ({ p50: interval(draw.p50), p95: interval(draw.p95) })),
-    checkout: { p50: interval(whole.p50), p95: interval(whole.p95) },
-  }
-}
+const ratioIntervals = (endpoints, options) => pairedIntervals(endpoints, percentilesOf, options)
 
 /**
  * 95% intervals of the with/without ratio of a quantity summed over turns (the CPU time a store spent in
  * them), for each endpoint and for the sum over endpoints (the whole checkout). `endpoints[k]` is
  * `{ without, with }`, each one number a turn, turn j of one side taken next to turn j of the other.
  */
-function totalRatioIntervals(endpoints, { resamples = 2000, random = Math.random } = {}) {
-  const draws = endpoints.map(() => [])
-  const whole = []
-  for (let r = 0; r < resamples; r++) {
-    const sums = { without: 0, with: 0 }
-    endpoints.forEach((endpoint, k) => {
-      let [without, withPlugin] = [0, 0]
-      for (let n = 0; n < endpoint.without.length; n++) {
-        const j = Math.floor(random() * endpoint.without.length)
-        without += endpoint.without[j]
-        withPlugin += endpoint.with[j]
-      }
-      draws[k].push(withPlugin / without)
-      sums.without += without
-      sums.with += withPlugin
-    })
-    whole.push(sums.with / sums.without)
-  }
-  return { endpoints: draws.map(interval), checkout: interval(whole) }
+function totalRatioIntervals(endpoints, options) {
+  const total = (turns, picks) => ({ total: picks.reduce((sum, j) => sum + turns[j], 0) })
+  const { endpoints: each, checkout } = pairedIntervals(endpoints, total, options)
+  return { endpoints: each.map((intervals) => intervals.total), checkout: checkout.total }
 }
 
 module.exports = { percentile, ratioIntervals, totalRatioIntervals }
