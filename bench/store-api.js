@@ -339,13 +339,10 @@ async function measureStores(server, stores) {
   await sleep(SETTLE_MS)
   // The stores' own background work (jobs, pool checks; with the plugin, its scheduler's polls), per second
   // while no one shops: taken off the checkouts' figures as `net`, so they count what the checkouts cause.
-  const idleStart = await Promise.all(
-    stores.map(async (store) => ({ ...(await databaseCounters(server, store.database)), cpu_ms: await cpuTimeMs(store) }))
-  )
+  const counters = async (store) => ({ ...(await databaseCounters(server, store.database)), cpu_ms: await cpuTimeMs(store) })
+  const idleStart = await Promise.all(stores.map(counters))
   await sleep(IDLE_MS)
-  const before = await Promise.all(
-    stores.map(async (store) => ({ ...(await databaseCounters(server, store.database)), cpu_ms: await cpuTimeMs(store) }))
-  )
+  const before = await Promise.all(stores.map(counters))
   log(`  ${CHECKOUTS} checkouts over ${CONNECTIONS} connections, the stores taking turns ${ROUNDS} times an endpoint`)
   const startedAt = Date.now()
   stores.forEach((store) => Object.assign(store, { inboxLooks: 0, recordedAfterTurnMs: [] }))
@@ -385,8 +382,8 @@ async function measureStores(server, stores) {
   const elapsedMs = Date.now() - startedAt
   return await Promise.all(
     stores.map(async (store, i) => {
-      const counted = await databaseCounters(server, store.database)
-      const after = { ...counted, xact_commit: counted.xact_commit - store.inboxLooks, cpu_ms: await cpuTimeMs(store) }
+      const counted = await counters(store)
+      const after = { ...counted, xact_commit: counted.xact_commit - store.inboxLooks }
       const idleRate = (key) => (before[i][key] - idleStart[i][key]) / IDLE_MS
       const per = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[i][key]), 0) / CHECKOUTS
       const net = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[i][key] - idleRate(key) * elapsedMs), 0) / CHECKOUTS
