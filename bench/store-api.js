@@ -7,11 +7,12 @@
 // bootstrap over the turns, bench/lib/turn-bootstrap.js), the same for a whole checkout
 // (the sum of the seven endpoints' p50s, and of their p95s), and per checkout the database
 // transactions and row writes (pg_stat_database, counted until the plugin's scheduler has recorded the events
-// the subscriber left in its inbox, so the work moved off the request path is counted too), how long after
-// each of the plugin's turns its inbox was recorded, and, per store, the whole checkout's p95 over the first
+// the subscriber left in its inbox and worked the runs they made due, so the work moved off the request path
+// is counted too), how long after each of the plugin's turns that work was done, and, per store, the whole checkout's p95 over the first
 // and second halves of its turns (bench/lib/turn-halves.js: work between turns shows in the first halves).
-// Also each store's CPU time (bench/lib/cpu-usage-preload.js): per request of each endpoint while its turns
-// ran, with the same kind of interval, and per checkout over the whole run (between turns and idle included).
+// Also each store's CPU time and the statements it sent to Postgres (bench/lib/store-usage-preload.js): per
+// request of each endpoint while its turns ran (CPU time with the same kind of interval), and per checkout
+// over the whole run (between turns and idle included).
 //   node bench/store-api.js [--checkouts=600] [--connections=10] [--rounds=12] [--port=9000]
 //                           [--database=medusa_flows_store_api] [--keep] [--json] [--smoke] [--control]
 // --smoke: 8 checkouts over 2 connections in 2 rounds, only to show the command works (CI). --json: one JSON object.
@@ -136,8 +137,8 @@ async function measure(name, { url, from, amount, request, onBody, headers }) {
   return times
 }
 
-/** How long after the plugin's turns their store events were recorded (to the bench's one-second look). */
-function recordingLag(times) {
+/** How long after the plugin's turns their deferred work was done (to the bench's one-second look). */
+function lag(times) {
   const sorted = [...times].sort((a, b) => a - b)
   return { turns: sorted.length, p50_ms: percentile(sorted, 50), max_ms: sorted[sorted.length - 1] }
 }
@@ -145,7 +146,8 @@ function recordingLag(times) {
 /**
  * A whole checkout at each endpoint's p50 (and p95): the sum over the endpoints, as a shopper who meets every
  * endpoint at its median waits. Less noisy than any one endpoint, whose ratio on this VM swings by about ±10%.
- * Its CPU time is the store's over one request to each endpoint, in the store's turns: per checkout.
+ * Its CPU time and statements sent are the store's over one request to each endpoint, in the store's turns:
+ * per checkout.
  */
 function wholeCheckout(without, withPlugin) {
   const sum = (endpoints, key) => endpoints.reduce((total, e) => total + e[key], 0)
@@ -153,6 +155,7 @@ function wholeCheckout(without, withPlugin) {
     p50_ms: sum(endpoints, "p50_ms"),
     p95_ms: sum(endpoints, "p95_ms"),
     cpu_ms_in_turns: sum(endpoints, "cpu_ms_per_request"),
+    statements_in_turns: sum(endpoints, "statements_per_request"),
   })
   const [w, p] = [side(without), side(withPlugin)]
   return {
@@ -161,6 +164,7 @@ function wholeCheckout(without, withPlugin) {
     ratio_p50: p.p50_ms / w.p50_ms,
     ratio_p95: p.p95_ms / w.p95_ms,
     ratio_cpu: p.cpu_ms_in_turns / w.cpu_ms_in_turns,
+    extra_statements: p.statements_in_turns - w.statements_in_turns,
   }
 }
 
@@ -229,27 +233,39 @@ function checkoutSteps(store, tag) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** The CPU time the store's process has used so far, asked of it through `lib/cpu-usage-preload.js`. */
-function cpuTimeMs(store, timeoutMs = 10_000) {
+/**
+ * The CPU time the store's process has used so far and the statements it has sent to Postgres, asked of it
+ * through `lib/store-usage-preload.js`: `{ cpu_ms, statements }`.
+ */
+function usage(store, timeoutMs = 10_000) {
   const { child } = store
   return new Promise((resolve, reject) => {
-    const settle = (error, cpuMs) => {
+    const settle = (error, used) => {
       clearTimeout(timer)
       child.off("message", onMessage).off("exit", onExit)
       if (error) {
         reject(error)
       } else {
-        resolve(cpuMs)
+        resolve(used)
       }
     }
-    const onMessage = (message) => message?.type === "cpu-usage" && settle(null, message.cpu_ms)
-    const onExit = (code) => settle(new Error(`the store on ${store.baseUrl} exited (${code}) before telling its CPU time`))
+    const onMessage = (message) => {
+      if (message?.type !== "usage") {
+        return
+      }
+      if (message.statements === null) {
+        settle(new Error(`the store on ${store.baseUrl} found no pg module to count its statements in`))
+      } else {
+        settle(null, { cpu_ms: message.cpu_ms, statements: message.statements })
+      }
+    }
+    const onExit = (code) => settle(new Error(`the store on ${store.baseUrl} exited (${code}) before telling its usage`))
     const timer = setTimeout(
-      () => settle(new Error(`the store on ${store.baseUrl} did not tell its CPU time within ${timeoutMs} ms`)),
+      () => settle(new Error(`the store on ${store.baseUrl} did not tell its usage within ${timeoutMs} ms`)),
       timeoutMs
     )
     child.on("message", onMessage).on("exit", onExit)
-    child.send("cpu-usage", (error) => error && settle(error))
+    child.send("usage", (error) => error && settle(error))
   })
 }
 
@@ -273,7 +289,7 @@ async function startStore(server, seedDatabase, name, port) {
     DEMO_ADMIN: "off",
     FLOWS_PLUGIN: withPlugin ? "on" : "off",
     LOG_LEVEL: "error",
-    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${JSON.stringify(path.join(__dirname, "lib", "cpu-usage-preload.js"))}`]
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${JSON.stringify(path.join(__dirname, "lib", "store-usage-preload.js"))}`]
       .filter(Boolean)
       .join(" "),
   }
@@ -299,24 +315,26 @@ async function startStore(server, seedDatabase, name, port) {
 }
 
 /**
- * Waits until the plugin's scheduler has recorded every store event the subscriber left in its inbox: empty
- * at two looks a second apart, since the subscriber writes a moment after its request has been answered.
- * Each look is a transaction in the store's database: `store.inboxLooks` counts them, to take them off.
- * Returns how long after the turn the inbox was first seen empty.
+ * Waits until the plugin's scheduler has done what a turn left it: recorded every store event the subscriber
+ * left in its inbox, and worked every run that made due (a post-purchase email to send, an abandoned-cart run
+ * to park at its wait). Nothing waiting at two looks a second apart, since the subscriber writes a moment
+ * after its request has been answered. Each look is a transaction in the store's database: `store.looks`
+ * counts them, to take them off. Returns how long after the turn nothing was first seen waiting.
  */
-async function inboxDrained(store, timeoutMs = 60_000) {
+async function deferredWorkDone(store, timeoutMs = 60_000) {
   const start = Date.now()
-  let emptySince = null
+  let doneSince = null
   for (const deadline = start + timeoutMs; Date.now() < deadline; await sleep(1000)) {
-    store.inboxLooks += 1
+    store.looks += 1
     const lookedAt = Date.now()
-    const empty = (await countInbox(store.databaseUrl)) === 0
-    if (empty && emptySince !== null) {
-      return emptySince - start
+    const { inbox, due } = await countWaiting(store.databaseUrl)
+    const done = inbox + due === 0
+    if (done && doneSince !== null) {
+      return doneSince - start
     }
-    emptySince = empty ? lookedAt : null
+    doneSince = done ? lookedAt : null
   }
-  throw new Error(`the inbox of ${store.database} was not recorded within ${timeoutMs / 1000} s`)
+  throw new Error(`the scheduler of ${store.database} did not record its inbox and work its due runs within ${timeoutMs / 1000} s`)
 }
 
 /**
@@ -325,8 +343,9 @@ async function inboxDrained(store, timeoutMs = 60_000) {
  * first rotating; an endpoint's p50 and p95 are taken over all its shares. So a change in the machine's speed,
  * which on this VM comes within the minute, falls on every store alike (taking turns a whole endpoint at a
  * time, the ratios of endpoints the plugin does not touch still swung from 0.69× to 1.92×). After each share
- * on the plugin's store, the bench waits until its scheduler has recorded that share's events, so that work
- * lands on the plugin's own requests and not on the other store's. Idle is not silent: the plugin's scheduler
+ * on the plugin's store, the bench waits until its scheduler has recorded that share's events and worked the
+ * runs they made due, so that this work, deferred off the requests, lands on no store's turn: it is counted in
+ * the whole run's figures, not in an endpoint's. Idle is not silent: the plugin's scheduler
  * still polls (about one transaction a second) while another store is measured.
  */
 async function measureStores(server, stores) {
@@ -339,13 +358,13 @@ async function measureStores(server, stores) {
   await sleep(SETTLE_MS)
   // The stores' own background work (jobs, pool checks; with the plugin, its scheduler's polls), per second
   // while no one shops: taken off the checkouts' figures as `net`, so they count what the checkouts cause.
-  const counters = async (store) => ({ ...(await databaseCounters(server, store.database)), cpu_ms: await cpuTimeMs(store) })
+  const counters = async (store) => ({ ...(await databaseCounters(server, store.database)), ...(await usage(store)) })
   const idleStart = await Promise.all(stores.map(counters))
   await sleep(IDLE_MS)
   const before = await Promise.all(stores.map(counters))
   log(`  ${CHECKOUTS} checkouts over ${CONNECTIONS} connections, the stores taking turns ${ROUNDS} times an endpoint`)
   const startedAt = Date.now()
-  stores.forEach((store) => Object.assign(store, { inboxLooks: 0, recordedAfterTurnMs: [] }))
+  stores.forEach((store) => Object.assign(store, { looks: 0, deferredDoneAfterTurnMs: [] }))
   const steps = stores.map((store) => checkoutSteps(store, "run"))
   const endpoints = stores.map(() => [])
   const turnsByEndpoint = stores.map(() => [])
@@ -353,29 +372,40 @@ async function measureStores(server, stores) {
   // It holds whatever else the store did meanwhile (its idle work; with the plugin, the events it records at
   // its polls), while what the plugin defers past a turn is in the whole run's figures (`cpu`).
   const cpuByEndpoint = stores.map(() => [])
+  // And the statements it sent to Postgres in each turn: counted, not timed, but like the CPU time they hold
+  // what else the store sent meanwhile (with the plugin, its polls and whatever it defers that lands there).
+  const statementsByEndpoint = stores.map(() => [])
   const share = Math.ceil(CHECKOUTS / ROUNDS)
+  const perRequest = (counts) => counts.reduce((sum, count) => sum + count, 0) / CHECKOUTS
   let turn = 0
   for (let k = 0; k < steps[0].length; k++) {
     const turns = stores.map(() => [])
     const cpuTurns = stores.map(() => [])
+    const statementTurns = stores.map(() => [])
     for (let from = 0; from < CHECKOUTS; from += share) {
       const order = stores.map((_, j) => (j + turn) % stores.length)
       turn += 1
       for (const i of order) {
         await steps[i][k].prepare?.(from)
-        const cpuBefore = await cpuTimeMs(stores[i])
+        const before = await usage(stores[i])
         turns[i].push(await steps[i][k](from, Math.min(share, CHECKOUTS - from)))
-        cpuTurns[i].push((await cpuTimeMs(stores[i])) - cpuBefore)
+        const after = await usage(stores[i])
+        cpuTurns[i].push(after.cpu_ms - before.cpu_ms)
+        statementTurns[i].push(after.statements - before.statements)
         if (stores[i].withPlugin) {
-          stores[i].recordedAfterTurnMs.push(await inboxDrained(stores[i]))
+          stores[i].deferredDoneAfterTurnMs.push(await deferredWorkDone(stores[i]))
         }
       }
     }
     stores.forEach((_, i) => {
-      const cpuPerRequest = cpuTurns[i].reduce((sum, ms) => sum + ms, 0) / CHECKOUTS
-      endpoints[i].push({ ...timing(steps[i][k].endpoint, turns[i].flat()), cpu_ms_per_request: cpuPerRequest })
+      endpoints[i].push({
+        ...timing(steps[i][k].endpoint, turns[i].flat()),
+        cpu_ms_per_request: perRequest(cpuTurns[i]),
+        statements_per_request: perRequest(statementTurns[i]),
+      })
       turnsByEndpoint[i].push(turns[i])
       cpuByEndpoint[i].push(cpuTurns[i])
+      statementsByEndpoint[i].push(statementTurns[i])
     })
   }
   await sleep(SETTLE_MS)
@@ -383,7 +413,7 @@ async function measureStores(server, stores) {
   return await Promise.all(
     stores.map(async (store, i) => {
       const counted = await counters(store)
-      const after = { ...counted, xact_commit: counted.xact_commit - store.inboxLooks }
+      const after = { ...counted, xact_commit: counted.xact_commit - store.looks }
       const idleRate = (key) => (before[i][key] - idleStart[i][key]) / IDLE_MS
       const per = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[i][key]), 0) / CHECKOUTS
       const net = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[i][key] - idleRate(key) * elapsedMs), 0) / CHECKOUTS
@@ -392,6 +422,7 @@ async function measureStores(server, stores) {
         endpoints: endpoints[i],
         turns: turnsByEndpoint[i],
         cpu_turns: cpuByEndpoint[i],
+        statement_turns: statementsByEndpoint[i],
         // Besides its turns: between them (with the plugin, recording their store events) and while idle. Not
         // net of the idle rate, as the database counts are: a store's idle CPU over the 15 s it is measured
         // swung too far (4 to 207 ms a second between identical stores) to stretch over the whole run.
@@ -401,25 +432,33 @@ async function measureStores(server, stores) {
         },
         database: {
           transactions_per_checkout: per(["xact_commit"]),
+          // Sent by the store's process; the bench's own looks at the inbox are not among them.
+          statements_per_checkout: per(["statements"]),
+          net_statements_per_checkout: net(["statements"]),
+          idle_statements_per_second: idleRate("statements") * 1000,
           row_writes_per_checkout: per(WRITES),
           net_transactions_per_checkout: net(["xact_commit"]),
           net_row_writes_per_checkout: net(WRITES),
           idle_transactions_per_second: idleRate("xact_commit") * 1000,
         },
         turn_halves: turnHalves(turnsByEndpoint[i]),
-        inbox_left: store.withPlugin ? await countInbox(store.databaseUrl) : 0,
-        recorded_after_turn: store.withPlugin ? recordingLag(store.recordedAfterTurnMs) : null,
+        inbox_left: store.withPlugin ? (await countWaiting(store.databaseUrl)).inbox : 0,
+        deferred_done_after_turn: store.withPlugin ? lag(store.deferredDoneAfterTurnMs) : null,
       }
     })
   )
 }
 
-/** Store events still waiting when the counters were read: their recording was not counted. */
-async function countInbox(databaseUrl) {
+/** What the plugin's scheduler has still to do: store events waiting in its inbox, and runs due now. */
+async function countWaiting(databaseUrl) {
   const client = new Client({ connectionString: databaseUrl })
   await client.connect()
   try {
-    return Number((await client.query("SELECT count(*) FROM flows_store_event_inbox")).rows[0].count)
+    const { rows } = await client.query(
+      `SELECT (SELECT count(*) FROM flows_store_event_inbox) AS inbox,
+              (SELECT count(*) FROM flows_run WHERE status = 'active' AND deleted_at IS NULL AND next_run_at <= now()) AS due`
+    )
+    return { inbox: Number(rows[0].inbox), due: Number(rows[0].due) }
   } finally {
     await client.end()
   }
@@ -441,6 +480,8 @@ function report(result) {
     ["per checkout", "without", "with", "ratio"],
     [
       row(result.database, "transactions", "transactions_per_checkout", "ratio_transactions"),
+      row(result.database, "statements sent", "statements_per_checkout", "ratio_statements"),
+      row(result.database, "statements sent, net of idle", "net_statements_per_checkout", "ratio_net_statements"),
       row(result.database, "row writes", "row_writes_per_checkout", "ratio_row_writes"),
       row(result.database, "transactions, net of idle", "net_transactions_per_checkout", "ratio_net_transactions"),
       row(result.database, "row writes, net of idle", "net_row_writes_per_checkout", "ratio_net_row_writes"),
@@ -448,11 +489,11 @@ function report(result) {
     ]
   )
   console.log(
-    `idle transactions per second: ${round(without.idle_transactions_per_second)} without, ${round(withPlugin.idle_transactions_per_second)} with; idle store CPU per second: ${round(result.cpu.without.idle_ms_per_second)} ms without, ${round(result.cpu.with.idle_ms_per_second)} ms with; inbox left: ${result.inbox_left}`
+    `idle transactions per second: ${round(without.idle_transactions_per_second)} without, ${round(withPlugin.idle_transactions_per_second)} with; idle statements per second: ${round(without.idle_statements_per_second)} without, ${round(withPlugin.idle_statements_per_second)} with; idle store CPU per second: ${round(result.cpu.without.idle_ms_per_second)} ms without, ${round(result.cpu.with.idle_ms_per_second)} ms with; inbox left: ${result.inbox_left}`
   )
-  const lag = result.recorded_after_turn
+  const done = result.deferred_done_after_turn
   console.log(
-    `the plugin's inbox was recorded within ${lag.p50_ms} ms of a turn's end at p50, ${lag.max_ms} ms at most (${lag.turns} turns)`
+    `the plugin's deferred work was done within ${done.p50_ms} ms of a turn's end at p50, ${done.max_ms} ms at most (${done.turns} turns)`
   )
   console.log("whole checkout p95 over the first and second halves of each turn (requests in the order sent):")
   for (const [store, halves] of Object.entries(result.turn_halves)) {
@@ -511,6 +552,13 @@ function reportTimes({ endpoints, checkout }, label) {
     ].map((e) => [e.endpoint, ...[e.cpu("without"), e.cpu("with"), e.ratio_cpu].map((v) => String(round(v))), within(e.interval_cpu)])
   )
   console.log("(95% interval: a paired bootstrap over the turns, as far as the machine's swings from turn to turn allow)")
+  printTable(
+    ["statements per request", "without", label, "extra"],
+    [
+      ...endpoints.map((e) => [e.endpoint, e.without.statements_per_request, e.with.statements_per_request, e.extra_statements]),
+      ["whole checkout (sum)", checkout.without.statements_in_turns, checkout.with.statements_in_turns, checkout.extra_statements],
+    ].map(([name, ...figures]) => [name, ...figures.map((v) => String(round(v)))])
+  )
 }
 
 /**
@@ -535,6 +583,7 @@ function comparison(without, other) {
         interval_p95: p95,
         ratio_cpu: w.cpu_ms_per_request / e.cpu_ms_per_request,
         interval_cpu: cpuIntervals.endpoints[i],
+        extra_statements: w.statements_per_request - e.statements_per_request,
       }
     }),
     checkout: {
@@ -552,6 +601,8 @@ function comparison(without, other) {
       without: without.database,
       with: other.database,
       ratio_transactions: other.database.transactions_per_checkout / without.database.transactions_per_checkout,
+      ratio_statements: other.database.statements_per_checkout / without.database.statements_per_checkout,
+      ratio_net_statements: other.database.net_statements_per_checkout / without.database.net_statements_per_checkout,
       ratio_row_writes: other.database.row_writes_per_checkout / without.database.row_writes_per_checkout,
       ratio_net_transactions: other.database.net_transactions_per_checkout / without.database.net_transactions_per_checkout,
       ratio_net_row_writes: other.database.net_row_writes_per_checkout / without.database.net_row_writes_per_checkout,
@@ -592,10 +643,15 @@ async function main() {
       },
       ...comparison(without, withPlugin),
       inbox_left: withPlugin.inbox_left,
-      recorded_after_turn: withPlugin.recorded_after_turn,
+      deferred_done_after_turn: withPlugin.deferred_done_after_turn,
       turn_halves: { without: without.turn_halves, with: withPlugin.turn_halves, ...(control && { control: control.turn_halves }) },
       // Each store's CPU time in each of its turns, by endpoint: where a store was busy with something else.
       cpu_turns: { without: without.cpu_turns, with: withPlugin.cpu_turns, ...(control && { control: control.cpu_turns }) },
+      statement_turns: {
+        without: without.statement_turns,
+        with: withPlugin.statement_turns,
+        ...(control && { control: control.statement_turns }),
+      },
       ...(control && { control: comparison(without, control) }),
     }
     if (!KEEP) {
