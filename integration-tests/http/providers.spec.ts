@@ -133,8 +133,12 @@ storeTestRunner(({ api, getContainer, store }) => {
     await cartFor("retry@example.com")
     const message = await messageOf(flowId, (m) => m.status === "sent")
     expect(message.attempts).toBe(3)
-    const { data } = await api.get(`/admin/flows/runs?flow_id=${flowId}`, store.adminHeaders)
-    const outcomes = data.runs[0].context.trail.filter((t: any) => t.step_id === "hello").map((t: any) => t.outcome)
+    // The message row is marked sent before its run moves on: wait for the run to record the step's end.
+    const outcomes = await eventually(async () => {
+      const { data } = await api.get(`/admin/flows/runs?flow_id=${flowId}`, store.adminHeaders)
+      const trail = data.runs[0].context.trail.filter((t: any) => t.step_id === "hello").map((t: any) => t.outcome)
+      return trail.includes("sent") ? trail : undefined
+    })
     expect(outcomes).toEqual(["provider_retry", "provider_retry", "sent"])
   })
 
