@@ -404,7 +404,8 @@ async function measureStores(server, stores) {
         // plugin's scheduler, no longer giving way, may already record the turn's store events.
         let reading
         turns[i].push(await steps[i][k](from, Math.min(share, CHECKOUTS - from), () => (reading = usage(stores[i]))))
-        const after = await (reading ?? usage(stores[i]))
+        // Set by then: a turn whose requests did not all get an answer has failed the bench.
+        const after = await reading
         cpuTurns[i].push(after.cpu_ms - before.cpu_ms)
         statementTurns[i].push(after.statements - before.statements)
         if (stores[i].withPlugin) {
@@ -447,7 +448,7 @@ async function measureStores(server, stores) {
         },
         database: {
           transactions_per_checkout: per(["xact_commit"]),
-          // Sent by the store's process; the bench's own looks at the inbox are not among them.
+          // Sent by the store's process; the bench's own looks at the scheduler's work are not among them.
           statements_per_checkout: per(["statements"]),
           net_statements_per_checkout: net(["statements"]),
           idle_statements_per_second: idleRate("statements") * 1000,
