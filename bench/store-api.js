@@ -10,7 +10,7 @@
 // the subscriber left in its inbox and worked the runs they made due, so the work moved off the request path
 // is counted too), how long after each of the plugin's turns that work was done, and, per store, the whole checkout's p95 over the first
 // and second halves of its turns (bench/lib/turn-halves.js: work between turns shows in the first halves).
-// Also each store's CPU time and the statements it sent to Postgres (bench/lib/store-usage-preload.js): per
+// Also each store's CPU time, its GC pauses and the statements it sent to Postgres (bench/lib/store-usage-preload.js): per
 // request of each endpoint while its turns ran (CPU time with the same kind of interval), and per checkout
 // over the whole run (between turns and idle included).
 //   node bench/store-api.js [--checkouts=600] [--connections=10] [--rounds=12] [--port=9000]
@@ -163,6 +163,7 @@ function wholeCheckout(without, withPlugin) {
     p50_ms: sum(endpoints, "p50_ms"),
     p95_ms: sum(endpoints, "p95_ms"),
     cpu_ms_in_turns: sum(endpoints, "cpu_ms_per_request"),
+    gc_ms_in_turns: sum(endpoints, "gc_ms_per_request"),
     statements_in_turns: sum(endpoints, "statements_per_request"),
   })
   const [w, p] = [side(without), side(withPlugin)]
@@ -172,6 +173,7 @@ function wholeCheckout(without, withPlugin) {
     ratio_p50: p.p50_ms / w.p50_ms,
     ratio_p95: p.p95_ms / w.p95_ms,
     ratio_cpu: p.cpu_ms_in_turns / w.cpu_ms_in_turns,
+    extra_gc_ms: p.gc_ms_in_turns - w.gc_ms_in_turns,
     extra_statements: p.statements_in_turns - w.statements_in_turns,
   }
 }
@@ -246,8 +248,8 @@ function checkoutSteps(store, tag) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * The CPU time the store's process has used so far and the statements it has sent to Postgres, asked of it
- * through `lib/store-usage-preload.js`: `{ cpu_ms, statements }`.
+ * The CPU time the store's process has used so far, its main thread's garbage-collection pauses and the
+ * statements it has sent to Postgres, asked of it through `lib/store-usage-preload.js`: `{ cpu_ms, gc_ms, statements }`.
  */
 function usage(store, timeoutMs = 10_000) {
   const { child } = store
@@ -268,7 +270,7 @@ function usage(store, timeoutMs = 10_000) {
       if (message.statements === null) {
         settle(new Error(`the store on ${store.baseUrl} found no pg module to count its statements in`))
       } else {
-        settle(null, { cpu_ms: message.cpu_ms, statements: message.statements })
+        settle(null, { cpu_ms: message.cpu_ms, gc_ms: message.gc_ms, statements: message.statements })
       }
     }
     const onExit = (code) => settle(new Error(`the store on ${store.baseUrl} exited (${code}) before telling its usage`))
@@ -384,6 +386,8 @@ async function measureStores(server, stores) {
   // It holds whatever else the store did meanwhile (its idle work; with the plugin, the events it records at
   // its polls), while what the plugin defers past a turn is in the whole run's figures (`cpu`).
   const cpuByEndpoint = stores.map(() => [])
+  // The part of that time its main thread stood still collecting garbage: whose garbage, the turn cannot say.
+  const gcByEndpoint = stores.map(() => [])
   // And the statements it sent to Postgres in each turn: counted, not timed, but like the CPU time they hold
   // what else the store sent meanwhile (with the plugin, its polls and whatever it defers that lands there).
   const statementsByEndpoint = stores.map(() => [])
@@ -393,6 +397,7 @@ async function measureStores(server, stores) {
   for (let k = 0; k < steps[0].length; k++) {
     const turns = stores.map(() => [])
     const cpuTurns = stores.map(() => [])
+    const gcTurns = stores.map(() => [])
     const statementTurns = stores.map(() => [])
     for (let from = 0; from < CHECKOUTS; from += share) {
       const order = stores.map((_, j) => (j + turn) % stores.length)
@@ -407,6 +412,7 @@ async function measureStores(server, stores) {
         // Set by then: a turn whose requests did not all get an answer has failed the bench.
         const after = await reading
         cpuTurns[i].push(after.cpu_ms - before.cpu_ms)
+        gcTurns[i].push(after.gc_ms - before.gc_ms)
         statementTurns[i].push(after.statements - before.statements)
         if (stores[i].withPlugin) {
           stores[i].deferredDoneAfterTurnMs.push(await deferredWorkDone(stores[i]))
@@ -417,10 +423,12 @@ async function measureStores(server, stores) {
       endpoints[i].push({
         ...timing(steps[i][k].endpoint, turns[i].flat()),
         cpu_ms_per_request: perRequest(cpuTurns[i]),
+        gc_ms_per_request: perRequest(gcTurns[i]),
         statements_per_request: perRequest(statementTurns[i]),
       })
       turnsByEndpoint[i].push(turns[i])
       cpuByEndpoint[i].push(cpuTurns[i])
+      gcByEndpoint[i].push(gcTurns[i])
       statementsByEndpoint[i].push(statementTurns[i])
     })
   }
@@ -438,12 +446,14 @@ async function measureStores(server, stores) {
         endpoints: endpoints[i],
         turns: turnsByEndpoint[i],
         cpu_turns: cpuByEndpoint[i],
+        gc_turns: gcByEndpoint[i],
         statement_turns: statementsByEndpoint[i],
         // Besides its turns: between them (with the plugin, recording their store events) and while idle. Not
         // net of the idle rate, as the database counts are: a store's idle CPU over the 15 s it is measured
         // swung too far (4 to 207 ms a second between identical stores) to stretch over the whole run.
         cpu: {
           ms_per_checkout: per(["cpu_ms"]),
+          gc_ms_per_checkout: per(["gc_ms"]),
           idle_ms_per_second: idleRate("cpu_ms") * 1000,
         },
         database: {
@@ -502,6 +512,7 @@ function report(result) {
       row(result.database, "transactions, net of idle", "net_transactions_per_checkout", "ratio_net_transactions"),
       row(result.database, "row writes, net of idle", "net_row_writes_per_checkout", "ratio_net_row_writes"),
       row(result.cpu, "store CPU ms, whole run", "ms_per_checkout", "ratio_cpu"),
+      row(result.cpu, "GC pauses ms, whole run", "gc_ms_per_checkout", "ratio_gc"),
     ]
   )
   console.log(
@@ -569,6 +580,13 @@ function reportTimes({ endpoints, checkout }, label) {
   )
   console.log("(95% interval: a paired bootstrap over the turns, as far as the machine's swings from turn to turn allow)")
   printTable(
+    ["GC pauses, ms a request", "without", label, "extra"],
+    [
+      ...endpoints.map((e) => [e.endpoint, e.without.gc_ms_per_request, e.with.gc_ms_per_request, e.extra_gc_ms]),
+      ["whole checkout (sum)", checkout.without.gc_ms_in_turns, checkout.with.gc_ms_in_turns, checkout.extra_gc_ms],
+    ].map(([name, ...figures]) => [name, ...figures.map((v) => String(round(v)))])
+  )
+  printTable(
     ["statements per request", "without", label, "extra"],
     [
       ...endpoints.map((e) => [e.endpoint, e.without.statements_per_request, e.with.statements_per_request, e.extra_statements]),
@@ -599,6 +617,7 @@ function comparison(without, other) {
         interval_p95: p95,
         ratio_cpu: w.cpu_ms_per_request / e.cpu_ms_per_request,
         interval_cpu: cpuIntervals.endpoints[i],
+        extra_gc_ms: w.gc_ms_per_request - e.gc_ms_per_request,
         extra_statements: w.statements_per_request - e.statements_per_request,
       }
     }),
@@ -612,6 +631,7 @@ function comparison(without, other) {
       without: without.cpu,
       with: other.cpu,
       ratio_cpu: other.cpu.ms_per_checkout / without.cpu.ms_per_checkout,
+      ratio_gc: other.cpu.gc_ms_per_checkout / without.cpu.gc_ms_per_checkout,
     },
     database: {
       without: without.database,
@@ -663,6 +683,7 @@ async function main() {
       turn_halves: { without: without.turn_halves, with: withPlugin.turn_halves, ...(control && { control: control.turn_halves }) },
       // Each store's CPU time in each of its turns, by endpoint: where a store was busy with something else.
       cpu_turns: { without: without.cpu_turns, with: withPlugin.cpu_turns, ...(control && { control: control.cpu_turns }) },
+      gc_turns: { without: without.gc_turns, with: withPlugin.gc_turns, ...(control && { control: control.gc_turns }) },
       statement_turns: {
         without: without.statement_turns,
         with: withPlugin.statement_turns,

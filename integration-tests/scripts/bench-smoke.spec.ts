@@ -250,6 +250,12 @@ it("runs the store-API benchmark on a few checkouts and reports every endpoint a
         expect(Math.min(...turns)).toBeGreaterThan(0)
       }
     }
+    // A turn may see no collection at all, never a negative one.
+    expect(result.gc_turns[store]).toHaveLength(7)
+    for (const turns of result.gc_turns[store]) {
+      expect(turns).toEqual([expect.any(Number), expect.any(Number)])
+      expect(Math.min(...turns)).toBeGreaterThanOrEqual(0)
+    }
     // Statements are counted, one by one.
     expect(result.statement_turns[store].flat().every(Number.isInteger)).toBe(true)
   }
@@ -277,6 +283,7 @@ function expectComparison(comparison: Record<string, any>) {
     p50_ms: expect.any(Number),
     p95_ms: expect.any(Number),
     cpu_ms_per_request: expect.any(Number),
+    gc_ms_per_request: expect.any(Number),
     statements_per_request: expect.any(Number),
   }
   for (const e of comparison.endpoints) {
@@ -290,6 +297,7 @@ function expectComparison(comparison: Record<string, any>) {
       interval_p95: [expect.any(Number), expect.any(Number)],
       ratio_cpu: e.with.cpu_ms_per_request / e.without.cpu_ms_per_request,
       interval_cpu: [expect.any(Number), expect.any(Number)],
+      extra_gc_ms: e.with.gc_ms_per_request - e.without.gc_ms_per_request,
       extra_statements: e.with.statements_per_request - e.without.statements_per_request,
     })
     expect(e.interval_p50[0]).toBeLessThanOrEqual(e.interval_p50[1])
@@ -302,19 +310,23 @@ function expectComparison(comparison: Record<string, any>) {
     expect(e.without.statements_per_request).toBeGreaterThan(0)
     expect(e.with.statements_per_request).toBeGreaterThan(0)
   }
-  const sum = (side: "without" | "with", key: "p50_ms" | "p95_ms" | "cpu_ms_per_request" | "statements_per_request") =>
-    comparison.endpoints.reduce((total: number, e: Record<string, Record<string, number>>) => total + e[side][key], 0)
+  const sum = (
+    side: "without" | "with",
+    key: "p50_ms" | "p95_ms" | "cpu_ms_per_request" | "gc_ms_per_request" | "statements_per_request"
+  ) => comparison.endpoints.reduce((total: number, e: Record<string, Record<string, number>>) => total + e[side][key], 0)
   expect(comparison.checkout).toEqual({
     without: {
       p50_ms: sum("without", "p50_ms"),
       p95_ms: sum("without", "p95_ms"),
       cpu_ms_in_turns: sum("without", "cpu_ms_per_request"),
+      gc_ms_in_turns: sum("without", "gc_ms_per_request"),
       statements_in_turns: sum("without", "statements_per_request"),
     },
     with: {
       p50_ms: sum("with", "p50_ms"),
       p95_ms: sum("with", "p95_ms"),
       cpu_ms_in_turns: sum("with", "cpu_ms_per_request"),
+      gc_ms_in_turns: sum("with", "gc_ms_per_request"),
       statements_in_turns: sum("with", "statements_per_request"),
     },
     ratio_p50: sum("with", "p50_ms") / sum("without", "p50_ms"),
@@ -323,20 +335,26 @@ function expectComparison(comparison: Record<string, any>) {
     interval_p50: [expect.any(Number), expect.any(Number)],
     interval_p95: [expect.any(Number), expect.any(Number)],
     interval_cpu: [expect.any(Number), expect.any(Number)],
+    extra_gc_ms: sum("with", "gc_ms_per_request") - sum("without", "gc_ms_per_request"),
     extra_statements: sum("with", "statements_per_request") - sum("without", "statements_per_request"),
   })
   // The whole run's CPU time per checkout, between turns and idle included, and the idle rate alone.
   for (const side of ["without", "with"] as const) {
     expect(comparison.cpu[side]).toEqual({
       ms_per_checkout: expect.any(Number),
+      gc_ms_per_checkout: expect.any(Number),
       idle_ms_per_second: expect.any(Number),
     })
     expect(comparison.cpu[side].ms_per_checkout).toBeGreaterThan(0)
+    // A whole run of a Medusa store collects garbage, and its pauses are part of its CPU time.
+    expect(comparison.cpu[side].gc_ms_per_checkout).toBeGreaterThan(0)
+    expect(comparison.cpu[side].gc_ms_per_checkout).toBeLessThan(comparison.cpu[side].ms_per_checkout)
     expect(comparison.cpu[side].idle_ms_per_second).toBeGreaterThanOrEqual(0)
   }
   for (const ratio of [
     comparison.checkout.ratio_cpu,
     comparison.cpu.ratio_cpu,
+    comparison.cpu.ratio_gc,
     ...comparison.endpoints.map((e: { ratio_cpu: number }) => e.ratio_cpu),
   ]) {
     expect(Number.isFinite(ratio)).toBe(true)
