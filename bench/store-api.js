@@ -382,23 +382,17 @@ async function measureStores(server, stores) {
   const steps = stores.map((store) => checkoutSteps(store, "run"))
   const endpoints = stores.map(() => [])
   const turnsByEndpoint = stores.map(() => [])
-  // The CPU time each store used in each of its turns: what its requests cost it, without their wait for it.
-  // It holds whatever else the store did meanwhile (its idle work; with the plugin, the events it records at
-  // its polls), while what the plugin defers past a turn is in the whole run's figures (`cpu`).
-  const cpuByEndpoint = stores.map(() => [])
-  // The part of that time its main thread stood still collecting garbage: whose garbage, the turn cannot say.
-  const gcByEndpoint = stores.map(() => [])
-  // And the statements it sent to Postgres in each turn: counted, not timed, but like the CPU time they hold
-  // what else the store sent meanwhile (with the plugin, its polls and whatever it defers that lands there).
-  const statementsByEndpoint = stores.map(() => [])
+  // What each store used in each of its turns (`usage`): its CPU time, what its requests cost it without their
+  // wait for it; the part of that its main thread stood still collecting garbage, whose garbage the turn cannot
+  // say; and the statements it sent to Postgres, counted, not timed. Each holds whatever else the store did
+  // meanwhile (its idle work; with the plugin, the events it records at its polls), while what the plugin
+  // defers past a turn is in the whole run's figures (`cpu`, `database`).
+  const usageByEndpoint = stores.map(() => [])
   const share = Math.ceil(CHECKOUTS / ROUNDS)
-  const perRequest = (counts) => counts.reduce((sum, count) => sum + count, 0) / CHECKOUTS
   let turn = 0
   for (let k = 0; k < steps[0].length; k++) {
     const turns = stores.map(() => [])
-    const cpuTurns = stores.map(() => [])
-    const gcTurns = stores.map(() => [])
-    const statementTurns = stores.map(() => [])
+    const usageTurns = stores.map(() => [])
     for (let from = 0; from < CHECKOUTS; from += share) {
       const order = stores.map((_, j) => (j + turn) % stores.length)
       turn += 1
@@ -411,25 +405,22 @@ async function measureStores(server, stores) {
         turns[i].push(await steps[i][k](from, Math.min(share, CHECKOUTS - from), () => (reading = usage(stores[i]))))
         // Set by then: a turn whose requests did not all get an answer has failed the bench.
         const after = await reading
-        cpuTurns[i].push(after.cpu_ms - before.cpu_ms)
-        gcTurns[i].push(after.gc_ms - before.gc_ms)
-        statementTurns[i].push(after.statements - before.statements)
+        usageTurns[i].push(Object.fromEntries(Object.keys(after).map((key) => [key, after[key] - before[key]])))
         if (stores[i].withPlugin) {
           stores[i].deferredDoneAfterTurnMs.push(await deferredWorkDone(stores[i]))
         }
       }
     }
     stores.forEach((_, i) => {
+      const perRequest = (key) => usageTurns[i].reduce((sum, used) => sum + used[key], 0) / CHECKOUTS
       endpoints[i].push({
         ...timing(steps[i][k].endpoint, turns[i].flat()),
-        cpu_ms_per_request: perRequest(cpuTurns[i]),
-        gc_ms_per_request: perRequest(gcTurns[i]),
-        statements_per_request: perRequest(statementTurns[i]),
+        cpu_ms_per_request: perRequest("cpu_ms"),
+        gc_ms_per_request: perRequest("gc_ms"),
+        statements_per_request: perRequest("statements"),
       })
       turnsByEndpoint[i].push(turns[i])
-      cpuByEndpoint[i].push(cpuTurns[i])
-      gcByEndpoint[i].push(gcTurns[i])
-      statementsByEndpoint[i].push(statementTurns[i])
+      usageByEndpoint[i].push(usageTurns[i])
     })
   }
   await sleep(SETTLE_MS)
@@ -442,12 +433,13 @@ async function measureStores(server, stores) {
       const per = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[i][key]), 0) / CHECKOUTS
       const net = (keys) => keys.reduce((sum, key) => sum + (after[key] - before[i][key] - idleRate(key) * elapsedMs), 0) / CHECKOUTS
       const WRITES = ["tup_inserted", "tup_updated", "tup_deleted"]
+      const turnsOf = (key) => usageByEndpoint[i].map((turns) => turns.map((used) => used[key]))
       return {
         endpoints: endpoints[i],
         turns: turnsByEndpoint[i],
-        cpu_turns: cpuByEndpoint[i],
-        gc_turns: gcByEndpoint[i],
-        statement_turns: statementsByEndpoint[i],
+        cpu_turns: turnsOf("cpu_ms"),
+        gc_turns: turnsOf("gc_ms"),
+        statement_turns: turnsOf("statements"),
         // Besides its turns: between them (with the plugin, recording their store events) and while idle. Not
         // net of the idle rate, as the database counts are: a store's idle CPU over the 15 s it is measured
         // swung too far (4 to 207 ms a second between identical stores) to stretch over the whole run.
@@ -579,20 +571,17 @@ function reportTimes({ endpoints, checkout }, label) {
     ].map((e) => [e.endpoint, ...[e.cpu("without"), e.cpu("with"), e.ratio_cpu].map((v) => String(round(v))), within(e.interval_cpu)])
   )
   console.log("(95% interval: a paired bootstrap over the turns, as far as the machine's swings from turn to turn allow)")
-  printTable(
-    ["GC pauses, ms a request", "without", label, "extra"],
-    [
-      ...endpoints.map((e) => [e.endpoint, e.without.gc_ms_per_request, e.with.gc_ms_per_request, e.extra_gc_ms]),
-      ["whole checkout (sum)", checkout.without.gc_ms_in_turns, checkout.with.gc_ms_in_turns, checkout.extra_gc_ms],
-    ].map(([name, ...figures]) => [name, ...figures.map((v) => String(round(v)))])
-  )
-  printTable(
-    ["statements per request", "without", label, "extra"],
-    [
-      ...endpoints.map((e) => [e.endpoint, e.without.statements_per_request, e.with.statements_per_request, e.extra_statements]),
-      ["whole checkout (sum)", checkout.without.statements_in_turns, checkout.with.statements_in_turns, checkout.extra_statements],
-    ].map(([name, ...figures]) => [name, ...figures.map((v) => String(round(v)))])
-  )
+  // What a request used of `kind` on each side, and the difference (`extra`), per endpoint and per checkout.
+  const usageTable = (heading, kind, extra) =>
+    printTable(
+      [heading, "without", label, "extra"],
+      [
+        ...endpoints.map((e) => [e.endpoint, e.without[`${kind}_per_request`], e.with[`${kind}_per_request`], e[extra]]),
+        ["whole checkout (sum)", checkout.without[`${kind}_in_turns`], checkout.with[`${kind}_in_turns`], checkout[extra]],
+      ].map(([name, ...figures]) => [name, ...figures.map((v) => String(round(v)))])
+    )
+  usageTable("GC pauses, ms a request", "gc_ms", "extra_gc_ms")
+  usageTable("statements per request", "statements", "extra_statements")
 }
 
 /**
